@@ -1,0 +1,30 @@
+# Shared by scripts/demo.sh and scripts/test.sh: install what is missing
+# (Debian 12, as root), then build and install the extension.
+set -euo pipefail
+
+PAQUETS="postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-contrib gcc make"
+
+installer_paquets() {
+	local manquants=()
+	for p in $PAQUETS "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || manquants+=("$p")
+	done
+	if [ ${#manquants[@]} -gt 0 ]; then
+		echo "== installing ${manquants[*]}"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${manquants[@]}" >/dev/null
+	fi
+}
+
+construire() {
+	echo "== building flux_mgmt"
+	make -s clean >/dev/null
+	make -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config ${PG_CFLAGS:+PG_CFLAGS="$PG_CFLAGS"}
+	make -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config install >/dev/null
+}
+
+# A throwaway PostgreSQL cluster for the rest of the command (pg_virtualenv -t
+# works as root, in a temporary directory, on a free port).
+dans_un_cluster() {
+	pg_virtualenv -t -o 'max_prepared_transactions=10' "$@"
+}

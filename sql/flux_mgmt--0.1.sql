@@ -1,0 +1,1148 @@
+-- flux_mgmt 0.1: "gestion en flux" of social-housing reservations.
+--
+-- Sections, in order: schema; types; small pure functions; tables; rules
+-- (row and statement checks); import of real data.  See README.md for the
+-- reference and DOMAIN.md (shared) for the rules.
+
+\echo Use "CREATE EXTENSION flux_mgmt" to load this file. \quit
+
+CREATE SCHEMA flux_mgmt;
+COMMENT ON SCHEMA flux_mgmt IS
+	'gestion en flux of social-housing reservations (flux_mgmt extension)';
+
+--------------------------------------------------------------------------------
+-- Types
+--------------------------------------------------------------------------------
+
+CREATE TYPE flux_mgmt.code_insee;
+
+CREATE FUNCTION flux_mgmt.code_insee_in(cstring) RETURNS flux_mgmt.code_insee
+	AS 'MODULE_PATHNAME', 'flux_code_insee_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flux_mgmt.code_insee_out(flux_mgmt.code_insee) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'flux_code_insee_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flux_mgmt.code_insee_recv(internal) RETURNS flux_mgmt.code_insee
+	AS 'MODULE_PATHNAME', 'flux_code_insee_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flux_mgmt.code_insee_send(flux_mgmt.code_insee) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'flux_code_insee_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE flux_mgmt.code_insee (
+	INPUT = flux_mgmt.code_insee_in,
+	OUTPUT = flux_mgmt.code_insee_out,
+	RECEIVE = flux_mgmt.code_insee_recv,
+	SEND = flux_mgmt.code_insee_send,
+	INTERNALLENGTH = 4,
+	PASSEDBYVALUE,
+	ALIGNMENT = int4,
+	STORAGE = plain
+);
+COMMENT ON TYPE flux_mgmt.code_insee IS
+	'INSEE commune code: département 01-19, 2A, 2B, 21-95 and three digits, or 971-976 and two digits; stored in 4 bytes, ordered like the codes';
+COMMENT ON FUNCTION flux_mgmt.code_insee_in(cstring) IS 'input function of code_insee';
+COMMENT ON FUNCTION flux_mgmt.code_insee_out(flux_mgmt.code_insee) IS 'output function of code_insee';
+COMMENT ON FUNCTION flux_mgmt.code_insee_recv(internal) IS 'binary input of code_insee (version byte, five characters)';
+COMMENT ON FUNCTION flux_mgmt.code_insee_send(flux_mgmt.code_insee) IS 'binary output of code_insee (version byte, five characters)';
+
+CREATE FUNCTION flux_mgmt.code_insee_eq(flux_mgmt.code_insee, flux_mgmt.code_insee) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'flux_code_insee_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION flux_mgmt.code_insee_ne(flux_mgmt.code_insee, flux_mgmt.code_insee) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'flux_code_insee_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION flux_mgmt.code_insee_lt(flux_mgmt.code_insee, flux_mgmt.code_insee) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'flux_code_insee_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION flux_mgmt.code_insee_le(flux_mgmt.code_insee, flux_mgmt.code_insee) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'flux_code_insee_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION flux_mgmt.code_insee_gt(flux_mgmt.code_insee, flux_mgmt.code_insee) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'flux_code_insee_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION flux_mgmt.code_insee_ge(flux_mgmt.code_insee, flux_mgmt.code_insee) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'flux_code_insee_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION flux_mgmt.code_insee_cmp(flux_mgmt.code_insee, flux_mgmt.code_insee) RETURNS integer
+	AS 'MODULE_PATHNAME', 'flux_code_insee_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION flux_mgmt.code_insee_hash(flux_mgmt.code_insee) RETURNS integer
+	AS 'MODULE_PATHNAME', 'flux_code_insee_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION flux_mgmt.code_insee_hash_extended(flux_mgmt.code_insee, bigint) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'flux_code_insee_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION flux_mgmt.code_insee_eq(flux_mgmt.code_insee, flux_mgmt.code_insee) IS 'implementation of = for code_insee';
+COMMENT ON FUNCTION flux_mgmt.code_insee_ne(flux_mgmt.code_insee, flux_mgmt.code_insee) IS 'implementation of <> for code_insee';
+COMMENT ON FUNCTION flux_mgmt.code_insee_lt(flux_mgmt.code_insee, flux_mgmt.code_insee) IS 'implementation of < for code_insee';
+COMMENT ON FUNCTION flux_mgmt.code_insee_le(flux_mgmt.code_insee, flux_mgmt.code_insee) IS 'implementation of <= for code_insee';
+COMMENT ON FUNCTION flux_mgmt.code_insee_gt(flux_mgmt.code_insee, flux_mgmt.code_insee) IS 'implementation of > for code_insee';
+COMMENT ON FUNCTION flux_mgmt.code_insee_ge(flux_mgmt.code_insee, flux_mgmt.code_insee) IS 'implementation of >= for code_insee';
+COMMENT ON FUNCTION flux_mgmt.code_insee_cmp(flux_mgmt.code_insee, flux_mgmt.code_insee) IS 'btree comparison of code_insee (2A and 2B between 19 and 21)';
+COMMENT ON FUNCTION flux_mgmt.code_insee_hash(flux_mgmt.code_insee) IS 'hash of code_insee';
+COMMENT ON FUNCTION flux_mgmt.code_insee_hash_extended(flux_mgmt.code_insee, bigint) IS 'seeded hash of code_insee';
+
+CREATE OPERATOR flux_mgmt.= (
+	LEFTARG = flux_mgmt.code_insee, RIGHTARG = flux_mgmt.code_insee,
+	FUNCTION = flux_mgmt.code_insee_eq, COMMUTATOR = OPERATOR(flux_mgmt.=),
+	NEGATOR = OPERATOR(flux_mgmt.<>), RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR flux_mgmt.<> (
+	LEFTARG = flux_mgmt.code_insee, RIGHTARG = flux_mgmt.code_insee,
+	FUNCTION = flux_mgmt.code_insee_ne, COMMUTATOR = OPERATOR(flux_mgmt.<>),
+	NEGATOR = OPERATOR(flux_mgmt.=), RESTRICT = neqsel, JOIN = neqjoinsel);
+CREATE OPERATOR flux_mgmt.< (
+	LEFTARG = flux_mgmt.code_insee, RIGHTARG = flux_mgmt.code_insee,
+	FUNCTION = flux_mgmt.code_insee_lt, COMMUTATOR = OPERATOR(flux_mgmt.>),
+	NEGATOR = OPERATOR(flux_mgmt.>=), RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR flux_mgmt.<= (
+	LEFTARG = flux_mgmt.code_insee, RIGHTARG = flux_mgmt.code_insee,
+	FUNCTION = flux_mgmt.code_insee_le, COMMUTATOR = OPERATOR(flux_mgmt.>=),
+	NEGATOR = OPERATOR(flux_mgmt.>), RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR flux_mgmt.> (
+	LEFTARG = flux_mgmt.code_insee, RIGHTARG = flux_mgmt.code_insee,
+	FUNCTION = flux_mgmt.code_insee_gt, COMMUTATOR = OPERATOR(flux_mgmt.<),
+	NEGATOR = OPERATOR(flux_mgmt.<=), RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR flux_mgmt.>= (
+	LEFTARG = flux_mgmt.code_insee, RIGHTARG = flux_mgmt.code_insee,
+	FUNCTION = flux_mgmt.code_insee_ge, COMMUTATOR = OPERATOR(flux_mgmt.<=),
+	NEGATOR = OPERATOR(flux_mgmt.<), RESTRICT = scalargesel, JOIN = scalargejoinsel);
+COMMENT ON OPERATOR flux_mgmt.= (flux_mgmt.code_insee, flux_mgmt.code_insee) IS 'equal';
+COMMENT ON OPERATOR flux_mgmt.<> (flux_mgmt.code_insee, flux_mgmt.code_insee) IS 'not equal';
+COMMENT ON OPERATOR flux_mgmt.< (flux_mgmt.code_insee, flux_mgmt.code_insee) IS 'less than';
+COMMENT ON OPERATOR flux_mgmt.<= (flux_mgmt.code_insee, flux_mgmt.code_insee) IS 'less than or equal';
+COMMENT ON OPERATOR flux_mgmt.> (flux_mgmt.code_insee, flux_mgmt.code_insee) IS 'greater than';
+COMMENT ON OPERATOR flux_mgmt.>= (flux_mgmt.code_insee, flux_mgmt.code_insee) IS 'greater than or equal';
+
+CREATE OPERATOR CLASS flux_mgmt.code_insee_ops
+	DEFAULT FOR TYPE flux_mgmt.code_insee USING btree AS
+		OPERATOR 1 flux_mgmt.<,
+		OPERATOR 2 flux_mgmt.<=,
+		OPERATOR 3 flux_mgmt.=,
+		OPERATOR 4 flux_mgmt.>=,
+		OPERATOR 5 flux_mgmt.>,
+		FUNCTION 1 flux_mgmt.code_insee_cmp(flux_mgmt.code_insee, flux_mgmt.code_insee);
+CREATE OPERATOR CLASS flux_mgmt.code_insee_hash_ops
+	DEFAULT FOR TYPE flux_mgmt.code_insee USING hash AS
+		OPERATOR 1 flux_mgmt.=,
+		FUNCTION 1 flux_mgmt.code_insee_hash(flux_mgmt.code_insee),
+		FUNCTION 2 flux_mgmt.code_insee_hash_extended(flux_mgmt.code_insee, bigint);
+COMMENT ON OPERATOR CLASS flux_mgmt.code_insee_ops USING btree IS 'btree ordering of INSEE codes';
+COMMENT ON OPERATOR CLASS flux_mgmt.code_insee_hash_ops USING hash IS 'hashing of INSEE codes';
+
+-- To and from text through the input and output functions: text -> code_insee
+-- validates, so it is only assignment (an INSERT of a text column works).
+CREATE CAST (text AS flux_mgmt.code_insee) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (flux_mgmt.code_insee AS text) WITH INOUT AS ASSIGNMENT;
+COMMENT ON CAST (text AS flux_mgmt.code_insee) IS 'validating conversion of text to an INSEE code';
+COMMENT ON CAST (flux_mgmt.code_insee AS text) IS 'the five characters of an INSEE code';
+
+CREATE TYPE flux_mgmt.type_reservataire AS ENUM (
+	'etat_prioritaires', 'etat_agents', 'action_logement', 'commune', 'epci', 'ept',
+	'departement', 'region', 'employeur', 'ministere', 'organisme', 'autre');
+COMMENT ON TYPE flux_mgmt.type_reservataire IS
+	'kind of reservation holder; commune, epci and ept are territorial (their conventions cover their territory only)';
+
+CREATE TYPE flux_mgmt.regime AS ENUM (
+	'flux', 'stock_defense', 'stock_securite', 'stock_sante', 'hors_champ');
+COMMENT ON TYPE flux_mgmt.regime IS
+	'management regime of a dwelling: in the flux, kept in stock for defence, security or health reservations, or outside the L441-1 regime';
+
+CREATE TYPE flux_mgmt.motif_soustraction AS ENUM (
+	'mutation_interne', 'renouvellement_urbain', 'copropriete_degradee', 'habitat_indigne', 'vente');
+COMMENT ON TYPE flux_mgmt.motif_soustraction IS
+	'reason a vacancy is taken out of the flux (CCH R441-5): internal mutation, urban renewal, degraded co-ownership (ORCOD), unfit housing (LHI), sale';
+
+CREATE TYPE flux_mgmt.mode_decompte AS ENUM ('orientation', 'bail', 'mixte');
+COMMENT ON TYPE flux_mgmt.mode_decompte IS
+	'when a dwelling is charged to a convention: at orientation, at the lease, or at the lease and at a carence (mixte, the Île-de-France default)';
+
+CREATE TYPE flux_mgmt.issue_orientation AS ENUM ('en_cours', 'attribuee', 'carence', 'echec', 'retiree');
+COMMENT ON TYPE flux_mgmt.issue_orientation IS
+	'outcome of an orientation: open, attributed (lease), carence (no candidate within the delay), échec (no candidate led to a lease), withdrawn by the landlord';
+
+CREATE TYPE flux_mgmt.financement AS ENUM ('plai', 'plus', 'pls', 'pli', 'pla', 'hlm_o', 'autre');
+COMMENT ON TYPE flux_mgmt.financement IS
+	'initial financing product of a dwelling (RPLS FINAN grouped, see financement_rpls)';
+
+--------------------------------------------------------------------------------
+-- Small pure functions
+--------------------------------------------------------------------------------
+
+CREATE FUNCTION flux_mgmt.departement(flux_mgmt.code_insee) RETURNS text
+	AS 'MODULE_PATHNAME', 'flux_code_insee_departement'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION flux_mgmt.departement(flux_mgmt.code_insee) IS
+	'département of a commune: ''93'', ''2A'', ''971''';
+
+CREATE FUNCTION flux_mgmt.departement_valide(text) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'flux_departement_valide'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION flux_mgmt.departement_valide(text) IS
+	'whether a text is a département code: ''01''-''19'', ''2A'', ''2B'', ''21''-''95'', ''971''-''976''';
+
+CREATE FUNCTION flux_mgmt.code_insee_valide(text) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'flux_code_insee_valide'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION flux_mgmt.code_insee_valide(text) IS
+	'whether a text is a valid INSEE commune code (without raising the error the cast would)';
+
+CREATE FUNCTION flux_mgmt.typologie(nb_pieces smallint) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF nb_pieces < 1 THEN
+		PERFORM flux_mgmt.refuser(
+			format('invalid number of rooms: %s', nb_pieces),
+			'A dwelling has at least one main room.',
+			'RPLS codes 0 as "not given": leave the number of rooms null instead.',
+			'invalid_parameter_value');
+	END IF;
+	RETURN CASE WHEN nb_pieces >= 5 THEN 'T5+' ELSE 'T' || nb_pieces END;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.typologie(smallint) IS
+	'typology of a dwelling from its number of main rooms: ''T1'' … ''T4'', ''T5+''';
+
+CREATE FUNCTION flux_mgmt.financement_rpls(code smallint) RETURNS flux_mgmt.financement
+	LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	CASE
+	WHEN code = 0 THEN RETURN NULL;                            -- not given
+	WHEN code IN (10, 11) THEN RETURN 'plai';                  -- PLA d'intégration, PLA LM/TS/PLAI
+	WHEN code = 12 THEN RETURN 'pla';                          -- PLA ordinaire
+	WHEN code = 13 THEN RETURN 'plus';
+	WHEN code = 14 THEN RETURN 'pls';                          -- PLS/PPLS/PCLS/PLA CFF
+	WHEN code = 16 THEN RETURN 'pli';
+	WHEN code IN (50, 52) THEN RETURN 'hlm_o';                 -- HBM, HLM/O
+	WHEN code IN (15, 17, 49, 51, 53, 54, 55, 99) THEN RETURN 'autre'; -- PAP, PCL, PLR/PSR, ILM, ILN, CFF, others
+	ELSE
+		PERFORM flux_mgmt.refuser(
+			format('unknown RPLS financing code: %s', code),
+			'RPLS FINAN codes are 10-17 and 49 (from 1977), 50-55 and 99 (before 1977), 0 when not given.',
+			'Check the FINAN column of the RPLS file.',
+			'invalid_parameter_value');
+	END CASE;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.financement_rpls(smallint) IS
+	'financing product of an RPLS FINAN code: 10,11 plai; 12 pla; 13 plus; 14 pls; 16 pli; 50,52 hlm_o; 15,17,49,51,53-55,99 autre; 0 (not given) null';
+
+--------------------------------------------------------------------------------
+-- Reference tables (user data: every one is registered for pg_dump)
+--------------------------------------------------------------------------------
+
+CREATE TABLE flux_mgmt.bailleur (
+	code text PRIMARY KEY,
+	nom text NOT NULL,
+	siren text,
+	CONSTRAINT bailleur_siren_9_chiffres CHECK (siren ~ '^[0-9]{9}$')
+);
+COMMENT ON TABLE flux_mgmt.bailleur IS 'social landlords (bailleurs, organismes HLM)';
+COMMENT ON COLUMN flux_mgmt.bailleur.code IS 'the landlord''s code, chosen by the user';
+COMMENT ON COLUMN flux_mgmt.bailleur.nom IS 'name';
+COMMENT ON COLUMN flux_mgmt.bailleur.siren IS 'SIREN number (9 digits, Luhn-checked) when given';
+
+CREATE TABLE flux_mgmt.reservataire (
+	code text PRIMARY KEY,
+	nom text NOT NULL,
+	type flux_mgmt.type_reservataire NOT NULL
+);
+COMMENT ON TABLE flux_mgmt.reservataire IS 'reservation holders (réservataires): State, Action Logement, local authorities, employers…';
+COMMENT ON COLUMN flux_mgmt.reservataire.code IS 'the réservataire''s code, chosen by the user';
+COMMENT ON COLUMN flux_mgmt.reservataire.nom IS 'name';
+COMMENT ON COLUMN flux_mgmt.reservataire.type IS 'kind of holder; commune, epci and ept are territorial';
+
+CREATE TABLE flux_mgmt.commune (
+	code flux_mgmt.code_insee PRIMARY KEY,
+	nom text NOT NULL,
+	commune_parente flux_mgmt.code_insee,
+	epci text,
+	epci_nom text,
+	ept text,
+	ept_nom text
+);
+COMMENT ON TABLE flux_mgmt.commune IS
+	'INSEE communes (and municipal arrondissements) with their EPCI and EPT, as loaded by importer_communes from the COG';
+COMMENT ON COLUMN flux_mgmt.commune.code IS 'INSEE code';
+COMMENT ON COLUMN flux_mgmt.commune.nom IS 'name';
+COMMENT ON COLUMN flux_mgmt.commune.commune_parente IS 'for a municipal arrondissement (Paris, Lyon, Marseille), its commune';
+COMMENT ON COLUMN flux_mgmt.commune.epci IS 'SIREN of the EPCI the commune belongs to';
+COMMENT ON COLUMN flux_mgmt.commune.epci_nom IS 'name of that EPCI';
+COMMENT ON COLUMN flux_mgmt.commune.ept IS 'SIREN of the établissement public territorial (Grand Paris) the commune belongs to';
+COMMENT ON COLUMN flux_mgmt.commune.ept_nom IS 'name of that EPT';
+
+CREATE TABLE flux_mgmt.territoire (
+	reservataire text NOT NULL REFERENCES flux_mgmt.reservataire ON UPDATE CASCADE ON DELETE CASCADE,
+	commune flux_mgmt.code_insee NOT NULL,
+	PRIMARY KEY (reservataire, commune)
+);
+CREATE INDEX territoire_commune ON flux_mgmt.territoire (commune);
+COMMENT ON TABLE flux_mgmt.territoire IS
+	'communes of a territorial réservataire (commune, EPCI, EPT): it only receives dwellings located there';
+COMMENT ON COLUMN flux_mgmt.territoire.reservataire IS 'a réservataire of type commune, epci or ept';
+COMMENT ON COLUMN flux_mgmt.territoire.commune IS 'a commune of its territory';
+
+CREATE TABLE flux_mgmt.logement (
+	id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	bailleur text NOT NULL REFERENCES flux_mgmt.bailleur ON UPDATE CASCADE,
+	ref text NOT NULL,
+	rpls text UNIQUE,
+	commune flux_mgmt.code_insee NOT NULL,
+	nb_pieces smallint,
+	financement flux_mgmt.financement,
+	qpv boolean NOT NULL,
+	annee_construction smallint,
+	regime flux_mgmt.regime NOT NULL DEFAULT 'flux',
+	reservataire_stock text REFERENCES flux_mgmt.reservataire ON UPDATE CASCADE,
+	mise_en_service date,
+	sortie date,
+	contingent_rpls smallint,
+	UNIQUE (bailleur, ref),
+	CONSTRAINT logement_titulaire_du_stock CHECK
+		((regime IN ('stock_defense', 'stock_securite', 'stock_sante')) = (reservataire_stock IS NOT NULL)),
+	CONSTRAINT logement_nb_pieces CHECK (nb_pieces >= 1),
+	CONSTRAINT logement_rpls_10_caracteres CHECK (rpls ~ '^[0-9A-Z]{10}$'),
+	CONSTRAINT logement_annee_construction CHECK (annee_construction BETWEEN 1000 AND 2200),
+	CONSTRAINT logement_sortie_apres_mise_en_service CHECK (sortie > mise_en_service),
+	CONSTRAINT logement_contingent_rpls CHECK (contingent_rpls BETWEEN 1 AND 7)
+);
+CREATE INDEX logement_bailleur_departement ON flux_mgmt.logement (bailleur, flux_mgmt.departement(commune));
+CREATE INDEX logement_reservataire_stock ON flux_mgmt.logement (reservataire_stock) WHERE reservataire_stock IS NOT NULL;
+COMMENT ON TABLE flux_mgmt.logement IS 'the landlords'' social rental dwellings';
+COMMENT ON COLUMN flux_mgmt.logement.id IS 'internal identifier';
+COMMENT ON COLUMN flux_mgmt.logement.bailleur IS 'owner';
+COMMENT ON COLUMN flux_mgmt.logement.ref IS 'the landlord''s own reference, unique per landlord';
+COMMENT ON COLUMN flux_mgmt.logement.rpls IS 'RPLS identifier (10 characters) when known';
+COMMENT ON COLUMN flux_mgmt.logement.commune IS 'INSEE code of the commune (or Paris/Lyon/Marseille arrondissement)';
+COMMENT ON COLUMN flux_mgmt.logement.nb_pieces IS 'number of main rooms (RPLS NBPIECE), null when not given';
+COMMENT ON COLUMN flux_mgmt.logement.financement IS 'initial financing product, null when not given';
+COMMENT ON COLUMN flux_mgmt.logement.qpv IS 'located in a quartier prioritaire de la politique de la ville';
+COMMENT ON COLUMN flux_mgmt.logement.annee_construction IS 'year construction was completed (RPLS CONSTRUCT)';
+COMMENT ON COLUMN flux_mgmt.logement.regime IS 'flux, a stock regime (defence, security, health reservations) or outside the L441-1 regime';
+COMMENT ON COLUMN flux_mgmt.logement.reservataire_stock IS 'holder of a stock-regime dwelling (required exactly for the stock regimes)';
+COMMENT ON COLUMN flux_mgmt.logement.mise_en_service IS 'date the dwelling entered the landlord''s stock (null: always)';
+COMMENT ON COLUMN flux_mgmt.logement.sortie IS 'date it left the stock (sale, demolition), null while owned';
+COMMENT ON COLUMN flux_mgmt.logement.contingent_rpls IS
+	'RPLS CONTRESLOG when known: 1 State agents, 2 State priority, 3 Action Logement, 4 local authorities, 5 State other, 6 other, 7 not reserved';
+
+CREATE TABLE flux_mgmt.convention (
+	id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	bailleur text NOT NULL REFERENCES flux_mgmt.bailleur ON UPDATE CASCADE,
+	reservataire text NOT NULL REFERENCES flux_mgmt.reservataire ON UPDATE CASCADE,
+	departement text NOT NULL,
+	annee_debut integer NOT NULL,
+	annee_fin integer,
+	taux numeric NOT NULL,
+	mode_decompte flux_mgmt.mode_decompte NOT NULL DEFAULT 'mixte',
+	delai interval NOT NULL DEFAULT '1 month',
+	derogation_prefet boolean NOT NULL DEFAULT false,
+	CONSTRAINT convention_taux CHECK (taux > 0 AND taux <= 100),
+	CONSTRAINT convention_annees CHECK (annee_fin >= annee_debut),
+	CONSTRAINT convention_delai CHECK (delai > '0'::interval)
+);
+CREATE INDEX convention_bailleur_departement ON flux_mgmt.convention (bailleur, departement, annee_debut);
+CREATE INDEX convention_reservataire ON flux_mgmt.convention (reservataire);
+COMMENT ON TABLE flux_mgmt.convention IS
+	'reservation conventions in flux: one landlord × réservataire × département, a share of the annual flux for a span of years';
+COMMENT ON COLUMN flux_mgmt.convention.id IS 'internal identifier';
+COMMENT ON COLUMN flux_mgmt.convention.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.convention.reservataire IS 'reservation holder';
+COMMENT ON COLUMN flux_mgmt.convention.departement IS 'département of the convention (a territorial réservataire: its communes within it)';
+COMMENT ON COLUMN flux_mgmt.convention.annee_debut IS 'first year in force';
+COMMENT ON COLUMN flux_mgmt.convention.annee_fin IS 'last year in force (inclusive), null while open';
+COMMENT ON COLUMN flux_mgmt.convention.taux IS 'share of the flux of its scope, in percent (0 < taux <= 100)';
+COMMENT ON COLUMN flux_mgmt.convention.mode_decompte IS 'when an oriented dwelling is charged to it (DOMAIN §3.6)';
+COMMENT ON COLUMN flux_mgmt.convention.delai IS 'delay for the réservataire to propose candidates';
+COMMENT ON COLUMN flux_mgmt.convention.derogation_prefet IS 'a préfet''s arrêté lets the State exceed its caps (one year at most)';
+
+CREATE TABLE flux_mgmt.objectif_indicatif (
+	convention_id bigint NOT NULL REFERENCES flux_mgmt.convention ON DELETE CASCADE,
+	critere text NOT NULL,
+	valeur text NOT NULL,
+	part numeric NOT NULL,
+	PRIMARY KEY (convention_id, critere, valeur),
+	CONSTRAINT objectif_critere CHECK (critere IN ('nb_pieces', 'financement', 'qpv', 'commune')),
+	CONSTRAINT objectif_part CHECK (part >= 0 AND part <= 100)
+);
+COMMENT ON TABLE flux_mgmt.objectif_indicatif IS
+	'indicative objectives of a convention: part % of its flux should have critere = valeur (a guide, not a guarantee)';
+COMMENT ON COLUMN flux_mgmt.objectif_indicatif.convention_id IS 'convention';
+COMMENT ON COLUMN flux_mgmt.objectif_indicatif.critere IS 'nb_pieces, financement, qpv or commune';
+COMMENT ON COLUMN flux_mgmt.objectif_indicatif.valeur IS 'a number of rooms (5 = 5 and more), a financement, true/false, or an INSEE code';
+COMMENT ON COLUMN flux_mgmt.objectif_indicatif.part IS 'target share in percent of the convention''s flux';
+
+CREATE TABLE flux_mgmt.rotation (
+	bailleur text NOT NULL REFERENCES flux_mgmt.bailleur ON UPDATE CASCADE,
+	departement text NOT NULL,
+	annee integer NOT NULL,
+	taux numeric NOT NULL,
+	PRIMARY KEY (bailleur, departement, annee),
+	CONSTRAINT rotation_taux CHECK (taux >= 0 AND taux <= 100)
+);
+COMMENT ON TABLE flux_mgmt.rotation IS 'rotation rate (departures ÷ dwellings) of a landlord in a département for a year';
+COMMENT ON COLUMN flux_mgmt.rotation.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.rotation.departement IS 'département';
+COMMENT ON COLUMN flux_mgmt.rotation.annee IS 'year it applies to';
+COMMENT ON COLUMN flux_mgmt.rotation.taux IS 'rate in percent (IdF 2022: 5.0 Paris … 7.5 Essonne)';
+
+CREATE TABLE flux_mgmt.mise_en_service_prevue (
+	bailleur text NOT NULL REFERENCES flux_mgmt.bailleur ON UPDATE CASCADE,
+	departement text NOT NULL,
+	annee integer NOT NULL,
+	nombre integer NOT NULL,
+	PRIMARY KEY (bailleur, departement, annee),
+	CONSTRAINT mise_en_service_nombre CHECK (nombre >= 0)
+);
+COMMENT ON TABLE flux_mgmt.mise_en_service_prevue IS 'expected first lettings of new dwellings in a year';
+COMMENT ON COLUMN flux_mgmt.mise_en_service_prevue.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.mise_en_service_prevue.departement IS 'département';
+COMMENT ON COLUMN flux_mgmt.mise_en_service_prevue.annee IS 'year';
+COMMENT ON COLUMN flux_mgmt.mise_en_service_prevue.nombre IS 'number of dwellings expected to be let for the first time';
+
+CREATE TABLE flux_mgmt.soustraction_prevue (
+	bailleur text NOT NULL REFERENCES flux_mgmt.bailleur ON UPDATE CASCADE,
+	departement text NOT NULL,
+	annee integer NOT NULL,
+	motif flux_mgmt.motif_soustraction NOT NULL,
+	nombre integer NOT NULL,
+	PRIMARY KEY (bailleur, departement, annee, motif),
+	CONSTRAINT soustraction_nombre CHECK (nombre >= 0)
+);
+COMMENT ON TABLE flux_mgmt.soustraction_prevue IS 'forecast of the vacancies taken out of the flux, per reason (told to réservataires before 28 February)';
+COMMENT ON COLUMN flux_mgmt.soustraction_prevue.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.soustraction_prevue.departement IS 'département';
+COMMENT ON COLUMN flux_mgmt.soustraction_prevue.annee IS 'year';
+COMMENT ON COLUMN flux_mgmt.soustraction_prevue.motif IS 'reason';
+COMMENT ON COLUMN flux_mgmt.soustraction_prevue.nombre IS 'forecast number of vacancies';
+
+CREATE TABLE flux_mgmt.droit_stock (
+	id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	bailleur text NOT NULL REFERENCES flux_mgmt.bailleur ON UPDATE CASCADE,
+	reservataire text NOT NULL REFERENCES flux_mgmt.reservataire ON UPDATE CASCADE,
+	departement text NOT NULL,
+	nature text NOT NULL,
+	nombre numeric NOT NULL,
+	fin date,
+	contrepartie text,
+	regime flux_mgmt.regime NOT NULL DEFAULT 'flux',
+	logement_id bigint REFERENCES flux_mgmt.logement ON DELETE SET NULL,
+	CONSTRAINT droit_stock_nature CHECK (nature IN ('suite', 'unique')),
+	CONSTRAINT droit_stock_nombre CHECK (nombre > 0),
+	CONSTRAINT droit_stock_regime CHECK (regime <> 'hors_champ')
+);
+CREATE INDEX droit_stock_bailleur_departement ON flux_mgmt.droit_stock (bailleur, departement);
+COMMENT ON TABLE flux_mgmt.droit_stock IS
+	'état des lieux: the stock reservation rights held before conversion to flux';
+COMMENT ON COLUMN flux_mgmt.droit_stock.id IS 'internal identifier';
+COMMENT ON COLUMN flux_mgmt.droit_stock.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.droit_stock.reservataire IS 'holder of the right';
+COMMENT ON COLUMN flux_mgmt.droit_stock.departement IS 'département of the dwellings';
+COMMENT ON COLUMN flux_mgmt.droit_stock.nature IS 'suite (the dwellings return to the holder at every vacancy) or unique (single-use rights)';
+COMMENT ON COLUMN flux_mgmt.droit_stock.nombre IS 'dwellings for a droit de suite, rights left for droits uniques';
+COMMENT ON COLUMN flux_mgmt.droit_stock.fin IS 'end of the right, null for life-long rights';
+COMMENT ON COLUMN flux_mgmt.droit_stock.contrepartie IS 'what the right was granted for (aid, loan guarantee, land, employer funding)';
+COMMENT ON COLUMN flux_mgmt.droit_stock.regime IS 'flux (to convert) or a stock regime (defence, security, health: never converted)';
+COMMENT ON COLUMN flux_mgmt.droit_stock.logement_id IS 'the dwelling, when the right is on one identified dwelling';
+
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.bailleur', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.reservataire', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.commune', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.territoire', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.logement', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.logement_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.convention', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.convention_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.objectif_indicatif', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.rotation', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.mise_en_service_prevue', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.soustraction_prevue', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.droit_stock', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.droit_stock_id_seq', '');
+
+--------------------------------------------------------------------------------
+-- Row rules of the reference tables
+--
+-- The CHECK constraints above are the backstop; these BEFORE triggers run
+-- first and say, in the domain's words, which value is wrong and what to do.
+-- They are fully qualified and do not pin search_path because they run once
+-- per imported row (a SET clause costs a GUC save and restore per call).
+--------------------------------------------------------------------------------
+
+-- Every error a user can cause goes through here: a SQLSTATE (check_violation
+-- unless said otherwise), a lowercase message naming the value, a detail and a
+-- hint saying what to do.
+CREATE FUNCTION flux_mgmt.refuser(message text, detail text, hint text, etat text DEFAULT 'check_violation')
+RETURNS void
+	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	-- every error says what to do; a detail is optional
+	IF detail IS NULL THEN
+		RAISE EXCEPTION USING ERRCODE = etat, MESSAGE = message, HINT = hint;
+	END IF;
+	RAISE EXCEPTION USING ERRCODE = etat, MESSAGE = message, DETAIL = detail, HINT = hint;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.refuser(text, text, text, text) IS
+	'raises the error a user caused: message naming the value, detail, hint, SQLSTATE (default 23514 check_violation)';
+
+CREATE FUNCTION flux_mgmt.exiger_departement(departement text, contexte text) RETURNS void
+	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF departement IS NULL OR NOT flux_mgmt.departement_valide(departement) THEN
+		PERFORM flux_mgmt.refuser(
+			format('invalid département %L in %s', departement, contexte),
+			'A département is written as in INSEE codes: 01 to 19, 2A, 2B, 21 to 95, 971 to 976.',
+			CASE WHEN departement ~ '^[1-9]$' THEN format('Write %L rather than %L.', '0' || departement, departement)
+				ELSE 'Use the département part of the dwellings'' INSEE codes (see flux_mgmt.departement()).' END,
+			'invalid_parameter_value');
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.exiger_departement(text, text) IS
+	'raises 22023 naming the value unless it is a département code; contexte says where it was found';
+
+CREATE FUNCTION flux_mgmt.siren_valide(siren text) RETURNS boolean
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+RETURN siren ~ '^[0-9]{9}$'
+	AND (SELECT sum(CASE WHEN i % 2 = 0 THEN (d * 2) / 10 + (d * 2) % 10 ELSE d END) % 10 = 0
+		 FROM generate_series(1, 9) AS i,
+			  LATERAL (SELECT substr(siren, i, 1)::int AS d) AS chiffre);
+COMMENT ON FUNCTION flux_mgmt.siren_valide(text) IS 'whether a text is a SIREN number: nine digits passing the Luhn check';
+
+CREATE FUNCTION flux_mgmt.verifier_bailleur() RETURNS trigger
+	LANGUAGE plpgsql
+AS $$
+BEGIN
+	IF NEW.siren IS NOT NULL AND NOT flux_mgmt.siren_valide(NEW.siren) THEN
+		PERFORM flux_mgmt.refuser(
+			format('invalid SIREN %L for landlord %L', NEW.siren, NEW.code),
+			'A SIREN number is nine digits whose Luhn checksum is a multiple of 10.',
+			'Copy the SIREN from the landlord''s Kbis or the INSEE Sirene register, or leave it null.');
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_bailleur() IS 'row rule of bailleur: a SIREN, when given, is valid';
+CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.bailleur
+	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_bailleur();
+
+CREATE FUNCTION flux_mgmt.est_territorial(type flux_mgmt.type_reservataire) RETURNS boolean
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN type OPERATOR(pg_catalog.=) ANY ('{commune,epci,ept}'::flux_mgmt.type_reservataire[]);
+COMMENT ON FUNCTION flux_mgmt.est_territorial(flux_mgmt.type_reservataire) IS
+	'whether a kind of réservataire has a territory (commune, epci, ept): its conventions cover its communes only';
+
+CREATE FUNCTION flux_mgmt.verifier_reservataire() RETURNS trigger
+	LANGUAGE plpgsql
+AS $$
+BEGIN
+	IF NOT flux_mgmt.est_territorial(NEW.type)
+	   AND EXISTS (SELECT FROM flux_mgmt.territoire t WHERE t.reservataire = OLD.code) THEN
+		PERFORM flux_mgmt.refuser(
+			format('réservataire %L of type %s cannot keep a territory', NEW.code, NEW.type),
+			'Only communes, EPCI and EPT have a territory.',
+			format('Delete its rows of flux_mgmt.territoire first: DELETE FROM flux_mgmt.territoire WHERE reservataire = %L.', OLD.code));
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_reservataire() IS 'row rule of reservataire: a réservataire with a territory stays territorial';
+CREATE TRIGGER verifier BEFORE UPDATE OF type ON flux_mgmt.reservataire
+	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_reservataire();
+
+CREATE FUNCTION flux_mgmt.verifier_territoire() RETURNS trigger
+	LANGUAGE plpgsql
+AS $$
+DECLARE
+	t flux_mgmt.type_reservataire;
+BEGIN
+	SELECT r.type INTO t FROM flux_mgmt.reservataire r WHERE r.code = NEW.reservataire;
+	IF FOUND AND NOT flux_mgmt.est_territorial(t) THEN
+		PERFORM flux_mgmt.refuser(
+			format('réservataire %L of type %s has no territory', NEW.reservataire, t),
+			'Only communes, EPCI and EPT have a territory; the conventions of the others cover a whole département.',
+			'Declare the territory of a réservataire of type commune, epci or ept.');
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_territoire() IS 'row rule of territoire: only territorial réservataires have communes';
+CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.territoire
+	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_territoire();
+
+CREATE FUNCTION flux_mgmt.verifier_logement() RETURNS trigger
+	LANGUAGE plpgsql
+AS $$
+BEGIN
+	IF (NEW.regime IN ('stock_defense', 'stock_securite', 'stock_sante')) <> (NEW.reservataire_stock IS NOT NULL) THEN
+		PERFORM flux_mgmt.refuser(
+			CASE WHEN NEW.reservataire_stock IS NULL
+				THEN format('dwelling %L of landlord %L in regime %s has no holder', NEW.ref, NEW.bailleur, NEW.regime)
+				ELSE format('dwelling %L of landlord %L in regime %s cannot have a stock holder (%L)', NEW.ref, NEW.bailleur, NEW.regime, NEW.reservataire_stock) END,
+			'A dwelling kept in stock (defence, security, health) goes back to its holder at each vacancy; the others have none.',
+			CASE WHEN NEW.reservataire_stock IS NULL
+				THEN 'Set reservataire_stock to the ministry or body holding the reservation.'
+				ELSE 'Set reservataire_stock to null, or the regime to stock_defense, stock_securite or stock_sante.' END);
+	END IF;
+	IF NEW.nb_pieces < 1 THEN
+		PERFORM flux_mgmt.refuser(
+			format('invalid number of rooms %s for dwelling %L', NEW.nb_pieces, NEW.ref),
+			'A dwelling has at least one main room.',
+			'Leave nb_pieces null when it is not known (RPLS code 0).');
+	END IF;
+	IF NEW.annee_construction NOT BETWEEN 1000 AND 2200 THEN
+		PERFORM flux_mgmt.refuser(
+			format('invalid construction year %s for dwelling %L', NEW.annee_construction, NEW.ref),
+			'A construction year is between 1000 and 2200.',
+			'Leave annee_construction null when it is not known.');
+	END IF;
+	IF NEW.sortie <= NEW.mise_en_service THEN
+		PERFORM flux_mgmt.refuser(
+			format('dwelling %L leaves the stock on %s, not after it entered it on %s', NEW.ref, NEW.sortie, NEW.mise_en_service),
+			NULL,
+			'Check mise_en_service and sortie.');
+	END IF;
+	IF NEW.rpls !~ '^[0-9A-Z]{10}$' THEN
+		PERFORM flux_mgmt.refuser(
+			format('invalid RPLS identifier %L for dwelling %L', NEW.rpls, NEW.ref),
+			'An RPLS identifier has ten characters, digits or capital letters.',
+			'Leave rpls null when the identifier is not known (the open data has none).');
+	END IF;
+	IF NEW.contingent_rpls NOT BETWEEN 1 AND 7 THEN
+		PERFORM flux_mgmt.refuser(
+			format('invalid RPLS contingent %s for dwelling %L', NEW.contingent_rpls, NEW.ref),
+			'CONTRESLOG codes are 1 to 7.',
+			'Leave contingent_rpls null when it is not known.');
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_logement() IS
+	'row rules of logement: stock regime exactly with a holder, rooms, years, dates, RPLS identifier';
+CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.logement
+	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_logement();
+
+CREATE FUNCTION flux_mgmt.verifier_convention() RETURNS trigger
+	LANGUAGE plpgsql
+AS $$
+DECLARE
+	nom text := format('convention %s/%s/%s', NEW.bailleur, NEW.reservataire, NEW.departement);
+BEGIN
+	PERFORM flux_mgmt.exiger_departement(NEW.departement, nom);
+	IF NOT (NEW.taux > 0 AND NEW.taux <= 100) THEN
+		PERFORM flux_mgmt.refuser(
+			format('share %s %% of %s is out of range', NEW.taux, nom),
+			'A share is a percentage of the flux, above 0 and at most 100.',
+			'Write the share in percent (30 means 30 %); end the convention rather than set it to 0.');
+	END IF;
+	IF NEW.annee_fin < NEW.annee_debut THEN
+		PERFORM flux_mgmt.refuser(
+			format('%s ends in %s, before it starts in %s', nom, NEW.annee_fin, NEW.annee_debut),
+			NULL,
+			'annee_fin is the last year in force (inclusive), or null for an open convention.');
+	END IF;
+	IF NEW.delai <= '0'::interval THEN
+		PERFORM flux_mgmt.refuser(
+			format('delay %s of %s is not positive', NEW.delai, nom),
+			NULL,
+			'The delay for proposing candidates is one month in Île-de-France.');
+	END IF;
+	IF NEW.derogation_prefet AND NOT EXISTS (
+		SELECT FROM flux_mgmt.reservataire r
+		WHERE r.code = NEW.reservataire AND r.type IN ('etat_prioritaires', 'etat_agents')) THEN
+		PERFORM flux_mgmt.refuser(
+			format('%s has a préfet''s derogation but %L is not the State', nom, NEW.reservataire),
+			NULL,
+			'Only the State''s conventions (etat_prioritaires, etat_agents) can derogate to the State caps.');
+	END IF;
+	IF NEW.derogation_prefet AND NEW.annee_fin IS DISTINCT FROM NEW.annee_debut THEN
+		PERFORM flux_mgmt.refuser(
+			format('%s derogates to the State caps for more than one year (%s to %s)',
+				nom, NEW.annee_debut, coalesce(NEW.annee_fin::text, 'open')),
+			'A préfet''s arrêté may derogate for one year at most.',
+			'Give the derogating convention annee_fin = annee_debut, and a separate convention for the other years.');
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_convention() IS
+	'row rules of convention: département, share in (0, 100], years, delay, derogation only for the State and one year';
+CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.convention
+	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_convention();
+
+CREATE FUNCTION flux_mgmt.verifier_objectif_indicatif() RETURNS trigger
+	LANGUAGE plpgsql
+AS $$
+DECLARE
+	valide boolean;
+BEGIN
+	valide := CASE NEW.critere
+		WHEN 'nb_pieces' THEN NEW.valeur ~ '^[1-5]$'
+		WHEN 'financement' THEN NEW.valeur = ANY (enum_range(NULL::flux_mgmt.financement)::text[])
+		WHEN 'qpv' THEN NEW.valeur IN ('true', 'false')
+		WHEN 'commune' THEN flux_mgmt.code_insee_valide(NEW.valeur)
+	END;
+	IF valide IS NULL THEN
+		PERFORM flux_mgmt.refuser(
+			format('unknown criterion %L in an indicative objective of convention %s', NEW.critere, NEW.convention_id),
+			NULL,
+			'The criteria are nb_pieces, financement, qpv and commune.');
+	ELSIF NOT valide THEN
+		PERFORM flux_mgmt.refuser(
+			format('invalid value %L for criterion %s in an indicative objective of convention %s',
+				NEW.valeur, NEW.critere, NEW.convention_id),
+			NULL,
+			CASE NEW.critere
+				WHEN 'nb_pieces' THEN 'Give a number of rooms from 1 to 5 (5 means 5 and more).'
+				WHEN 'financement' THEN 'Give one of plai, plus, pls, pli, pla, hlm_o, autre.'
+				WHEN 'qpv' THEN 'Give true (in a QPV) or false.'
+				ELSE 'Give a five-character INSEE commune code.' END);
+	END IF;
+	IF NOT (NEW.part >= 0 AND NEW.part <= 100) THEN
+		PERFORM flux_mgmt.refuser(
+			format('part %s %% of an indicative objective of convention %s is out of range', NEW.part, NEW.convention_id),
+			NULL,
+			'Write the part in percent of the convention''s flux, from 0 to 100.');
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_objectif_indicatif() IS
+	'row rules of objectif_indicatif: a known criterion, a value of its kind, a part in [0, 100]';
+CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.objectif_indicatif
+	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_objectif_indicatif();
+
+-- rotation, mise_en_service_prevue, soustraction_prevue: a landlord's yearly
+-- figures for one département.
+CREATE FUNCTION flux_mgmt.verifier_prevision() RETURNS trigger
+	LANGUAGE plpgsql
+AS $$
+DECLARE
+	ligne text := format('%s of landlord %L for %s', TG_TABLE_NAME, NEW.bailleur, NEW.annee);
+BEGIN
+	PERFORM flux_mgmt.exiger_departement(NEW.departement, ligne);
+	IF NEW.annee NOT BETWEEN 1900 AND 2200 THEN
+		PERFORM flux_mgmt.refuser(
+			format('year %s of %s is out of range', NEW.annee, ligne),
+			NULL,
+			'Give a calendar year such as 2026.');
+	END IF;
+	IF TG_TABLE_NAME = 'rotation' THEN
+		IF NOT (NEW.taux >= 0 AND NEW.taux <= 100) THEN
+			PERFORM flux_mgmt.refuser(
+				format('rotation rate %s %% of %s is out of range', NEW.taux, ligne),
+				NULL,
+				'Write the rate in percent of the dwellings (5.3 means 5.3 %).');
+		END IF;
+	ELSIF NEW.nombre < 0 THEN
+		PERFORM flux_mgmt.refuser(
+			format('negative number %s in %s', NEW.nombre, ligne),
+			NULL,
+			'Give a number of dwellings, 0 or more.');
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_prevision() IS
+	'row rules of rotation, mise_en_service_prevue and soustraction_prevue: département, year, rate or number';
+CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.rotation
+	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_prevision();
+CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.mise_en_service_prevue
+	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_prevision();
+CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.soustraction_prevue
+	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_prevision();
+
+CREATE FUNCTION flux_mgmt.verifier_droit_stock() RETURNS trigger
+	LANGUAGE plpgsql
+AS $$
+DECLARE
+	ligne text := format('stock right of %L with landlord %L', NEW.reservataire, NEW.bailleur);
+	l record;
+BEGIN
+	PERFORM flux_mgmt.exiger_departement(NEW.departement, ligne);
+	IF NEW.nature NOT IN ('suite', 'unique') THEN
+		PERFORM flux_mgmt.refuser(
+			format('unknown nature %L of %s', NEW.nature, ligne),
+			NULL,
+			'A stock right is a droit de suite (''suite'') or single-use rights (''unique'').');
+	END IF;
+	IF NOT NEW.nombre > 0 THEN
+		PERFORM flux_mgmt.refuser(
+			format('number %s of %s is not positive', NEW.nombre, ligne),
+			NULL,
+			'Give the dwellings of a droit de suite, or the single-use rights left; delete a right that is used up.');
+	END IF;
+	IF NEW.regime = 'hors_champ' THEN
+		PERFORM flux_mgmt.refuser(
+			format('%s cannot be hors_champ', ligne),
+			NULL,
+			'A stock right is flux (converted) or stock_defense, stock_securite, stock_sante (kept in stock).');
+	END IF;
+	IF NEW.logement_id IS NOT NULL THEN
+		SELECT lg.bailleur, flux_mgmt.departement(lg.commune) AS departement INTO l
+		FROM flux_mgmt.logement lg WHERE lg.id = NEW.logement_id;
+		IF FOUND AND (l.bailleur <> NEW.bailleur OR l.departement <> NEW.departement) THEN
+			PERFORM flux_mgmt.refuser(
+				format('dwelling %s of %s belongs to landlord %L in département %s', NEW.logement_id, ligne, l.bailleur, l.departement),
+				NULL,
+				'A stock right is on a dwelling of its own landlord and département.');
+		END IF;
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_droit_stock() IS
+	'row rules of droit_stock: département, nature, a positive number, regime, the dwelling''s landlord and département';
+CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.droit_stock
+	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_droit_stock();
+
+--------------------------------------------------------------------------------
+-- Statement rules of conventions
+--
+-- Rules that span several conventions are checked once per statement, after
+-- every row is written, so that a multi-row INSERT, an UPDATE moving shares
+-- around, or a COPY is judged on its result.  The landlords concerned are
+-- locked first (a no-op UPDATE of their row), so two transactions writing
+-- conventions of one landlord are judged one after the other, at every
+-- isolation level.
+--------------------------------------------------------------------------------
+
+CREATE FUNCTION flux_mgmt.verifier_conventions_ecrites() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	c record;
+BEGIN
+	UPDATE bailleur b SET code = b.code
+	WHERE b.code IN (SELECT DISTINCT n.bailleur FROM nouvelles n);
+
+	SELECT n.bailleur, n.reservataire, n.departement, n.annee_debut, n.annee_fin,
+		   o.annee_debut AS autre_debut, o.annee_fin AS autre_fin
+	INTO c
+	FROM nouvelles n
+	JOIN convention o ON o.bailleur = n.bailleur AND o.reservataire = n.reservataire
+		AND o.departement = n.departement AND o.id <> n.id
+		AND int4range(o.annee_debut, o.annee_fin, '[]') && int4range(n.annee_debut, n.annee_fin, '[]')
+	ORDER BY n.bailleur, n.reservataire, n.departement, n.annee_debut
+	LIMIT 1;
+	IF FOUND THEN
+		PERFORM flux_mgmt.refuser(
+			format('two conventions of landlord %L with réservataire %L in département %s overlap: %s-%s and %s-%s',
+				c.bailleur, c.reservataire, c.departement,
+				c.annee_debut, coalesce(c.annee_fin::text, 'open'),
+				c.autre_debut, coalesce(c.autre_fin::text, 'open')),
+			'There is one convention per landlord, réservataire and département in any year.',
+			'End the earlier convention (annee_fin) the year before the new one starts.');
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_conventions_ecrites() IS
+	'statement rules of convention, checked after every row is written: no two conventions of one landlord, réservataire and département in the same year';
+CREATE TRIGGER verifier_ensemble_insert AFTER INSERT ON flux_mgmt.convention
+	REFERENCING NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.verifier_conventions_ecrites();
+CREATE TRIGGER verifier_ensemble_update AFTER UPDATE ON flux_mgmt.convention
+	REFERENCING NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.verifier_conventions_ecrites();
+
+--------------------------------------------------------------------------------
+-- Import of real data: RPLS open data, the INSEE commune list (COG)
+--
+-- Files are passed as text, so that any client can send them (psql:
+-- \set f `cat file.csv` then SELECT … :'f'; or pg_read_file on the server).
+--------------------------------------------------------------------------------
+
+CREATE TYPE flux_mgmt.rpls_ligne AS (
+	ligne integer,
+	depcom text,
+	commune flux_mgmt.code_insee,
+	nb_pieces smallint,
+	financement flux_mgmt.financement,
+	qpv boolean,
+	annee_construction smallint,
+	mise_en_service date,
+	contingent_rpls smallint,
+	rpls text,
+	constats text[],
+	fffd text,
+	rejet text
+);
+COMMENT ON TYPE flux_mgmt.rpls_ligne IS
+	'one line of an RPLS file as rpls_analyser reads it: mapped values, what was noticed (constats), the first free-text value with U+FFFD, and why it is rejected (null when it is not)';
+
+-- The value of one field, by column name, in a line split on ';'.  Qualified
+-- rather than pinned to a search_path, so that the planner inlines it.
+CREATE FUNCTION flux_mgmt.rpls_champ(champs text[], entete text[], colonne text) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN pg_catalog.btrim(champs[pg_catalog.array_position(entete, colonne)]);
+COMMENT ON FUNCTION flux_mgmt.rpls_champ(text[], text[], text) IS
+	'the trimmed value of a named column in a split CSV line (null when the column is absent)';
+
+CREATE FUNCTION flux_mgmt.rpls_analyser(contenu text) RETURNS SETOF flux_mgmt.rpls_ligne
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	entete text[];
+	manquantes text[];
+BEGIN
+	entete := string_to_array(upper(trim(regexp_replace(split_part(contenu, E'\n', 1), E'^\uFEFF|\r$', '', 'g'))), ';');
+	SELECT array_agg(c) INTO manquantes
+	FROM unnest(ARRAY['DEPCOM', 'NBPIECE', 'FINAN', 'QPV', 'CONSTRUCT']) AS c
+	WHERE NOT c = ANY (entete);
+	IF manquantes IS NOT NULL THEN
+		PERFORM flux_mgmt.refuser(
+			format('the RPLS file lacks the columns %s', array_to_string(manquantes, ', ')),
+			format('Its first line is: %s', left(split_part(contenu, E'\n', 1), 200)),
+			'Pass the whole file, header line included, with '';'' as separator (the SDES open-data layout).',
+			'invalid_parameter_value');
+	END IF;
+
+	RETURN QUERY
+	-- MATERIALIZED: each line is split once, not once per field read from it
+	WITH brut AS MATERIALIZED (
+		SELECT n::integer AS ligne, l,
+			   string_to_array(l, ';') AS f
+		FROM regexp_split_to_table(contenu, E'\r?\n') WITH ORDINALITY AS t(l, n)
+		WHERE n > 1 AND l <> ''
+	), champs AS MATERIALIZED (
+		SELECT b.ligne, b.l, cardinality(b.f) AS nb,
+			   rpls_champ(b.f, entete, 'DEPCOM') AS depcom,
+			   rpls_champ(b.f, entete, 'NBPIECE') AS nbpiece,
+			   rpls_champ(b.f, entete, 'FINAN') AS finan,
+			   rpls_champ(b.f, entete, 'QPV') AS qpv,
+			   rpls_champ(b.f, entete, 'CONSTRUCT') AS construct,
+			   rpls_champ(b.f, entete, 'PATRIMOINE') AS patrimoine,
+			   rpls_champ(b.f, entete, 'CONTRESLOG') AS contreslog,
+			   nullif(rpls_champ(b.f, entete, 'RPLS'), '') AS rpls,
+			   (SELECT entete[i] || ': ' || b.f[i] FROM generate_subscripts(b.f, 1) AS i
+				WHERE strpos(b.f[i], U&'\FFFD') > 0 ORDER BY i LIMIT 1) AS fffd
+		FROM brut b
+	), lu AS (
+		SELECT c.*,
+			   CASE WHEN c.depcom ~ '^[0-9]{4}$' THEN '0' || c.depcom ELSE c.depcom END AS commune_texte
+		FROM champs c
+	)
+	SELECT lu.ligne, lu.depcom,
+		   CASE WHEN code_insee_valide(lu.commune_texte) THEN lu.commune_texte::code_insee END,
+		   CASE WHEN lu.nbpiece ~ '^[1-9]$' THEN lu.nbpiece::smallint END,
+		   CASE WHEN lu.finan IN ('10', '11', '12', '13', '14', '15', '16', '17', '49', '50', '51', '52', '53', '54', '55', '99')
+				THEN financement_rpls(lu.finan::smallint) END,
+		   CASE lu.qpv WHEN '1' THEN true WHEN '2' THEN false END,
+		   CASE WHEN lu.construct ~ '^[0-9]{4}$' AND lu.construct::int BETWEEN 1000 AND 2200 THEN lu.construct::smallint END,
+		   CASE WHEN lu.patrimoine ~ '^[0-9]{4}$' AND lu.patrimoine::int BETWEEN 1000 AND 2200
+				THEN make_date(lu.patrimoine::int, 1, 1) END,
+		   CASE WHEN lu.contreslog ~ '^[1-7]$' THEN lu.contreslog::smallint END,
+		   lu.rpls,
+		   array_remove(ARRAY[
+			   CASE WHEN lu.depcom ~ '^[0-9]{4}$' THEN 'depcom_zero' END,
+			   CASE WHEN lu.rpls IS NULL THEN 'sans_rpls' END,
+			   CASE WHEN lu.fffd IS NOT NULL THEN 'fffd' END,
+			   CASE WHEN lu.nbpiece = '0' THEN 'nbpiece_0' END,
+			   CASE WHEN lu.finan = '0' THEN 'finan_0' END,
+			   CASE WHEN coalesce(lu.construct, '') !~ '^[0-9]{4}$' THEN 'construct_absent' END], NULL),
+		   lu.fffd,
+		   CASE
+			   WHEN lu.nb <> cardinality(entete) THEN format('it has %s fields, the header %s', lu.nb, cardinality(entete))
+			   WHEN NOT code_insee_valide(lu.commune_texte) THEN format('DEPCOM %L is not an INSEE commune code', lu.depcom)
+			   WHEN lu.nbpiece !~ '^[0-9]$' THEN format('NBPIECE %L is not a number of rooms (0 to 9)', lu.nbpiece)
+			   WHEN lu.finan NOT IN ('0', '10', '11', '12', '13', '14', '15', '16', '17', '49', '50', '51', '52', '53', '54', '55', '99')
+				   THEN format('FINAN %L is not an RPLS financing code', lu.finan)
+			   WHEN lu.qpv IS DISTINCT FROM '1' AND lu.qpv IS DISTINCT FROM '2' THEN format('QPV %L is neither 1 (in a QPV) nor 2', lu.qpv)
+			   WHEN lu.construct ~ '^[0-9]+$' AND NOT (lu.construct::numeric BETWEEN 1000 AND 2200)
+				   THEN format('CONSTRUCT %L is not a year', lu.construct)
+			   WHEN lu.contreslog <> '' AND lu.contreslog !~ '^[1-7]$' THEN format('CONTRESLOG %L is not a contingent code (1 to 7)', lu.contreslog)
+			   WHEN lu.rpls !~ '^[0-9A-Z]{10}$' THEN format('RPLS %L is not a 10-character RPLS identifier', lu.rpls)
+		   END
+	FROM lu
+	ORDER BY lu.ligne;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.rpls_analyser(text) IS
+	'reads an RPLS CSV file (SDES open-data layout, '';'' separated, header line first) without importing it: one row per line with the mapped values, what was repaired or noticed, and why a line is rejected';
+
+CREATE FUNCTION flux_mgmt.importer_rpls(
+	bailleur text, contenu text, prefixe text DEFAULT 'rpls-', ignorer_rejets boolean DEFAULT false)
+RETURNS TABLE (constat text, lignes bigint, action text, exemple text)
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	lu rpls_ligne[];
+	premier rpls_ligne;
+	nb_rejets bigint;
+	deja text;
+BEGIN
+	IF NOT EXISTS (SELECT FROM flux_mgmt.bailleur b WHERE b.code = importer_rpls.bailleur) THEN
+		PERFORM flux_mgmt.refuser(
+			format('unknown landlord %L', importer_rpls.bailleur),
+			NULL,
+			'Insert it first: INSERT INTO flux_mgmt.bailleur (code, nom) VALUES (…).',
+			'foreign_key_violation');
+	END IF;
+	lu := ARRAY(SELECT a FROM rpls_analyser(contenu) AS a);
+
+	SELECT count(*) FILTER (WHERE r.rejet IS NOT NULL) INTO nb_rejets FROM unnest(lu) AS r;
+	IF nb_rejets > 0 AND NOT ignorer_rejets THEN
+		SELECT r.* INTO premier FROM unnest(lu) AS r WHERE r.rejet IS NOT NULL ORDER BY r.ligne LIMIT 1;
+		PERFORM flux_mgmt.refuser(
+			format('line %s of the RPLS file is rejected: %s', premier.ligne, premier.rejet),
+			format('%s of %s lines are rejected; nothing was imported.', nb_rejets, cardinality(lu)),
+			'Correct the file, or pass ignorer_rejets => true to import the other lines (the rejected ones are then listed).',
+			'invalid_text_representation');
+	END IF;
+
+	SELECT l.ref INTO deja
+	FROM unnest(lu) AS r JOIN logement l ON l.bailleur = importer_rpls.bailleur AND l.ref = prefixe || r.ligne
+	LIMIT 1;
+	IF FOUND THEN
+		PERFORM flux_mgmt.refuser(
+			format('dwelling %L of landlord %L already exists', deja, importer_rpls.bailleur),
+			'Dwellings of an RPLS import are named prefix || line number; this file, or another with the same prefix, was imported before.',
+			'Pass another prefixe, or delete the earlier import first.',
+			'unique_violation');
+	END IF;
+
+	INSERT INTO logement (bailleur, ref, rpls, commune, nb_pieces, financement, qpv,
+						  annee_construction, mise_en_service, contingent_rpls)
+	SELECT importer_rpls.bailleur, prefixe || r.ligne, r.rpls, r.commune, r.nb_pieces, r.financement, r.qpv,
+		   r.annee_construction, r.mise_en_service, r.contingent_rpls
+	FROM unnest(lu) AS r
+	WHERE r.rejet IS NULL
+	ORDER BY r.ligne;
+
+	RETURN QUERY
+	WITH faits(ordre, cle, constat, action) AS (VALUES
+		(1, 'importe', 'imported', 'inserted into flux_mgmt.logement'),
+		(2, 'rejet', 'rejected', 'not imported'),
+		(3, 'depcom_zero', 'DEPCOM lost its leading zero', 'repaired: a 0 was prepended (6029 → 06029)'),
+		(4, 'sans_rpls', 'no RPLS identifier', format('ref = %L || line number; rpls left null', prefixe)),
+		(5, 'fffd', 'U+FFFD replacement characters', 'only in free-text columns, which are not imported: no effect'),
+		(6, 'nbpiece_0', 'NBPIECE not given (0)', 'nb_pieces left null'),
+		(7, 'finan_0', 'FINAN not given (0)', 'financement left null'),
+		(8, 'construct_absent', 'CONSTRUCT not given', 'annee_construction left null')
+	), cles AS (
+		SELECT r.*, unnest(CASE WHEN r.rejet IS NOT NULL THEN ARRAY['rejet']
+								ELSE ARRAY['importe'] || r.constats END) AS cle
+		FROM unnest(lu) AS r
+	)
+	SELECT f.constat, count(*), f.action,
+		   (array_agg(CASE f.cle
+				WHEN 'importe' THEN format('line %s → %s%s in %s', c.ligne, prefixe, c.ligne, c.commune)
+				WHEN 'rejet' THEN format('line %s: %s', c.ligne, c.rejet)
+				WHEN 'depcom_zero' THEN format('line %s: %s → %s', c.ligne, c.depcom, c.commune)
+				WHEN 'fffd' THEN format('line %s, %s', c.ligne, c.fffd)
+				ELSE format('line %s', c.ligne) END ORDER BY c.ligne))[1]
+	FROM cles c JOIN faits f USING (cle)
+	GROUP BY f.ordre, f.constat, f.action
+	ORDER BY f.ordre;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.importer_rpls(text, text, text, boolean) IS
+	'imports an RPLS CSV file (SDES open-data layout) as dwellings of a landlord and reports, per kind, what was imported, repaired, noticed or rejected; a rejected line stops the import unless ignorer_rejets';
+
+CREATE FUNCTION flux_mgmt.importer_communes(contenu text) RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	entete text[];
+	manquantes text[];
+	mauvaise record;
+	ecrites bigint;
+BEGIN
+	entete := string_to_array(lower(trim(regexp_replace(split_part(contenu, E'\n', 1), E'^\uFEFF|\r$', '', 'g'))), ';');
+	SELECT array_agg(c) INTO manquantes
+	FROM unnest(ARRAY['code_insee', 'nom', 'commune_parente', 'epci_siren', 'epci_nom', 'ept_siren', 'ept_nom']) AS c
+	WHERE NOT c = ANY (entete);
+	IF manquantes IS NOT NULL THEN
+		PERFORM flux_mgmt.refuser(
+			format('the commune list lacks the columns %s', array_to_string(manquantes, ', ')),
+			NULL,
+			'Pass the whole file, header line first, '';'' separated, with the columns of shared/data/cog2026_communes_idf.csv.',
+			'invalid_parameter_value');
+	END IF;
+
+	CREATE TEMP TABLE communes_lues ON COMMIT DROP AS
+	SELECT n::integer AS ligne,
+		   rpls_champ(f, entete, 'code_insee') AS code,
+		   rpls_champ(f, entete, 'nom') AS nom,
+		   nullif(rpls_champ(f, entete, 'commune_parente'), '') AS parente,
+		   nullif(rpls_champ(f, entete, 'epci_siren'), '') AS epci,
+		   nullif(rpls_champ(f, entete, 'epci_nom'), '') AS epci_nom,
+		   nullif(rpls_champ(f, entete, 'ept_siren'), '') AS ept,
+		   nullif(rpls_champ(f, entete, 'ept_nom'), '') AS ept_nom
+	FROM regexp_split_to_table(contenu, E'\r?\n') WITH ORDINALITY AS t(l, n),
+		 LATERAL string_to_array(l, ';') AS f
+	WHERE n > 1 AND l <> '';
+
+	SELECT * INTO mauvaise FROM communes_lues c
+	WHERE NOT code_insee_valide(c.code) OR NOT code_insee_valide(coalesce(c.parente, c.code)) OR coalesce(c.nom, '') = ''
+	ORDER BY c.ligne LIMIT 1;
+	IF FOUND THEN
+		PERFORM flux_mgmt.refuser(
+			format('line %s of the commune list is invalid: code %L, parent %L, name %L',
+				mauvaise.ligne, mauvaise.code, mauvaise.parente, mauvaise.nom),
+			'Every line needs a valid INSEE code and a name; nothing was imported.',
+			'A four-digit code lost its leading zero in a spreadsheet: restore it.',
+			'invalid_text_representation');
+	END IF;
+
+	INSERT INTO commune AS c (code, nom, commune_parente, epci, epci_nom, ept, ept_nom)
+	SELECT l.code::code_insee, l.nom, l.parente::code_insee, l.epci, l.epci_nom, l.ept, l.ept_nom
+	FROM communes_lues l ORDER BY l.ligne
+	ON CONFLICT (code) DO UPDATE SET
+		nom = excluded.nom, commune_parente = excluded.commune_parente,
+		epci = excluded.epci, epci_nom = excluded.epci_nom, ept = excluded.ept, ept_nom = excluded.ept_nom;
+	GET DIAGNOSTICS ecrites = ROW_COUNT;
+	DROP TABLE communes_lues;
+	RETURN ecrites;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.importer_communes(text) IS
+	'loads (or refreshes) flux_mgmt.commune from an INSEE commune list (the columns of cog2026_communes_idf.csv); returns the number of communes written';
+
+CREATE FUNCTION flux_mgmt.definir_territoire(reservataire text, collectivite text) RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	t type_reservataire;
+	communes code_insee[];
+	ajoutees bigint;
+BEGIN
+	SELECT r.type INTO t FROM flux_mgmt.reservataire r WHERE r.code = definir_territoire.reservataire;
+	IF NOT FOUND THEN
+		PERFORM flux_mgmt.refuser(
+			format('unknown réservataire %L', definir_territoire.reservataire),
+			NULL,
+			'Insert it first into flux_mgmt.reservataire, with type commune, epci or ept.',
+			'foreign_key_violation');
+	END IF;
+	IF code_insee_valide(collectivite) THEN
+		-- a commune, with its municipal arrondissements when it has some (Paris, Lyon, Marseille)
+		communes := ARRAY(SELECT collectivite::code_insee UNION
+						  SELECT c.code FROM commune c WHERE c.commune_parente = collectivite::code_insee);
+	ELSIF collectivite ~ '^[0-9]{9}$' THEN
+		communes := ARRAY(SELECT c.code FROM commune c WHERE collectivite IN (c.epci, c.ept));
+		IF communes = '{}' THEN
+			PERFORM flux_mgmt.refuser(
+				format('no commune of the EPCI or EPT with SIREN %s in flux_mgmt.commune', collectivite),
+				NULL,
+				'Load the INSEE commune list first with flux_mgmt.importer_communes(), or insert the communes into flux_mgmt.territoire yourself.',
+				'foreign_key_violation');
+		END IF;
+	ELSE
+		PERFORM flux_mgmt.refuser(
+			format('%L is neither an INSEE commune code nor a SIREN', collectivite),
+			NULL,
+			'Give the INSEE code of a commune (93066) or the SIREN of an EPCI or EPT (9 digits).',
+			'invalid_parameter_value');
+	END IF;
+	INSERT INTO territoire (reservataire, commune)
+	SELECT definir_territoire.reservataire, c FROM unnest(communes) AS c ORDER BY c
+	ON CONFLICT DO NOTHING;
+	GET DIAGNOSTICS ajoutees = ROW_COUNT;
+	RETURN ajoutees;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.definir_territoire(text, text) IS
+	'adds to a territorial réservataire''s territory a commune (INSEE code, with its arrondissements) or every commune of an EPCI or EPT (SIREN, from flux_mgmt.commune); returns the number of communes added';

@@ -1,0 +1,39 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *		Every difference between the PostgreSQL versions flux_mgmt builds
+ *		against, and nothing else.
+ *
+ * The code is written for PostgreSQL 15; newer versions renamed or added a
+ * few things, mapped here so that no other file needs a version test.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef FLUX_COMPAT_H
+#define FLUX_COMPAT_H
+
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+/*
+ * Input functions report malformed values through the soft-error context
+ * from PostgreSQL 16 on (so that pg_input_is_valid() works); before that an
+ * input error is always a hard ERROR.
+ */
+#if PG_VERSION_NUM >= 160000
+#define FLUX_INPUT_ERROR(escontext, rest) \
+	ereturn((escontext), (Datum) 0, rest)
+#else
+#define FLUX_INPUT_ERROR(escontext, rest) \
+	do { (void) (escontext); ereport(ERROR, rest); pg_unreachable(); } while (0)
+#endif
+
+/* The number of this backend's PGPROC slot, stable for its lifetime. */
+#if PG_VERSION_NUM >= 170000
+#define FLUX_BACKEND_SLOT() ((int) MyProcNumber)
+#else
+#define FLUX_BACKEND_SLOT() ((int) MyBackendId)
+#endif
+
+#endif							/* FLUX_COMPAT_H */

@@ -1,0 +1,26 @@
+-- Data in every table of flux_mgmt, for the dump and restore round trip.
+\set rpls `cat data/rpls_cannes_2018.csv`
+\set cog `cat data/cog2026_communes_idf.csv`
+CREATE EXTENSION flux_mgmt;
+SET search_path = flux_mgmt, public;
+INSERT INTO bailleur VALUES ('cannes', 'Parc social de Cannes', '552100554'), ('b93', 'Bailleur 93', NULL);
+INSERT INTO reservataire VALUES
+	('prefet', 'Préfet', 'etat_prioritaires'), ('agents', 'Agents de l''État', 'etat_agents'),
+	('al', 'Action Logement', 'action_logement'), ('est_ensemble', 'Est Ensemble', 'ept'),
+	('defense', 'Ministère des Armées', 'ministere');
+SELECT count(*) FROM importer_rpls('cannes', :'rpls');
+SELECT importer_communes(:'cog');
+SELECT definir_territoire('est_ensemble', '200057875');
+INSERT INTO logement (bailleur, ref, commune, nb_pieces, qpv, regime, reservataire_stock)
+	VALUES ('b93', 'D1', '93048', 3, false, 'stock_defense', 'defense');
+INSERT INTO convention (bailleur, reservataire, departement, annee_debut, annee_fin, taux, mode_decompte)
+	VALUES ('b93', 'prefet', '93', 2025, NULL, 25, 'mixte'), ('b93', 'agents', '93', 2025, 2027, 5, 'bail'),
+		   ('b93', 'al', '93', 2025, NULL, 35, 'orientation'), ('b93', 'est_ensemble', '93', 2025, NULL, 10, 'mixte');
+INSERT INTO objectif_indicatif SELECT id, 'qpv', 'false', 30 FROM convention WHERE reservataire = 'prefet';
+INSERT INTO rotation VALUES ('b93', '93', 2026, 5.3), ('cannes', '06', 2026, 6.1);
+INSERT INTO mise_en_service_prevue VALUES ('b93', '93', 2026, 120);
+INSERT INTO soustraction_prevue VALUES ('b93', '93', 2026, 'mutation_interne', 90), ('b93', '93', 2026, 'vente', 2);
+INSERT INTO droit_stock (bailleur, reservataire, departement, nature, nombre, fin, contrepartie)
+	VALUES ('b93', 'al', '93', 'suite', 3400, NULL, 'financement employeur'), ('b93', 'prefet', '93', 'unique', 8, '2030-12-31', 'aide');
+-- a gap in the identity sequence, which the restore must keep
+DELETE FROM logement WHERE ref = 'rpls-6375';

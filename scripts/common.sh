@@ -16,7 +16,16 @@ installer_paquets() {
 	fi
 }
 
+# The extension is installed into the system's PostgreSQL directories: two runs
+# at once on one machine (two checkouts) would install over each other while
+# testing. The first takes this lock until it ends; the other waits.
+verrouiller() {
+	exec 9>/tmp/flux_mgmt.install.lock
+	flock 9
+}
+
 construire() {
+	verrouiller
 	echo "== building flux_mgmt"
 	make -s clean >/dev/null
 	make -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config ${PG_CFLAGS:+PG_CFLAGS="$PG_CFLAGS"}

@@ -8,7 +8,9 @@ EXTENSION  = flux_mgmt
 MODULE_big = flux_mgmt
 OBJS = \
 	src/flux_mgmt.o \
-	src/code_insee.o
+	src/classement.o \
+	src/code_insee.o \
+	src/compteurs.o
 
 DATA = $(wildcard sql/flux_mgmt--*.sql)
 

@@ -156,6 +156,28 @@ COMMENT ON TYPE flux_mgmt.financement IS
 -- Small pure functions
 --------------------------------------------------------------------------------
 
+-- Every error a user can cause goes through here: a SQLSTATE (check_violation
+-- unless said otherwise), a lowercase message naming the value, a detail and a
+-- hint saying what to do.  It returns text (never) so that SQL expressions can
+-- raise it: CASE WHEN … ELSE flux_mgmt.refuser(…) END.  VOLATILE, so that the
+-- planner never evaluates it early (constant folding of an unused CASE arm).
+CREATE FUNCTION flux_mgmt.refuser(message text, detail text, hint text, etat text DEFAULT 'check_violation')
+RETURNS text
+	LANGUAGE plpgsql VOLATILE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	-- every error says what to do; a detail is optional
+	IF detail IS NULL THEN
+		RAISE EXCEPTION USING ERRCODE = etat, MESSAGE = message, HINT = hint;
+	END IF;
+	RAISE EXCEPTION USING ERRCODE = etat, MESSAGE = message, DETAIL = detail, HINT = hint;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.refuser(text, text, text, text) IS
+	'raises the error a user caused: message naming the value, detail, hint, SQLSTATE (default 23514 check_violation)';
+
+
 CREATE FUNCTION flux_mgmt.departement(flux_mgmt.code_insee) RETURNS text
 	AS 'MODULE_PATHNAME', 'flux_code_insee_departement'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
@@ -175,22 +197,16 @@ COMMENT ON FUNCTION flux_mgmt.code_insee_valide(text) IS
 	'whether a text is a valid INSEE commune code (without raising the error the cast would)';
 
 CREATE FUNCTION flux_mgmt.typologie(nb_pieces smallint) RETURNS text
-	LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF nb_pieces < 1 THEN
-		PERFORM flux_mgmt.refuser(
-			format('invalid number of rooms: %s', nb_pieces),
-			'A dwelling has at least one main room.',
-			'RPLS codes 0 as "not given": leave the number of rooms null instead.',
-			'invalid_parameter_value');
-	END IF;
-	RETURN CASE WHEN nb_pieces >= 5 THEN 'T5+' ELSE 'T' || nb_pieces END;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'flux_typologie'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION flux_mgmt.typologie(smallint) IS
 	'typology of a dwelling from its number of main rooms: ''T1'' … ''T4'', ''T5+''';
+
+CREATE FUNCTION flux_mgmt.periode_construction(annee smallint) RETURNS text
+	AS 'MODULE_PATHNAME', 'flux_periode_construction'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flux_mgmt.periode_construction(smallint) IS
+	'construction period of the yearly report: ''avant 1949'', ''1949-1974'', ''1975-1989'', ''1990-2004'', ''2005 et plus''';
 
 CREATE FUNCTION flux_mgmt.financement_rpls(code smallint) RETURNS flux_mgmt.financement
 	LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -459,27 +475,8 @@ SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.droit_stock_id_seq', '');
 -- per imported row (a SET clause costs a GUC save and restore per call).
 --------------------------------------------------------------------------------
 
--- Every error a user can cause goes through here: a SQLSTATE (check_violation
--- unless said otherwise), a lowercase message naming the value, a detail and a
--- hint saying what to do.
-CREATE FUNCTION flux_mgmt.refuser(message text, detail text, hint text, etat text DEFAULT 'check_violation')
-RETURNS void
-	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	-- every error says what to do; a detail is optional
-	IF detail IS NULL THEN
-		RAISE EXCEPTION USING ERRCODE = etat, MESSAGE = message, HINT = hint;
-	END IF;
-	RAISE EXCEPTION USING ERRCODE = etat, MESSAGE = message, DETAIL = detail, HINT = hint;
-END
-$$;
-COMMENT ON FUNCTION flux_mgmt.refuser(text, text, text, text) IS
-	'raises the error a user caused: message naming the value, detail, hint, SQLSTATE (default 23514 check_violation)';
-
 CREATE FUNCTION flux_mgmt.exiger_departement(departement text, contexte text) RETURNS void
-	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+	LANGUAGE plpgsql VOLATILE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -1146,3 +1143,679 @@ END
 $$;
 COMMENT ON FUNCTION flux_mgmt.definir_territoire(text, text) IS
 	'adds to a territorial réservataire''s territory a commune (INSEE code, with its arrondissements) or every commune of an EPCI or EPT (SIREN, from flux_mgmt.commune); returns the number of communes added';
+
+--------------------------------------------------------------------------------
+-- Events: vacancies, orientations, attributions
+--
+-- Plain INSERT, UPDATE, DELETE and COPY on these three tables are the way to
+-- record events.  Row-local rules are CHECK constraints; rules that read other
+-- tables are checked once per statement by the counter triggers (C, below),
+-- set-based, before the counters move.
+--------------------------------------------------------------------------------
+
+CREATE TABLE flux_mgmt.vacance (
+	id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	logement_id bigint NOT NULL REFERENCES flux_mgmt.logement,
+	date_liberation date NOT NULL,
+	premiere_location boolean NOT NULL DEFAULT false,
+	CONSTRAINT vacance_une_par_jour UNIQUE (logement_id, date_liberation)
+);
+COMMENT ON TABLE flux_mgmt.vacance IS 'a dwelling becoming available (re-letting, or first letting of a new dwelling)';
+COMMENT ON COLUMN flux_mgmt.vacance.id IS 'internal identifier';
+COMMENT ON COLUMN flux_mgmt.vacance.logement_id IS 'the dwelling';
+COMMENT ON COLUMN flux_mgmt.vacance.date_liberation IS 'date it becomes available; its year is the year of the flux it belongs to';
+COMMENT ON COLUMN flux_mgmt.vacance.premiere_location IS 'first letting of a new dwelling';
+
+CREATE TABLE flux_mgmt.orientation (
+	id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	vacance_id bigint NOT NULL REFERENCES flux_mgmt.vacance,
+	reservataire text REFERENCES flux_mgmt.reservataire ON UPDATE CASCADE,
+	soustraction flux_mgmt.motif_soustraction,
+	date_orientation date NOT NULL,
+	date_limite date,
+	issue flux_mgmt.issue_orientation NOT NULL DEFAULT 'en_cours',
+	date_issue date,
+	CONSTRAINT orientation_soustraite_sans_reservataire CHECK (soustraction IS NULL OR reservataire IS NULL),
+	CONSTRAINT orientation_date_issue CHECK (issue = 'attribuee' OR (issue = 'en_cours') = (date_issue IS NULL)),
+	CONSTRAINT orientation_dates_apres_orientation CHECK (date_limite >= date_orientation AND date_issue >= date_orientation),
+	CONSTRAINT orientation_carence_apres_delai CHECK (issue <> 'carence' OR date_issue >= date_limite)
+);
+CREATE INDEX orientation_vacance ON flux_mgmt.orientation (vacance_id);
+CREATE UNIQUE INDEX orientation_une_ouverte_par_vacance ON flux_mgmt.orientation (vacance_id)
+	WHERE issue IN ('en_cours', 'attribuee');
+CREATE INDEX orientation_reservataire ON flux_mgmt.orientation (reservataire) WHERE reservataire IS NOT NULL;
+COMMENT ON TABLE flux_mgmt.orientation IS
+	'the landlord''s decision to give a vacancy to a réservataire, to its own pool (reservataire null) or to take it out of the flux (soustraction)';
+COMMENT ON INDEX flux_mgmt.orientation_une_ouverte_par_vacance IS 'at most one orientation of a vacancy is open (en_cours) or attributed';
+COMMENT ON COLUMN flux_mgmt.orientation.id IS 'internal identifier';
+COMMENT ON COLUMN flux_mgmt.orientation.vacance_id IS 'the vacancy';
+COMMENT ON COLUMN flux_mgmt.orientation.reservataire IS 'beneficiary; null for the landlord''s own pool (or a subtracted vacancy)';
+COMMENT ON COLUMN flux_mgmt.orientation.soustraction IS 'not null: the vacancy is taken out of the flux for this reason (réservataire null)';
+COMMENT ON COLUMN flux_mgmt.orientation.date_orientation IS 'date of the decision; its year is the year the orientation counts in';
+COMMENT ON COLUMN flux_mgmt.orientation.date_limite IS 'deadline for the réservataire to propose candidates; defaults to date_orientation plus the convention''s delay';
+COMMENT ON COLUMN flux_mgmt.orientation.issue IS 'outcome: en_cours, attribuee (set by recording an attribution), carence, echec, retiree';
+COMMENT ON COLUMN flux_mgmt.orientation.date_issue IS 'date of the outcome (the lease for attribuee; null while en_cours)';
+
+CREATE TABLE flux_mgmt.attribution (
+	id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	orientation_id bigint NOT NULL UNIQUE REFERENCES flux_mgmt.orientation,
+	date_caleol date NOT NULL,
+	date_bail date,
+	premier_quartile boolean NOT NULL DEFAULT false,
+	dalo boolean NOT NULL DEFAULT false,
+	prioritaire boolean NOT NULL DEFAULT false,
+	relogement_renouvellement boolean NOT NULL DEFAULT false,
+	mutation boolean NOT NULL DEFAULT false,
+	agent_etat boolean NOT NULL DEFAULT false,
+	CONSTRAINT attribution_bail_apres_caleol CHECK (date_bail >= date_caleol)
+);
+COMMENT ON TABLE flux_mgmt.attribution IS
+	'the allocation decided by the CALEOL on an orientation; recording it sets the orientation''s issue to attribuee, deleting it reopens the orientation';
+COMMENT ON COLUMN flux_mgmt.attribution.id IS 'internal identifier';
+COMMENT ON COLUMN flux_mgmt.attribution.orientation_id IS 'the orientation (one attribution at most)';
+COMMENT ON COLUMN flux_mgmt.attribution.date_caleol IS 'date of the CALEOL decision';
+COMMENT ON COLUMN flux_mgmt.attribution.date_bail IS 'date the lease was signed (null while pending); attributions count in the year of the lease';
+COMMENT ON COLUMN flux_mgmt.attribution.premier_quartile IS 'household in the first quartile of resources (objective O1)';
+COMMENT ON COLUMN flux_mgmt.attribution.dalo IS 'household recognised DALO';
+COMMENT ON COLUMN flux_mgmt.attribution.prioritaire IS 'household of the priority publics of L441-1 (objectives O3, O4 with dalo)';
+COMMENT ON COLUMN flux_mgmt.attribution.relogement_renouvellement IS 'household rehoused by an urban renewal or ORCOD operation (counts with the first quartile in O1)';
+COMMENT ON COLUMN flux_mgmt.attribution.mutation IS 'tenant already housed by the landlord';
+COMMENT ON COLUMN flux_mgmt.attribution.agent_etat IS 'civil or military State agent';
+
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.vacance', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.vacance_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.orientation', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.orientation_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.attribution', '');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.attribution_id_seq', '');
+
+-- The convention an in-flux orientation to a réservataire counts under: the
+-- one of its landlord, réservataire and département in force in the year of
+-- the orientation (there is at most one).
+CREATE FUNCTION flux_mgmt.convention_de(bailleur text, reservataire text, commune flux_mgmt.code_insee, le date)
+RETURNS SETOF flux_mgmt.convention
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT c.* FROM flux_mgmt.convention c
+	WHERE c.bailleur OPERATOR(pg_catalog.=) convention_de.bailleur
+	  AND c.reservataire OPERATOR(pg_catalog.=) convention_de.reservataire
+	  AND c.departement OPERATOR(pg_catalog.=) flux_mgmt.departement(convention_de.commune)
+	  AND pg_catalog.date_part('year', convention_de.le) >= c.annee_debut
+	  AND pg_catalog.date_part('year', convention_de.le) <= coalesce(c.annee_fin, 9999);
+END;
+COMMENT ON FUNCTION flux_mgmt.convention_de(text, text, flux_mgmt.code_insee, date) IS
+	'the convention of a landlord and réservataire covering a commune''s département in force at a date (no row when there is none)';
+
+-- date_limite defaults to the orientation date plus the convention's delay.
+CREATE FUNCTION flux_mgmt.date_limite_par_defaut() RETURNS trigger
+	LANGUAGE plpgsql
+AS $$
+BEGIN
+	SELECT NEW.date_orientation + c.delai INTO NEW.date_limite
+	FROM flux_mgmt.vacance v
+	JOIN flux_mgmt.logement l ON l.id = v.logement_id
+	CROSS JOIN LATERAL flux_mgmt.convention_de(l.bailleur, NEW.reservataire, l.commune, NEW.date_orientation) AS c
+	WHERE v.id = NEW.vacance_id AND l.regime = 'flux' AND NEW.soustraction IS NULL;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.date_limite_par_defaut() IS
+	'BEFORE INSERT trigger of orientation: an orientation under a convention without date_limite gets date_orientation plus the convention''s delay';
+CREATE TRIGGER date_limite BEFORE INSERT ON flux_mgmt.orientation
+	FOR EACH ROW WHEN (NEW.date_limite IS NULL AND NEW.reservataire IS NOT NULL)
+	EXECUTE FUNCTION flux_mgmt.date_limite_par_defaut();
+
+-- The rules of events that read other tables, called by the counter triggers
+-- with the ids of the rows a statement wrote (set-based: one query per
+-- statement, the first broken rule is reported).
+
+CREATE FUNCTION flux_mgmt.verifier_vacances(ids bigint[]) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	f record;
+BEGIN
+	SELECT v.id, v.date_liberation, l.ref, l.bailleur, l.mise_en_service, l.sortie INTO f
+	FROM vacance v JOIN logement l ON l.id = v.logement_id
+	WHERE v.id = ANY (ids)
+	  AND (v.date_liberation < l.mise_en_service OR v.date_liberation >= l.sortie)
+	ORDER BY v.id LIMIT 1;
+	IF FOUND THEN
+		PERFORM refuser(
+			format('vacancy %s of dwelling %L on %s falls outside the time the landlord %L owns it (%s to %s)',
+				   f.id, f.ref, f.date_liberation, f.bailleur, coalesce(f.mise_en_service::text, '…'), coalesce(f.sortie::text, '…')),
+			NULL, 'Check date_liberation, or the dwelling''s mise_en_service and sortie.');
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_vacances(bigint[]) IS
+	'rules of vacancies that read other tables: the dwelling is owned on date_liberation';
+
+CREATE FUNCTION flux_mgmt.verifier_orientations(ids bigint[]) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	-- pg_dump's scripts turn check_function_bodies off (as PostgreSQL's own
+	-- validators expect): a restore loads territoire after orientation, and
+	-- its rows were checked when they were first written.
+	restauration boolean := current_setting('check_function_bodies') = 'off';
+	f record;
+BEGIN
+	SELECT * INTO f FROM (
+		SELECT o.id, o.vacance_id, o.reservataire, o.soustraction, o.date_orientation, o.issue,
+			   v.date_liberation, l.ref, l.bailleur, l.commune, l.reservataire_stock,
+			   departement(l.commune) AS departement,
+			   CASE
+				   WHEN o.date_orientation < v.date_liberation THEN 'avant_vacance'
+				   WHEN l.regime IN ('stock_defense', 'stock_securite', 'stock_sante')
+						AND (o.reservataire IS DISTINCT FROM l.reservataire_stock OR o.soustraction IS NOT NULL) THEN 'stock'
+				   WHEN l.regime = 'hors_champ' AND o.reservataire IS NOT NULL THEN 'hors_champ'
+				   WHEN l.regime = 'flux' AND o.reservataire IS NOT NULL
+						AND NOT EXISTS (SELECT FROM convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation)) THEN 'sans_convention'
+				   WHEN l.regime = 'flux' AND NOT restauration AND est_territorial(r.type)
+						AND NOT EXISTS (SELECT FROM territoire t WHERE t.reservataire = o.reservataire AND t.commune = l.commune) THEN 'hors_territoire'
+				   WHEN o.issue <> 'attribuee' AND EXISTS (SELECT FROM attribution a WHERE a.orientation_id = o.id) THEN 'attribution'
+			   END AS regle
+		FROM orientation o
+		JOIN vacance v ON v.id = o.vacance_id
+		JOIN logement l ON l.id = v.logement_id
+		LEFT JOIN reservataire r ON r.code = o.reservataire
+		WHERE o.id = ANY (ids)
+	) AS x
+	WHERE x.regle IS NOT NULL
+	ORDER BY x.id
+	LIMIT 1;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	CASE f.regle
+	WHEN 'avant_vacance' THEN
+		PERFORM refuser(format('orientation of vacancy %s on %s, before the dwelling %L became available on %s',
+							   f.vacance_id, f.date_orientation, f.ref, f.date_liberation),
+						NULL, 'Orient a vacancy on or after its date_liberation.');
+	WHEN 'stock' THEN
+		PERFORM refuser(format('dwelling %L is kept in stock for %L: vacancy %s cannot go to %s',
+							   f.ref, f.reservataire_stock, f.vacance_id,
+							   coalesce(quote_literal(f.reservataire), CASE WHEN f.soustraction IS NOT NULL THEN 'a subtraction (' || f.soustraction || ')' ELSE 'the landlord''s pool' END)),
+						'Defence, security and health reservations stay in stock: the dwelling goes back to its holder at each vacancy.',
+						format('Orient it to %L.', f.reservataire_stock));
+	WHEN 'hors_champ' THEN
+		PERFORM refuser(format('dwelling %L is outside the L441-1 regime: vacancy %s cannot go to %L', f.ref, f.vacance_id, f.reservataire),
+						'A hors_champ dwelling is outside the flux and goes to the landlord''s own pool.',
+						'Orient it with reservataire null.');
+	WHEN 'sans_convention' THEN
+		PERFORM refuser(format('no convention of landlord %L with %L in département %s is in force in %s',
+							   f.bailleur, f.reservataire, f.departement, extract(year FROM f.date_orientation)),
+						format('Vacancy %s (dwelling %L) cannot be oriented to a réservataire without a convention.', f.vacance_id, f.ref),
+						'Record the convention first, or orient the vacancy to another réservataire or to the pool (reservataire null).');
+	WHEN 'hors_territoire' THEN
+		PERFORM refuser(format('dwelling %L in %s is outside the territory of %L', f.ref, f.commune, f.reservataire),
+						format('A commune, EPCI or EPT only receives dwellings of its territory (vacancy %s).', f.vacance_id),
+						'Orient the vacancy to a réservataire whose scope covers the commune, or add the commune to flux_mgmt.territoire.');
+	WHEN 'attribution' THEN
+		PERFORM refuser(format('orientation %s has an attribution: its issue cannot become %s', f.id, f.issue),
+						NULL, 'Delete the attribution first (its lease no longer stands), then close the orientation.');
+	END CASE;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_orientations(bigint[]) IS
+	'rules of orientations that read other tables: after the vacancy, stock dwellings to their holder, hors champ to the pool, a convention in force, inside a territorial réservataire''s territory, no issue change under an attribution';
+
+CREATE FUNCTION flux_mgmt.verifier_attributions(ids bigint[]) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	f record;
+BEGIN
+	SELECT a.id, a.orientation_id, a.date_caleol, o.issue, o.date_orientation,
+		   CASE WHEN o.issue NOT IN ('en_cours', 'attribuee') THEN 'fermee'
+				WHEN a.date_caleol < o.date_orientation THEN 'avant_orientation' END AS regle
+	INTO f
+	FROM attribution a JOIN orientation o ON o.id = a.orientation_id
+	WHERE a.id = ANY (ids)
+	  AND (o.issue NOT IN ('en_cours', 'attribuee') OR a.date_caleol < o.date_orientation)
+	ORDER BY a.id LIMIT 1;
+	IF f.regle = 'fermee' THEN
+		PERFORM refuser(format('orientation %s is %s: it cannot be attributed', f.orientation_id, f.issue),
+						'Only an open orientation (en_cours) receives an attribution.',
+						'Orient the vacancy again (flux_mgmt.orienter) and attribute the new orientation.');
+	ELSIF f.regle = 'avant_orientation' THEN
+		PERFORM refuser(format('attribution of orientation %s decided by the CALEOL on %s, before the orientation on %s',
+							   f.orientation_id, f.date_caleol, f.date_orientation),
+						NULL, 'Check date_caleol.');
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_attributions(bigint[]) IS
+	'rules of attributions that read other tables: only on an open orientation, not before it';
+
+--------------------------------------------------------------------------------
+-- Counters
+--
+-- The rules of counting live in one view, contribution_calculee: what each
+-- vacancy (its orientations, its charge, its lease) adds to the counters.
+-- Triggers keep a ledger of what every vacancy contributed (contribution) and
+-- the counters (compteur, compteur_bilan) equal to its sums: when events of a
+-- vacancy change, its old contributions are subtracted and its new ones added
+-- (src/compteurs.c).  verifier_compteurs() recounts from the events through
+-- the same view; recalculer_compteurs() rebuilds.
+--
+-- Years: an orientation and its outcome count in the year of date_orientation,
+-- a charge (décompte) in the year of its date, a lease in the year of date_bail.
+--------------------------------------------------------------------------------
+
+CREATE VIEW flux_mgmt.contribution_calculee AS
+SELECT e.vacance_id, e.bailleur, e.commune, e.typologie, e.financement, e.qpv, e.periode,
+	   k.annee, e.reservataire, e.soustraction, e.dans_flux,
+	   sum(k.en_cours)::integer AS en_cours, sum(k.attribuees)::integer AS attribuees,
+	   sum(k.carences)::integer AS carences, sum(k.echecs)::integer AS echecs,
+	   sum(k.retirees)::integer AS retirees, sum(k.decomptes)::integer AS decomptes,
+	   sum(k.baux)::integer AS baux, sum(k.hors_qpv)::integer AS hors_qpv,
+	   sum(k.q1_hors_qpv)::integer AS q1_hors_qpv, sum(k.q234_en_qpv)::integer AS q234_en_qpv,
+	   sum(k.prioritaires)::integer AS prioritaires
+FROM (
+	-- the charge of a vacancy: its first chargeable in-flux orientation, by id
+	SELECT x.*, x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
+		OVER (PARTITION BY x.vacance_id) AS decompte
+	FROM (
+		SELECT o.id, o.vacance_id, o.reservataire, o.soustraction, o.date_orientation, o.issue,
+			   l.bailleur, l.commune, flux_mgmt.typologie(l.nb_pieces) AS typologie, l.financement, l.qpv,
+			   flux_mgmt.periode_construction(l.annee_construction) AS periode, f.dans_flux,
+			   a.date_bail, a.premier_quartile, a.relogement_renouvellement, a.dalo OR a.prioritaire AS prioritaire,
+			   CASE WHEN f.dans_flux THEN
+				   CASE coalesce(c.mode_decompte, 'bail')  -- the pool behaves as bail
+				   WHEN 'orientation' THEN CASE WHEN o.issue OPERATOR(pg_catalog.<>) 'retiree' THEN o.date_orientation END
+				   WHEN 'bail' THEN CASE WHEN o.issue OPERATOR(pg_catalog.=) 'attribuee' THEN a.date_bail END
+				   ELSE CASE o.issue WHEN 'attribuee' THEN a.date_bail WHEN 'carence' THEN o.date_issue END
+				   END
+			   END AS date_decompte
+		FROM flux_mgmt.orientation o
+		JOIN flux_mgmt.vacance v ON v.id OPERATOR(pg_catalog.=) o.vacance_id
+		JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
+		CROSS JOIN LATERAL (SELECT l.regime OPERATOR(pg_catalog.=) 'flux' AND o.soustraction IS NULL AS dans_flux) AS f
+		LEFT JOIN flux_mgmt.attribution a ON a.orientation_id OPERATOR(pg_catalog.=) o.id
+		LEFT JOIN LATERAL flux_mgmt.convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) AS c ON f.dans_flux
+	) AS x
+) AS e
+CROSS JOIN LATERAL (VALUES
+	(pg_catalog.date_part('year', e.date_orientation)::integer,
+	 (e.issue OPERATOR(pg_catalog.=) 'en_cours')::integer, (e.issue OPERATOR(pg_catalog.=) 'attribuee')::integer,
+	 (e.issue OPERATOR(pg_catalog.=) 'carence')::integer, (e.issue OPERATOR(pg_catalog.=) 'echec')::integer,
+	 (e.issue OPERATOR(pg_catalog.=) 'retiree')::integer, 0, 0, 0, 0, 0, 0),
+	(CASE WHEN e.decompte THEN pg_catalog.date_part('year', e.date_decompte)::integer END,
+	 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0),
+	(pg_catalog.date_part('year', e.date_bail)::integer,
+	 0, 0, 0, 0, 0, 0, 1, (NOT e.qpv)::integer,
+	 (NOT e.qpv AND (e.premier_quartile OR e.relogement_renouvellement))::integer,
+	 (e.qpv AND NOT e.premier_quartile)::integer, e.prioritaire::integer)
+) AS k (annee, en_cours, attribuees, carences, echecs, retirees, decomptes, baux, hors_qpv, q1_hors_qpv, q234_en_qpv, prioritaires)
+WHERE k.annee IS NOT NULL
+GROUP BY e.vacance_id, e.bailleur, e.commune, e.typologie, e.financement, e.qpv, e.periode,
+		 k.annee, e.reservataire, e.soustraction, e.dans_flux;
+COMMENT ON VIEW flux_mgmt.contribution_calculee IS
+	'the counting rules: what each vacancy contributes to the counters, recomputed from the events (orientations by year of orientation and issue, the charge under the convention''s mode_decompte, leases and the O1-O4 numerators by year of lease)';
+
+CREATE TABLE flux_mgmt.contribution (
+	vacance_id bigint NOT NULL,
+	bailleur text NOT NULL,
+	commune flux_mgmt.code_insee NOT NULL,
+	typologie text,
+	financement flux_mgmt.financement,
+	qpv boolean NOT NULL,
+	periode text,
+	annee integer NOT NULL,
+	reservataire text,
+	soustraction flux_mgmt.motif_soustraction,
+	dans_flux boolean NOT NULL,
+	en_cours integer NOT NULL,
+	attribuees integer NOT NULL,
+	carences integer NOT NULL,
+	echecs integer NOT NULL,
+	retirees integer NOT NULL,
+	decomptes integer NOT NULL,
+	baux integer NOT NULL,
+	hors_qpv integer NOT NULL,
+	q1_hors_qpv integer NOT NULL,
+	q234_en_qpv integer NOT NULL,
+	prioritaires integer NOT NULL
+);
+CREATE INDEX contribution_vacance ON flux_mgmt.contribution (vacance_id);
+COMMENT ON TABLE flux_mgmt.contribution IS
+	'derived: what each vacancy currently contributes to the counters (the rows of contribution_calculee as the triggers last wrote them)';
+
+CREATE TABLE flux_mgmt.compteur (
+	bailleur text NOT NULL,
+	commune flux_mgmt.code_insee NOT NULL,
+	annee integer NOT NULL,
+	reservataire text,
+	soustraction flux_mgmt.motif_soustraction,
+	dans_flux boolean NOT NULL,
+	tranche smallint NOT NULL,
+	en_cours bigint NOT NULL,
+	attribuees bigint NOT NULL,
+	carences bigint NOT NULL,
+	echecs bigint NOT NULL,
+	retirees bigint NOT NULL,
+	decomptes bigint NOT NULL,
+	baux bigint NOT NULL,
+	hors_qpv bigint NOT NULL,
+	q1_hors_qpv bigint NOT NULL,
+	q234_en_qpv bigint NOT NULL,
+	prioritaires bigint NOT NULL,
+	CONSTRAINT compteur_cle UNIQUE NULLS NOT DISTINCT
+		(bailleur, annee, commune, reservataire, soustraction, dans_flux, tranche)
+);
+COMMENT ON TABLE flux_mgmt.compteur IS
+	'derived counters per landlord, commune, year, beneficiary (réservataire, null = pool), subtraction and flux membership; a key is spread over a few tranches (one per writing backend slot) so that concurrent writers do not wait on one row: sum over tranche';
+COMMENT ON COLUMN flux_mgmt.compteur.tranche IS 'slot of the writing backend; readers sum over it';
+COMMENT ON COLUMN flux_mgmt.compteur.en_cours IS 'orientations of that year still open';
+COMMENT ON COLUMN flux_mgmt.compteur.attribuees IS 'orientations of that year attributed';
+COMMENT ON COLUMN flux_mgmt.compteur.carences IS 'orientations of that year ended by a carence';
+COMMENT ON COLUMN flux_mgmt.compteur.echecs IS 'orientations of that year ended by an échec';
+COMMENT ON COLUMN flux_mgmt.compteur.retirees IS 'orientations of that year withdrawn';
+COMMENT ON COLUMN flux_mgmt.compteur.decomptes IS 'vacancies charged to the flux that year (décompte)';
+COMMENT ON COLUMN flux_mgmt.compteur.baux IS 'attributions whose lease was signed that year';
+COMMENT ON COLUMN flux_mgmt.compteur.hors_qpv IS 'of those, dwellings outside QPV (O1 denominator)';
+COMMENT ON COLUMN flux_mgmt.compteur.q1_hors_qpv IS 'outside QPV, to a first-quartile or renewal-rehoused household (O1 numerator)';
+COMMENT ON COLUMN flux_mgmt.compteur.q234_en_qpv IS 'inside QPV, to a household of quartiles 2-4 (O2 numerator; denominator baux - hors_qpv)';
+COMMENT ON COLUMN flux_mgmt.compteur.prioritaires IS 'to a DALO or priority household (O3, O4 numerators)';
+
+CREATE TABLE flux_mgmt.compteur_bilan (
+	bailleur text NOT NULL,
+	commune flux_mgmt.code_insee NOT NULL,
+	annee integer NOT NULL,
+	reservataire text,
+	typologie text,
+	financement flux_mgmt.financement,
+	qpv boolean NOT NULL,
+	periode text,
+	tranche smallint NOT NULL,
+	proposes bigint NOT NULL,
+	attribues bigint NOT NULL,
+	CONSTRAINT compteur_bilan_cle UNIQUE NULLS NOT DISTINCT
+		(bailleur, annee, commune, reservataire, typologie, financement, qpv, periode, tranche)
+);
+COMMENT ON TABLE flux_mgmt.compteur_bilan IS
+	'derived counters of the yearly report: in-flux dwellings proposed (oriented) and attributed (lease) per landlord, year, réservataire, typology, financing, QPV, commune and construction period; sum over tranche';
+COMMENT ON COLUMN flux_mgmt.compteur_bilan.tranche IS 'slot of the writing backend; readers sum over it';
+COMMENT ON COLUMN flux_mgmt.compteur_bilan.proposes IS 'in-flux orientations of that year';
+COMMENT ON COLUMN flux_mgmt.compteur_bilan.attribues IS 'in-flux attributions whose lease was signed that year';
+
+-- Derived tables are registered with a filter that dumps none of their rows:
+-- a restore reloads the events, and the triggers rebuild these from them
+-- (dumping them too would count every event twice).
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.contribution', 'WHERE false');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.compteur', 'WHERE false');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.compteur_bilan', 'WHERE false');
+
+CREATE FUNCTION flux_mgmt.verifier_orientations_couvertes(ids bigint[]) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	f record;
+BEGIN
+	SELECT o.id, o.reservataire, o.date_orientation, l.bailleur, departement(l.commune) AS departement INTO f
+	FROM orientation o
+	JOIN vacance v ON v.id = o.vacance_id
+	JOIN logement l ON l.id = v.logement_id
+	WHERE o.id = ANY (ids) AND l.regime = 'flux' AND o.soustraction IS NULL AND o.reservataire IS NOT NULL
+	  AND NOT EXISTS (SELECT FROM convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation))
+	ORDER BY o.id LIMIT 1;
+	IF FOUND THEN
+		PERFORM refuser(format('orientation %s to %L (%s) would be left without a convention of landlord %L in département %s',
+							   f.id, f.reservataire, f.date_orientation, f.bailleur, f.departement),
+						'Every orientation to a réservataire counts under the convention in force in its year.',
+						'End a convention with annee_fin rather than delete it, and keep the years its orientations fall in.');
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_orientations_couvertes(bigint[]) IS
+	'after a convention is changed or deleted: every orientation it covered is still covered by a convention in force';
+
+CREATE FUNCTION flux_mgmt.compteurs_apres() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'flux_compteurs_apres'
+	LANGUAGE C;
+COMMENT ON FUNCTION flux_mgmt.compteurs_apres() IS
+	'AFTER … FOR EACH STATEMENT trigger (C): checks the rules of the written events and recounts the vacancies they touched (see src/compteurs.c)';
+
+CREATE TRIGGER compteurs_insert AFTER INSERT ON flux_mgmt.vacance
+	REFERENCING NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+CREATE TRIGGER compteurs_update AFTER UPDATE ON flux_mgmt.vacance
+	REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+CREATE TRIGGER compteurs_insert AFTER INSERT ON flux_mgmt.orientation
+	REFERENCING NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+CREATE TRIGGER compteurs_update AFTER UPDATE ON flux_mgmt.orientation
+	REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+CREATE TRIGGER compteurs_delete AFTER DELETE ON flux_mgmt.orientation
+	REFERENCING OLD TABLE AS anciennes FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+CREATE TRIGGER compteurs_insert AFTER INSERT ON flux_mgmt.attribution
+	REFERENCING NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+CREATE TRIGGER compteurs_update AFTER UPDATE ON flux_mgmt.attribution
+	REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+CREATE TRIGGER compteurs_delete AFTER DELETE ON flux_mgmt.attribution
+	REFERENCING OLD TABLE AS anciennes FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+CREATE TRIGGER compteurs_update AFTER UPDATE ON flux_mgmt.logement
+	REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+CREATE TRIGGER compteurs_update AFTER UPDATE ON flux_mgmt.convention
+	REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+CREATE TRIGGER compteurs_delete AFTER DELETE ON flux_mgmt.convention
+	REFERENCING OLD TABLE AS anciennes FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+
+CREATE FUNCTION flux_mgmt.recalculer_compteurs() RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	ecrits bigint;
+	bilan bigint;
+BEGIN
+	-- writers wait until the rebuild commits, then count against it
+	LOCK TABLE contribution, compteur, compteur_bilan IN EXCLUSIVE MODE;
+	TRUNCATE contribution, compteur, compteur_bilan;
+	INSERT INTO contribution SELECT * FROM contribution_calculee;
+	INSERT INTO compteur (bailleur, annee, commune, reservataire, soustraction, dans_flux, tranche,
+						  en_cours, attribuees, carences, echecs, retirees, decomptes, baux,
+						  hors_qpv, q1_hors_qpv, q234_en_qpv, prioritaires)
+	SELECT bailleur, annee, commune, reservataire, soustraction, dans_flux, 0,
+		   sum(en_cours), sum(attribuees), sum(carences), sum(echecs), sum(retirees), sum(decomptes), sum(baux),
+		   sum(hors_qpv), sum(q1_hors_qpv), sum(q234_en_qpv), sum(prioritaires)
+	FROM contribution
+	GROUP BY bailleur, annee, commune, reservataire, soustraction, dans_flux;
+	GET DIAGNOSTICS ecrits = ROW_COUNT;
+	INSERT INTO compteur_bilan (bailleur, annee, commune, reservataire, typologie, financement, qpv, periode, tranche,
+								proposes, attribues)
+	SELECT bailleur, annee, commune, reservataire, typologie, financement, qpv, periode, 0,
+		   sum(en_cours + attribuees + carences + echecs + retirees), sum(baux)
+	FROM contribution
+	WHERE dans_flux
+	GROUP BY bailleur, annee, commune, reservataire, typologie, financement, qpv, periode
+	HAVING sum(en_cours + attribuees + carences + echecs + retirees) <> 0 OR sum(baux) <> 0;
+	GET DIAGNOSTICS bilan = ROW_COUNT;
+	RETURN ecrits + bilan;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.recalculer_compteurs() IS
+	'rebuilds every counter from the events (after pg_restore --disable-triggers, say); returns the number of counter rows written';
+
+CREATE FUNCTION flux_mgmt.verifier_compteurs()
+RETURNS TABLE (compteur text, attendu bigint, trouve bigint)
+	LANGUAGE sql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+	WITH attendu AS (
+		SELECT bailleur, annee, commune, reservataire, soustraction, dans_flux,
+			   sum(en_cours) AS en_cours, sum(attribuees) AS attribuees, sum(carences) AS carences,
+			   sum(echecs) AS echecs, sum(retirees) AS retirees, sum(decomptes) AS decomptes, sum(baux) AS baux,
+			   sum(hors_qpv) AS hors_qpv, sum(q1_hors_qpv) AS q1_hors_qpv, sum(q234_en_qpv) AS q234_en_qpv,
+			   sum(prioritaires) AS prioritaires
+		FROM contribution_calculee
+		GROUP BY bailleur, annee, commune, reservataire, soustraction, dans_flux
+	), trouve AS (
+		SELECT bailleur, annee, commune, reservataire, soustraction, dans_flux,
+			   sum(en_cours) AS en_cours, sum(attribuees) AS attribuees, sum(carences) AS carences,
+			   sum(echecs) AS echecs, sum(retirees) AS retirees, sum(decomptes) AS decomptes, sum(baux) AS baux,
+			   sum(hors_qpv) AS hors_qpv, sum(q1_hors_qpv) AS q1_hors_qpv, sum(q234_en_qpv) AS q234_en_qpv,
+			   sum(prioritaires) AS prioritaires
+		FROM compteur
+		GROUP BY bailleur, annee, commune, reservataire, soustraction, dans_flux
+	), bilan_attendu AS (
+		SELECT bailleur, annee, commune, reservataire, typologie, financement, qpv, periode,
+			   sum(en_cours + attribuees + carences + echecs + retirees) AS proposes, sum(baux) AS attribues
+		FROM contribution_calculee WHERE dans_flux
+		GROUP BY bailleur, annee, commune, reservataire, typologie, financement, qpv, periode
+	), bilan_trouve AS (
+		SELECT bailleur, annee, commune, reservataire, typologie, financement, qpv, periode,
+			   sum(proposes) AS proposes, sum(attribues) AS attribues
+		FROM compteur_bilan
+		GROUP BY bailleur, annee, commune, reservataire, typologie, financement, qpv, periode
+	)
+	SELECT format('compteur(%s, %s, %s, %s, %s, %s).%s', cle.bailleur, cle.annee, cle.commune,
+				  coalesce(cle.reservataire, 'pool'), coalesce(cle.soustraction::text, '-'),
+				  CASE WHEN cle.dans_flux THEN 'flux' ELSE 'hors flux' END, v.nom),
+		   coalesce(v.attendu, 0)::bigint, coalesce(v.trouve, 0)::bigint
+	FROM attendu a FULL JOIN trouve t
+		ON (a.bailleur, a.annee, a.commune, a.dans_flux) = (t.bailleur, t.annee, t.commune, t.dans_flux)
+		AND a.reservataire IS NOT DISTINCT FROM t.reservataire AND a.soustraction IS NOT DISTINCT FROM t.soustraction
+	CROSS JOIN LATERAL (SELECT coalesce(a.bailleur, t.bailleur) AS bailleur, coalesce(a.annee, t.annee) AS annee,
+							   coalesce(a.commune, t.commune) AS commune,
+							   CASE WHEN a.bailleur IS NULL THEN t.reservataire ELSE a.reservataire END AS reservataire,
+							   CASE WHEN a.bailleur IS NULL THEN t.soustraction ELSE a.soustraction END AS soustraction,
+							   coalesce(a.dans_flux, t.dans_flux) AS dans_flux) AS cle
+	CROSS JOIN LATERAL (VALUES
+		('en_cours', a.en_cours, t.en_cours), ('attribuees', a.attribuees, t.attribuees),
+		('carences', a.carences, t.carences), ('echecs', a.echecs, t.echecs), ('retirees', a.retirees, t.retirees),
+		('decomptes', a.decomptes, t.decomptes), ('baux', a.baux, t.baux), ('hors_qpv', a.hors_qpv, t.hors_qpv),
+		('q1_hors_qpv', a.q1_hors_qpv, t.q1_hors_qpv), ('q234_en_qpv', a.q234_en_qpv, t.q234_en_qpv),
+		('prioritaires', a.prioritaires, t.prioritaires)) AS v(nom, attendu, trouve)
+	WHERE coalesce(v.attendu, 0) <> coalesce(v.trouve, 0)
+	UNION ALL
+	SELECT format('compteur_bilan(%s, %s, %s, %s, %s, %s, %s, %s).%s', cle.bailleur, cle.annee, cle.commune,
+				  coalesce(cle.reservataire, 'pool'), cle.typologie, cle.financement, cle.qpv, cle.periode, v.nom),
+		   coalesce(v.attendu, 0)::bigint, coalesce(v.trouve, 0)::bigint
+	FROM bilan_attendu a FULL JOIN bilan_trouve t
+		ON (a.bailleur, a.annee, a.commune, a.qpv) = (t.bailleur, t.annee, t.commune, t.qpv)
+		AND a.reservataire IS NOT DISTINCT FROM t.reservataire AND a.typologie IS NOT DISTINCT FROM t.typologie
+		AND a.financement IS NOT DISTINCT FROM t.financement AND a.periode IS NOT DISTINCT FROM t.periode
+	CROSS JOIN LATERAL (SELECT coalesce(a.bailleur, t.bailleur) AS bailleur, coalesce(a.annee, t.annee) AS annee,
+							   coalesce(a.commune, t.commune) AS commune,
+							   CASE WHEN a.bailleur IS NULL THEN t.reservataire ELSE a.reservataire END AS reservataire,
+							   CASE WHEN a.bailleur IS NULL THEN t.typologie ELSE a.typologie END AS typologie,
+							   CASE WHEN a.bailleur IS NULL THEN t.financement ELSE a.financement END AS financement,
+							   coalesce(a.qpv, t.qpv) AS qpv,
+							   CASE WHEN a.bailleur IS NULL THEN t.periode ELSE a.periode END AS periode) AS cle
+	CROSS JOIN LATERAL (VALUES ('proposes', a.proposes, t.proposes), ('attribues', a.attribues, t.attribues))
+		AS v(nom, attendu, trouve)
+	WHERE coalesce(v.attendu, 0) <> coalesce(v.trouve, 0)
+	ORDER BY 1;
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_compteurs() IS
+	'recounts every counter from the events and lists those that differ (empty when all agree): compteur names the key and the column';
+
+-- TRUNCATE bypasses the row-by-row bookkeeping: rebuild after it.  An
+-- attribution truncated away reopens its orientation, like a deleted one.
+CREATE FUNCTION flux_mgmt.apres_truncate() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_TABLE_NAME = 'attribution' THEN
+		UPDATE orientation o SET issue = 'en_cours', date_issue = NULL
+		WHERE o.issue = 'attribuee' AND NOT EXISTS (SELECT FROM attribution a WHERE a.orientation_id = o.id);
+	END IF;
+	PERFORM recalculer_compteurs();
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.apres_truncate() IS
+	'AFTER TRUNCATE trigger of the event tables: reopens orientations whose attribution went, and rebuilds the counters';
+CREATE TRIGGER compteurs_truncate AFTER TRUNCATE ON flux_mgmt.vacance
+	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.apres_truncate();
+CREATE TRIGGER compteurs_truncate AFTER TRUNCATE ON flux_mgmt.orientation
+	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.apres_truncate();
+CREATE TRIGGER compteurs_truncate AFTER TRUNCATE ON flux_mgmt.attribution
+	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.apres_truncate();
+
+--------------------------------------------------------------------------------
+-- Recording events: orienter, cloturer
+--------------------------------------------------------------------------------
+
+CREATE FUNCTION flux_mgmt.orienter(vacance_id bigint, reservataire text,
+								   soustraction flux_mgmt.motif_soustraction DEFAULT NULL,
+								   date_orientation date DEFAULT current_date)
+RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	nouvelle bigint;
+BEGIN
+	IF NOT EXISTS (SELECT FROM vacance v WHERE v.id = orienter.vacance_id) THEN
+		PERFORM refuser(format('unknown vacancy %s', orienter.vacance_id), NULL,
+						'Record the vacancy first: INSERT INTO flux_mgmt.vacance (logement_id, date_liberation) VALUES (…).',
+						'foreign_key_violation');
+	END IF;
+	IF orienter.reservataire IS NOT NULL
+	   AND NOT EXISTS (SELECT FROM flux_mgmt.reservataire r WHERE r.code = orienter.reservataire) THEN
+		PERFORM refuser(format('unknown réservataire %L', orienter.reservataire), NULL,
+						'Give the code of a row of flux_mgmt.reservataire, or null for the landlord''s pool.',
+						'foreign_key_violation');
+	END IF;
+	IF EXISTS (SELECT FROM orientation o WHERE o.vacance_id = orienter.vacance_id AND o.issue IN ('en_cours', 'attribuee')) THEN
+		PERFORM refuser(format('vacancy %s already has an open orientation', orienter.vacance_id),
+						'A vacancy has at most one orientation en_cours or attribuee.',
+						'Close it first with flux_mgmt.cloturer(orientation_id, issue, date_issue).',
+						'unique_violation');
+	END IF;
+	INSERT INTO orientation (vacance_id, reservataire, soustraction, date_orientation)
+	VALUES (orienter.vacance_id, orienter.reservataire, orienter.soustraction, orienter.date_orientation)
+	RETURNING id INTO nouvelle;
+	RETURN nouvelle;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.orienter(bigint, text, flux_mgmt.motif_soustraction, date) IS
+	'records an orientation of a vacancy: to a réservataire, to the landlord''s pool (null), or out of the flux (soustraction); returns its id';
+
+CREATE FUNCTION flux_mgmt.cloturer(orientation_id bigint, issue flux_mgmt.issue_orientation, date_issue date)
+RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	o orientation;
+BEGIN
+	IF cloturer.issue NOT IN ('carence', 'echec', 'retiree') OR cloturer.issue IS NULL THEN
+		PERFORM refuser(format('cloturer records carence, echec or retiree, not %s', coalesce(cloturer.issue::text, 'null')),
+						NULL, 'An orientation becomes attribuee when its attribution is recorded (INSERT INTO flux_mgmt.attribution).',
+						'invalid_parameter_value');
+	END IF;
+	IF cloturer.date_issue IS NULL THEN
+		PERFORM refuser('cloturer needs the date of the outcome', NULL, 'Pass date_issue.', 'null_value_not_allowed');
+	END IF;
+	SELECT * INTO o FROM orientation WHERE id = cloturer.orientation_id FOR UPDATE;
+	IF NOT FOUND THEN
+		PERFORM refuser(format('unknown orientation %s', cloturer.orientation_id), NULL,
+						'Give the id returned by flux_mgmt.orienter.', 'foreign_key_violation');
+	END IF;
+	IF o.issue <> 'en_cours' THEN
+		PERFORM refuser(format('orientation %s is already closed (%s)', o.id, o.issue), NULL,
+						'Only an open orientation (en_cours) can be closed.');
+	END IF;
+	IF cloturer.date_issue < o.date_orientation THEN
+		PERFORM refuser(format('orientation %s cannot close on %s, before it was made on %s', o.id, cloturer.date_issue, o.date_orientation),
+						NULL, 'Check date_issue.');
+	END IF;
+	IF cloturer.issue = 'carence' AND cloturer.date_issue < o.date_limite THEN
+		PERFORM refuser(format('no carence for orientation %s on %s: the réservataire has until %s to propose candidates',
+							   o.id, cloturer.date_issue, o.date_limite),
+						'A carence is recorded when the delay has passed without a candidate.',
+						format('Record it on or after %s, or record an échec or a withdrawal.', o.date_limite));
+	END IF;
+	UPDATE orientation SET issue = cloturer.issue, date_issue = cloturer.date_issue WHERE id = o.id;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.cloturer(bigint, flux_mgmt.issue_orientation, date) IS
+	'records the outcome of an open orientation: carence (no candidate within the delay), echec, or retiree (withdrawn by the landlord)';

@@ -1407,6 +1407,36 @@ COMMENT ON FUNCTION flux_mgmt.verifier_attributions(bigint[]) IS
 -- a charge (décompte) in the year of its date, a lease in the year of date_bail.
 --------------------------------------------------------------------------------
 
+CREATE VIEW flux_mgmt.orientation_decompte AS
+SELECT x.*, x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
+		OVER (PARTITION BY x.vacance_id) AS decompte
+FROM (
+	SELECT o.id, o.vacance_id, o.reservataire, o.soustraction, o.date_orientation, o.issue, o.date_issue,
+		   l.bailleur, l.commune, flux_mgmt.typologie(l.nb_pieces) AS typologie, l.financement, l.qpv,
+		   flux_mgmt.periode_construction(l.annee_construction) AS periode, f.dans_flux,
+		   CASE WHEN f.dans_flux THEN coalesce(c.mode_decompte, 'bail') END AS mode_decompte,
+		   a.date_bail, a.premier_quartile, a.relogement_renouvellement, a.dalo OR a.prioritaire AS prioritaire,
+		   CASE WHEN f.dans_flux THEN
+			   CASE coalesce(c.mode_decompte, 'bail')  -- the pool behaves as bail
+			   WHEN 'orientation' THEN CASE WHEN o.issue OPERATOR(pg_catalog.<>) 'retiree' THEN o.date_orientation END
+			   WHEN 'bail' THEN CASE WHEN o.issue OPERATOR(pg_catalog.=) 'attribuee' THEN a.date_bail END
+			   ELSE CASE o.issue WHEN 'attribuee' THEN a.date_bail WHEN 'carence' THEN o.date_issue END
+			   END
+		   END AS date_decompte
+	FROM flux_mgmt.orientation o
+	JOIN flux_mgmt.vacance v ON v.id OPERATOR(pg_catalog.=) o.vacance_id
+	JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
+	CROSS JOIN LATERAL (SELECT l.regime OPERATOR(pg_catalog.=) 'flux' AND o.soustraction IS NULL AS dans_flux) AS f
+	LEFT JOIN flux_mgmt.attribution a ON a.orientation_id OPERATOR(pg_catalog.=) o.id
+	LEFT JOIN LATERAL flux_mgmt.convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) AS c ON f.dans_flux
+) AS x;
+COMMENT ON VIEW flux_mgmt.orientation_decompte IS
+	'every orientation with what counting needs: its dwelling''s classification, whether it is in the flux, the décompte mode of its convention (the pool behaves as bail), the date it became chargeable, and whether it is its vacancy''s charge (the first chargeable in-flux orientation by id: a vacancy is charged once)';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.dans_flux IS 'dwelling of regime flux and no subtraction';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.mode_decompte IS 'mode of the convention it counts under; bail for the pool; null outside the flux';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_decompte IS 'when it is chargeable: orientation mode, its date unless withdrawn; bail, the lease; mixte, the lease or the carence';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.decompte IS 'it is the charge of its vacancy';
+
 CREATE VIEW flux_mgmt.contribution_calculee AS
 SELECT e.vacance_id, e.bailleur, e.commune, e.typologie, e.financement, e.qpv, e.periode,
 	   k.annee, e.reservataire, e.soustraction, e.dans_flux,
@@ -1416,30 +1446,7 @@ SELECT e.vacance_id, e.bailleur, e.commune, e.typologie, e.financement, e.qpv, e
 	   sum(k.baux)::integer AS baux, sum(k.hors_qpv)::integer AS hors_qpv,
 	   sum(k.q1_hors_qpv)::integer AS q1_hors_qpv, sum(k.q234_en_qpv)::integer AS q234_en_qpv,
 	   sum(k.prioritaires)::integer AS prioritaires
-FROM (
-	-- the charge of a vacancy: its first chargeable in-flux orientation, by id
-	SELECT x.*, x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
-		OVER (PARTITION BY x.vacance_id) AS decompte
-	FROM (
-		SELECT o.id, o.vacance_id, o.reservataire, o.soustraction, o.date_orientation, o.issue,
-			   l.bailleur, l.commune, flux_mgmt.typologie(l.nb_pieces) AS typologie, l.financement, l.qpv,
-			   flux_mgmt.periode_construction(l.annee_construction) AS periode, f.dans_flux,
-			   a.date_bail, a.premier_quartile, a.relogement_renouvellement, a.dalo OR a.prioritaire AS prioritaire,
-			   CASE WHEN f.dans_flux THEN
-				   CASE coalesce(c.mode_decompte, 'bail')  -- the pool behaves as bail
-				   WHEN 'orientation' THEN CASE WHEN o.issue OPERATOR(pg_catalog.<>) 'retiree' THEN o.date_orientation END
-				   WHEN 'bail' THEN CASE WHEN o.issue OPERATOR(pg_catalog.=) 'attribuee' THEN a.date_bail END
-				   ELSE CASE o.issue WHEN 'attribuee' THEN a.date_bail WHEN 'carence' THEN o.date_issue END
-				   END
-			   END AS date_decompte
-		FROM flux_mgmt.orientation o
-		JOIN flux_mgmt.vacance v ON v.id OPERATOR(pg_catalog.=) o.vacance_id
-		JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
-		CROSS JOIN LATERAL (SELECT l.regime OPERATOR(pg_catalog.=) 'flux' AND o.soustraction IS NULL AS dans_flux) AS f
-		LEFT JOIN flux_mgmt.attribution a ON a.orientation_id OPERATOR(pg_catalog.=) o.id
-		LEFT JOIN LATERAL flux_mgmt.convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) AS c ON f.dans_flux
-	) AS x
-) AS e
+FROM flux_mgmt.orientation_decompte AS e
 CROSS JOIN LATERAL (VALUES
 	(pg_catalog.date_part('year', e.date_orientation)::integer,
 	 (e.issue OPERATOR(pg_catalog.=) 'en_cours')::integer, (e.issue OPERATOR(pg_catalog.=) 'attribuee')::integer,
@@ -1456,7 +1463,7 @@ WHERE k.annee IS NOT NULL
 GROUP BY e.vacance_id, e.bailleur, e.commune, e.typologie, e.financement, e.qpv, e.periode,
 		 k.annee, e.reservataire, e.soustraction, e.dans_flux;
 COMMENT ON VIEW flux_mgmt.contribution_calculee IS
-	'the counting rules: what each vacancy contributes to the counters, recomputed from the events (orientations by year of orientation and issue, the charge under the convention''s mode_decompte, leases and the O1-O4 numerators by year of lease)';
+	'the counting rules: what each vacancy contributes to the counters, recomputed from the events (orientations by year of orientation and issue, the charge by year of its date, leases and the O1-O4 numerators by year of lease)';
 
 CREATE TABLE flux_mgmt.contribution (
 	vacance_id bigint NOT NULL,

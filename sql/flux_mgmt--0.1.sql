@@ -1265,72 +1265,91 @@ CREATE TRIGGER date_limite BEFORE INSERT ON flux_mgmt.orientation
 	FOR EACH ROW WHEN (NEW.date_limite IS NULL AND NEW.reservataire IS NOT NULL)
 	EXECUTE FUNCTION flux_mgmt.date_limite_par_defaut();
 
--- The rules of events that read other tables, called by the counter triggers
--- with the ids of the rows a statement wrote (set-based: one query per
--- statement, the first broken rule is reported).
+-- The rules of events that read other tables.  Each view lists the rows that
+-- break one, with the first broken rule; the counter triggers look up the
+-- rows a statement wrote (a cheap indexed query) and, only when one is found,
+-- signaler_infraction() raises the error that explains it.
 
-CREATE FUNCTION flux_mgmt.verifier_vacances(ids bigint[]) RETURNS void
+CREATE VIEW flux_mgmt.vacance_infraction AS
+SELECT v.id, 'hors_possession'::text AS regle
+FROM flux_mgmt.vacance v JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
+WHERE v.date_liberation OPERATOR(pg_catalog.<) l.mise_en_service OR v.date_liberation OPERATOR(pg_catalog.>=) l.sortie;
+COMMENT ON VIEW flux_mgmt.vacance_infraction IS
+	'vacancies breaking a rule: hors_possession (the landlord does not own the dwelling on date_liberation)';
+
+CREATE VIEW flux_mgmt.orientation_infraction AS
+SELECT x.id, x.regle
+FROM (
+	SELECT o.id,
+		   CASE
+			   WHEN o.date_orientation OPERATOR(pg_catalog.<) v.date_liberation THEN 'avant_vacance'
+			   WHEN l.regime IN ('stock_defense', 'stock_securite', 'stock_sante')
+					AND (o.reservataire IS DISTINCT FROM l.reservataire_stock OR o.soustraction IS NOT NULL) THEN 'stock'
+			   WHEN l.regime OPERATOR(pg_catalog.=) 'hors_champ' AND o.reservataire IS NOT NULL THEN 'hors_champ'
+			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND o.reservataire IS NOT NULL
+					AND NOT EXISTS (SELECT FROM flux_mgmt.convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation))
+					THEN 'sans_convention'
+			   -- pg_dump's scripts turn check_function_bodies off (PostgreSQL's own
+			   -- validators read it the same way): a restore loads territoire after
+			   -- orientation, and its rows were checked when first written.
+			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND flux_mgmt.est_territorial(r.type)
+					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+					AND NOT EXISTS (SELECT FROM flux_mgmt.territoire t
+									WHERE t.reservataire OPERATOR(pg_catalog.=) o.reservataire AND t.commune OPERATOR(flux_mgmt.=) l.commune)
+					THEN 'hors_territoire'
+			   WHEN o.issue OPERATOR(pg_catalog.<>) 'attribuee'
+					AND EXISTS (SELECT FROM flux_mgmt.attribution a WHERE a.orientation_id OPERATOR(pg_catalog.=) o.id)
+					THEN 'attribution'
+		   END AS regle
+	FROM flux_mgmt.orientation o
+	JOIN flux_mgmt.vacance v ON v.id OPERATOR(pg_catalog.=) o.vacance_id
+	JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
+	LEFT JOIN flux_mgmt.reservataire r ON r.code OPERATOR(pg_catalog.=) o.reservataire
+) AS x
+WHERE x.regle IS NOT NULL;
+COMMENT ON VIEW flux_mgmt.orientation_infraction IS
+	'orientations breaking a rule, with the first one: avant_vacance, stock (a stock dwelling goes to its holder), hors_champ (to the pool), sans_convention (no convention in force), hors_territoire, attribution (an attributed orientation keeps its issue)';
+
+CREATE VIEW flux_mgmt.attribution_infraction AS
+SELECT a.id,
+	   CASE WHEN o.issue NOT IN ('en_cours', 'attribuee') THEN 'fermee' ELSE 'avant_orientation' END AS regle
+FROM flux_mgmt.attribution a JOIN flux_mgmt.orientation o ON o.id OPERATOR(pg_catalog.=) a.orientation_id
+WHERE o.issue NOT IN ('en_cours', 'attribuee') OR a.date_caleol OPERATOR(pg_catalog.<) o.date_orientation;
+COMMENT ON VIEW flux_mgmt.attribution_infraction IS
+	'attributions breaking a rule: fermee (on an orientation that is not open), avant_orientation (CALEOL before the orientation)';
+
+CREATE FUNCTION flux_mgmt.signaler_infraction(regle text, id bigint) RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
 AS $$
 DECLARE
 	f record;
 BEGIN
-	SELECT v.id, v.date_liberation, l.ref, l.bailleur, l.mise_en_service, l.sortie INTO f
-	FROM vacance v JOIN logement l ON l.id = v.logement_id
-	WHERE v.id = ANY (ids)
-	  AND (v.date_liberation < l.mise_en_service OR v.date_liberation >= l.sortie)
-	ORDER BY v.id LIMIT 1;
-	IF FOUND THEN
+	IF regle = 'hors_possession' THEN
+		SELECT v.id, v.date_liberation, l.ref, l.bailleur, l.mise_en_service, l.sortie INTO f
+		FROM vacance v JOIN logement l ON l.id = v.logement_id WHERE v.id = signaler_infraction.id;
 		PERFORM refuser(
 			format('vacancy %s of dwelling %L on %s falls outside the time the landlord %L owns it (%s to %s)',
 				   f.id, f.ref, f.date_liberation, f.bailleur, coalesce(f.mise_en_service::text, '…'), coalesce(f.sortie::text, '…')),
 			NULL, 'Check date_liberation, or the dwelling''s mise_en_service and sortie.');
+	ELSIF regle IN ('fermee', 'avant_orientation') THEN
+		SELECT a.orientation_id, a.date_caleol, o.issue, o.date_orientation INTO f
+		FROM attribution a JOIN orientation o ON o.id = a.orientation_id WHERE a.id = signaler_infraction.id;
+		IF regle = 'fermee' THEN
+			PERFORM refuser(format('orientation %s is %s: it cannot be attributed', f.orientation_id, f.issue),
+							'Only an open orientation (en_cours) receives an attribution.',
+							'Orient the vacancy again (flux_mgmt.orienter) and attribute the new orientation.');
+		END IF;
+		PERFORM refuser(format('attribution of orientation %s decided by the CALEOL on %s, before the orientation on %s',
+							   f.orientation_id, f.date_caleol, f.date_orientation),
+						NULL, 'Check date_caleol.');
 	END IF;
-END
-$$;
-COMMENT ON FUNCTION flux_mgmt.verifier_vacances(bigint[]) IS
-	'rules of vacancies that read other tables: the dwelling is owned on date_liberation';
-
-CREATE FUNCTION flux_mgmt.verifier_orientations(ids bigint[]) RETURNS void
-	LANGUAGE plpgsql
-	SET search_path = flux_mgmt, pg_catalog, pg_temp
-AS $$
-DECLARE
-	-- pg_dump's scripts turn check_function_bodies off (as PostgreSQL's own
-	-- validators expect): a restore loads territoire after orientation, and
-	-- its rows were checked when they were first written.
-	restauration boolean := current_setting('check_function_bodies') = 'off';
-	f record;
-BEGIN
-	SELECT * INTO f FROM (
-		SELECT o.id, o.vacance_id, o.reservataire, o.soustraction, o.date_orientation, o.issue,
-			   v.date_liberation, l.ref, l.bailleur, l.commune, l.reservataire_stock,
-			   departement(l.commune) AS departement,
-			   CASE
-				   WHEN o.date_orientation < v.date_liberation THEN 'avant_vacance'
-				   WHEN l.regime IN ('stock_defense', 'stock_securite', 'stock_sante')
-						AND (o.reservataire IS DISTINCT FROM l.reservataire_stock OR o.soustraction IS NOT NULL) THEN 'stock'
-				   WHEN l.regime = 'hors_champ' AND o.reservataire IS NOT NULL THEN 'hors_champ'
-				   WHEN l.regime = 'flux' AND o.reservataire IS NOT NULL
-						AND NOT EXISTS (SELECT FROM convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation)) THEN 'sans_convention'
-				   WHEN l.regime = 'flux' AND NOT restauration AND est_territorial(r.type)
-						AND NOT EXISTS (SELECT FROM territoire t WHERE t.reservataire = o.reservataire AND t.commune = l.commune) THEN 'hors_territoire'
-				   WHEN o.issue <> 'attribuee' AND EXISTS (SELECT FROM attribution a WHERE a.orientation_id = o.id) THEN 'attribution'
-			   END AS regle
-		FROM orientation o
-		JOIN vacance v ON v.id = o.vacance_id
-		JOIN logement l ON l.id = v.logement_id
-		LEFT JOIN reservataire r ON r.code = o.reservataire
-		WHERE o.id = ANY (ids)
-	) AS x
-	WHERE x.regle IS NOT NULL
-	ORDER BY x.id
-	LIMIT 1;
-	IF NOT FOUND THEN
-		RETURN;
-	END IF;
-	CASE f.regle
+	SELECT o.id, o.vacance_id, o.reservataire, o.soustraction, o.date_orientation, o.issue,
+		   v.date_liberation, l.ref, l.bailleur, l.commune, l.reservataire_stock, departement(l.commune) AS departement
+	INTO f
+	FROM orientation o JOIN vacance v ON v.id = o.vacance_id JOIN logement l ON l.id = v.logement_id
+	WHERE o.id = signaler_infraction.id;
+	CASE regle
 	WHEN 'avant_vacance' THEN
 		PERFORM refuser(format('orientation of vacancy %s on %s, before the dwelling %L became available on %s',
 							   f.vacance_id, f.date_orientation, f.ref, f.date_liberation),
@@ -1338,7 +1357,9 @@ BEGIN
 	WHEN 'stock' THEN
 		PERFORM refuser(format('dwelling %L is kept in stock for %L: vacancy %s cannot go to %s',
 							   f.ref, f.reservataire_stock, f.vacance_id,
-							   coalesce(quote_literal(f.reservataire), CASE WHEN f.soustraction IS NOT NULL THEN 'a subtraction (' || f.soustraction || ')' ELSE 'the landlord''s pool' END)),
+							   coalesce(quote_literal(f.reservataire),
+										CASE WHEN f.soustraction IS NOT NULL THEN 'a subtraction (' || f.soustraction || ')'
+											 ELSE 'the landlord''s pool' END)),
 						'Defence, security and health reservations stay in stock: the dwelling goes back to its holder at each vacancy.',
 						format('Orient it to %L.', f.reservataire_stock));
 	WHEN 'hors_champ' THEN
@@ -1348,8 +1369,8 @@ BEGIN
 	WHEN 'sans_convention' THEN
 		PERFORM refuser(format('no convention of landlord %L with %L in département %s is in force in %s',
 							   f.bailleur, f.reservataire, f.departement, extract(year FROM f.date_orientation)),
-						format('Vacancy %s (dwelling %L) cannot be oriented to a réservataire without a convention.', f.vacance_id, f.ref),
-						'Record the convention first, or orient the vacancy to another réservataire or to the pool (reservataire null).');
+						format('Orientation %s of vacancy %s (dwelling %L) needs a convention in force in its year.', f.id, f.vacance_id, f.ref),
+						'Record the convention, or orient the vacancy to another réservataire or to the pool (reservataire null); end a convention with annee_fin rather than delete it.');
 	WHEN 'hors_territoire' THEN
 		PERFORM refuser(format('dwelling %L in %s is outside the territory of %L', f.ref, f.commune, f.reservataire),
 						format('A commune, EPCI or EPT only receives dwellings of its territory (vacancy %s).', f.vacance_id),
@@ -1360,37 +1381,8 @@ BEGIN
 	END CASE;
 END
 $$;
-COMMENT ON FUNCTION flux_mgmt.verifier_orientations(bigint[]) IS
-	'rules of orientations that read other tables: after the vacancy, stock dwellings to their holder, hors champ to the pool, a convention in force, inside a territorial réservataire''s territory, no issue change under an attribution';
-
-CREATE FUNCTION flux_mgmt.verifier_attributions(ids bigint[]) RETURNS void
-	LANGUAGE plpgsql
-	SET search_path = flux_mgmt, pg_catalog, pg_temp
-AS $$
-DECLARE
-	f record;
-BEGIN
-	SELECT a.id, a.orientation_id, a.date_caleol, o.issue, o.date_orientation,
-		   CASE WHEN o.issue NOT IN ('en_cours', 'attribuee') THEN 'fermee'
-				WHEN a.date_caleol < o.date_orientation THEN 'avant_orientation' END AS regle
-	INTO f
-	FROM attribution a JOIN orientation o ON o.id = a.orientation_id
-	WHERE a.id = ANY (ids)
-	  AND (o.issue NOT IN ('en_cours', 'attribuee') OR a.date_caleol < o.date_orientation)
-	ORDER BY a.id LIMIT 1;
-	IF f.regle = 'fermee' THEN
-		PERFORM refuser(format('orientation %s is %s: it cannot be attributed', f.orientation_id, f.issue),
-						'Only an open orientation (en_cours) receives an attribution.',
-						'Orient the vacancy again (flux_mgmt.orienter) and attribute the new orientation.');
-	ELSIF f.regle = 'avant_orientation' THEN
-		PERFORM refuser(format('attribution of orientation %s decided by the CALEOL on %s, before the orientation on %s',
-							   f.orientation_id, f.date_caleol, f.date_orientation),
-						NULL, 'Check date_caleol.');
-	END IF;
-END
-$$;
-COMMENT ON FUNCTION flux_mgmt.verifier_attributions(bigint[]) IS
-	'rules of attributions that read other tables: only on an open orientation, not before it';
+COMMENT ON FUNCTION flux_mgmt.signaler_infraction(text, bigint) IS
+	'raises the error explaining why a vacancy, orientation or attribution breaks a rule of the *_infraction views';
 
 --------------------------------------------------------------------------------
 -- Counters
@@ -1557,31 +1549,6 @@ COMMENT ON COLUMN flux_mgmt.compteur_bilan.attribues IS 'in-flux attributions wh
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.contribution', 'WHERE false');
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.compteur', 'WHERE false');
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.compteur_bilan', 'WHERE false');
-
-CREATE FUNCTION flux_mgmt.verifier_orientations_couvertes(ids bigint[]) RETURNS void
-	LANGUAGE plpgsql
-	SET search_path = flux_mgmt, pg_catalog, pg_temp
-AS $$
-DECLARE
-	f record;
-BEGIN
-	SELECT o.id, o.reservataire, o.date_orientation, l.bailleur, departement(l.commune) AS departement INTO f
-	FROM orientation o
-	JOIN vacance v ON v.id = o.vacance_id
-	JOIN logement l ON l.id = v.logement_id
-	WHERE o.id = ANY (ids) AND l.regime = 'flux' AND o.soustraction IS NULL AND o.reservataire IS NOT NULL
-	  AND NOT EXISTS (SELECT FROM convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation))
-	ORDER BY o.id LIMIT 1;
-	IF FOUND THEN
-		PERFORM refuser(format('orientation %s to %L (%s) would be left without a convention of landlord %L in département %s',
-							   f.id, f.reservataire, f.date_orientation, f.bailleur, f.departement),
-						'Every orientation to a réservataire counts under the convention in force in its year.',
-						'End a convention with annee_fin rather than delete it, and keep the years its orientations fall in.');
-	END IF;
-END
-$$;
-COMMENT ON FUNCTION flux_mgmt.verifier_orientations_couvertes(bigint[]) IS
-	'after a convention is changed or deleted: every orientation it covered is still covered by a convention in force';
 
 CREATE FUNCTION flux_mgmt.compteurs_apres() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'flux_compteurs_apres'

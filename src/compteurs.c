@@ -11,7 +11,7 @@
  *	1. reads the statement's transition tables (named "anciennes" and
  *	   "nouvelles") to find the vacancies it touched and the rows whose rules
  *	   must be checked;
- *	2. checks those rules (flux_mgmt.verifier_* functions, set-based);
+ *	2. checks those rules (views flux_mgmt.*_infraction, set-based);
  *	3. for attribution, keeps the orientation's issue in step with it;
  *	4. locks the touched vacancies, then resynchronises them: their old
  *	   contributions (the ledger flux_mgmt.contribution) are subtracted from
@@ -21,11 +21,8 @@
  *
  * Step 4 is what makes the counters exact whatever the change: it never
  * reasons about what a change means, it recounts the vacancies it touched.
- * The lock (a no-op UPDATE of the vacancy rows) makes two transactions
- * touching one vacancy resynchronise it one after the other: under READ
- * COMMITTED the second recounts from a snapshot taken after the first
- * committed; under REPEATABLE READ or SERIALIZABLE it fails with a
- * serialization error instead of recounting from a stale snapshot.
+ * The lock on the vacancy rows makes two transactions touching one vacancy
+ * recount it one after the other (see recompter()).
  *
  * Each counter key is spread over a few rows (the "tranche", from the
  * backend's slot), so concurrent transactions charging the same réservataire
@@ -43,6 +40,7 @@
 
 #include "fmgr.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -64,16 +62,20 @@
 /*
  * What a trigger does, by table and event: the query over the transition
  * tables returning (touched vacancies bigint[], rows to check bigint[]), the
- * function checking those rows, and the side effect to run before counting.
+ * query finding the first of those rows that breaks a rule ($1: their ids;
+ * returns id, regle), and the side effect to run before counting.
  */
 typedef struct Sorte
 {
 	const char *table;
 	int			evenement;		/* TRIGGER_EVENT_INSERT, _UPDATE or _DELETE */
 	const char *touchees;
-	const char *verifier;
+	const char *infraction;
 	const char *effet;
 } Sorte;
+
+#define INFRACTION(vue, filtre) \
+	"SELECT i.id, i.regle FROM " FLUX_SCHEMA "." vue " i WHERE i.id = ANY ($1)" filtre " ORDER BY i.id LIMIT 1"
 
 #define ORIENTATION_FERMEE \
 	"UPDATE " FLUX_SCHEMA ".orientation o SET issue = 'attribuee', date_issue = n.date_bail" \
@@ -95,36 +97,36 @@ typedef struct Sorte
 static const Sorte sortes[] = {
 	{"vacance", TRIGGER_EVENT_INSERT,
 		"SELECT NULL::bigint[], array_agg(n.id) FROM nouvelles n",
-		"verifier_vacances", NULL},
+		INFRACTION("vacance_infraction", ""), NULL},
 	{"vacance", TRIGGER_EVENT_UPDATE,
 		"SELECT array_agg(n.id), array_agg(n.id) FILTER (WHERE a.id IS NULL"
 		" OR (n.logement_id, n.date_liberation) IS DISTINCT FROM (a.logement_id, a.date_liberation))"
 		" FROM nouvelles n LEFT JOIN anciennes a USING (id)",
-		"verifier_vacances", NULL},
+		INFRACTION("vacance_infraction", ""), NULL},
 	{"orientation", TRIGGER_EVENT_INSERT,
 		"SELECT array_agg(DISTINCT n.vacance_id), array_agg(n.id) FROM nouvelles n",
-		"verifier_orientations", NULL},
+		INFRACTION("orientation_infraction", ""), NULL},
 	{"orientation", TRIGGER_EVENT_UPDATE,
 		"SELECT ARRAY(SELECT vacance_id FROM nouvelles UNION SELECT vacance_id FROM anciennes),"
 		" array_agg(n.id) FILTER (WHERE a.id IS NULL"
 		" OR (n.vacance_id, n.reservataire, n.soustraction, n.date_orientation, n.issue)"
 		" IS DISTINCT FROM (a.vacance_id, a.reservataire, a.soustraction, a.date_orientation, a.issue))"
 		" FROM nouvelles n LEFT JOIN anciennes a USING (id)",
-		"verifier_orientations", NULL},
+		INFRACTION("orientation_infraction", ""), NULL},
 	{"orientation", TRIGGER_EVENT_DELETE,
 		"SELECT array_agg(DISTINCT a.vacance_id), NULL::bigint[] FROM anciennes a",
 		NULL, NULL},
 	{"attribution", TRIGGER_EVENT_INSERT,
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(n.id)"
 		" FROM nouvelles n JOIN " FLUX_SCHEMA ".orientation o ON o.id = n.orientation_id",
-		"verifier_attributions", ORIENTATION_FERMEE},
+		INFRACTION("attribution_infraction", ""), ORIENTATION_FERMEE},
 	{"attribution", TRIGGER_EVENT_UPDATE,
 		"SELECT ARRAY(SELECT o.vacance_id FROM " FLUX_SCHEMA ".orientation o"
 		" WHERE o.id IN (SELECT orientation_id FROM nouvelles UNION SELECT orientation_id FROM anciennes)),"
 		" array_agg(n.id) FILTER (WHERE a.id IS NULL"
 		" OR (n.orientation_id, n.date_caleol) IS DISTINCT FROM (a.orientation_id, a.date_caleol))"
 		" FROM nouvelles n LEFT JOIN anciennes a USING (id)",
-		"verifier_attributions",
+		INFRACTION("attribution_infraction", ""),
 		"WITH rouvertes AS (" ORIENTATION_ROUVERTE("SELECT orientation_id FROM anciennes"
 												   " EXCEPT SELECT orientation_id FROM nouvelles") ") "
 		ORIENTATION_FERMEE},
@@ -144,11 +146,11 @@ static const Sorte sortes[] = {
 		ORIENTATIONS_SOUS("SELECT a.* FROM anciennes a JOIN nouvelles n USING (id)"
 						  " WHERE (n.bailleur, n.reservataire, n.departement, n.annee_debut, n.annee_fin, n.mode_decompte)"
 						  " IS DISTINCT FROM (a.bailleur, a.reservataire, a.departement, a.annee_debut, a.annee_fin, a.mode_decompte)"),
-		"verifier_orientations_couvertes", NULL},
+		INFRACTION("orientation_infraction", " AND i.regle = 'sans_convention'"), NULL},
 	{"convention", TRIGGER_EVENT_DELETE,
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"
 		ORIENTATIONS_SOUS("SELECT * FROM anciennes"),
-		"verifier_orientations_couvertes", NULL},
+		INFRACTION("orientation_infraction", " AND i.regle = 'sans_convention'"), NULL},
 };
 
 /* The plans of one trigger, kept across calls. */
@@ -159,12 +161,14 @@ typedef struct PlansDeclencheur
 	int			evenement;
 	const Sorte *sorte;
 	SPIPlanPtr	touchees;
-	SPIPlanPtr	verifier;
+	SPIPlanPtr	infraction;
 	SPIPlanPtr	effet;
 } PlansDeclencheur;
 
 static HTAB *plans_declencheurs = NULL;
 static SPIPlanPtr plan_verrou = NULL;
+static SPIPlanPtr plan_verrou_instantane = NULL;
+static SPIPlanPtr plan_signaler = NULL;
 static SPIPlanPtr plan_recompte = NULL;
 
 /*
@@ -216,7 +220,7 @@ texte_recompte(void)
 						   " RETURNING *"
 						   "), delta AS ("
 						   " SELECT " CLE_COMPTEUR ", typologie, financement, qpv, periode, ");
-	lister(&q, "sum(signe * %s) AS %s", ", ");
+	lister(&q, "sum(signe * %s)::bigint AS %s", ", ");
 	appendStringInfoString(&q,
 						   " FROM (SELECT 1 AS signe, * FROM nouvelles_contributions"
 						   " UNION ALL SELECT -1, * FROM anciennes_contributions) d"
@@ -225,7 +229,7 @@ texte_recompte(void)
 						   " INSERT INTO " FLUX_SCHEMA ".compteur AS t (" CLE_COMPTEUR ", tranche, ");
 	lister(&q, "%s", ", ");
 	appendStringInfoString(&q, ") SELECT " CLE_COMPTEUR ", $2, ");
-	lister(&q, "sum(%s)", ", ");
+	lister(&q, "sum(%s)::bigint", ", ");
 	appendStringInfoString(&q, " FROM delta GROUP BY " CLE_COMPTEUR " HAVING ");
 	lister(&q, "sum(%s) <> 0", " OR ");
 	appendStringInfoString(&q, " ORDER BY " CLE_COMPTEUR
@@ -254,7 +258,11 @@ preparer(SPIPlanPtr plan, const char *sql, int nargs, Oid *argtypes)
 {
 	if (plan != NULL)
 		SPI_freeplan(plan);
-	plan = SPI_prepare(sql, nargs, argtypes);
+	/*
+	 * A generic plan, always: with "= ANY ($1)" the plan cache would judge
+	 * each custom plan cheaper and plan every execution anew.
+	 */
+	plan = SPI_prepare_cursor(sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
 	if (plan == NULL)
 		elog(ERROR, "flux_mgmt: SPI_prepare failed (%s) for: %s",
 			 SPI_result_code_string(SPI_result), sql);
@@ -306,13 +314,12 @@ plans_de(TriggerData *td, int evenement)
 		p->relid = relid;
 		p->evenement = evenement;
 		p->sorte = trouver_sorte(td->tg_relation, evenement);
-		p->touchees = p->verifier = p->effet = NULL;
+		p->touchees = p->infraction = p->effet = NULL;
 	}
 	if (a_preparer(p->touchees))
 		p->touchees = preparer(p->touchees, p->sorte->touchees, 0, NULL);
-	if (p->sorte->verifier && a_preparer(p->verifier))
-		p->verifier = preparer(p->verifier, psprintf("SELECT " FLUX_SCHEMA ".%s($1)", p->sorte->verifier),
-							   1, tableau);
+	if (p->sorte->infraction && a_preparer(p->infraction))
+		p->infraction = preparer(p->infraction, p->sorte->infraction, 1, tableau);
 	if (p->sorte->effet && a_preparer(p->effet))
 		p->effet = preparer(p->effet, p->sorte->effet, 0, NULL);
 	return p;
@@ -356,31 +363,71 @@ executer(SPIPlanPtr plan, Datum *valeurs, const char *nulls, int attendu)
 		elog(ERROR, "flux_mgmt: unexpected SPI result %s", SPI_result_code_string(rc));
 }
 
-/* Locks the vacancies, then recounts them. */
+/*
+ * Looks for a row of the statement breaking a rule; when there is one, the
+ * SQL function signaler_infraction() raises the error that explains it.
+ */
+static void
+verifier(SPIPlanPtr infraction, Datum ids)
+{
+	Oid			types[2] = {TEXTOID, INT8OID};
+	Datum		valeurs[2];
+	bool		nul;
+
+	executer(infraction, &ids, NULL, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		return;
+	valeurs[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &nul);
+	valeurs[1] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &nul);
+	if (a_preparer(plan_signaler))
+		plan_signaler = preparer(plan_signaler, "SELECT " FLUX_SCHEMA ".signaler_infraction($1, $2)", 2, types);
+	executer(plan_signaler, valeurs, NULL, SPI_OK_SELECT);
+	/* signaler_infraction() raises for every rule; not reached */
+	elog(ERROR, "flux_mgmt: rule \"%s\" broken without an explanation", TextDatumGetCString(valeurs[0]));
+}
+
+/*
+ * Locks the vacancies, then recounts them.  Under READ COMMITTED a row lock
+ * is enough: the recount, a later statement, gets a snapshot taken after the
+ * lock was granted.  Under REPEATABLE READ or SERIALIZABLE the snapshot is
+ * older, so the vacancy row is updated instead: a concurrent recount of it
+ * then fails with a serialization error rather than count from stale data.
+ */
 static void
 recompter(Datum vacances)
 {
 	Oid			types[2] = {INT8ARRAYOID, INT2OID};
 	Datum		valeurs[2];
 
-	if (a_preparer(plan_verrou))
-		plan_verrou = preparer(plan_verrou,
-							   "UPDATE " FLUX_SCHEMA ".vacance v SET id = v.id WHERE v.id = ANY ($1)",
-							   1, types);
-	if (a_preparer(plan_recompte))
-		plan_recompte = preparer(plan_recompte, texte_recompte(), 2, types);
 	valeurs[0] = vacances;
 	valeurs[1] = Int16GetDatum(FLUX_BACKEND_SLOT() % FLUX_TRANCHES);
-	comptage_suspendu++;
-	PG_TRY();
+	if (IsolationUsesXactSnapshot())
 	{
-		executer(plan_verrou, valeurs, NULL, SPI_OK_UPDATE);
+		if (a_preparer(plan_verrou_instantane))
+			plan_verrou_instantane =
+				preparer(plan_verrou_instantane,
+						 "UPDATE " FLUX_SCHEMA ".vacance v SET id = v.id WHERE v.id = ANY ($1)", 1, types);
+		comptage_suspendu++;
+		PG_TRY();
+		{
+			executer(plan_verrou_instantane, valeurs, NULL, SPI_OK_UPDATE);
+		}
+		PG_FINALLY();
+		{
+			comptage_suspendu--;
+		}
+		PG_END_TRY();
 	}
-	PG_FINALLY();
+	else
 	{
-		comptage_suspendu--;
+		if (a_preparer(plan_verrou))
+			plan_verrou = preparer(plan_verrou,
+								   "SELECT FROM " FLUX_SCHEMA ".vacance v WHERE v.id = ANY ($1)"
+								   " ORDER BY v.id FOR NO KEY UPDATE", 1, types);
+		executer(plan_verrou, valeurs, NULL, SPI_OK_SELECT);
 	}
-	PG_END_TRY();
+	if (a_preparer(plan_recompte))
+		plan_recompte = preparer(plan_recompte, texte_recompte(), 2, types);
 	executer(plan_recompte, valeurs, NULL, SPI_OK_INSERT);
 }
 
@@ -432,8 +479,9 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 	touchees[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &nulles[0]);
 	touchees[1] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &nulles[1]);
 
-	if (p->verifier && !nulles[1])
-		executer(p->verifier, &touchees[1], NULL, SPI_OK_SELECT);
+	/* a statement of an outer trigger of ours writes nothing to check */
+	if (p->infraction && !nulles[1] && comptage_suspendu == 0)
+		verifier(p->infraction, touchees[1]);
 	if (p->effet)
 		appliquer_effet(p->effet);
 	if (comptage_suspendu == 0 && !nulles[0])

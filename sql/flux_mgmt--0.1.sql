@@ -1286,12 +1286,15 @@ FROM (
 			   WHEN l.regime IN ('stock_defense', 'stock_securite', 'stock_sante')
 					AND (o.reservataire IS DISTINCT FROM l.reservataire_stock OR o.soustraction IS NOT NULL) THEN 'stock'
 			   WHEN l.regime OPERATOR(pg_catalog.=) 'hors_champ' AND o.reservataire IS NOT NULL THEN 'hors_champ'
+			   -- The two rules below read tables that pg_restore loads after the
+			   -- events (convention, territoire): they are not checked while
+			   -- check_function_bodies is off, as pg_dump's scripts set it (and as
+			   -- PostgreSQL's own validators read it); restored rows were checked
+			   -- when they were first written.
 			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND o.reservataire IS NOT NULL
+					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
 					AND NOT EXISTS (SELECT FROM flux_mgmt.convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation))
 					THEN 'sans_convention'
-			   -- pg_dump's scripts turn check_function_bodies off (PostgreSQL's own
-			   -- validators read it the same way): a restore loads territoire after
-			   -- orientation, and its rows were checked when first written.
 			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND flux_mgmt.est_territorial(r.type)
 					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
 					AND NOT EXISTS (SELECT FROM flux_mgmt.territoire t
@@ -1574,6 +1577,8 @@ CREATE TRIGGER compteurs_delete AFTER DELETE ON flux_mgmt.attribution
 	REFERENCING OLD TABLE AS anciennes FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
 CREATE TRIGGER compteurs_update AFTER UPDATE ON flux_mgmt.logement
 	REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+CREATE TRIGGER compteurs_insert AFTER INSERT ON flux_mgmt.convention
+	REFERENCING NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
 CREATE TRIGGER compteurs_update AFTER UPDATE ON flux_mgmt.convention
 	REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
 CREATE TRIGGER compteurs_delete AFTER DELETE ON flux_mgmt.convention

@@ -141,6 +141,11 @@ static const Sorte sortes[] = {
 		" IS DISTINCT FROM (a.bailleur, a.commune, a.nb_pieces, a.financement, a.qpv, a.annee_construction, a.regime))",
 		NULL, NULL},
 	/* conventions: the orientations they covered (a change of mode moves charges) */
+	/* a restore loads conventions after the events: their charges follow them */
+	{"convention", TRIGGER_EVENT_INSERT,
+		"SELECT array_agg(DISTINCT o.vacance_id), NULL::bigint[]"
+		ORIENTATIONS_SOUS("SELECT * FROM nouvelles"),
+		NULL, NULL},
 	{"convention", TRIGGER_EVENT_UPDATE,
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"
 		ORIENTATIONS_SOUS("SELECT a.* FROM anciennes a JOIN nouvelles n USING (id)"

@@ -24,3 +24,19 @@ INSERT INTO droit_stock (bailleur, reservataire, departement, nature, nombre, fi
 	VALUES ('b93', 'al', '93', 'suite', 3400, NULL, 'financement employeur'), ('b93', 'prefet', '93', 'unique', 8, '2030-12-31', 'aide');
 -- a gap in the identity sequence, which the restore must keep
 DELETE FROM logement WHERE ref = 'rpls-6375';
+-- events of every kind, in both landlords
+INSERT INTO logement (bailleur, ref, commune, nb_pieces, qpv) VALUES
+	('b93', 'M1', '93048', 2, true), ('b93', 'M2', '93048', 4, false), ('b93', 'B1', '93008', 3, false);
+INSERT INTO vacance (logement_id, date_liberation)
+SELECT id, '2026-02-01' FROM logement WHERE bailleur = 'b93' ORDER BY id;
+INSERT INTO vacance (logement_id, date_liberation)
+SELECT id, '2026-02-01' FROM logement WHERE ref IN ('rpls-2', 'rpls-3', 'rpls-4') ORDER BY id;
+SELECT orienter(v.id, o.r, o.s::motif_soustraction, '2026-02-02')
+FROM vacance v JOIN logement l ON l.id = v.logement_id
+JOIN (VALUES ('D1', 'defense', NULL), ('M1', 'est_ensemble', NULL), ('M2', 'al', NULL), ('B1', NULL, 'mutation_interne'),
+			 ('rpls-2', NULL, NULL), ('rpls-3', NULL, NULL), ('rpls-4', NULL, 'vente')) AS o(ref, r, s) ON o.ref = l.ref;
+INSERT INTO attribution (orientation_id, date_caleol, date_bail, premier_quartile, dalo)
+SELECT o.id, '2026-02-20', '2026-03-01', true, false FROM orientation o WHERE o.reservataire IN ('est_ensemble', 'defense');
+SELECT cloturer(o.id, 'carence', '2026-03-05') FROM orientation o WHERE o.reservataire = 'al';
+INSERT INTO attribution (orientation_id, date_caleol) SELECT o.id, '2026-02-25' FROM orientation o
+JOIN vacance v ON v.id = o.vacance_id JOIN logement l ON l.id = v.logement_id WHERE l.ref = 'rpls-2';

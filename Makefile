@@ -8,7 +8,8 @@ EXTENSION  = flux_mgmt
 MODULE_big = flux_mgmt
 OBJS = \
 	src/flux_mgmt.o \
-	src/code_insee.o
+	src/code_insee.o \
+	src/repartir.o
 
 DATA = $(wildcard sql/flux_mgmt--*.sql)
 

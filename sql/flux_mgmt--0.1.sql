@@ -844,6 +844,19 @@ CREATE TRIGGER verifier_ensemble_update AFTER UPDATE ON flux_mgmt.convention
 	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.verifier_conventions_ecrites();
 
 --------------------------------------------------------------------------------
+-- Assiette, annual flux and shares
+--
+-- DOMAIN §3.3.  The C kernel repartir() turns real rights into whole
+-- dwellings that add up to the rounded flux.
+--------------------------------------------------------------------------------
+
+CREATE FUNCTION flux_mgmt.repartir(poids numeric[], total integer) RETURNS integer[]
+	AS 'MODULE_PATHNAME', 'flux_repartir'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flux_mgmt.repartir(numeric[], integer) IS
+	'largest-remainder apportionment of total whole units in proportion to the weights, in exact integer arithmetic (weights in millionths, at most six decimals): each gets the floor of its quota, the units left go to the largest remainders, ties to the larger weight, then the earlier position; sums to total, each within one of its quota; total 0 gives zeros; the result has the bounds of poids';
+
+--------------------------------------------------------------------------------
 -- Import of real data: RPLS open data, the INSEE commune list (COG)
 --
 -- Files are passed as text, so that any client can send them (psql:

@@ -888,7 +888,7 @@ CREATE TRIGGER verifier_ensemble_delete AFTER DELETE ON flux_mgmt.convention
 -- read by controler_conventions and enforced by the statement triggers.
 --
 -- The readers the others call once per landlord × département × year
--- (logements_par_commune, conventions_en_vigueur, infractions_conventions)
+-- (logements_detenus, conventions_en_vigueur, infractions_conventions)
 -- are SQL functions with a standard body: their names are bound when the
 -- extension is created, so they need no search_path and can be inlined.
 --------------------------------------------------------------------------------
@@ -945,20 +945,18 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.exiger_portee(text, text, integer, text) IS
 	'raises the error of the first invalid argument of a yearly reader: unknown landlord (23503), invalid département or year outside 1900-2200 (22023)';
 
-CREATE FUNCTION flux_mgmt.logements_par_commune(bailleur text, departement text, au date)
-RETURNS TABLE (commune flux_mgmt.code_insee, patrimoine bigint, hors_flux bigint)
+CREATE FUNCTION flux_mgmt.logements_detenus(bailleur text, departement text, au date)
+RETURNS SETOF flux_mgmt.logement
 	LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-	SELECT l.commune, count(*), count(*) FILTER (WHERE l.regime <> 'flux')
-	FROM flux_mgmt.logement l
+	SELECT l.* FROM flux_mgmt.logement l
 	WHERE l.bailleur = $1
 	  AND flux_mgmt.departement(l.commune) = $2
 	  AND (l.mise_en_service IS NULL OR l.mise_en_service <= $3)
-	  AND (l.sortie IS NULL OR l.sortie > $3)
-	GROUP BY l.commune;
+	  AND (l.sortie IS NULL OR l.sortie > $3);
 END;
-COMMENT ON FUNCTION flux_mgmt.logements_par_commune(text, text, date) IS
-	'per commune, the dwellings a landlord owns in a département on a date (entered on or before it, not left on or before it) and those of them outside the flux (stock regimes, hors_champ); no argument check';
+COMMENT ON FUNCTION flux_mgmt.logements_detenus(text, text, date) IS
+	'the dwellings a landlord owns in a département on a date: entered on or before it (or always there), not left on or before it; read through logement_bailleur_departement once inlined; no argument check';
 
 CREATE FUNCTION flux_mgmt.assiette(bailleur text, departement text, au date,
 	OUT patrimoine integer, OUT hors_flux integer, OUT assiette integer)
@@ -968,23 +966,25 @@ AS $$
 BEGIN
 	PERFORM exiger_bailleur($1);
 	PERFORM exiger_departement($2, 'assiette');
-	SELECT coalesce(sum(c.patrimoine), 0), coalesce(sum(c.hors_flux), 0)
+	SELECT count(*), count(*) FILTER (WHERE l.regime <> 'flux')
 	INTO patrimoine, hors_flux
-	FROM logements_par_commune($1, $2, $3) AS c;
+	FROM logements_detenus($1, $2, $3) AS l;
 	assiette := patrimoine - hors_flux;
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.assiette(text, text, date) IS
 	'DOMAIN §3.2: the dwellings a landlord owns in a département on a date (mise_en_service null or on or before it, sortie null or after it), those outside the flux (stock regimes, hors_champ) and the rest, the assiette';
 
-CREATE FUNCTION flux_mgmt.flux_previsionnel(bailleur text, departement text, annee integer,
+-- The forecast of a year from its assiette: what flux_previsionnel and
+-- parts_annuelles share once they have counted the dwellings.
+CREATE FUNCTION flux_mgmt.prevoir_flux(bailleur text, departement text, annee integer, assiette_janvier integer,
 	OUT assiette integer, OUT taux_rotation numeric, OUT relocations numeric,
 	OUT mises_en_service integer, OUT soustractions integer, OUT flux_net numeric)
 	LANGUAGE plpgsql STABLE STRICT
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
 AS $$
 BEGIN
-	PERFORM exiger_portee($1, $2, $3, 'flux_previsionnel');
+	assiette := $4;
 	SELECT r.taux INTO taux_rotation
 	FROM rotation r WHERE r.bailleur = $1 AND r.departement = $2 AND r.annee = $3;
 	IF NOT FOUND THEN
@@ -995,8 +995,6 @@ BEGIN
 				$1, $2, $3, taux_rotation_reference($2)),
 			'foreign_key_violation');
 	END IF;
-	SELECT coalesce(sum(c.patrimoine - c.hors_flux), 0) INTO assiette
-	FROM logements_par_commune($1, $2, make_date($3, 1, 1)) AS c;
 	SELECT coalesce(sum(m.nombre), 0) INTO mises_en_service
 	FROM mise_en_service_prevue m WHERE m.bailleur = $1 AND m.departement = $2 AND m.annee = $3;
 	SELECT coalesce(sum(s.nombre), 0) INTO soustractions
@@ -1004,6 +1002,22 @@ BEGIN
 	-- × 0.01 rather than / 100: numeric multiplication is exact
 	relocations := trim_scale(assiette * taux_rotation * 0.01);
 	flux_net := trim_scale(relocations + mises_en_service - soustractions);
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.prevoir_flux(text, text, integer, integer) IS
+	'the forecast flux of flux_previsionnel for a given assiette at 1 January: rotation rate (error 23503 with the row to insert when missing), first lettings and subtractions (0 when missing); no argument check';
+
+CREATE FUNCTION flux_mgmt.flux_previsionnel(bailleur text, departement text, annee integer,
+	OUT assiette integer, OUT taux_rotation numeric, OUT relocations numeric,
+	OUT mises_en_service integer, OUT soustractions integer, OUT flux_net numeric)
+	LANGUAGE plpgsql STABLE STRICT
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM exiger_portee($1, $2, $3, 'flux_previsionnel');
+	SELECT p.* INTO assiette, taux_rotation, relocations, mises_en_service, soustractions, flux_net
+	FROM prevoir_flux($1, $2, $3,
+		(SELECT count(*) FILTER (WHERE l.regime = 'flux') FROM logements_detenus($1, $2, make_date($3, 1, 1)) AS l)::integer) AS p;
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.flux_previsionnel(text, text, integer) IS
@@ -1175,6 +1189,8 @@ RETURNS TABLE (reservataire text, taux numeric, droit numeric, droit_entier inte
 AS $$
 DECLARE
 	f record;
+	codes_communes code_insee[];
+	assiettes_communes bigint[];
 	codes text[];
 	taux_c numeric[];
 	droits numeric[];
@@ -1182,7 +1198,14 @@ DECLARE
 	reste numeric;
 BEGIN
 	PERFORM exiger_portee($1, $2, $3, 'parts_annuelles');
-	SELECT * INTO f FROM flux_previsionnel($1, $2, $3);
+	-- one read of the dwellings: the assiette per commune, for the
+	-- territories, and in all
+	SELECT array_agg(c.commune), array_agg(c.assiette) INTO codes_communes, assiettes_communes
+	FROM (SELECT l.commune, count(*) AS assiette
+		  FROM logements_detenus($1, $2, make_date($3, 1, 1)) AS l
+		  WHERE l.regime = 'flux'
+		  GROUP BY l.commune) AS c;
+	SELECT * INTO f FROM prevoir_flux($1, $2, $3, coalesce((SELECT sum(a) FROM unnest(assiettes_communes) AS a), 0)::integer);
 	IF f.flux_net < 0 THEN
 		PERFORM refuser(
 			format('the forecast flux of landlord %L in département %s in %s is negative: %s', $1, $2, $3, f.flux_net),
@@ -1193,12 +1216,10 @@ BEGIN
 	-- droit of a territorial convention: taux × flux_net × (assiette of its
 	-- communes ÷ assiette of the département) / 100, truncated to the
 	-- millionth (exactly, by div) so that the pool never goes below 0
-	WITH communes AS MATERIALIZED (
-		SELECT c.commune, c.patrimoine - c.hors_flux AS assiette
-		FROM logements_par_commune($1, $2, make_date($3, 1, 1)) AS c
-	), v AS (
+	WITH v AS (
 		SELECT v.*, CASE WHEN v.communes IS NOT NULL THEN
-			   (SELECT coalesce(sum(c.assiette), 0) FROM communes c WHERE c.commune = ANY (v.communes)) END AS assiette_t
+			   (SELECT coalesce(sum(c.assiette), 0) FROM unnest(codes_communes, assiettes_communes) AS c(commune, assiette)
+				WHERE c.commune = ANY (v.communes)) END AS assiette_t
 		FROM conventions_en_vigueur($1, $2, $3) AS v
 	)
 	SELECT array_agg(v.reservataire ORDER BY v.reservataire COLLATE "C", v.id),

@@ -39,7 +39,7 @@ SELECT results_eq($$SELECT * FROM flux_mgmt.assiette('autre', '93', '2026-01-01'
 				  'another landlord in the same département');
 SELECT results_eq($$SELECT * FROM flux_mgmt.assiette('autre', '75', '2026-01-01')$$, $$VALUES (0, 0, 0)$$,
 				  'a département where the landlord owns nothing');
-SELECT ok(pg_temp.plan_utilise($$SELECT * FROM flux_mgmt.logements_par_commune('b93', '93', '2026-01-01')$$,
+SELECT ok(pg_temp.plan_utilise($$SELECT count(*) FROM flux_mgmt.logements_detenus('b93', '93', '2026-01-01')$$,
 								'logement_bailleur_departement'),
 		  'the dwellings are read through the index on landlord and département');
 

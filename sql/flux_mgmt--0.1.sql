@@ -874,6 +874,9 @@ CREATE TRIGGER verifier_ensemble_update AFTER UPDATE ON flux_mgmt.convention
 CREATE TRIGGER verifier_ensemble_delete AFTER DELETE ON flux_mgmt.convention
 	REFERENCING OLD TABLE AS anciennes
 	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.verifier_conventions_ecrites();
+COMMENT ON TRIGGER verifier_ensemble_insert ON flux_mgmt.convention IS 'statement rules of the inserted conventions (no overlap, share rules)';
+COMMENT ON TRIGGER verifier_ensemble_update ON flux_mgmt.convention IS 'statement rules of the updated conventions, old and new years';
+COMMENT ON TRIGGER verifier_ensemble_delete ON flux_mgmt.convention IS 'share rules once conventions are deleted (a derogation may go with them)';
 
 --------------------------------------------------------------------------------
 -- Assiette, annual flux and shares
@@ -1309,6 +1312,10 @@ CREATE TRIGGER verifier_portees_delete AFTER DELETE ON flux_mgmt.territoire
 CREATE TRIGGER verifier_portees AFTER UPDATE ON flux_mgmt.reservataire
 	REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.verifier_portees_ecrites();
+COMMENT ON TRIGGER verifier_portees_insert ON flux_mgmt.territoire IS 'share rules of the conventions of réservataires gaining communes';
+COMMENT ON TRIGGER verifier_portees_update ON flux_mgmt.territoire IS 'share rules of the conventions of réservataires whose communes change';
+COMMENT ON TRIGGER verifier_portees_delete ON flux_mgmt.territoire IS 'share rules of the conventions of réservataires losing communes';
+COMMENT ON TRIGGER verifier_portees ON flux_mgmt.reservataire IS 'share rules of the conventions of réservataires whose type changes';
 
 --------------------------------------------------------------------------------
 -- Import of real data: RPLS open data, the INSEE commune list (COG)

@@ -10,7 +10,8 @@ OBJS = \
 	src/flux_mgmt.o \
 	src/classement.o \
 	src/code_insee.o \
-	src/compteurs.o
+	src/compteurs.o \
+	src/repartir.o
 
 DATA = $(wildcard sql/flux_mgmt--*.sql)
 

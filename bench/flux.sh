@@ -14,7 +14,7 @@ GRAINE=${3:-0.42}
 installer_paquets
 construire    # keeps the install lock until the end: nobody reinstalls meanwhile
 echo "== $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo), $(/usr/lib/postgresql/15/bin/postgres --version)"
-pg_virtualenv -t -o shared_buffers=512MB -o max_wal_size=4GB -o work_mem=32MB bash -c "
+dans_un_cluster -o shared_buffers=512MB -o max_wal_size=4GB -o work_mem=32MB bash -c "
 	set -euo pipefail
 	psql -X -q -c 'CREATE EXTENSION flux_mgmt'
 	echo '== generating the data set (echelle $ECHELLE, annee $ANNEE, graine $GRAINE)'

@@ -33,7 +33,8 @@ construire() {
 }
 
 # A throwaway PostgreSQL cluster for the rest of the command (pg_virtualenv -t
-# works as root, in a temporary directory, on a free port).
+# works as root, in a temporary directory, on a free port).  Its processes do
+# not inherit the install lock (9>&-): a server left running must not hold it.
 dans_un_cluster() {
-	pg_virtualenv -t -o 'max_prepared_transactions=10' "$@"
+	pg_virtualenv -t "$@" 9>&-
 }

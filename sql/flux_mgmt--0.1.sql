@@ -1721,8 +1721,12 @@ COMMENT ON FUNCTION flux_mgmt.convention_de(text, text, flux_mgmt.code_insee, da
 	'the convention of a landlord and réservataire covering a commune''s département in force at a date (no row when there is none)';
 
 -- date_limite defaults to the orientation date plus the convention's delay.
+-- Its one query looks up keys: a generic plan made with index scans, kept
+-- (the plan cache would otherwise plan it anew for every row).
 CREATE FUNCTION flux_mgmt.date_limite_par_defaut() RETURNS trigger
 	LANGUAGE plpgsql
+	SET plan_cache_mode = force_generic_plan
+	SET enable_seqscan = off
 AS $$
 BEGIN
 	SELECT NEW.date_orientation + c.delai INTO NEW.date_limite
@@ -1765,23 +1769,24 @@ FROM (
 			   -- check_function_bodies is off, as pg_dump's scripts set it (and as
 			   -- PostgreSQL's own validators read it); restored rows were checked
 			   -- when they were first written.
-			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND o.reservataire IS NOT NULL
+			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND o.reservataire IS NOT NULL AND c.id IS NULL
 					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
-					AND NOT EXISTS (SELECT FROM flux_mgmt.convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation))
 					THEN 'sans_convention'
-			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND flux_mgmt.est_territorial(r.type)
+			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND flux_mgmt.est_territorial(r.type) AND t.commune IS NULL
 					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
-					AND NOT EXISTS (SELECT FROM flux_mgmt.territoire t
-									WHERE t.reservataire OPERATOR(pg_catalog.=) o.reservataire AND t.commune OPERATOR(flux_mgmt.=) l.commune)
 					THEN 'hors_territoire'
-			   WHEN o.issue OPERATOR(pg_catalog.<>) 'attribuee'
-					AND EXISTS (SELECT FROM flux_mgmt.attribution a WHERE a.orientation_id OPERATOR(pg_catalog.=) o.id)
-					THEN 'attribution'
+			   WHEN o.issue OPERATOR(pg_catalog.<>) 'attribuee' AND a.id IS NOT NULL THEN 'attribution'
 		   END AS regle
 	FROM flux_mgmt.orientation o
 	JOIN flux_mgmt.vacance v ON v.id OPERATOR(pg_catalog.=) o.vacance_id
 	JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
 	LEFT JOIN flux_mgmt.reservataire r ON r.code OPERATOR(pg_catalog.=) o.reservataire
+	-- lookups as joins, not EXISTS: a subquery could be planned as a hash of
+	-- the whole table, rebuilt at every statement
+	LEFT JOIN LATERAL flux_mgmt.convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) AS c ON true
+	LEFT JOIN flux_mgmt.territoire t
+		ON t.reservataire OPERATOR(pg_catalog.=) o.reservataire AND t.commune OPERATOR(flux_mgmt.=) l.commune
+	LEFT JOIN flux_mgmt.attribution a ON a.orientation_id OPERATOR(pg_catalog.=) o.id
 ) AS x
 WHERE x.regle IS NOT NULL;
 COMMENT ON VIEW flux_mgmt.orientation_infraction IS
@@ -1909,12 +1914,8 @@ COMMENT ON COLUMN flux_mgmt.orientation_decompte.decompte IS 'it is the charge o
 CREATE VIEW flux_mgmt.contribution_calculee AS
 SELECT e.vacance_id, e.bailleur, e.commune, e.typologie, e.financement, e.qpv, e.periode,
 	   k.annee, e.reservataire, e.soustraction, e.dans_flux,
-	   sum(k.en_cours)::integer AS en_cours, sum(k.attribuees)::integer AS attribuees,
-	   sum(k.carences)::integer AS carences, sum(k.echecs)::integer AS echecs,
-	   sum(k.retirees)::integer AS retirees, sum(k.decomptes)::integer AS decomptes,
-	   sum(k.baux)::integer AS baux, sum(k.hors_qpv)::integer AS hors_qpv,
-	   sum(k.q1_hors_qpv)::integer AS q1_hors_qpv, sum(k.q234_en_qpv)::integer AS q234_en_qpv,
-	   sum(k.prioritaires)::integer AS prioritaires
+	   k.en_cours, k.attribuees, k.carences, k.echecs, k.retirees, k.decomptes,
+	   k.baux, k.hors_qpv, k.q1_hors_qpv, k.q234_en_qpv, k.prioritaires
 FROM flux_mgmt.orientation_decompte AS e
 CROSS JOIN LATERAL (VALUES
 	(pg_catalog.date_part('year', e.date_orientation)::integer,
@@ -1928,11 +1929,9 @@ CROSS JOIN LATERAL (VALUES
 	 (NOT e.qpv AND (e.premier_quartile OR e.relogement_renouvellement))::integer,
 	 (e.qpv AND NOT e.premier_quartile)::integer, e.prioritaire::integer)
 ) AS k (annee, en_cours, attribuees, carences, echecs, retirees, decomptes, baux, hors_qpv, q1_hors_qpv, q234_en_qpv, prioritaires)
-WHERE k.annee IS NOT NULL
-GROUP BY e.vacance_id, e.bailleur, e.commune, e.typologie, e.financement, e.qpv, e.periode,
-		 k.annee, e.reservataire, e.soustraction, e.dans_flux;
+WHERE k.annee IS NOT NULL;
 COMMENT ON VIEW flux_mgmt.contribution_calculee IS
-	'the counting rules: what each vacancy contributes to the counters, recomputed from the events (orientations by year of orientation and issue, the charge by year of its date, leases and the O1-O4 numerators by year of lease)';
+	'the counting rules: what each orientation of a vacancy contributes to the counters, recomputed from the events, one row per kind (the orientation and its issue in the year of the orientation; the vacancy''s charge in the year of its date; the lease and the O1-O4 numerators in the year of the lease); the counters are its sums';
 
 CREATE TABLE flux_mgmt.contribution (
 	vacance_id bigint NOT NULL,
@@ -1960,7 +1959,7 @@ CREATE TABLE flux_mgmt.contribution (
 );
 CREATE INDEX contribution_vacance ON flux_mgmt.contribution (vacance_id);
 COMMENT ON TABLE flux_mgmt.contribution IS
-	'derived: what each vacancy currently contributes to the counters (the rows of contribution_calculee as the triggers last wrote them)';
+	'derived: what each vacancy currently contributes to the counters (its rows of contribution_calculee as the triggers last wrote them)';
 
 CREATE TABLE flux_mgmt.compteur (
 	bailleur text NOT NULL,

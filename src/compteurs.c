@@ -9,17 +9,17 @@
  * convention).  For a statement it
  *
  *	1. reads the statement's transition tables (named "anciennes" and
- *	   "nouvelles") to find the vacancies it touched and the rows whose rules
- *	   must be checked;
- *	2. checks those rules (views flux_mgmt.*_infraction, set-based);
- *	3. for attribution, keeps the orientation's issue in step with it;
- *	4. locks the touched vacancies, then resynchronises them: their old
+ *	   "nouvelles") to find the vacancies it touched, locks them, and looks
+ *	   up the rows it wrote that break a rule (views flux_mgmt.*_infraction):
+ *	   one query;
+ *	2. for attribution, keeps the orientation's issue in step with it;
+ *	3. recounts the touched vacancies: their old
  *	   contributions (the ledger flux_mgmt.contribution) are subtracted from
  *	   the counters and their contributions recomputed from the events
  *	   (the view flux_mgmt.contribution_calculee, where the counting rules
  *	   live) are added.
  *
- * Step 4 is what makes the counters exact whatever the change: it never
+ * Step 3 is what makes the counters exact whatever the change: it never
  * reasons about what a change means, it recounts the vacancies it touched.
  * The lock on the vacancy rows makes two transactions touching one vacancy
  * recount it one after the other (see recompter()).
@@ -29,10 +29,13 @@
  * do not queue on one row; readers sum over the tranches.
  *
  * Plans are prepared once per trigger and kept (ri_triggers.c style), keyed
- * by trigger OID; a plan found invalid is freed and prepared again.  SQL runs
- * with search_path pinned to pg_catalog, flux_mgmt, pg_temp (the code_insee
- * operators live in flux_mgmt) and names its objects in
- * full.
+ * by trigger OID; a plan found invalid is freed and prepared again.  The SQL
+ * names its objects in full, the code_insee operators included, and runs with
+ * the caller's search_path: pinning another one would make the plan cache
+ * replan every statement (foreign key checks included) each time the path
+ * changed back and forth.  Built-in operators resolve in pg_catalog, searched
+ * first unless a caller says otherwise, and then only to their own cost: the
+ * triggers run with the caller's rights.
  *
  *-------------------------------------------------------------------------
  */
@@ -53,6 +56,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/tuplestore.h"
 
 #include "flux_mgmt.h"
 
@@ -62,7 +66,7 @@
 /*
  * What a trigger does, by table and event: the query over the transition
  * tables returning (touched vacancies bigint[], rows to check bigint[]), the
- * query finding the first of those rows that breaks a rule ($1: their ids;
+ * query finding the first of those rows that breaks a rule (from t.a_verifier;
  * returns id, regle), and the side effect to run before counting.
  */
 typedef struct Sorte
@@ -75,7 +79,7 @@ typedef struct Sorte
 } Sorte;
 
 #define INFRACTION(vue, filtre) \
-	"SELECT i.id, i.regle FROM " FLUX_SCHEMA "." vue " i WHERE i.id = ANY ($1)" filtre " ORDER BY i.id LIMIT 1"
+	"SELECT i.id, i.regle FROM " FLUX_SCHEMA "." vue " i WHERE i.id = ANY (t.a_verifier)" filtre " ORDER BY i.id LIMIT 1"
 
 #define ORIENTATION_FERMEE \
 	"UPDATE " FLUX_SCHEMA ".orientation o SET issue = 'attribuee', date_issue = n.date_bail" \
@@ -137,8 +141,9 @@ static const Sorte sortes[] = {
 	{"logement", TRIGGER_EVENT_UPDATE,
 		"SELECT array_agg(v.id), NULL::bigint[] FROM " FLUX_SCHEMA ".vacance v"
 		" WHERE v.logement_id IN (SELECT n.id FROM nouvelles n JOIN anciennes a USING (id)"
-		" WHERE (n.bailleur, n.commune, n.nb_pieces, n.financement, n.qpv, n.annee_construction, n.regime)"
-		" IS DISTINCT FROM (a.bailleur, a.commune, a.nb_pieces, a.financement, a.qpv, a.annee_construction, a.regime))",
+		" WHERE (n.bailleur, n.nb_pieces, n.financement, n.qpv, n.annee_construction, n.regime)"
+		" IS DISTINCT FROM (a.bailleur, a.nb_pieces, a.financement, a.qpv, a.annee_construction, a.regime)"
+		" OR n.commune OPERATOR(" FLUX_SCHEMA ".<>) a.commune)",
 		NULL, NULL},
 	/* conventions: the orientations they covered (a change of mode moves charges) */
 	/* a restore loads conventions after the events: their charges follow them */
@@ -158,6 +163,20 @@ static const Sorte sortes[] = {
 		INFRACTION("orientation_infraction", " AND i.regle = 'sans_convention'"), NULL},
 };
 
+/*
+ * Every statement is kept in two plans.  A statement touching a few rows (an
+ * event recorded by an application) runs a generic plan made with sequential
+ * scans, hash and merge joins disabled: its queries look up a few keys, and a
+ * plan made while the tables were small or freshly analyzed empty would
+ * otherwise scan them whole for ever after.  A statement touching many rows
+ * (COPY, a bulk UPDATE) runs a custom plan, made for its actual size.
+ */
+#define PETIT	0
+#define GRAND	1
+#define SEUIL_PETIT 200			/* rows of a transition table */
+
+typedef SPIPlanPtr Plans[2];
+
 /* The plans of one trigger, kept across calls. */
 typedef struct PlansDeclencheur
 {
@@ -165,16 +184,18 @@ typedef struct PlansDeclencheur
 	Oid			relid;			/* the table it was prepared for */
 	int			evenement;
 	const Sorte *sorte;
-	SPIPlanPtr	touchees;
-	SPIPlanPtr	infraction;
-	SPIPlanPtr	effet;
+	char	   *preparation;	/* see texte_preparation() */
+	Plans		touchees;
+	Plans		effet;
 } PlansDeclencheur;
 
 static HTAB *plans_declencheurs = NULL;
-static SPIPlanPtr plan_verrou = NULL;
-static SPIPlanPtr plan_verrou_instantane = NULL;
-static SPIPlanPtr plan_signaler = NULL;
-static SPIPlanPtr plan_recompte = NULL;
+static Plans plan_verrou_instantane;
+static Plans plan_signaler;
+static Plans plan_recompte;
+
+/* PETIT or GRAND, for the statement being counted */
+static int	taille = PETIT;
 
 /*
  * While a trigger runs a statement of its own (the issue of an orientation,
@@ -224,27 +245,25 @@ texte_recompte(void)
 						   " SELECT * FROM " FLUX_SCHEMA ".contribution_calculee k WHERE k.vacance_id = ANY ($1)"
 						   " RETURNING *"
 						   "), delta AS ("
-						   " SELECT " CLE_COMPTEUR ", typologie, financement, qpv, periode, ");
-	lister(&q, "sum(signe * %s)::bigint AS %s", ", ");
-	appendStringInfoString(&q,
-						   " FROM (SELECT 1 AS signe, * FROM nouvelles_contributions"
-						   " UNION ALL SELECT -1, * FROM anciennes_contributions) d"
-						   " GROUP BY " CLE_COMPTEUR ", typologie, financement, qpv, periode"
+						   " SELECT 1 AS signe, * FROM nouvelles_contributions"
+						   " UNION ALL SELECT -1, * FROM anciennes_contributions"
 						   "), compteur_ecrit AS ("
 						   " INSERT INTO " FLUX_SCHEMA ".compteur AS t (" CLE_COMPTEUR ", tranche, ");
 	lister(&q, "%s", ", ");
 	appendStringInfoString(&q, ") SELECT " CLE_COMPTEUR ", $2, ");
-	lister(&q, "sum(%s)::bigint", ", ");
+	lister(&q, "sum(signe * %s)", ", ");
 	appendStringInfoString(&q, " FROM delta GROUP BY " CLE_COMPTEUR " HAVING ");
-	lister(&q, "sum(%s) <> 0", " OR ");
+	lister(&q, "sum(signe * %s) <> 0", " OR ");
 	appendStringInfoString(&q, " ORDER BY " CLE_COMPTEUR
 						   " ON CONFLICT (" CLE_COMPTEUR ", tranche) DO UPDATE SET ");
 	lister(&q, "%s = t.%s + excluded.%s", ", ");
 	appendStringInfoString(&q,
 						   ") INSERT INTO " FLUX_SCHEMA ".compteur_bilan AS t (" CLE_BILAN ", tranche, proposes, attribues)"
-						   " SELECT " CLE_BILAN ", $2, sum(en_cours + attribuees + carences + echecs + retirees), sum(baux)"
+						   " SELECT " CLE_BILAN ", $2, sum(signe * (en_cours + attribuees + carences + echecs + retirees)),"
+						   " sum(signe * baux)"
 						   " FROM delta WHERE dans_flux GROUP BY " CLE_BILAN
-						   " HAVING sum(en_cours + attribuees + carences + echecs + retirees) <> 0 OR sum(baux) <> 0"
+						   " HAVING sum(signe * (en_cours + attribuees + carences + echecs + retirees)) <> 0"
+						   " OR sum(signe * baux) <> 0"
 						   " ORDER BY " CLE_BILAN
 						   " ON CONFLICT (" CLE_BILAN ", tranche) DO UPDATE SET"
 						   " proposes = t.proposes + excluded.proposes, attribues = t.attribues + excluded.attribues");
@@ -252,29 +271,37 @@ texte_recompte(void)
 }
 
 static inline bool
-a_preparer(SPIPlanPtr plan)
+a_preparer(Plans plans)
 {
-	return plan == NULL || !SPI_plan_is_valid(plan);
+	return plans[taille] == NULL || !SPI_plan_is_valid(plans[taille]);
 }
 
-/* Prepares and keeps a plan, freeing the stale one it replaces. */
+/*
+ * Prepares and keeps the plan of the current size, freeing the stale one it
+ * replaces; returns it.
+ */
 static SPIPlanPtr
-preparer(SPIPlanPtr plan, const char *sql, int nargs, Oid *argtypes)
+preparer(Plans plans, const char *sql, int nargs, Oid *argtypes)
 {
-	if (plan != NULL)
-		SPI_freeplan(plan);
-	/*
-	 * A generic plan, always: with "= ANY ($1)" the plan cache would judge
-	 * each custom plan cheaper and plan every execution anew.
-	 */
-	plan = SPI_prepare_cursor(sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	SPIPlanPtr	plan;
+
+	if (plans[taille] != NULL)
+		SPI_freeplan(plans[taille]);
+	plans[taille] = NULL;
+	plan = SPI_prepare_cursor(sql, nargs, argtypes,
+							  taille == PETIT ? CURSOR_OPT_GENERIC_PLAN : CURSOR_OPT_CUSTOM_PLAN);
 	if (plan == NULL)
 		elog(ERROR, "flux_mgmt: SPI_prepare failed (%s) for: %s",
 			 SPI_result_code_string(SPI_result), sql);
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "flux_mgmt: SPI_keepplan failed");
+	plans[taille] = plan;
 	return plan;
 }
+
+/* The plan of the current size, prepared when missing or stale. */
+#define PLAN(plans, sql, nargs, types) \
+	(a_preparer(plans) ? preparer((plans), (sql), (nargs), (types)) : (plans)[taille])
 
 static const Sorte *
 trouver_sorte(Relation rel, int evenement)
@@ -293,13 +320,32 @@ trouver_sorte(Relation rel, int evenement)
 	return NULL;				/* keep the compiler quiet */
 }
 
+/*
+ * The first statement of a trigger: the vacancies it touched, locked (so that
+ * two transactions recount a vacancy one after the other: under READ
+ * COMMITTED the recount, a later statement, sees the other's work), and the
+ * first row breaking a rule, if any.  One statement rather than three.
+ */
+static char *
+texte_preparation(const Sorte *sorte)
+{
+	return MemoryContextStrdup(TopMemoryContext,
+							   psprintf("WITH t (vacances, a_verifier) AS (%s),"
+										" verrou AS (SELECT count(*) FROM (SELECT FROM t, " FLUX_SCHEMA ".vacance v"
+										" WHERE v.id = ANY (t.vacances) ORDER BY v.id FOR NO KEY UPDATE OF v) x)"
+										" SELECT t.vacances, i.id, i.regle FROM t CROSS JOIN verrou"
+										" LEFT JOIN LATERAL (%s) i ON true",
+										sorte->touchees,
+										sorte->infraction ? sorte->infraction
+										: "SELECT NULL::bigint AS id, NULL::text AS regle WHERE false"));
+}
+
 /* The plans of a trigger, prepared on first use (in an SPI connection). */
 static PlansDeclencheur *
 plans_de(TriggerData *td, int evenement)
 {
 	Oid			tgoid = td->tg_trigger->tgoid;
 	Oid			relid = RelationGetRelid(td->tg_relation);
-	Oid			tableau[1] = {INT8ARRAYOID};
 	PlansDeclencheur *p;
 	bool		trouve;
 
@@ -319,14 +365,13 @@ plans_de(TriggerData *td, int evenement)
 		p->relid = relid;
 		p->evenement = evenement;
 		p->sorte = trouver_sorte(td->tg_relation, evenement);
-		p->touchees = p->infraction = p->effet = NULL;
+		p->preparation = texte_preparation(p->sorte);
+		memset(p->touchees, 0, sizeof(Plans));
+		memset(p->effet, 0, sizeof(Plans));
 	}
-	if (a_preparer(p->touchees))
-		p->touchees = preparer(p->touchees, p->sorte->touchees, 0, NULL);
-	if (p->sorte->infraction && a_preparer(p->infraction))
-		p->infraction = preparer(p->infraction, p->sorte->infraction, 1, tableau);
-	if (p->sorte->effet && a_preparer(p->effet))
-		p->effet = preparer(p->effet, p->sorte->effet, 0, NULL);
+	(void) PLAN(p->touchees, p->preparation, 0, NULL);
+	if (p->sorte->effet)
+		(void) PLAN(p->effet, p->sorte->effet, 0, NULL);
 	return p;
 }
 
@@ -369,34 +414,27 @@ executer(SPIPlanPtr plan, Datum *valeurs, const char *nulls, int attendu)
 }
 
 /*
- * Looks for a row of the statement breaking a rule; when there is one, the
- * SQL function signaler_infraction() raises the error that explains it.
+ * A row of the statement breaks a rule: the SQL function
+ * signaler_infraction() raises the error that explains it.
  */
 static void
-verifier(SPIPlanPtr infraction, Datum ids)
+signaler(Datum id, Datum regle)
 {
 	Oid			types[2] = {TEXTOID, INT8OID};
-	Datum		valeurs[2];
-	bool		nul;
+	Datum		valeurs[2] = {regle, id};
 
-	executer(infraction, &ids, NULL, SPI_OK_SELECT);
-	if (SPI_processed == 0)
-		return;
-	valeurs[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &nul);
-	valeurs[1] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &nul);
-	if (a_preparer(plan_signaler))
-		plan_signaler = preparer(plan_signaler, "SELECT " FLUX_SCHEMA ".signaler_infraction($1, $2)", 2, types);
-	executer(plan_signaler, valeurs, NULL, SPI_OK_SELECT);
+	executer(PLAN(plan_signaler, "SELECT " FLUX_SCHEMA ".signaler_infraction($1, $2)", 2, types),
+			 valeurs, NULL, SPI_OK_SELECT);
 	/* signaler_infraction() raises for every rule; not reached */
-	elog(ERROR, "flux_mgmt: rule \"%s\" broken without an explanation", TextDatumGetCString(valeurs[0]));
+	elog(ERROR, "flux_mgmt: rule \"%s\" broken without an explanation", TextDatumGetCString(regle));
 }
 
 /*
- * Locks the vacancies, then recounts them.  Under READ COMMITTED a row lock
- * is enough: the recount, a later statement, gets a snapshot taken after the
- * lock was granted.  Under REPEATABLE READ or SERIALIZABLE the snapshot is
- * older, so the vacancy row is updated instead: a concurrent recount of it
- * then fails with a serialization error rather than count from stale data.
+ * Recounts the vacancies (locked by the first statement).  Under REPEATABLE
+ * READ or SERIALIZABLE the recount's snapshot is the transaction's, older
+ * than the lock: the vacancy rows are also updated, so that a concurrent
+ * recount of one of them fails with a serialization error rather than count
+ * from stale data.
  */
 static void
 recompter(Datum vacances)
@@ -408,14 +446,13 @@ recompter(Datum vacances)
 	valeurs[1] = Int16GetDatum(FLUX_BACKEND_SLOT() % FLUX_TRANCHES);
 	if (IsolationUsesXactSnapshot())
 	{
-		if (a_preparer(plan_verrou_instantane))
-			plan_verrou_instantane =
-				preparer(plan_verrou_instantane,
-						 "UPDATE " FLUX_SCHEMA ".vacance v SET id = v.id WHERE v.id = ANY ($1)", 1, types);
+		SPIPlanPtr	verrou = PLAN(plan_verrou_instantane,
+								  "UPDATE " FLUX_SCHEMA ".vacance v SET id = v.id WHERE v.id = ANY ($1)", 1, types);
+
 		comptage_suspendu++;
 		PG_TRY();
 		{
-			executer(plan_verrou_instantane, valeurs, NULL, SPI_OK_UPDATE);
+			executer(verrou, valeurs, NULL, SPI_OK_UPDATE);
 		}
 		PG_FINALLY();
 		{
@@ -423,17 +460,9 @@ recompter(Datum vacances)
 		}
 		PG_END_TRY();
 	}
-	else
-	{
-		if (a_preparer(plan_verrou))
-			plan_verrou = preparer(plan_verrou,
-								   "SELECT FROM " FLUX_SCHEMA ".vacance v WHERE v.id = ANY ($1)"
-								   " ORDER BY v.id FOR NO KEY UPDATE", 1, types);
-		executer(plan_verrou, valeurs, NULL, SPI_OK_SELECT);
-	}
 	if (a_preparer(plan_recompte))
-		plan_recompte = preparer(plan_recompte, texte_recompte(), 2, types);
-	executer(plan_recompte, valeurs, NULL, SPI_OK_INSERT);
+		(void) preparer(plan_recompte, texte_recompte(), 2, types);
+	executer(plan_recompte[taille], valeurs, NULL, SPI_OK_INSERT);
 }
 
 /* The side effect of a statement (an orientation's issue follows its attribution). */
@@ -456,6 +485,26 @@ appliquer_effet(SPIPlanPtr effet)
 	PG_END_TRY();
 }
 
+/* Sets a GUC until the end of the trigger (its GUC nest level). */
+static void
+regler(const char *nom, const char *valeur)
+{
+	(void) set_config_option(nom, valeur, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
+/* PETIT when the statement wrote a few rows, GRAND otherwise. */
+static int
+taille_de(TriggerData *td)
+{
+	int64		lignes = 0;
+
+	if (td->tg_newtable)
+		lignes = tuplestore_tuple_count(td->tg_newtable);
+	if (td->tg_oldtable)
+		lignes = Max(lignes, tuplestore_tuple_count(td->tg_oldtable));
+	return lignes <= SEUIL_PETIT ? PETIT : GRAND;
+}
+
 PG_FUNCTION_INFO_V1(flux_compteurs_apres);
 Datum
 flux_compteurs_apres(PG_FUNCTION_ARGS)
@@ -463,37 +512,47 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	int			evenement = verifier_protocole(fcinfo);
 	PlansDeclencheur *p;
-	Datum		touchees[2];
-	bool		nulles[2];
+	Datum		vacances;
+	Datum		infraction_id;
+	bool		sans_vacances;
+	bool		sans_infraction;
 	int			niveau_guc;
+	int			taille_englobante;
 
-	/* the lock of vacancies by an outer trigger changes nothing to count */
-	if (comptage_suspendu > 0 && strcmp(RelationGetRelationName(td->tg_relation), "vacance") == 0)
+	/*
+	 * A statement of an outer trigger of ours (the lock of vacancies, the
+	 * issue of an orientation) writes nothing to check, and the outer
+	 * trigger recounts every vacancy it touches.
+	 */
+	if (comptage_suspendu > 0)
 		return PointerGetDatum(NULL);
 
+	taille_englobante = taille;	/* a trigger may fire inside another */
+	taille = taille_de(td);
 	niveau_guc = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, " FLUX_SCHEMA ", pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	regler("enable_seqscan", taille == PETIT ? "off" : "on");
+	regler("enable_hashjoin", taille == PETIT ? "off" : "on");
+	regler("enable_mergejoin", taille == PETIT ? "off" : "on");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "flux_mgmt: SPI_connect failed");
 	if (SPI_register_trigger_data(td) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "flux_mgmt: SPI_register_trigger_data failed");
 	p = plans_de(td, evenement);
 
-	executer(p->touchees, NULL, NULL, SPI_OK_SELECT);
-	touchees[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &nulles[0]);
-	touchees[1] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &nulles[1]);
-
-	/* a statement of an outer trigger of ours writes nothing to check */
-	if (p->infraction && !nulles[1] && comptage_suspendu == 0)
-		verifier(p->infraction, touchees[1]);
-	if (p->effet)
-		appliquer_effet(p->effet);
-	if (comptage_suspendu == 0 && !nulles[0])
-		recompter(touchees[0]);
+	executer(p->touchees[taille], NULL, NULL, SPI_OK_SELECT);
+	vacances = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &sans_vacances);
+	infraction_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &sans_infraction);
+	if (!sans_infraction)
+		signaler(infraction_id,
+				 SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &sans_infraction));
+	if (p->sorte->effet)
+		appliquer_effet(p->effet[taille]);
+	if (!sans_vacances)
+		recompter(vacances);
 
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "flux_mgmt: SPI_finish failed");
 	AtEOXact_GUC(true, niveau_guc);
+	taille = taille_englobante;
 	return PointerGetDatum(NULL);
 }

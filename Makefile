@@ -11,6 +11,7 @@ OBJS = \
 	src/classement.o \
 	src/code_insee.o \
 	src/compteurs.o \
+	src/orientation.o \
 	src/repartir.o
 
 DATA = $(wildcard sql/flux_mgmt--*.sql)

@@ -2271,3 +2271,30 @@ END
 $$;
 COMMENT ON FUNCTION flux_mgmt.cloturer(bigint, flux_mgmt.issue_orientation, date) IS
 	'records the outcome of an open orientation: carence (no candidate within the delay), echec, or retiree (withdrawn by the landlord)';
+
+--------------------------------------------------------------------------------
+-- Orientation engine (DOMAIN §4)
+--
+-- The choice is a pure C kernel over arrays (src/orientation.c: Tijdeman's
+-- rule, preferences only where the quota bound survives them); suggerer()
+-- gathers the dwelling's candidates and their counts from the counters and
+-- explains the result.
+--------------------------------------------------------------------------------
+
+CREATE TYPE flux_mgmt.choix_orientation AS (classement integer[], plus_urgent integer, horizon integer);
+COMMENT ON TYPE flux_mgmt.choix_orientation IS
+	'result of choisir_orientation: the holders in suggestion order (1-based positions, the choice first), the primary rule''s choice (null if none was eligible), the steps simulated to accept a preferred holder instead (0 if none was)';
+
+CREATE FUNCTION flux_mgmt.choisir_orientation(t bigint[], a bigint[], parts bigint[], preferences bigint[])
+RETURNS flux_mgmt.choix_orientation
+	AS 'MODULE_PATHNAME', 'flux_choisir_orientation'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flux_mgmt.choisir_orientation(bigint[], bigint[], bigint[], bigint[]) IS
+	'the orientation choice for one dwelling (C kernel, exact integers): per holder, the dwelling''s step t in its scope, the dwellings a it had, its share in micro-units (1e-6, the shares of one scope add up to 1000000), a preference in micro-units; Tijdeman''s rule (deficit t·p - a at least 1/(2n-2), earliest deadline (a + 1 - c)/p), a preferred eligible holder instead when an exact simulation keeps every holder within 1 - 1/(2n-2)';
+
+CREATE FUNCTION flux_mgmt.simuler_orientations(parts bigint[], pas integer, graine integer DEFAULT NULL)
+RETURNS TABLE (pas integer, titulaire integer, ecart_max bigint, borne bigint)
+	AS 'MODULE_PATHNAME', 'flux_simuler_orientations'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION flux_mgmt.simuler_orientations(bigint[], integer, integer) IS
+	'runs the orientation choice for pas dwellings from nothing, every holder in one scope (shares in micro-units), with random preferences from graine when given: per step the holder chosen (1-based), the largest |t·p - a| and the bound 1 - 1/(2n-2), in micro-units';

@@ -67,7 +67,9 @@
  * What a trigger does, by table and event: the query over the transition
  * tables returning (touched vacancies bigint[], rows to check bigint[]), the
  * query finding the first of those rows that breaks a rule (from t.a_verifier;
- * returns id, regle), and the side effect to run before counting.
+ * returns id, regle), and the side effect to run before counting.  Arrays of
+ * the statement's rows are joined through unnest(), never tested with
+ * "= ANY": a COPY of a million rows would compare every row to every row.
  */
 typedef struct Sorte
 {
@@ -79,7 +81,8 @@ typedef struct Sorte
 } Sorte;
 
 #define INFRACTION(vue, filtre) \
-	"SELECT i.id, i.regle FROM " FLUX_SCHEMA "." vue " i WHERE i.id = ANY (t.a_verifier)" filtre " ORDER BY i.id LIMIT 1"
+	"SELECT i.id, i.regle FROM " FLUX_SCHEMA "." vue " i WHERE i.id IN (SELECT unnest(t.a_verifier))" filtre \
+	" ORDER BY i.id LIMIT 1"
 
 #define ORIENTATION_FERMEE \
 	"UPDATE " FLUX_SCHEMA ".orientation o SET issue = 'attribuee', date_issue = n.date_bail" \
@@ -331,8 +334,9 @@ texte_preparation(const Sorte *sorte)
 {
 	return MemoryContextStrdup(TopMemoryContext,
 							   psprintf("WITH t (vacances, a_verifier) AS (%s),"
-										" verrou AS (SELECT count(*) FROM (SELECT FROM t, " FLUX_SCHEMA ".vacance v"
-										" WHERE v.id = ANY (t.vacances) ORDER BY v.id FOR NO KEY UPDATE OF v) x)"
+										/* t in a sub-select: a relation of a locking join would be copied into every row */
+										" verrou AS (SELECT count(*) FROM (SELECT FROM unnest((SELECT vacances FROM t)) u (id)"
+										" JOIN " FLUX_SCHEMA ".vacance v ON v.id = u.id ORDER BY v.id FOR NO KEY UPDATE OF v) x)"
 										" SELECT t.vacances, i.id, i.regle FROM t CROSS JOIN verrou"
 										" LEFT JOIN LATERAL (%s) i ON true",
 										sorte->touchees,

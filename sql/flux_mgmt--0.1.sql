@@ -2298,3 +2298,235 @@ RETURNS TABLE (pas integer, titulaire integer, ecart_max bigint, borne bigint)
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION flux_mgmt.simuler_orientations(bigint[], integer, integer) IS
 	'runs the orientation choice for pas dwellings from nothing, every holder in one scope (shares in micro-units), with random preferences from graine when given: per step the holder chosen (1-based), the largest |t·p - a| and the bound 1 - 1/(2n-2), in micro-units';
+
+-- Parameters of the secondary preferences (DOMAIN §3.1, §4).
+CREATE TABLE flux_mgmt.parametre_orientation (
+	cle text PRIMARY KEY,
+	valeur numeric NOT NULL,
+	CONSTRAINT parametre_orientation_cle CHECK (cle IN ('plancher_prefet_hors_qpv'))
+);
+COMMENT ON TABLE flux_mgmt.parametre_orientation IS
+	'parameters of the orientation preferences, when they differ from their default: plancher_prefet_hors_qpv = the share (percent) of the préfet''s orientations that should lie outside QPV (default 30, R441-5-2); the table starts empty, so that pg_dump keeps only what the user set';
+COMMENT ON COLUMN flux_mgmt.parametre_orientation.cle IS 'parameter';
+COMMENT ON COLUMN flux_mgmt.parametre_orientation.valeur IS 'its value';
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.parametre_orientation', '');
+
+-- One candidate of a dwelling, as suggerer() gathers it.
+CREATE TYPE flux_mgmt.candidat_orientation AS (
+	reservataire text,			-- null: the landlord's pool
+	nom text,
+	territorial boolean,
+	taux numeric,				-- share of its scope, percent
+	t bigint,					-- this dwelling's rank among the in-flux dwellings of its scope this year
+	a bigint,					-- in-flux dwellings it received in its scope this year
+	preference numeric,			-- percentage points (positive: the dwelling suits its objectives)
+	motifs_preference text[]
+);
+COMMENT ON TYPE flux_mgmt.candidat_orientation IS
+	'a candidate for a dwelling as suggerer() gathers it: share, counts in its scope, preference and its reasons';
+
+-- The candidates of an in-flux dwelling: the conventions in force in the year
+-- whose scope contains its commune, and the pool, with their counts from the
+-- counters (orientations of the year en_cours, attribuee or carence) and their
+-- preferences.  The pool's entitlement is what the département's count leaves
+-- after every convention's entitlement (the territorial ones elsewhere
+-- included); its share is that entitlement over the département's count.
+CREATE FUNCTION flux_mgmt.candidats(bailleur text, commune flux_mgmt.code_insee, annee integer,
+									nb_pieces smallint, financement flux_mgmt.financement, qpv boolean)
+RETURNS SETOF flux_mgmt.candidat_orientation
+	LANGUAGE sql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+	WITH bornes AS (
+		-- the communes of a département are contiguous in code_insee order
+		SELECT (d || repeat('0', 5 - length(d)))::code_insee AS premiere, (d || repeat('9', 5 - length(d)))::code_insee AS derniere, d
+		FROM (SELECT departement($2) AS d) AS x
+	), comptes AS (
+		SELECT k.reservataire, k.commune, sum(k.en_cours + k.attribuees + k.carences) AS n
+		FROM bornes, compteur k
+		WHERE k.bailleur = $1 AND k.annee = $3 AND k.commune BETWEEN bornes.premiere AND bornes.derniere AND k.dans_flux
+		GROUP BY k.reservataire, k.commune
+	), conventions AS (
+		-- every convention in force in the département, with its count and entitlement in its scope
+		SELECT c.reservataire, c.taux, c.communes, c.type, c.id, m.porte, m.t, m.a, m.t * c.taux / 100 AS droit
+		FROM bornes, conventions_en_vigueur($1, bornes.d, $3) AS c
+		CROSS JOIN LATERAL (SELECT c.communes IS NULL OR $2 = ANY (c.communes) AS porte) AS p
+		CROSS JOIN LATERAL (
+			SELECT p.porte,
+				   p.porte::int + coalesce(sum(k.n), 0) AS t,
+				   coalesce(sum(k.n) FILTER (WHERE k.reservataire = c.reservataire), 0) AS a
+			FROM comptes k WHERE c.communes IS NULL OR k.commune = ANY (c.communes)
+		) AS m
+	), pool AS (
+		SELECT 1 + coalesce((SELECT sum(k.n) FROM comptes k), 0) AS t,
+			   coalesce((SELECT sum(k.n) FROM comptes k WHERE k.reservataire IS NULL), 0) AS a
+	), tous AS (
+		SELECT c.reservataire, c.taux, c.communes, c.type, c.id, c.t, c.a FROM conventions c WHERE c.porte
+		UNION ALL
+		SELECT NULL, round(100 * (p.t - coalesce((SELECT sum(c.droit) FROM conventions c), 0)) / p.t, 4), NULL, NULL, NULL, p.t, p.a
+		FROM pool p
+	), proposes AS (
+		SELECT b.reservataire, b.commune, b.typologie, b.financement, b.qpv, sum(b.proposes) AS n
+		FROM bornes, compteur_bilan b
+		WHERE b.bailleur = $1 AND b.annee = $3 AND b.commune BETWEEN bornes.premiere AND bornes.derniere
+		GROUP BY b.reservataire, b.commune, b.typologie, b.financement, b.qpv
+	)
+	SELECT x.reservataire, coalesce(r.nom, 'landlord''s pool'), x.communes IS NOT NULL, greatest(x.taux, 0), x.t, x.a,
+		   coalesce(p.preference, 0), coalesce(p.motifs, '{}')
+	FROM tous x
+	LEFT JOIN reservataire r ON r.code = x.reservataire
+	LEFT JOIN LATERAL (
+		-- each indicative objective the dwelling meets: its target minus the
+		-- share reached so far among the réservataire's proposals this year;
+		-- for the préfet, the floor of orientations outside QPV
+		SELECT sum(o.ecart) AS preference, array_agg(o.motif ORDER BY o.motif) AS motifs
+		FROM (
+			SELECT oi.part - coalesce(100.0 * sum(m.n) FILTER (WHERE m.conforme) / nullif(sum(m.n), 0), 0) AS ecart,
+				   format('objective %s = %s: %s %% wanted, %s %% so far', oi.critere, oi.valeur, oi.part,
+						  round(coalesce(100.0 * sum(m.n) FILTER (WHERE m.conforme) / nullif(sum(m.n), 0), 0), 1)) AS motif
+			FROM objectif_indicatif oi
+			LEFT JOIN LATERAL (
+				SELECT pr.n, CASE oi.critere
+					WHEN 'nb_pieces' THEN pr.typologie = typologie(oi.valeur::smallint)
+					WHEN 'financement' THEN pr.financement::text = oi.valeur
+					WHEN 'qpv' THEN pr.qpv = oi.valeur::boolean
+					WHEN 'commune' THEN pr.commune::text = oi.valeur END AS conforme
+				FROM proposes pr
+				WHERE pr.reservataire = x.reservataire AND (x.communes IS NULL OR pr.commune = ANY (x.communes))
+			) AS m ON true
+			WHERE oi.convention_id = x.id
+			  AND CASE oi.critere
+				  WHEN 'nb_pieces' THEN least($4, 5) = oi.valeur::smallint
+				  WHEN 'financement' THEN $5::text = oi.valeur
+				  WHEN 'qpv' THEN $6 = oi.valeur::boolean
+				  WHEN 'commune' THEN $2::text = oi.valeur END
+			GROUP BY oi.critere, oi.valeur, oi.part
+			UNION ALL
+			SELECT CASE WHEN $6 THEN -1 ELSE 1 END * greatest(0, pl.valeur - coalesce(hq.part, 0)),
+				   format('préfet outside QPV: %s %% of its orientations so far, at least %s %% wanted', round(coalesce(hq.part, 0), 1), pl.valeur)
+			FROM (SELECT coalesce((SELECT valeur FROM parametre_orientation WHERE cle = 'plancher_prefet_hors_qpv'), 30) AS valeur) AS pl,
+				 LATERAL (SELECT 100.0 * sum(pr.n) FILTER (WHERE NOT pr.qpv) / nullif(sum(pr.n), 0) AS part
+						  FROM proposes pr WHERE pr.reservataire = x.reservataire) AS hq
+			WHERE x.type = 'etat_prioritaires'
+		) AS o
+	) AS p ON true
+	ORDER BY x.reservataire NULLS LAST
+$$;
+COMMENT ON FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, smallint, flux_mgmt.financement, boolean) IS
+	'the candidates for an in-flux dwelling of a landlord in a commune in a year: conventions in force whose scope contains the commune, with their counts in their scope (this dwelling included), and the landlord''s pool, whose entitlement is what the département''s count leaves after every convention''s entitlement (its share: that over the count); with their preferences (indicative objectives the dwelling meets, the préfet''s floor outside QPV)';
+
+CREATE FUNCTION flux_mgmt.suggerer(vacance_id bigint)
+RETURNS TABLE (rang integer, reservataire text, ecart numeric, score numeric, motifs text[])
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v record;
+	c candidat_orientation[];
+	choix choix_orientation;
+	n integer;
+	k numeric;
+BEGIN
+	SELECT va.id, va.date_liberation, l.bailleur, l.ref, l.commune, l.nb_pieces, l.financement, l.qpv, l.regime,
+		   l.reservataire_stock, r.nom AS titulaire
+	INTO v
+	FROM vacance va JOIN logement l ON l.id = va.logement_id LEFT JOIN flux_mgmt.reservataire r ON r.code = l.reservataire_stock
+	WHERE va.id = suggerer.vacance_id;
+	IF NOT FOUND THEN
+		PERFORM refuser(format('unknown vacancy %s', suggerer.vacance_id), NULL,
+						'Give the id of a row of flux_mgmt.vacance.', 'foreign_key_violation');
+	END IF;
+	IF v.regime IN ('stock_defense', 'stock_securite', 'stock_sante') THEN
+		RETURN QUERY SELECT 1, v.reservataire_stock, NULL::numeric, NULL::numeric,
+			ARRAY[format('dwelling kept in stock (%s): it goes back to its holder %s at each vacancy, outside the flux', v.regime, v.titulaire)];
+		RETURN;
+	ELSIF v.regime = 'hors_champ' THEN
+		RETURN QUERY SELECT 1, NULL::text, NULL::numeric, NULL::numeric,
+			ARRAY['dwelling outside the L441-1 regime: outside the flux, it goes to the landlord''s own pool'];
+		RETURN;
+	END IF;
+
+	c := ARRAY(SELECT x FROM candidats(v.bailleur, v.commune, extract(year FROM v.date_liberation)::integer,
+									   v.nb_pieces, v.financement, v.qpv) AS x);
+	choix := choisir_orientation(
+		ARRAY(SELECT x.t FROM unnest(c) AS x), ARRAY(SELECT x.a FROM unnest(c) AS x),
+		ARRAY(SELECT round(x.taux * 10000)::bigint FROM unnest(c) AS x),
+		ARRAY(SELECT round(x.preference * 10000)::bigint FROM unnest(c) AS x));
+	n := (SELECT count(*) FROM unnest(c) AS x WHERE x.taux > 0);
+	k := CASE WHEN n >= 2 THEN 2 * n - 2 ELSE 1 END;	-- c = 1/k
+
+	RETURN QUERY
+	SELECT r.rang::integer, x.reservataire, trim_scale(e.ecart),
+		   CASE WHEN x.taux > 0 THEN round((1 - 1 / k - e.ecart) / (x.taux / 100), 3) END,
+		   ARRAY[format('%s: entitlement %s of the %s in-flux dwellings of %s this year (%s %%), %s received: ecart %s',
+						x.nom, round(x.t * x.taux / 100, 3), x.t,
+						CASE WHEN x.territorial THEN 'its territory' ELSE 'the département' END,
+						trim_scale(x.taux), x.a, round(e.ecart, 3))]
+		   || CASE
+				WHEN x.taux <= 0 THEN ARRAY['no entitlement left to it']
+				WHEN e.ecart * k < 1 THEN ARRAY[format('at or above its quota: ecart below %s, not eligible this time', round(1 / k, 3))]
+				WHEN r.rang = 1 AND r.idx = choix.plus_urgent
+					THEN ARRAY[format('most urgent: it falls below its quota within %s more dwellings (Tijdeman''s rule)',
+									  round((1 - 1 / k - e.ecart) / (x.taux / 100), 3))]
+				WHEN r.rang = 1
+					THEN ARRAY[format('preferred over %s, more urgent, for its objectives: the quota bound of %s still holds (checked over the next %s dwellings)',
+									  c[choix.plus_urgent].nom, round(1 - 1 / k, 3), choix.horizon)]
+				ELSE ARRAY[format('eligible: below its quota by %s or more', round(1 / k, 3))]
+			  END
+		   || x.motifs_preference
+		   || CASE WHEN x.territorial THEN ARRAY['territorial réservataire: the dwelling is in its territory'] ELSE '{}' END
+		   || CASE WHEN x.reservataire IS NULL THEN ARRAY['landlord''s pool: what the département''s flux leaves after every convention''s entitlement'] ELSE '{}' END
+	FROM unnest(choix.classement) WITH ORDINALITY AS r(idx, rang)
+	CROSS JOIN LATERAL (SELECT (c[r.idx]).*) AS x
+	CROSS JOIN LATERAL (SELECT x.t * x.taux / 100 - x.a AS ecart) AS e
+	ORDER BY r.rang;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.suggerer(bigint) IS
+	'ranked orientation suggestions for a vacancy (rank 1 first): its holder for a stock dwelling, the pool for a hors champ one; otherwise the conventions whose scope contains the dwelling and the pool, by Tijdeman''s quota rule with the indicative objectives as preferences; ecart = entitlement t × taux / 100 minus dwellings received (in the year of the vacancy, in the candidate''s scope); score = dwellings before it falls below its quota, (1 - c - ecart) / share, with c = 1/(2n - 2); motifs says why';
+
+CREATE FUNCTION flux_mgmt.orienter_suggestion(vacance_id bigint, date_orientation date DEFAULT current_date)
+RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	premier record;
+BEGIN
+	SELECT * INTO premier FROM suggerer(orienter_suggestion.vacance_id) AS s WHERE s.rang = 1;
+	RETURN orienter(orienter_suggestion.vacance_id, premier.reservataire, NULL, orienter_suggestion.date_orientation);
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.orienter_suggestion(bigint, date) IS
+	'records rank 1 of suggerer() as the vacancy''s orientation; returns the orientation id';
+
+CREATE FUNCTION flux_mgmt.orienter_en_attente(bailleur text, annee integer)
+RETURNS TABLE (vacance_id bigint, orientation_id bigint, reservataire text)
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v record;
+	o bigint;
+BEGIN
+	PERFORM exiger_bailleur(orienter_en_attente.bailleur);
+	FOR v IN
+		SELECT va.id, va.date_liberation
+		FROM vacance va JOIN logement l ON l.id = va.logement_id
+		WHERE l.bailleur = orienter_en_attente.bailleur
+		  AND va.date_liberation >= make_date(orienter_en_attente.annee, 1, 1)
+		  AND va.date_liberation < make_date(orienter_en_attente.annee + 1, 1, 1)
+		  AND NOT EXISTS (SELECT FROM orientation x WHERE x.vacance_id = va.id
+						  AND (x.issue IN ('en_cours', 'attribuee', 'retiree') OR x.soustraction IS NOT NULL))
+		ORDER BY va.date_liberation, va.id
+	LOOP
+		o := orienter_suggestion(v.id, v.date_liberation);
+		vacance_id := v.id;
+		orientation_id := o;
+		reservataire := (SELECT x.reservataire FROM orientation x WHERE x.id = o);
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.orienter_en_attente(text, integer) IS
+	'orients, in date order, every vacancy of a landlord freed in a year that waits for an orientation (none yet, or the last ended in carence or échec), each with rank 1 of suggerer() and dated its date_liberation, each seeing the ones before; returns what it recorded';

@@ -1315,6 +1315,19 @@ COMMENT ON TRIGGER verifier_portees_delete ON flux_mgmt.territoire IS 'share rul
 COMMENT ON TRIGGER verifier_portees ON flux_mgmt.reservataire IS 'share rules of the conventions of réservataires whose type changes';
 
 --------------------------------------------------------------------------------
+-- Converting stock into flux
+--
+-- DOMAIN §3.4.  calendrier() (C) says in which years a small réservataire
+-- receives a dwelling.
+--------------------------------------------------------------------------------
+
+CREATE FUNCTION flux_mgmt.calendrier(volume_annuel numeric, annees integer) RETURNS integer[]
+	AS 'MODULE_PATHNAME', 'flux_calendrier'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flux_mgmt.calendrier(numeric, integer) IS
+	'DOMAIN §3.4: the dwellings a réservataire with this annual volume receives in each of the years 1 … annees, year y getting floor(v·y) − floor(v·(y−1)) (exact numeric arithmetic, C); calendrier(0.4, 10) = {0,0,1,0,1,0,0,1,0,1}; a negative or non-finite volume, or annees outside 1-1000, is an error (22023)';
+
+--------------------------------------------------------------------------------
 -- Import of real data: RPLS open data, the INSEE commune list (COG)
 --
 -- Files are passed as text, so that any client can send them (psql:

@@ -1476,6 +1476,7 @@ COMMENT ON FUNCTION flux_mgmt.verifier_convention_stock() IS
 	'row rules of convention_stock: a known réservataire, nature, département and commune, contingent 1-6, regime, rotation rate, a droit de suite selecting dwellings, droits uniques with a number';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.convention_stock
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_convention_stock();
+COMMENT ON TRIGGER verifier ON flux_mgmt.convention_stock IS 'row rules of the old conventions, with the value and what to do';
 
 -- droit_stock gets a rotation rate of its own and the old convention it was
 -- built from (etablir_etat_des_lieux replaces those lines, and only those).
@@ -1504,6 +1505,7 @@ COMMENT ON FUNCTION flux_mgmt.verifier_droit_stock_conversion() IS
 	'row rules of droit_stock for the conversion: a known réservataire (named in the error), a rotation rate in [0, 100] when given';
 CREATE TRIGGER verifier_conversion BEFORE INSERT OR UPDATE ON flux_mgmt.droit_stock
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_droit_stock_conversion();
+COMMENT ON TRIGGER verifier_conversion ON flux_mgmt.droit_stock IS 'row rules of the columns the conversion reads (after the trigger verifier, by name)';
 
 -- Building the état des lieux from the RPLS file.  Every dwelling the
 -- landlord owns on the date goes to the old droit de suite that selects it

@@ -5,7 +5,7 @@
 -- each with its own rotation rate); the record of the conversion; conflicts.
 \i test/setup.sql
 BEGIN;
-SELECT plan(23);
+SELECT plan(24);
 \i test/fixtures/conversion.sql
 
 INSERT INTO bailleur VALUES ('cannes', 'Parc social de Cannes (RPLS 2018)', NULL);
@@ -86,7 +86,14 @@ SELECT is((SELECT count(*) FROM conversion WHERE bailleur = 'b93'), 0::bigint, '
 -- gets its calendar.
 UPDATE convention SET annee_fin = 2025 WHERE reservataire = 'organisme_x';
 INSERT INTO droit_stock (bailleur, reservataire, departement, nature, nombre, contrepartie) VALUES ('b93', 'organisme_x', '93', 'suite', 5, 'subvention');
-SELECT results_eq($$SELECT reservataire, annee_debut, annee_fin, taux, calendrier FROM flux_mgmt.convertir_en_conventions('b93', '93', '2026-01-01', 507.88, 4)$$,
+SET LOCAL search_path = '';
+SELECT string_agg(reservataire || ' ' || annee_debut || ' ' || taux, ', ' ORDER BY reservataire COLLATE "C", annee_debut) AS ecrites
+FROM flux_mgmt.convertir_en_conventions('b93', '93', '2026-01-01', 507.88, 4) \gset
+SET LOCAL search_path = flux_mgmt, public;
+SELECT is(:'ecrites'::text, 'al 2026 35.480822, cd93 2026 0.393793, employeur_y 2026 5.8439, employeur_y 2034 5.217767, organisme_x 2026 0.052177',
+		  'convertir_en_conventions with an empty search_path');
+SELECT results_eq($$SELECT k.reservataire, p.annee_debut, p.annee_fin, p.taux, p.calendrier FROM conversion_palier p JOIN conversion k ON k.id = p.conversion_id
+					WHERE k.bailleur = 'b93' ORDER BY k.reservataire, p.annee_debut$$,
 	$$VALUES ('al', 2026, NULL::int, 35.480822, NULL::int[]), ('cd93', 2026, 2029, 0.393793, NULL),
 			 ('employeur_y', 2026, 2033, 5.8439, NULL), ('employeur_y', 2034, NULL, 5.217767, NULL),
 			 ('organisme_x', 2026, NULL, 0.052177, '{0,0,0,1,0,0,0,1,0,0}')$$,

@@ -2,7 +2,7 @@
  *
  * repartir.c
  *		Apportionment kernels: turning real-valued entitlements into whole
- *		dwellings.
+ *		dwellings, and the yearly calendar of a small réservataire.
  *
  * A réservataire's right for a year is a real number (share × flux); reports
  * and targets need whole dwellings that add up exactly to the rounded flux
@@ -11,6 +11,10 @@
  * micro-units (1e-6), so that the quotas total × w_i / Σw are compared as
  * integer remainders over one common denominator and no floating-point
  * rounding ever decides who gets a dwelling.
+ *
+ * calendrier() says, for a converted stock right whose annual volume is
+ * below one dwelling, in which years the réservataire receives one (DOMAIN
+ * §3.4), from exact numeric products and floors.
  *
  * The kernels are pure: they read no table and are unit-tested through SQL.
  *
@@ -265,4 +269,77 @@ flux_repartir(PG_FUNCTION_ARGS)
 		sortie[i] = Int32GetDatum(parts[i]);
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(sortie, NULL, 1, &n, &premier,
 											 INT4OID, sizeof(int32), true, TYPALIGN_INT));
+}
+
+/* The longest calendar calendrier() draws. */
+#define CALENDRIER_ANNEES_MAX 1000
+
+static void
+refuser_volume(const char *valeur, const char *pourquoi)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("annual volume %s %s", valeur, pourquoi),
+			 errhint("Give the réservataire's annual volume of dwellings, 0 or more.")));
+}
+
+/* floor(v × y) of a finite numeric v, as a numeric. */
+static Datum
+plancher_produit(Datum volume, int32 annee)
+{
+	Datum		produit = DirectFunctionCall2(numeric_mul, volume,
+											  NumericGetDatum(int64_to_numeric(annee)));
+
+	return DirectFunctionCall1(numeric_floor, produit);
+}
+
+/*
+ * calendrier(volume_annuel numeric, annees int) → int[]: the dwellings a
+ * small réservataire receives in each year of a converted right (DOMAIN
+ * §3.4).  Year y (1 … annees) receives floor(v·y) − floor(v·(y−1)), so that
+ * after y years it has received floor(v·y): never more than its volume, and
+ * less by under one dwelling.  The products and floors are numeric, exact for
+ * any decimal volume; the cumulated counts are then whole numbers compared
+ * in 64 bits.
+ */
+PG_FUNCTION_INFO_V1(flux_calendrier);
+Datum
+flux_calendrier(PG_FUNCTION_ARGS)
+{
+	Datum		volume = PG_GETARG_DATUM(0);
+	Numeric		v = PG_GETARG_NUMERIC(0);
+	int32		annees = PG_GETARG_INT32(1);
+	const char *texte = DatumGetCString(DirectFunctionCall1(numeric_out, volume));
+	Datum	   *sortie;
+	int64		precedent = 0;
+
+	if (numeric_is_nan(v) || numeric_is_inf(v))
+		refuser_volume(texte, "is not a finite number");
+	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, volume,
+										  NumericGetDatum(int64_to_numeric(0)))) < 0)
+		refuser_volume(texte, "is negative");
+	if (annees < 1 || annees > CALENDRIER_ANNEES_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a calendar of %d years is out of range", annees),
+				 errhint("Give a number of years from 1 to %d.", CALENDRIER_ANNEES_MAX)));
+	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, plancher_produit(volume, annees),
+										  NumericGetDatum(int64_to_numeric(PG_INT32_MAX)))) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("annual volume %s over %d years is too large for a calendar", texte, annees),
+				 errdetail("A calendar counts whole dwellings in 32-bit integers."),
+				 errhint("A calendar is meant for small réservataires, whose annual volume is below one dwelling.")));
+
+	sortie = palloc(sizeof(Datum) * annees);
+	for (int32 y = 1; y <= annees; y++)
+	{
+		int64		cumul = DatumGetInt64(DirectFunctionCall1(numeric_int8,
+															  plancher_produit(volume, y)));
+
+		sortie[y - 1] = Int32GetDatum((int32) (cumul - precedent));
+		precedent = cumul;
+	}
+	PG_RETURN_ARRAYTYPE_P(construct_array(sortie, annees, INT4OID,
+										  sizeof(int32), true, TYPALIGN_INT));
 }

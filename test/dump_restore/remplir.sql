@@ -40,4 +40,18 @@ SELECT o.id, '2026-02-20', '2026-03-01', true, false FROM orientation o WHERE o.
 SELECT cloturer(o.id, 'carence', '2026-03-05') FROM orientation o WHERE o.reservataire = 'al';
 INSERT INTO attribution (orientation_id, date_caleol) SELECT o.id, '2026-02-25' FROM orientation o
 JOIN vacance v ON v.id = o.vacance_id JOIN logement l ON l.id = v.logement_id WHERE l.ref = 'rpls-2';
+-- the état des lieux of Cannes from RPLS contingents and old conventions,
+-- converted into conventions (convention_stock, droit_stock built from it,
+-- conversion, conversion_palier)
+INSERT INTO reservataire VALUES ('employeur', 'Employeur cannois', 'employeur');
+UPDATE logement SET contingent_rpls = CASE id % 10 WHEN 0 THEN 3 WHEN 1 THEN 6 ELSE 7 END WHERE bailleur = 'cannes';
+INSERT INTO convention_stock (bailleur, reservataire, reference, fin, contrepartie, contingent, taux_rotation) VALUES
+	('cannes', 'al', 'AL-1990', NULL, 'participation des employeurs', 3, NULL),
+	('cannes', 'employeur', 'EMP-2015', '2031-12-31', 'financement employeur', 6, 5.5);
+INSERT INTO convention_stock (bailleur, reservataire, nature, departement, nombre, contrepartie)
+	VALUES ('cannes', 'prefet', 'unique', '06', 4, 'premières locations');
+SELECT count(*) FROM etablir_etat_des_lieux('cannes', '2026-01-01');
+INSERT INTO droit_stock (bailleur, reservataire, departement, nature, nombre, fin, contrepartie, taux_rotation)
+	VALUES ('cannes', 'al', '06', 'suite', 12, '2040-06-30', 'saisi à la main', 4.2);
+SELECT count(*) FROM convertir_en_conventions('cannes', '06', '2026-01-01', 380);
 INSERT INTO parametre_orientation VALUES ('plancher_prefet_hors_qpv', 35);

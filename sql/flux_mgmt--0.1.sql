@@ -3108,6 +3108,12 @@ AS $$
 		UNION ALL
 		SELECT NULL, round(100 * (p.t - coalesce((SELECT sum(c.droit) FROM conventions c), 0)) / p.t, 4), NULL, NULL, NULL, p.t, p.a
 		FROM pool p
+	), conversions AS (
+		-- single-use rights of converted stock still to use (issue of the conversion)
+		SELECT c.reservataire, c.droits_uniques, c.droits_restants, c.fin
+		FROM bornes, consommation_conversion($1, bornes.d) AS c
+		WHERE EXISTS (SELECT FROM conversion k WHERE k.bailleur = $1 AND k.departement = bornes.d)
+		  AND c.droits_restants > 0 AND (c.fin IS NULL OR c.fin >= make_date($3, 1, 1))
 	), proposes AS (
 		SELECT b.reservataire, b.commune, b.typologie, b.financement, b.qpv, sum(b.proposes) AS n
 		FROM bornes, compteur_bilan b
@@ -3151,12 +3157,17 @@ AS $$
 				 LATERAL (SELECT 100.0 * sum(pr.n) FILTER (WHERE NOT pr.qpv) / nullif(sum(pr.n), 0) AS part
 						  FROM proposes pr WHERE pr.reservataire = x.reservataire) AS hq
 			WHERE x.type = 'etat_prioritaires'
+			UNION ALL
+			SELECT 5 * cv.droits_restants / cv.droits_uniques,
+				   format('converted stock: %s single-use rights left of %s, until %s',
+						  trim_scale(round(cv.droits_restants, 2)), trim_scale(round(cv.droits_uniques, 2)), coalesce(cv.fin::text, 'used up'))
+			FROM conversions cv WHERE cv.reservataire = x.reservataire
 		) AS o
 	) AS p ON true
 	ORDER BY x.reservataire NULLS LAST
 $$;
 COMMENT ON FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, smallint, flux_mgmt.financement, boolean) IS
-	'the candidates for an in-flux dwelling of a landlord in a commune in a year: conventions in force whose scope contains the commune, with their counts in their scope (this dwelling included), and the landlord''s pool, whose entitlement is what the département''s count leaves after every convention''s entitlement (its share: that over the count); with their preferences (indicative objectives the dwelling meets, the préfet''s floor outside QPV)';
+	'the candidates for an in-flux dwelling of a landlord in a commune in a year: conventions in force whose scope contains the commune, with their counts in their scope (this dwelling included), and the landlord''s pool, whose entitlement is what the département''s count leaves after every convention''s entitlement (its share: that over the count); with their preferences in percentage points: each indicative objective the dwelling meets, its target minus the share reached; the préfet''s floor outside QPV (parametre_orientation, default 30); single-use rights of converted stock left (up to 5 points)';
 
 CREATE FUNCTION flux_mgmt.suggerer(vacance_id bigint)
 RETURNS TABLE (rang integer, reservataire text, ecart numeric, score numeric, motifs text[])

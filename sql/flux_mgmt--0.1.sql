@@ -3077,9 +3077,14 @@ COMMENT ON TYPE flux_mgmt.candidat_orientation IS
 CREATE FUNCTION flux_mgmt.candidats(bailleur text, commune flux_mgmt.code_insee, annee integer,
 									nb_pieces smallint, financement flux_mgmt.financement, qpv boolean)
 RETURNS SETOF flux_mgmt.candidat_orientation
-	LANGUAGE sql STABLE
+	LANGUAGE plpgsql STABLE
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
+	-- plpgsql keeps the plan of its query (an SQL function would plan it at
+	-- every call); generic, since it only looks up keys
+	SET plan_cache_mode = force_generic_plan
 AS $$
+BEGIN
+	RETURN QUERY
 	WITH bornes AS (
 		-- the communes of a département are contiguous in code_insee order
 		SELECT (d || repeat('0', 5 - length(d)))::code_insee AS premiere, (d || repeat('9', 5 - length(d)))::code_insee AS derniere, d
@@ -3089,27 +3094,36 @@ AS $$
 		FROM bornes, compteur k
 		WHERE k.bailleur = $1 AND k.annee = $3 AND k.commune BETWEEN bornes.premiere AND bornes.derniere AND k.dans_flux
 		GROUP BY k.reservataire, k.commune
+	), par_beneficiaire AS (
+		SELECT k.reservataire, sum(k.n) AS n FROM comptes k GROUP BY k.reservataire
+	), total AS (
+		SELECT coalesce(sum(k.n), 0) AS n FROM comptes k
 	), conventions AS (
-		-- every convention in force in the département, with its count and entitlement in its scope
+		-- every convention in force in the département, with its count and
+		-- entitlement in its scope (a territory's communes are summed apart)
 		SELECT c.reservataire, c.taux, c.communes, c.type, c.id, m.porte, m.t, m.a, m.t * c.taux / 100 AS droit
-		FROM bornes, conventions_en_vigueur($1, bornes.d, $3) AS c
+		FROM bornes, total, conventions_en_vigueur($1, bornes.d, $3) AS c
+		LEFT JOIN par_beneficiaire pb ON pb.reservataire = c.reservataire
 		CROSS JOIN LATERAL (SELECT c.communes IS NULL OR $2 = ANY (c.communes) AS porte) AS p
 		CROSS JOIN LATERAL (
 			SELECT p.porte,
-				   p.porte::int + coalesce(sum(k.n), 0) AS t,
-				   coalesce(sum(k.n) FILTER (WHERE k.reservataire = c.reservataire), 0) AS a
-			FROM comptes k WHERE c.communes IS NULL OR k.commune = ANY (c.communes)
+				   p.porte::int + CASE WHEN c.communes IS NULL THEN total.n
+					   ELSE (SELECT coalesce(sum(k.n), 0) FROM comptes k WHERE k.commune = ANY (c.communes)) END AS t,
+				   CASE WHEN c.communes IS NULL THEN coalesce(pb.n, 0)
+					   ELSE (SELECT coalesce(sum(k.n), 0) FROM comptes k
+							 WHERE k.reservataire = c.reservataire AND k.commune = ANY (c.communes)) END AS a
 		) AS m
 	), pool AS (
-		SELECT 1 + coalesce((SELECT sum(k.n) FROM comptes k), 0) AS t,
-			   coalesce((SELECT sum(k.n) FROM comptes k WHERE k.reservataire IS NULL), 0) AS a
+		SELECT 1 + total.n AS t, coalesce((SELECT pb.n FROM par_beneficiaire pb WHERE pb.reservataire IS NULL), 0) AS a
+		FROM total
 	), tous AS (
 		SELECT c.reservataire, c.taux, c.communes, c.type, c.id, c.t, c.a FROM conventions c WHERE c.porte
 		UNION ALL
 		SELECT NULL, round(100 * (p.t - coalesce((SELECT sum(c.droit) FROM conventions c), 0)) / p.t, 4), NULL, NULL, NULL, p.t, p.a
 		FROM pool p
-	), conversions AS (
-		-- single-use rights of converted stock still to use (issue of the conversion)
+	), conversions AS MATERIALIZED (
+		-- single-use rights of converted stock still to use (issue of the conversion);
+		-- MATERIALIZED: read once, not once per candidate
 		SELECT c.reservataire, c.droits_uniques, c.droits_restants, c.fin
 		FROM bornes, consommation_conversion($1, bornes.d) AS c
 		WHERE EXISTS (SELECT FROM conversion k WHERE k.bailleur = $1 AND k.departement = bornes.d)
@@ -3120,8 +3134,8 @@ AS $$
 		WHERE b.bailleur = $1 AND b.annee = $3 AND b.commune BETWEEN bornes.premiere AND bornes.derniere
 		GROUP BY b.reservataire, b.commune, b.typologie, b.financement, b.qpv
 	)
-	SELECT x.reservataire, coalesce(r.nom, 'landlord''s pool'), x.communes IS NOT NULL, greatest(x.taux, 0), x.t, x.a,
-		   coalesce(p.preference, 0), coalesce(p.motifs, '{}')
+	SELECT x.reservataire, coalesce(r.nom, 'landlord''s pool'), x.communes IS NOT NULL, greatest(x.taux, 0)::numeric,
+		   x.t::bigint, x.a::bigint, coalesce(p.preference, 0)::numeric, coalesce(p.motifs, '{}')::text[]
 	FROM tous x
 	LEFT JOIN reservataire r ON r.code = x.reservataire
 	LEFT JOIN LATERAL (
@@ -3164,10 +3178,57 @@ AS $$
 			FROM conversions cv WHERE cv.reservataire = x.reservataire
 		) AS o
 	) AS p ON true
-	ORDER BY x.reservataire NULLS LAST
+	ORDER BY x.reservataire NULLS LAST;
+END
 $$;
 COMMENT ON FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, smallint, flux_mgmt.financement, boolean) IS
 	'the candidates for an in-flux dwelling of a landlord in a commune in a year: conventions in force whose scope contains the commune, with their counts in their scope (this dwelling included), and the landlord''s pool, whose entitlement is what the département''s count leaves after every convention''s entitlement (its share: that over the count); with their preferences in percentage points: each indicative objective the dwelling meets, its target minus the share reached; the préfet''s floor outside QPV (parametre_orientation, default 30); single-use rights of converted stock left (up to 5 points)';
+
+-- The decision for a vacancy, before it is explained: what suggerer() and
+-- orienter_suggestion() share.
+CREATE TYPE flux_mgmt.decision_orientation AS (
+	regime flux_mgmt.regime,
+	titulaire text,							-- the holder of a stock dwelling
+	nom_titulaire text,
+	candidats flux_mgmt.candidat_orientation[],	-- in-flux dwelling: its candidates
+	choix flux_mgmt.choix_orientation
+);
+COMMENT ON TYPE flux_mgmt.decision_orientation IS
+	'the orientation decision for a vacancy: its dwelling''s regime and stock holder, or its candidates and the kernel''s choice';
+
+CREATE FUNCTION flux_mgmt.decider(vacance_id bigint) RETURNS flux_mgmt.decision_orientation
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v record;
+	d decision_orientation;
+BEGIN
+	SELECT l.bailleur, l.commune, l.nb_pieces, l.financement, l.qpv, l.regime, l.reservataire_stock, r.nom,
+		   extract(year FROM va.date_liberation)::integer AS annee
+	INTO v
+	FROM vacance va JOIN logement l ON l.id = va.logement_id LEFT JOIN flux_mgmt.reservataire r ON r.code = l.reservataire_stock
+	WHERE va.id = decider.vacance_id;
+	IF NOT FOUND THEN
+		PERFORM refuser(format('unknown vacancy %s', decider.vacance_id), NULL,
+						'Give the id of a row of flux_mgmt.vacance.', 'foreign_key_violation');
+	END IF;
+	d.regime := v.regime;
+	d.titulaire := v.reservataire_stock;
+	d.nom_titulaire := v.nom;
+	IF v.regime = 'flux' THEN
+		d.candidats := ARRAY(SELECT x FROM candidats(v.bailleur, v.commune, v.annee, v.nb_pieces, v.financement, v.qpv) AS x);
+		d.choix := (SELECT choisir_orientation(array_agg(x.t ORDER BY i), array_agg(x.a ORDER BY i),
+											   array_agg(round(x.taux * 10000)::bigint ORDER BY i),
+											   array_agg(round(x.preference * 10000)::bigint ORDER BY i))
+					FROM unnest(d.candidats) WITH ORDINALITY
+						 AS x (reservataire, nom, territorial, taux, t, a, preference, motifs_preference, i));
+	END IF;
+	RETURN d;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.decider(bigint) IS
+	'the orientation decision for a vacancy (see decision_orientation): a stock dwelling''s holder, or the candidates of an in-flux dwelling in the year of the vacancy and the choice of choisir_orientation()';
 
 CREATE FUNCTION flux_mgmt.suggerer(vacance_id bigint)
 RETURNS TABLE (rang integer, reservataire text, ecart numeric, score numeric, motifs text[])
@@ -3175,37 +3236,20 @@ RETURNS TABLE (rang integer, reservataire text, ecart numeric, score numeric, mo
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
 AS $$
 DECLARE
-	v record;
-	c candidat_orientation[];
-	choix choix_orientation;
+	d decision_orientation := decider(suggerer.vacance_id);
+	c candidat_orientation[] := d.candidats;
 	n integer;
 	k numeric;
 BEGIN
-	SELECT va.id, va.date_liberation, l.bailleur, l.ref, l.commune, l.nb_pieces, l.financement, l.qpv, l.regime,
-		   l.reservataire_stock, r.nom AS titulaire
-	INTO v
-	FROM vacance va JOIN logement l ON l.id = va.logement_id LEFT JOIN flux_mgmt.reservataire r ON r.code = l.reservataire_stock
-	WHERE va.id = suggerer.vacance_id;
-	IF NOT FOUND THEN
-		PERFORM refuser(format('unknown vacancy %s', suggerer.vacance_id), NULL,
-						'Give the id of a row of flux_mgmt.vacance.', 'foreign_key_violation');
-	END IF;
-	IF v.regime IN ('stock_defense', 'stock_securite', 'stock_sante') THEN
-		RETURN QUERY SELECT 1, v.reservataire_stock, NULL::numeric, NULL::numeric,
-			ARRAY[format('dwelling kept in stock (%s): it goes back to its holder %s at each vacancy, outside the flux', v.regime, v.titulaire)];
+	IF d.regime IN ('stock_defense', 'stock_securite', 'stock_sante') THEN
+		RETURN QUERY SELECT 1, d.titulaire, NULL::numeric, NULL::numeric,
+			ARRAY[format('dwelling kept in stock (%s): it goes back to its holder %s at each vacancy, outside the flux', d.regime, d.nom_titulaire)];
 		RETURN;
-	ELSIF v.regime = 'hors_champ' THEN
+	ELSIF d.regime = 'hors_champ' THEN
 		RETURN QUERY SELECT 1, NULL::text, NULL::numeric, NULL::numeric,
 			ARRAY['dwelling outside the L441-1 regime: outside the flux, it goes to the landlord''s own pool'];
 		RETURN;
 	END IF;
-
-	c := ARRAY(SELECT x FROM candidats(v.bailleur, v.commune, extract(year FROM v.date_liberation)::integer,
-									   v.nb_pieces, v.financement, v.qpv) AS x);
-	choix := choisir_orientation(
-		ARRAY(SELECT x.t FROM unnest(c) AS x), ARRAY(SELECT x.a FROM unnest(c) AS x),
-		ARRAY(SELECT round(x.taux * 10000)::bigint FROM unnest(c) AS x),
-		ARRAY(SELECT round(x.preference * 10000)::bigint FROM unnest(c) AS x));
 	n := (SELECT count(*) FROM unnest(c) AS x WHERE x.taux > 0);
 	k := CASE WHEN n >= 2 THEN 2 * n - 2 ELSE 1 END;	-- c = 1/k
 
@@ -3219,18 +3263,18 @@ BEGIN
 		   || CASE
 				WHEN x.taux <= 0 THEN ARRAY['no entitlement left to it']
 				WHEN e.ecart * k < 1 THEN ARRAY[format('at or above its quota: ecart below %s, not eligible this time', round(1 / k, 3))]
-				WHEN r.rang = 1 AND r.idx = choix.plus_urgent
+				WHEN r.rang = 1 AND r.idx = (d.choix).plus_urgent
 					THEN ARRAY[format('most urgent: it falls below its quota within %s more dwellings (Tijdeman''s rule)',
 									  round((1 - 1 / k - e.ecart) / (x.taux / 100), 3))]
 				WHEN r.rang = 1
 					THEN ARRAY[format('preferred over %s, more urgent, for its objectives: the quota bound of %s still holds (checked over the next %s dwellings)',
-									  c[choix.plus_urgent].nom, round(1 - 1 / k, 3), choix.horizon)]
+									  c[(d.choix).plus_urgent].nom, round(1 - 1 / k, 3), (d.choix).horizon)]
 				ELSE ARRAY[format('eligible: below its quota by %s or more', round(1 / k, 3))]
 			  END
 		   || x.motifs_preference
 		   || CASE WHEN x.territorial THEN ARRAY['territorial réservataire: the dwelling is in its territory'] ELSE '{}' END
 		   || CASE WHEN x.reservataire IS NULL THEN ARRAY['landlord''s pool: what the département''s flux leaves after every convention''s entitlement'] ELSE '{}' END
-	FROM unnest(choix.classement) WITH ORDINALITY AS r(idx, rang)
+	FROM unnest((d.choix).classement) WITH ORDINALITY AS r(idx, rang)
 	CROSS JOIN LATERAL (SELECT (c[r.idx]).*) AS x
 	CROSS JOIN LATERAL (SELECT x.t * x.taux / 100 - x.a AS ecart) AS e
 	ORDER BY r.rang;
@@ -3245,10 +3289,12 @@ RETURNS bigint
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
 AS $$
 DECLARE
-	premier record;
+	d decision_orientation := decider(orienter_suggestion.vacance_id);
 BEGIN
-	SELECT * INTO premier FROM suggerer(orienter_suggestion.vacance_id) AS s WHERE s.rang = 1;
-	RETURN orienter(orienter_suggestion.vacance_id, premier.reservataire, NULL, orienter_suggestion.date_orientation);
+	RETURN orienter(orienter_suggestion.vacance_id,
+					CASE WHEN d.regime = 'flux' THEN (d.candidats[(d.choix).classement[1]]).reservataire
+						 WHEN d.regime = 'hors_champ' THEN NULL ELSE d.titulaire END,
+					NULL, orienter_suggestion.date_orientation);
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.orienter_suggestion(bigint, date) IS

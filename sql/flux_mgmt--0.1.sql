@@ -2533,8 +2533,9 @@ COMMENT ON FUNCTION flux_mgmt.echapper_html(text) IS
 
 CREATE FUNCTION flux_mgmt.nombre_fr(nombre numeric) RETURNS text
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN pg_catalog.regexp_replace(pg_catalog.replace(pg_catalog.trim_scale(nombre)::text, '.', ','),
-								 '(\d)(?=(\d{3})+(,|$))', E'\\1\u202F', 'g');
+RETURN (SELECT pg_catalog.regexp_replace(pg_catalog.split_part(x.t, '.', 1), '(\d)(?=(\d{3})+$)', E'\\1\u202F', 'g')
+			   || CASE WHEN pg_catalog.strpos(x.t, '.') > 0 THEN ',' || pg_catalog.split_part(x.t, '.', 2) ELSE '' END
+		FROM (SELECT pg_catalog.trim_scale(nombre)::text AS t) AS x);
 COMMENT ON FUNCTION flux_mgmt.nombre_fr(numeric) IS
 	'a number written the French way: decimal comma, thousands separated by a narrow no-break space (12 345,5)';
 

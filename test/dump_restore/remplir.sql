@@ -40,3 +40,5 @@ SELECT o.id, '2026-02-20', '2026-03-01', true, false FROM orientation o WHERE o.
 SELECT cloturer(o.id, 'carence', '2026-03-05') FROM orientation o WHERE o.reservataire = 'al';
 INSERT INTO attribution (orientation_id, date_caleol) SELECT o.id, '2026-02-25' FROM orientation o
 JOIN vacance v ON v.id = o.vacance_id JOIN logement l ON l.id = v.logement_id WHERE l.ref = 'rpls-2';
+-- targets of the allocation objectives: one for a territory, one everywhere
+INSERT INTO cible_objectif (objectif, epci, cible) VALUES ('O2', '200057875', 40), ('O1', NULL, 30);

@@ -32,7 +32,7 @@ FROM orientation o WHERE o.reservataire IS NOT NULL AND o.id % 9 = 0 AND o.date_
 SELECT cloturer(o.id, 'echec', o.date_orientation + 40)
 FROM orientation o WHERE o.reservataire IS NOT NULL AND o.id % 9 = 4 AND o.issue = 'en_cours' AND o.date_orientation < '2026-11-01';
 INSERT INTO attribution (orientation_id, date_caleol, date_bail, premier_quartile, dalo, prioritaire, relogement_renouvellement)
-SELECT o.id, o.date_orientation + 15, o.date_orientation + 30, o.id % 5 = 0, o.id % 7 = 0, o.id % 3 = 0, o.soustraction = 'renouvellement_urbain'
+SELECT o.id, o.date_orientation + 15, o.date_orientation + 30, o.id % 5 = 0, o.id % 7 = 0, o.id % 3 = 0, coalesce(o.soustraction = 'renouvellement_urbain', false)
 FROM orientation o WHERE o.issue = 'en_cours' AND o.date_orientation < '2026-11-15';
 INSERT INTO soustraction_prevue VALUES ('b93', '93', 2026, 'mutation_interne', 5), ('b93', '93', 2026, 'vente', 2),
 	('b93', '93', 2027, 'mutation_interne', 4), ('b93', '93', 2027, 'renouvellement_urbain', 2);

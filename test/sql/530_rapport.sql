@@ -11,7 +11,7 @@ INSERT INTO reservataire VALUES ('cd93', 'Département de la Seine-Saint-Denis',
 SELECT orienter(v.id, o.r, o.s::motif_soustraction, '2026-03-02')
 FROM v JOIN (VALUES ('M1', 'montreuil', NULL), ('M2', 'al', NULL), ('M3', 'prefet', NULL), ('B1', NULL, NULL),
 					('B2', NULL, 'vente'), ('D1', 'defense', NULL), ('H1', NULL, NULL)) AS o(ref, r, s) ON o.ref = v.ref
-ORDER BY v.id;
+ORDER BY v.id \g /dev/null
 INSERT INTO attribution (orientation_id, date_caleol, date_bail, premier_quartile, prioritaire)
 SELECT o.id, '2026-03-10', '2026-03-20', true, coalesce(o.reservataire = 'montreuil', false) FROM orientation o WHERE o.reservataire IS DISTINCT FROM 'al';
 INSERT INTO soustraction_prevue VALUES ('b93', '93', 2026, 'vente', 2), ('b93', '93', 2027, 'mutation_interne', 4);

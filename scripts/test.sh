@@ -5,6 +5,6 @@
 #   bash scripts/test.sh
 cd "$(dirname "$0")/.."
 . scripts/common.sh
-installer_paquets
+installer_paquets chromium    # test/rapport.sh renders the yearly report
 construire
 dans_un_cluster bash scripts/test-in-cluster.sh

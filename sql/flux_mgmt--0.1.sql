@@ -3330,3 +3330,640 @@ END
 $$;
 COMMENT ON FUNCTION flux_mgmt.orienter_en_attente(text, integer) IS
 	'orients, in date order, every vacancy of a landlord freed in a year that waits for an orientation (none yet, or the last ended in carence or échec), each with rank 1 of suggerer() and dated its date_liberation, each seeing the ones before; returns what it recorded';
+
+--------------------------------------------------------------------------------
+-- Reports: attainment, objectives, the yearly report
+--
+-- What reporting tools read (DOMAIN §3.7, §3.8; CONTRACT.md "Views").  Every
+-- figure comes from the counters (compteur, compteur_bilan), summed over their
+-- tranches: nothing here recounts the events.  Years are those of the
+-- counters: an orientation and its outcome count in the year of the
+-- orientation, a charge in the year of its date, a lease in the year of
+-- date_bail.  The readers of one landlord × département × year are SQL
+-- functions with a standard body (bound at creation, inlinable), so that
+-- WHERE bailleur = … AND annee = … on a view reaches the counters' index.
+--------------------------------------------------------------------------------
+
+-- The targets of the allocation objectives (DOMAIN §3.7): 25, 50, 25, 25 %
+-- unless a row here says otherwise, for a territory (the CIL of an EPCI or
+-- EPT sets its own O1/O2) or everywhere (epci null).
+CREATE TABLE flux_mgmt.cible_objectif (
+	objectif text NOT NULL,
+	epci text,
+	cible numeric NOT NULL,
+	CONSTRAINT cible_objectif_cle UNIQUE NULLS NOT DISTINCT (objectif, epci),
+	CONSTRAINT cible_objectif_objectif CHECK (objectif IN ('O1', 'O2', 'O3', 'O4')),
+	CONSTRAINT cible_objectif_epci CHECK (epci ~ '^[0-9]{9}$'),
+	CONSTRAINT cible_objectif_cible CHECK (cible >= 0 AND cible <= 100)
+);
+COMMENT ON TABLE flux_mgmt.cible_objectif IS
+	'targets of the allocation objectives O1-O4 that differ from the defaults (O1 25 %, O2 50 %, O3 25 %, O4 25 %): for one intercommunal territory (its CIL''s choice) or everywhere (epci null); empty by default';
+COMMENT ON COLUMN flux_mgmt.cible_objectif.objectif IS 'O1 (outside QPV, first quartile), O2 (inside QPV, quartiles 2-4), O3 (réservataires other than the State, priority households), O4 (the landlord''s pool, priority households)';
+COMMENT ON COLUMN flux_mgmt.cible_objectif.epci IS 'SIREN of the territory (the EPT in the Métropole du Grand Paris, else the EPCI; see objectifs_attribution.epci); null: every territory and the landlord totals';
+COMMENT ON COLUMN flux_mgmt.cible_objectif.cible IS 'target in percent of the denominator';
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.cible_objectif', '');
+
+CREATE FUNCTION flux_mgmt.verifier_cible_objectif() RETURNS trigger
+	LANGUAGE plpgsql
+AS $$
+BEGIN
+	IF NEW.objectif IS NULL OR NEW.objectif NOT IN ('O1', 'O2', 'O3', 'O4') THEN
+		PERFORM flux_mgmt.refuser(
+			format('unknown objective %L', NEW.objectif),
+			'The allocation objectives are O1, O2, O3 and O4 (DOMAIN §3.7).',
+			'Write O1, O2, O3 or O4.', 'invalid_parameter_value');
+	END IF;
+	IF NEW.epci !~ '^[0-9]{9}$' THEN
+		PERFORM flux_mgmt.refuser(
+			format('territory %L of the %s target is not a SIREN', NEW.epci, NEW.objectif),
+			NULL,
+			'Give the SIREN of the EPCI or EPT (flux_mgmt.commune.epci or .ept), or null for every territory.',
+			'invalid_parameter_value');
+	END IF;
+	IF NEW.cible IS NULL OR NOT (NEW.cible >= 0 AND NEW.cible <= 100) THEN
+		PERFORM flux_mgmt.refuser(
+			format('target %s %% of %s is out of range', coalesce(NEW.cible::text, 'null'), NEW.objectif),
+			NULL,
+			'Write the target in percent, from 0 to 100 (50 means 50 %).');
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_cible_objectif() IS
+	'row rules of cible_objectif: a known objective, a SIREN or null, a target in [0, 100]';
+CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.cible_objectif
+	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_cible_objectif();
+
+CREATE FUNCTION flux_mgmt.cible_en_vigueur(objectif text, epci text) RETURNS numeric
+	LANGUAGE sql STABLE PARALLEL SAFE
+RETURN coalesce(
+	(SELECT c.cible FROM flux_mgmt.cible_objectif c WHERE c.objectif = $1 AND c.epci = $2),
+	(SELECT c.cible FROM flux_mgmt.cible_objectif c WHERE c.objectif = $1 AND c.epci IS NULL),
+	CASE $1 WHEN 'O2' THEN 50 ELSE 25 END);
+COMMENT ON FUNCTION flux_mgmt.cible_en_vigueur(text, text) IS
+	'the target of an objective in a territory (null: the landlord totals): the territory''s row of cible_objectif, else its row for every territory, else the default (O2 50 %, the others 25 %)';
+
+-- Attainment of one landlord × département × year, from the in-flux
+-- counters: one row per convention in force (its scope: the département, or
+-- the communes of its territory there), one per beneficiary counted that
+-- year without a convention in force (a lease signed after its convention
+-- ended: no entitlement), and the landlord's pool, whose entitlement is what
+-- the département's flux leaves after the others', so that the entitlements
+-- add up to the flux.
+CREATE FUNCTION flux_mgmt.atteinte_annuelle(bailleur text, departement text, annee integer)
+RETURNS TABLE (reservataire text, taux numeric, flux_realise bigint, droit numeric, decomptes bigint,
+			   ecart numeric, en_cours bigint, carences bigint)
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	WITH k AS (
+		SELECT k.commune, k.reservataire, sum(k.decomptes) AS decomptes, sum(k.en_cours) AS en_cours,
+			   sum(k.carences) AS carences
+		FROM flux_mgmt.compteur k
+		WHERE k.bailleur = $1 AND k.annee = $3 AND k.dans_flux AND flux_mgmt.departement(k.commune) = $2
+		GROUP BY k.commune, k.reservataire
+	), v AS (
+		SELECT v.reservataire, v.taux, v.communes FROM flux_mgmt.conventions_en_vigueur($1, $2, $3) AS v
+	), beneficiaires AS (
+		SELECT v.reservataire, v.taux, v.communes FROM v
+		UNION ALL
+		SELECT DISTINCT k.reservataire, 0, NULL::flux_mgmt.code_insee[] FROM k
+		WHERE k.reservataire IS NOT NULL
+		  AND k.reservataire <> ALL (ARRAY(SELECT v.reservataire FROM v))
+	), c AS (
+		SELECT b.reservataire, b.taux, b.communes IS NULL AS departemental, s.flux_realise,
+			   b.taux * s.flux_realise * 0.01 AS droit, s.decomptes, s.en_cours, s.carences
+		FROM beneficiaires b
+		CROSS JOIN LATERAL (
+			SELECT coalesce(sum(k.decomptes), 0)::bigint AS flux_realise,
+				   coalesce(sum(k.decomptes) FILTER (WHERE k.reservataire = b.reservataire), 0)::bigint AS decomptes,
+				   coalesce(sum(k.en_cours) FILTER (WHERE k.reservataire = b.reservataire), 0)::bigint AS en_cours,
+				   coalesce(sum(k.carences) FILTER (WHERE k.reservataire = b.reservataire), 0)::bigint AS carences
+			FROM k WHERE b.communes IS NULL OR k.commune OPERATOR(flux_mgmt.=) ANY (b.communes)
+		) AS s
+	), pool AS (
+		SELECT coalesce(sum(k.decomptes), 0)::bigint AS flux_realise,
+			   coalesce(sum(k.decomptes) FILTER (WHERE k.reservataire IS NULL), 0)::bigint AS decomptes,
+			   coalesce(sum(k.en_cours) FILTER (WHERE k.reservataire IS NULL), 0)::bigint AS en_cours,
+			   coalesce(sum(k.carences) FILTER (WHERE k.reservataire IS NULL), 0)::bigint AS carences,
+			   (SELECT coalesce(sum(c.droit), 0) FROM c) AS droits,
+			   (SELECT coalesce(sum(c.taux) FILTER (WHERE c.departemental), 0) FROM c) AS parts
+		FROM k
+	)
+	SELECT c.reservataire, pg_catalog.trim_scale(c.taux), c.flux_realise, pg_catalog.trim_scale(c.droit), c.decomptes,
+		   pg_catalog.trim_scale(c.droit - c.decomptes), c.en_cours, c.carences
+	FROM c
+	UNION ALL
+	SELECT NULL,
+		   pg_catalog.trim_scale(CASE WHEN p.flux_realise > 0 THEN round(100 * (p.flux_realise - p.droits) / p.flux_realise, 6)
+									  ELSE 100 - p.parts END),
+		   p.flux_realise, pg_catalog.trim_scale(p.flux_realise - p.droits), p.decomptes,
+		   pg_catalog.trim_scale(p.flux_realise - p.droits - p.decomptes), p.en_cours, p.carences
+	FROM pool p;
+END;
+COMMENT ON FUNCTION flux_mgmt.atteinte_annuelle(text, text, integer) IS
+	'attainment of a landlord in a département in a year, from the in-flux counters: each convention in force (charges in its scope, its entitlement taux × charges / 100, charged to it, the difference, its open orientations and carences), each beneficiary counted without a convention in force (taux 0), then the pool (reservataire null: the département''s charges minus the others'' entitlements; taux 100 × that / charges, or 100 minus the département-wide shares when nothing was charged); no argument check';
+
+CREATE VIEW flux_mgmt.atteinte WITH (security_invoker = true) AS
+SELECT p.bailleur, p.departement, p.annee, a.reservataire, a.taux, a.flux_realise, a.droit, a.decomptes, a.ecart,
+	   a.en_cours, a.carences
+FROM (
+	SELECT k.bailleur, flux_mgmt.departement(k.commune) AS departement, k.annee FROM flux_mgmt.compteur k
+	UNION
+	SELECT r.bailleur, r.departement, r.annee FROM flux_mgmt.rotation r
+	UNION
+	SELECT c.bailleur, c.departement, y.annee
+	FROM flux_mgmt.convention c, (SELECT pg_catalog.date_part('year', CURRENT_DATE)::integer AS annee) AS y
+	WHERE c.annee_debut <= y.annee AND (c.annee_fin IS NULL OR c.annee_fin >= y.annee)
+) AS p
+CROSS JOIN LATERAL flux_mgmt.atteinte_annuelle(p.bailleur, p.departement, p.annee) AS a;
+COMMENT ON VIEW flux_mgmt.atteinte IS
+	'how far each réservataire is from its share, per landlord, département and year, from the counters: one row per convention in force and one for the landlord''s pool (reservataire null), plus a row (taux 0) for a réservataire charged or oriented that year without a convention in force; a landlord × département × year appears when it has counters that year, a rotation rate for it, or conventions in force in the current year; filter on bailleur and annee for one landlord-year';
+COMMENT ON COLUMN flux_mgmt.atteinte.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.atteinte.departement IS 'département (the scope of the convention, or the territory of a territorial réservataire within it)';
+COMMENT ON COLUMN flux_mgmt.atteinte.annee IS 'year (of the charges and orientations counted)';
+COMMENT ON COLUMN flux_mgmt.atteinte.reservataire IS 'réservataire; null for the landlord''s own pool';
+COMMENT ON COLUMN flux_mgmt.atteinte.taux IS 'contractual share of the flux of its scope, in percent; for the pool, what the others leave of the département''s flux (100 × droit / flux_realise)';
+COMMENT ON COLUMN flux_mgmt.atteinte.flux_realise IS 'dwellings charged to the flux in its scope that year, whoever they were charged to (the département; a territorial réservataire''s communes)';
+COMMENT ON COLUMN flux_mgmt.atteinte.droit IS 'entitlement: taux × flux_realise / 100 (exact); the pool''s is the département''s flux minus every other entitlement, so that they add up to the flux';
+COMMENT ON COLUMN flux_mgmt.atteinte.decomptes IS 'dwellings charged to it in its scope that year (décompte, DOMAIN §3.6)';
+COMMENT ON COLUMN flux_mgmt.atteinte.ecart IS 'droit - decomptes: positive, it is owed dwellings; negative, it got more than its share';
+COMMENT ON COLUMN flux_mgmt.atteinte.en_cours IS 'its in-flux orientations of that year still open (no lease, carence, échec or withdrawal yet)';
+COMMENT ON COLUMN flux_mgmt.atteinte.carences IS 'its in-flux orientations of that year ended by a carence (no candidate within the delay)';
+
+CREATE VIEW flux_mgmt.objectifs_attribution WITH (security_invoker = true) AS
+SELECT o.bailleur, o.annee, o.objectif, o.reservataire, o.epci, o.numerateur, o.denominateur, t.cible,
+	   CASE WHEN o.denominateur > 0 THEN round(100.0 * o.numerateur / o.denominateur, 2) END AS taux,
+	   greatest(0, ceil(t.cible * o.denominateur / 100) - o.numerateur)::bigint AS manque,
+	   o.epci_nom
+FROM (
+	SELECT k.bailleur, k.annee, 'O1' AS objectif, NULL::text AS reservataire, NULL::text AS epci, NULL::text AS epci_nom,
+		   sum(k.q1_hors_qpv)::bigint AS numerateur, sum(k.hors_qpv)::bigint AS denominateur
+	FROM flux_mgmt.compteur k GROUP BY k.bailleur, k.annee
+	UNION ALL
+	SELECT k.bailleur, k.annee, 'O2', NULL, NULL, NULL, sum(k.q234_en_qpv)::bigint, sum(k.baux - k.hors_qpv)::bigint
+	FROM flux_mgmt.compteur k GROUP BY k.bailleur, k.annee
+	UNION ALL
+	SELECT k.bailleur, k.annee, 'O1', NULL, coalesce(m.ept, m.epci), coalesce(m.ept_nom, m.epci_nom),
+		   sum(k.q1_hors_qpv)::bigint, sum(k.hors_qpv)::bigint
+	FROM flux_mgmt.compteur k JOIN flux_mgmt.commune m ON m.code OPERATOR(flux_mgmt.=) k.commune
+	WHERE coalesce(m.ept, m.epci) IS NOT NULL
+	GROUP BY k.bailleur, k.annee, coalesce(m.ept, m.epci), coalesce(m.ept_nom, m.epci_nom)
+	UNION ALL
+	SELECT k.bailleur, k.annee, 'O2', NULL, coalesce(m.ept, m.epci), coalesce(m.ept_nom, m.epci_nom),
+		   sum(k.q234_en_qpv)::bigint, sum(k.baux - k.hors_qpv)::bigint
+	FROM flux_mgmt.compteur k JOIN flux_mgmt.commune m ON m.code OPERATOR(flux_mgmt.=) k.commune
+	WHERE coalesce(m.ept, m.epci) IS NOT NULL
+	GROUP BY k.bailleur, k.annee, coalesce(m.ept, m.epci), coalesce(m.ept_nom, m.epci_nom)
+	UNION ALL
+	SELECT k.bailleur, k.annee, 'O3', k.reservataire, NULL, NULL, sum(k.prioritaires)::bigint, sum(k.baux)::bigint
+	FROM flux_mgmt.compteur k JOIN flux_mgmt.reservataire r ON r.code = k.reservataire
+	WHERE r.type NOT IN ('etat_prioritaires', 'etat_agents')
+	GROUP BY k.bailleur, k.annee, k.reservataire
+	UNION ALL
+	SELECT k.bailleur, k.annee, 'O4', NULL, NULL, NULL, sum(k.prioritaires)::bigint, sum(k.baux)::bigint
+	FROM flux_mgmt.compteur k
+	WHERE k.reservataire IS NULL AND k.soustraction IS NULL
+	GROUP BY k.bailleur, k.annee
+) AS o
+CROSS JOIN LATERAL (SELECT flux_mgmt.cible_en_vigueur(o.objectif, o.epci) AS cible) AS t;
+COMMENT ON VIEW flux_mgmt.objectifs_attribution IS
+	'the allocation objectives of DOMAIN §3.7 per landlord and year, on the attributions whose lease was signed that year (from the counters): O1 and O2 for the landlord (epci null) and per intercommunal territory, O3 per réservataire other than the State, O4 on the landlord''s pool and returned dwellings; targets from cible_objectif (defaults 25, 50, 25, 25 %)';
+COMMENT ON COLUMN flux_mgmt.objectifs_attribution.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.objectifs_attribution.annee IS 'year of the leases';
+COMMENT ON COLUMN flux_mgmt.objectifs_attribution.objectif IS 'O1: outside QPV, to first-quartile or renewal-rehoused households; O2: inside QPV, to households of quartiles 2-4; O3: a réservataire other than the State, to DALO or priority households; O4: the landlord''s pool and returned dwellings, to DALO or priority households';
+COMMENT ON COLUMN flux_mgmt.objectifs_attribution.reservataire IS 'for O3, the réservataire; null otherwise';
+COMMENT ON COLUMN flux_mgmt.objectifs_attribution.epci IS 'for O1 and O2, SIREN of the intercommunal territory of the dwellings (the EPT in the Métropole du Grand Paris, else the EPCI, from flux_mgmt.commune; Paris counts under the Métropole''s SIREN); null: the landlord''s total';
+COMMENT ON COLUMN flux_mgmt.objectifs_attribution.numerateur IS 'attributions meeting the objective';
+COMMENT ON COLUMN flux_mgmt.objectifs_attribution.denominateur IS 'attributions it is measured on (O1: outside QPV; O2: inside QPV; O3, O4: all of the beneficiary''s)';
+COMMENT ON COLUMN flux_mgmt.objectifs_attribution.cible IS 'target in percent (flux_mgmt.cible_en_vigueur)';
+COMMENT ON COLUMN flux_mgmt.objectifs_attribution.taux IS '100 × numerateur / denominateur, two decimals; null when denominateur is 0';
+COMMENT ON COLUMN flux_mgmt.objectifs_attribution.manque IS 'attributions still missing to reach the target: greatest(0, ceil(cible × denominateur / 100) - numerateur)';
+COMMENT ON COLUMN flux_mgmt.objectifs_attribution.epci_nom IS 'name of that territory';
+
+CREATE VIEW flux_mgmt.bilan_annuel WITH (security_invoker = true) AS
+SELECT b.bailleur, b.annee, b.reservataire, b.typologie, b.financement, b.qpv, b.commune, b.periode AS periode_construction,
+	   sum(b.proposes)::bigint AS logements_proposes, sum(b.attribues)::bigint AS logements_attribues
+FROM flux_mgmt.compteur_bilan b
+GROUP BY b.bailleur, b.annee, b.reservataire, b.typologie, b.financement, b.qpv, b.commune, b.periode
+HAVING sum(b.proposes) <> 0 OR sum(b.attribues) <> 0;
+COMMENT ON VIEW flux_mgmt.bilan_annuel IS
+	'the yearly report of CCH R441-5-1 (DOMAIN §3.8), from the counters: in-flux dwellings proposed (oriented) and attributed per landlord, year, réservataire, typology, financing, QPV, commune and construction period; sum over the columns you do not break down by';
+COMMENT ON COLUMN flux_mgmt.bilan_annuel.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.bilan_annuel.annee IS 'year: of the orientation for logements_proposes, of the lease for logements_attribues';
+COMMENT ON COLUMN flux_mgmt.bilan_annuel.reservataire IS 'réservataire; null for the landlord''s own pool';
+COMMENT ON COLUMN flux_mgmt.bilan_annuel.typologie IS 'T1 … T4, T5+ (rooms); null when unknown';
+COMMENT ON COLUMN flux_mgmt.bilan_annuel.financement IS 'initial financing (PLAI, PLUS, PLS…); null when unknown';
+COMMENT ON COLUMN flux_mgmt.bilan_annuel.qpv IS 'the dwelling lies in a quartier prioritaire de la politique de la ville';
+COMMENT ON COLUMN flux_mgmt.bilan_annuel.commune IS 'INSEE code of the dwelling''s commune';
+COMMENT ON COLUMN flux_mgmt.bilan_annuel.periode_construction IS 'construction period: avant 1949, 1949-1974, 1975-1989, 1990-2004, 2005 et plus; null when unknown';
+COMMENT ON COLUMN flux_mgmt.bilan_annuel.logements_proposes IS 'in-flux orientations of that year (every outcome, withdrawn ones included)';
+COMMENT ON COLUMN flux_mgmt.bilan_annuel.logements_attribues IS 'in-flux attributions whose lease was signed that year';
+
+CREATE VIEW flux_mgmt.bilan_soustractions WITH (security_invoker = true) AS
+SELECT s.bailleur, s.departement, s.annee, s.motif, sum(s.prevu)::integer AS prevu, coalesce(sum(s.realise), 0)::bigint AS realise
+FROM (
+	SELECT p.bailleur, p.departement, p.annee, p.motif, p.nombre AS prevu, NULL::bigint AS realise
+	FROM flux_mgmt.soustraction_prevue p
+	UNION ALL
+	SELECT k.bailleur, flux_mgmt.departement(k.commune), k.annee, k.soustraction, NULL,
+		   k.en_cours + k.attribuees + k.carences + k.echecs + k.retirees
+	FROM flux_mgmt.compteur k WHERE k.soustraction IS NOT NULL
+) AS s
+GROUP BY s.bailleur, s.departement, s.annee, s.motif;
+COMMENT ON VIEW flux_mgmt.bilan_soustractions IS
+	'vacancies taken out of the flux (DOMAIN §3.2) per landlord, département, year and motive: the forecast (soustraction_prevue) and what happened (orientations with that soustraction, from the counters); a row for every forecast and every actual subtraction';
+COMMENT ON COLUMN flux_mgmt.bilan_soustractions.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.bilan_soustractions.departement IS 'département';
+COMMENT ON COLUMN flux_mgmt.bilan_soustractions.annee IS 'year (of the orientation, for realise)';
+COMMENT ON COLUMN flux_mgmt.bilan_soustractions.motif IS 'internal mutation, urban renewal, degraded co-ownership, unfit housing, sale';
+COMMENT ON COLUMN flux_mgmt.bilan_soustractions.prevu IS 'forecast number (soustraction_prevue); null when none was recorded';
+COMMENT ON COLUMN flux_mgmt.bilan_soustractions.realise IS 'vacancies oriented out of the flux for that motive that year (every outcome)';
+
+-- The yearly report (DOMAIN §3.8) as a self-contained HTML document, and
+-- the export of one réservataire's figures.  The document is built from
+-- small pieces: escaped text, tables from jsonb rows, an SVG bar chart.
+
+CREATE FUNCTION flux_mgmt.echapper_html(texte text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
+	texte, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;');
+COMMENT ON FUNCTION flux_mgmt.echapper_html(text) IS
+	'the text with & < > " and '' written as HTML (and XML) character references, safe in element content and quoted attributes';
+
+CREATE FUNCTION flux_mgmt.nombre_fr(nombre numeric) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN (SELECT pg_catalog.regexp_replace(pg_catalog.split_part(x.t, '.', 1), '(\d)(?=(\d{3})+$)', E'\\1\u202F', 'g')
+			   || CASE WHEN pg_catalog.strpos(x.t, '.') > 0 THEN ',' || pg_catalog.split_part(x.t, '.', 2) ELSE '' END
+		FROM (SELECT pg_catalog.trim_scale(nombre)::text AS t) AS x);
+COMMENT ON FUNCTION flux_mgmt.nombre_fr(numeric) IS
+	'a number written the French way: decimal comma, thousands separated by a narrow no-break space (12 345,5)';
+
+-- One table cell from a jsonb value: numbers right-aligned in French, null
+-- as a dash, anything else as escaped text.
+CREATE FUNCTION flux_mgmt.html_cellule(valeur jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE pg_catalog.jsonb_typeof(valeur)
+	WHEN 'number' THEN '<td class="n">' || flux_mgmt.nombre_fr((valeur #>> '{}')::numeric) || '</td>'
+	WHEN 'string' THEN '<td>' || flux_mgmt.echapper_html(valeur #>> '{}') || '</td>'
+	WHEN 'boolean' THEN '<td>' || CASE WHEN (valeur #>> '{}')::boolean THEN 'oui' ELSE 'non' END || '</td>'
+	ELSE '<td class="n">—</td>' END;
+COMMENT ON FUNCTION flux_mgmt.html_cellule(jsonb) IS
+	'an HTML table cell from a jsonb value: a number in French (right-aligned), a string escaped, a boolean as oui/non, null or missing as a dash';
+
+CREATE FUNCTION flux_mgmt.html_tableau(entetes text[], lignes jsonb, legende text DEFAULT NULL) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN '<table>' || coalesce('<caption>' || flux_mgmt.echapper_html(legende) || '</caption>', '')
+	|| '<thead><tr>'
+	|| (SELECT pg_catalog.string_agg('<th>' || flux_mgmt.echapper_html(e.titre) || '</th>', '' ORDER BY e.i)
+		FROM unnest(entetes) WITH ORDINALITY AS e(titre, i))
+	|| '</tr></thead><tbody>'
+	|| coalesce((SELECT pg_catalog.string_agg(
+					 '<tr>' || (SELECT pg_catalog.string_agg(flux_mgmt.html_cellule(c.valeur), '' ORDER BY c.j)
+								FROM pg_catalog.jsonb_array_elements(l.ligne) WITH ORDINALITY AS c(valeur, j)) || '</tr>',
+					 '' ORDER BY l.i)
+				 FROM pg_catalog.jsonb_array_elements(lignes) WITH ORDINALITY AS l(ligne, i)
+				 WHERE pg_catalog.jsonb_array_length(l.ligne) > 0),
+				'<tr><td class="vide" colspan="' || pg_catalog.cardinality(entetes) || '">aucune donnée</td></tr>')
+	|| '</tbody></table>';
+COMMENT ON FUNCTION flux_mgmt.html_tableau(text[], jsonb, text) IS
+	'an HTML table: escaped headers, one row per element of lignes (a jsonb array of arrays of cells, see html_cellule), "aucune donnée" when there is none; legende becomes the caption';
+
+-- Entitlement versus charged per réservataire, horizontal bars: lignes is a
+-- jsonb array of [label, droit, decomptes].
+CREATE FUNCTION flux_mgmt.svg_droits_decomptes(lignes jsonb, titre text) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+	WITH l AS (
+		SELECT x.i, x.ligne ->> 0 AS libelle, coalesce((x.ligne ->> 1)::numeric, 0) AS droit,
+			   coalesce((x.ligne ->> 2)::numeric, 0) AS decomptes
+		FROM pg_catalog.jsonb_array_elements(lignes) WITH ORDINALITY AS x(ligne, i)
+	), e AS (
+		SELECT greatest(1, max(greatest(l.droit, l.decomptes))) AS maximum, count(*) AS n FROM l
+	)
+	SELECT pg_catalog.format(
+		'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="960" height="%s" viewBox="0 0 960 %s">'
+		'<title>%s</title>'
+		'<rect x="300" y="8" width="14" height="10" fill="#9dbcd4"/><text x="320" y="17" class="legende">droit</text>'
+		'<rect x="380" y="8" width="14" height="10" fill="#1f4e79"/><text x="400" y="17" class="legende">décomptés</text>'
+		'<line x1="300" y1="28" x2="300" y2="%s" stroke="#444" stroke-width="1"/>%s</svg>',
+		48 + e.n * 36, 48 + e.n * 36, flux_mgmt.echapper_html(titre), 36 + e.n * 36,
+		coalesce((SELECT pg_catalog.string_agg(pg_catalog.format(
+			'<text x="292" y="%s" text-anchor="end">%s</text>'
+			'<rect x="300" y="%s" width="%s" height="13" fill="#9dbcd4"/>'
+			'<text x="%s" y="%s" class="valeur">%s</text>'
+			'<rect x="300" y="%s" width="%s" height="13" fill="#1f4e79"/>'
+			'<text x="%s" y="%s" class="valeur">%s</text>',
+			32 + l.i * 36 - 10, flux_mgmt.echapper_html(CASE WHEN length(l.libelle) > 40 THEN left(l.libelle, 39) || '…' ELSE l.libelle END),
+			32 + (l.i - 1) * 36 + 4, round(580 * l.droit / e.maximum, 1),
+			306 + round(580 * l.droit / e.maximum, 1), 32 + (l.i - 1) * 36 + 15, flux_mgmt.nombre_fr(round(l.droit, 2)),
+			32 + (l.i - 1) * 36 + 18, round(580 * l.decomptes / e.maximum, 1),
+			306 + round(580 * l.decomptes / e.maximum, 1), 32 + (l.i - 1) * 36 + 29, flux_mgmt.nombre_fr(l.decomptes)),
+			'' ORDER BY l.i) FROM l), ''))
+	FROM e;
+END;
+COMMENT ON FUNCTION flux_mgmt.svg_droits_decomptes(jsonb, text) IS
+	'an inline SVG bar chart of entitlement (light) versus charged (dark) per row of lignes, a jsonb array of [label, droit, decomptes]; labels escaped and cut at 40 characters';
+
+-- The name a report gives a beneficiary.
+CREATE FUNCTION flux_mgmt.nom_beneficiaire(reservataire text) RETURNS text
+	LANGUAGE sql STABLE PARALLEL SAFE
+RETURN CASE WHEN $1 IS NULL THEN 'Contingent propre du bailleur'
+			ELSE coalesce((SELECT r.nom || ' (' || r.code || ')' FROM flux_mgmt.reservataire r WHERE r.code = $1), $1) END;
+COMMENT ON FUNCTION flux_mgmt.nom_beneficiaire(text) IS
+	'how the reports name a beneficiary: "name (code)" for a réservataire, "Contingent propre du bailleur" for null (the pool)';
+
+-- The départements a landlord's report of a year covers: those with
+-- counters that year, conventions in force that year or the next, or
+-- forecasts for either.
+CREATE FUNCTION flux_mgmt.departements_du_rapport(bailleur text, annee integer)
+RETURNS SETOF text
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT d.departement FROM (
+		SELECT flux_mgmt.departement(k.commune) AS departement FROM flux_mgmt.compteur k
+		WHERE k.bailleur = $1 AND k.annee = $2
+		UNION SELECT c.departement FROM flux_mgmt.convention c
+		WHERE c.bailleur = $1 AND c.annee_debut <= $2 + 1 AND coalesce(c.annee_fin, 9999) >= $2
+		UNION SELECT r.departement FROM flux_mgmt.rotation r WHERE r.bailleur = $1 AND r.annee IN ($2, $2 + 1)
+		UNION SELECT s.departement FROM flux_mgmt.soustraction_prevue s WHERE s.bailleur = $1 AND s.annee IN ($2, $2 + 1)
+		UNION SELECT m.departement FROM flux_mgmt.mise_en_service_prevue m WHERE m.bailleur = $1 AND m.annee IN ($2, $2 + 1)
+	) AS d
+	ORDER BY d.departement COLLATE "C";
+END;
+COMMENT ON FUNCTION flux_mgmt.departements_du_rapport(text, integer) IS
+	'the départements the yearly report of a landlord covers: counters of the year, conventions in force that year or the next, forecasts (rotation, first lettings, subtractions) of either; no argument check';
+
+-- The arguments of the reports: a landlord that exists, a calendar year
+-- where it has something to report.
+CREATE FUNCTION flux_mgmt.exiger_rapport(bailleur text, annee integer, contexte text) RETURNS void
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM exiger_bailleur(bailleur);
+	IF annee NOT BETWEEN 1900 AND 2199 THEN
+		PERFORM refuser(
+			format('year %s in %s is out of range', annee, contexte),
+			NULL,
+			'Give the calendar year reported on, such as 2025 for the report sent before 28 February 2026.',
+			'invalid_parameter_value');
+	END IF;
+	IF NOT EXISTS (SELECT FROM departements_du_rapport(bailleur, annee)) THEN
+		PERFORM refuser(
+			format('landlord %L has nothing to report for %s', bailleur, annee),
+			'It has no orientation or lease counted that year, no convention in force that year or the next, and no forecast for either.',
+			'Check the year: it is the year reported on (N-1 for the report sent before 28 February of N).',
+			'foreign_key_violation');
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.exiger_rapport(text, integer, text) IS
+	'raises the error of the first invalid argument of a report: unknown landlord (23503), year outside 1900-2199 (22023), a year with nothing to report (23503)';
+
+-- The forecast of the next year in one département, as HTML: the flux and
+-- the shares, or what is missing to compute them.
+CREATE FUNCTION flux_mgmt.html_flux_previsionnel(bailleur text, departement text, annee integer) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	f record;
+	parts jsonb;
+	message text;
+	conseil text;
+BEGIN
+	BEGIN
+		SELECT * INTO f FROM flux_previsionnel(bailleur, departement, annee);
+		SELECT jsonb_agg(jsonb_build_array(nom_beneficiaire(p.reservataire), p.taux, round(p.droit, 2), p.droit_entier))
+		INTO parts
+		FROM parts_annuelles(bailleur, departement, annee) AS p;
+	EXCEPTION WHEN foreign_key_violation OR check_violation THEN
+		-- a missing rotation rate, a negative flux: say so in the report
+		GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, conseil = PG_EXCEPTION_HINT;
+		RETURN format('<p class="alerte">Flux prévisionnel %s non calculable : %s.</p><p class="conseil">%s</p>',
+					  annee, echapper_html(message), echapper_html(conseil));
+	END;
+	RETURN html_tableau(
+			   ARRAY['Assiette au 1er janvier', 'Taux de rotation (%)', 'Relocations', 'Mises en service', 'Soustractions prévues', 'Flux net'],
+			   jsonb_build_array(jsonb_build_array(f.assiette, f.taux_rotation, f.relocations, f.mises_en_service, f.soustractions, f.flux_net)),
+			   format('Flux prévisionnel %s', annee))
+		|| html_tableau(ARRAY['Réservataire', 'Part (%)', 'Droit', 'Logements'], parts,
+						format('Droits prévisionnels %s par réservataire', annee));
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.html_flux_previsionnel(text, text, integer) IS
+	'the forecast flux and shares of a landlord in a département for a year as HTML tables (flux_previsionnel, parts_annuelles); when they cannot be computed (no rotation rate, a negative flux) a paragraph gives the reason and the hint instead of an error';
+
+CREATE FUNCTION flux_mgmt.rapport_annuel(bailleur text, annee integer) RETURNS text
+	LANGUAGE plpgsql STABLE STRICT
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	b flux_mgmt.bailleur;
+	d text;
+	r record;
+	html text;
+	lignes jsonb;
+	barres jsonb;
+	motifs CONSTANT jsonb := '{"mutation_interne": "Mutations internes", "renouvellement_urbain": "Relogements (renouvellement urbain)", "copropriete_degradee": "Relogements (copropriétés dégradées)", "habitat_indigne": "Relogements (lutte contre l''habitat indigne)", "vente": "Relogements liés aux ventes"}';
+BEGIN
+	PERFORM exiger_rapport(bailleur, annee, 'rapport_annuel');
+	SELECT * INTO b FROM flux_mgmt.bailleur x WHERE x.code = rapport_annuel.bailleur;
+	html := format(
+		'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Bilan annuel %1$s de la gestion en flux — %2$s</title>'
+		'<style>body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:13px;margin:24px 32px;color:#222}'
+		'h1{font-size:22px;color:#1f4e79}h2{font-size:17px;color:#1f4e79;border-bottom:2px solid #1f4e79;margin-top:28px}'
+		'h3{font-size:14px;margin:16px 0 6px}table{border-collapse:collapse;margin:6px 12px 10px 0;display:inline-table;vertical-align:top}'
+		'caption{font-weight:bold;text-align:left;padding:2px 0}th,td{border:1px solid #bbb;padding:3px 7px}'
+		'th{background:#e8eef5}td.n{text-align:right;white-space:nowrap}td.vide{color:#777;font-style:italic}'
+		'.alerte{color:#9a3b00;font-weight:bold}.conseil{color:#555}svg text{font-size:12px;fill:#222}svg text.valeur{font-size:11px}'
+		'</style></head><body>'
+		'<h1>Bilan annuel %1$s de la gestion en flux</h1>'
+		'<p>Bailleur : <strong>%2$s</strong> (%3$s%4$s). Bilan de l''année %1$s prévu par l''article R441-5-1 du code de la construction et de l''habitation, '
+		'à adresser avant le 28 février %5$s à chaque réservataire, aux EPCI et EPT concernés et à la conférence intercommunale du logement. '
+		'Établi le %6$s à partir des compteurs de flux_mgmt.</p>',
+		annee, echapper_html(b.nom), echapper_html(b.code), coalesce(', SIREN ' || echapper_html(b.siren), ''), annee + 1,
+		to_char(current_date, 'DD/MM/YYYY'));
+
+	-- 1. entitlements and charges, per département
+	html := html || format('<h2>1. Droits et logements décomptés en %s</h2>', annee);
+	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+		SELECT jsonb_agg(jsonb_build_array(nom_beneficiaire(a.reservataire), a.taux, a.flux_realise, round(a.droit, 2),
+										   a.decomptes, round(a.ecart, 2), a.en_cours, a.carences)
+						 ORDER BY a.reservataire IS NULL, a.reservataire COLLATE "C"),
+			   jsonb_agg(jsonb_build_array(nom_beneficiaire(a.reservataire), a.droit, a.decomptes)
+						 ORDER BY a.reservataire IS NULL, a.reservataire COLLATE "C")
+		INTO lignes, barres
+		FROM atteinte_annuelle(bailleur, d, annee) AS a;
+		html := html || format('<h3>Département %s</h3>', echapper_html(d))
+			|| html_tableau(ARRAY['Réservataire', 'Part (%)', 'Flux réalisé', 'Droit', 'Décomptés', 'Écart', 'En cours', 'Carences'],
+							lignes)
+			|| '<div>' || svg_droits_decomptes(barres, format('Droit et logements décomptés par réservataire, département %s, %s', d, annee))
+			|| '</div>';
+	END LOOP;
+
+	-- 2. proposed and attributed dwellings, R441-5-1 breakdowns
+	html := html || format('<h2>2. Logements proposés et attribués en %s</h2>', annee)
+		|| '<p>Logements du flux orientés vers chaque réservataire (proposés, dans l''année de l''orientation) et attribués (bail signé dans l''année).</p>'
+		|| html_tableau(ARRAY['Réservataire', 'Proposés', 'Attribués'],
+						(SELECT jsonb_agg(jsonb_build_array(nom_beneficiaire(t.reservataire), t.p, t.a)
+										  ORDER BY t.reservataire IS NULL, t.reservataire COLLATE "C")
+						 FROM (SELECT x.reservataire, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+							   FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+							   GROUP BY x.reservataire) AS t),
+						'Ensemble');
+	FOR r IN SELECT x.reservataire FROM bilan_annuel x
+			 WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+			 GROUP BY x.reservataire
+			 ORDER BY x.reservataire IS NULL, x.reservataire COLLATE "C" LOOP
+		html := html || format('<h3>%s</h3>', echapper_html(nom_beneficiaire(r.reservataire))) || (
+			SELECT string_agg(html_tableau(ARRAY[c.titre, 'Proposés', 'Attribués'], c.lignes), '' ORDER BY c.ordre)
+			FROM (SELECT 1 AS ordre, 'Typologie' AS titre,
+						 jsonb_agg(jsonb_build_array(coalesce(g.cle, 'non renseignée'), g.p, g.a) ORDER BY g.cle) AS lignes
+				  FROM (SELECT x.typologie AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g
+				  UNION ALL
+				  SELECT 2, 'Financement', jsonb_agg(jsonb_build_array(coalesce(upper(g.cle), 'non renseigné'), g.p, g.a) ORDER BY g.cle)
+				  FROM (SELECT x.financement::text AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g
+				  UNION ALL
+				  SELECT 3, 'Localisation', jsonb_agg(jsonb_build_array(CASE WHEN g.cle THEN 'en QPV' ELSE 'hors QPV' END, g.p, g.a) ORDER BY g.cle)
+				  FROM (SELECT x.qpv AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g
+				  UNION ALL
+				  SELECT 4, 'Commune', jsonb_agg(jsonb_build_array(g.nom, g.p, g.a) ORDER BY g.cle)
+				  FROM (SELECT x.commune AS cle, coalesce(m.nom || ' (' || x.commune || ')', x.commune::text) AS nom,
+							   sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+						FROM bilan_annuel x LEFT JOIN commune m ON m.code = x.commune
+						WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1, 2) AS g
+				  UNION ALL
+				  SELECT 5, 'Période de construction', jsonb_agg(jsonb_build_array(coalesce(g.cle, 'non renseignée'), g.p, g.a)
+															   ORDER BY g.cle <> 'avant 1949', g.cle)
+				  FROM (SELECT x.periode_construction AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g) AS c);
+	END LOOP;
+
+	-- 3. subtractions, 4. forecast of the next year, per département
+	html := html || format('<h2>3. Logements soustraits du flux</h2><p>Réalisé et prévu en %s, prévu en %s (articles R441-5 et suivants).</p>',
+						   annee, annee + 1);
+	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+		html := html || html_tableau(
+			ARRAY['Motif', format('Prévu %s', annee), format('Réalisé %s', annee), format('Prévu %s', annee + 1)],
+			(SELECT jsonb_agg(jsonb_build_array(motifs ->> m.motif::text, n.prevu, coalesce(n.realise, 0), s.prevu) ORDER BY m.motif)
+			 FROM unnest(enum_range(NULL::motif_soustraction)) AS m(motif)
+			 LEFT JOIN bilan_soustractions n ON n.bailleur = rapport_annuel.bailleur AND n.departement = d
+				  AND n.annee = rapport_annuel.annee AND n.motif = m.motif
+			 LEFT JOIN bilan_soustractions s ON s.bailleur = rapport_annuel.bailleur AND s.departement = d
+				  AND s.annee = rapport_annuel.annee + 1 AND s.motif = m.motif),
+			format('Département %s', d));
+	END LOOP;
+	html := html || format('<h2>4. Flux prévisionnel %s par réservataire</h2>', annee + 1);
+	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+		html := html || format('<h3>Département %s</h3>', echapper_html(d)) || html_flux_previsionnel(bailleur, d, annee + 1);
+	END LOOP;
+
+	-- 5. allocation objectives
+	html := html || format('<h2>5. Objectifs d''attribution %s (article L441-1)</h2>', annee)
+		|| '<p>O1 : hors QPV, attributions au premier quartile ou à des ménages relogés (renouvellement urbain, ORCOD) ; '
+		|| 'O2 : en QPV, attributions aux quartiles 2 à 4 ; O3 : chaque réservataire autre que l''État, ménages DALO ou prioritaires ; '
+		|| 'O4 : contingent propre du bailleur et logements repris, ménages DALO ou prioritaires. Le manque est le nombre d''attributions qu''il aurait fallu en plus pour atteindre la cible.</p>'
+		|| html_tableau(ARRAY['Objectif', 'Périmètre', 'Attributions concernées', 'Conformes', 'Taux (%)', 'Cible (%)', 'Manque'],
+						(SELECT jsonb_agg(jsonb_build_array(o.objectif,
+															CASE WHEN o.reservataire IS NOT NULL THEN nom_beneficiaire(o.reservataire)
+																 WHEN o.epci IS NOT NULL THEN coalesce(o.epci_nom, o.epci) || ' (' || o.epci || ')'
+																 WHEN o.objectif = 'O4' THEN 'Contingent propre du bailleur'
+																 ELSE 'Ensemble du patrimoine' END,
+															o.denominateur, o.numerateur, o.taux, o.cible, o.manque)
+										  ORDER BY o.objectif, o.epci IS NOT NULL, o.epci_nom, o.reservataire COLLATE "C")
+						 FROM objectifs_attribution o
+						 WHERE o.bailleur = rapport_annuel.bailleur AND o.annee = rapport_annuel.annee));
+	RETURN html || '</body></html>';
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.rapport_annuel(text, integer) IS
+	'the yearly report of CCH R441-5-1 (DOMAIN §3.8) of a landlord for the year reported on (N-1, sent before 28 February of N), as a self-contained HTML document in French: entitlements and charges per réservataire with an SVG chart, proposed and attributed dwellings per réservataire by typology, financing, QPV, commune and construction period, subtractions forecast and actual (and forecast for N), the forecast flux of N per réservataire (or why it cannot be computed), objectives O1-O4 with shortfalls; every figure from the counters; errors for an unknown landlord (23503), a year out of range (22023) or with nothing to report (23503)';
+
+CREATE FUNCTION flux_mgmt.export_reservataire(bailleur text, reservataire text, annee integer) RETURNS jsonb
+	LANGUAGE plpgsql STABLE STRICT
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	d text;
+	previsions jsonb := '[]';
+	part jsonb;
+	message text;
+BEGIN
+	PERFORM exiger_bailleur(bailleur);
+	IF NOT EXISTS (SELECT FROM flux_mgmt.reservataire r WHERE r.code = export_reservataire.reservataire) THEN
+		PERFORM refuser(format('unknown réservataire %L', reservataire), NULL,
+						'Give the code of a row of flux_mgmt.reservataire.', 'foreign_key_violation');
+	END IF;
+	IF annee NOT BETWEEN 1900 AND 2199 THEN
+		PERFORM refuser(format('year %s in export_reservataire is out of range', annee), NULL,
+						'Give the calendar year reported on, such as 2025.', 'invalid_parameter_value');
+	END IF;
+	IF NOT EXISTS (SELECT FROM convention c
+				   WHERE c.bailleur = export_reservataire.bailleur AND c.reservataire = export_reservataire.reservataire
+					 AND c.annee_debut <= export_reservataire.annee + 1 AND coalesce(c.annee_fin, 9999) >= export_reservataire.annee)
+	   AND NOT EXISTS (SELECT FROM compteur k
+					   WHERE k.bailleur = export_reservataire.bailleur AND k.annee = export_reservataire.annee
+						 AND k.reservataire = export_reservataire.reservataire) THEN
+		PERFORM refuser(
+			format('réservataire %L has nothing with landlord %L in %s', reservataire, bailleur, annee),
+			'It has no convention with the landlord in force that year or the next, and nothing was oriented or leased to it that year.',
+			'Check the year and the réservataire: flux_mgmt.convention lists its conventions.',
+			'foreign_key_violation');
+	END IF;
+	-- the forecast of the next year where it has a convention then
+	FOR d IN SELECT DISTINCT c.departement FROM convention c
+			 WHERE c.bailleur = export_reservataire.bailleur AND c.reservataire = export_reservataire.reservataire
+			   AND c.annee_debut <= export_reservataire.annee + 1 AND coalesce(c.annee_fin, 9999) >= export_reservataire.annee + 1
+			 ORDER BY 1 LOOP
+		BEGIN
+			SELECT jsonb_build_object('departement', d, 'annee', annee + 1, 'taux', p.taux, 'droit', p.droit, 'droit_entier', p.droit_entier)
+			INTO part
+			FROM parts_annuelles(bailleur, d, annee + 1) AS p WHERE p.reservataire = export_reservataire.reservataire;
+		EXCEPTION WHEN foreign_key_violation OR check_violation THEN
+			GET STACKED DIAGNOSTICS message = MESSAGE_TEXT;
+			part := jsonb_build_object('departement', d, 'annee', annee + 1, 'erreur', message);
+		END;
+		previsions := previsions || jsonb_build_array(part);
+	END LOOP;
+	RETURN jsonb_build_object(
+		'format', 'flux_mgmt.export_reservataire 1',
+		'bailleur', (SELECT jsonb_build_object('code', b.code, 'nom', b.nom, 'siren', b.siren)
+					 FROM flux_mgmt.bailleur b WHERE b.code = export_reservataire.bailleur),
+		'reservataire', (SELECT jsonb_build_object('code', r.code, 'nom', r.nom, 'type', r.type)
+						 FROM flux_mgmt.reservataire r WHERE r.code = export_reservataire.reservataire),
+		'annee', annee,
+		'atteinte', coalesce((
+			SELECT jsonb_agg(jsonb_build_object('departement', x.d, 'taux', a.taux, 'flux_realise', a.flux_realise, 'droit', a.droit,
+												'decomptes', a.decomptes, 'ecart', a.ecart, 'en_cours', a.en_cours, 'carences', a.carences)
+							 ORDER BY x.d)
+			FROM departements_du_rapport(bailleur, annee) AS x(d)
+			CROSS JOIN LATERAL atteinte_annuelle(bailleur, x.d, annee) AS a
+			WHERE a.reservataire = export_reservataire.reservataire), '[]'),
+		'bilan', coalesce((
+			SELECT jsonb_agg(jsonb_build_object('commune', x.commune, 'typologie', x.typologie, 'financement', x.financement,
+												'qpv', x.qpv, 'periode_construction', x.periode_construction,
+												'logements_proposes', x.logements_proposes, 'logements_attribues', x.logements_attribues)
+							 ORDER BY x.commune, x.typologie, x.financement, x.qpv, x.periode_construction)
+			FROM bilan_annuel x
+			WHERE x.bailleur = export_reservataire.bailleur AND x.annee = export_reservataire.annee
+			  AND x.reservataire = export_reservataire.reservataire), '[]'),
+		'objectifs', coalesce((
+			SELECT jsonb_agg(jsonb_build_object('objectif', o.objectif, 'numerateur', o.numerateur, 'denominateur', o.denominateur,
+												'cible', o.cible, 'taux', o.taux, 'manque', o.manque))
+			FROM objectifs_attribution o
+			WHERE o.bailleur = export_reservataire.bailleur AND o.annee = export_reservataire.annee
+			  AND o.reservataire = export_reservataire.reservataire), '[]'),
+		'flux_previsionnel_suivant', previsions);
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.export_reservataire(text, text, integer) IS
+	'a réservataire''s figures of a year with one landlord, as jsonb for its own systems: atteinte per département, the bilan_annuel rows (commune, typology, financing, QPV, construction period: proposed and attributed), its objective O3, and the forecast of the next year per département where it has a convention then (taux, droit, droit_entier, or erreur when the forecast cannot be computed); errors for an unknown landlord or réservataire (23503), a year out of range (22023), a réservataire with nothing with that landlord that year (23503)';

@@ -55,3 +55,5 @@ INSERT INTO droit_stock (bailleur, reservataire, departement, nature, nombre, fi
 	VALUES ('cannes', 'al', '06', 'suite', 12, '2040-06-30', 'saisi à la main', 4.2);
 SELECT count(*) FROM convertir_en_conventions('cannes', '06', '2026-01-01', 380);
 INSERT INTO parametre_orientation VALUES ('plancher_prefet_hors_qpv', 35);
+-- targets of the allocation objectives: one for a territory, one everywhere
+INSERT INTO cible_objectif (objectif, epci, cible) VALUES ('O2', '200057875', 40), ('O1', NULL, 30);

@@ -5,13 +5,7 @@
 BEGIN;
 SELECT plan(47);
 \i test/fixtures/evenements.sql
-SELECT id AS m1 FROM v WHERE ref = 'M1' \gset
-SELECT id AS m2 FROM v WHERE ref = 'M2' \gset
-SELECT id AS m3 FROM v WHERE ref = 'M3' \gset
-SELECT id AS b1 FROM v WHERE ref = 'B1' \gset
-SELECT id AS b2 FROM v WHERE ref = 'B2' \gset
-SELECT id AS d1 FROM v WHERE ref = 'D1' \gset
-SELECT id AS h1 FROM v WHERE ref = 'H1' \gset
+\i test/fixtures/evenements_ids.sql
 
 -- vacance
 SELECT throws_ok($$INSERT INTO flux_mgmt.vacance (logement_id, date_liberation) SELECT id, '2026-03-01' FROM flux_mgmt.logement WHERE ref = 'M1'$$,

@@ -4,20 +4,7 @@
 BEGIN;
 SELECT plan(9);
 
-INSERT INTO bailleur VALUES ('b93', 'Bailleur 93', NULL);
-INSERT INTO reservataire VALUES ('al', 'Action Logement Services', 'action_logement'), ('montreuil', 'Ville de Montreuil', 'commune');
-INSERT INTO territoire VALUES ('montreuil', '93048');
-INSERT INTO convention (bailleur, reservataire, departement, annee_debut, taux) VALUES
-	('b93', 'al', '93', 2026, 35), ('b93', 'montreuil', '93', 2026, 10);
--- 200 dwellings outside QPV (n = 1..200), 80 inside (n = 201..280)
-INSERT INTO logement (bailleur, ref, commune, nb_pieces, qpv)
-SELECT 'b93', 'L' || n, '93048', 1 + n % 5, n > 200 FROM generate_series(1, 280) AS n;
-INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2026-01-15' FROM logement;
--- the commune gets 12 dwellings outside QPV, Action Logement 100, the pool the rest
-INSERT INTO orientation (vacance_id, reservataire, date_orientation)
-SELECT v.id, CASE WHEN n <= 12 THEN 'montreuil' WHEN n <= 112 THEN 'al' END, '2026-02-01'
-FROM vacance v JOIN logement l ON l.id = v.logement_id, LATERAL (SELECT substr(l.ref, 2)::int AS n) AS x
-ORDER BY n;
+\i test/fixtures/exemple_c.sql
 -- outside QPV: 40 first-quartile households and 4 rehoused by urban renewal (44);
 -- inside QPV: 44 first-quartile, 36 of the other quartiles;
 -- of the commune's 12, one DALO and one priority household

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The yearly report in a real browser: builds a small landlord's year
+# (test/rapport/donnees.sql, on the fixture of the event tests), writes
+# rapport_annuel() to an HTML file with psql, checks that the HTML is well
+# formed (every element closed, in order: test/rapport/verifier_html.py),
+# renders it with headless Chromium (no network: every background service
+# off) and checks the screenshot is a real page, not a blank or one-colour
+# image (test/rapport/verifier_png.py).  The files stay in the printed
+# folder.  Runs inside a cluster (PGHOST/PGPORT/PGUSER set); installs
+# chromium when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null; then
+	echo "== installing chromium"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+SORTIE=$(mktemp -d /tmp/flux_mgmt_rapport.XXXXXX)
+PROFIL=$(mktemp -d)
+trap 'rm -rf "$PROFIL"; dropdb --if-exists flux_rapport' EXIT
+
+createdb flux_rapport
+psql -X -q -v ON_ERROR_STOP=1 -d flux_rapport -f test/rapport/donnees.sql >/dev/null
+psql -X -q -At -v ON_ERROR_STOP=1 -d flux_rapport -o "$SORTIE/rapport.html" \
+	-c "SELECT flux_mgmt.rapport_annuel('b93', 2026)"
+psql -X -q -At -v ON_ERROR_STOP=1 -d flux_rapport -o "$SORTIE/export_al.json" \
+	-c "SELECT jsonb_pretty(flux_mgmt.export_reservataire('b93', 'al', 2026))"
+python3 test/rapport/verifier_html.py "$SORTIE/rapport.html"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["reservataire"]["code"] == "al", d' "$SORTIE/export_al.json"
+
+# --disable-quic … --disable-sync: nothing reaches for the network
+timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	--disable-background-networking --disable-component-update --disable-sync --disable-extensions \
+	--user-data-dir="$PROFIL" --screenshot="$SORTIE/rapport.png" --window-size=1200,3000 \
+	"file://$SORTIE/rapport.html" >"$SORTIE/chromium.log" 2>&1 \
+	|| { cat "$SORTIE/chromium.log"; echo "FAIL: chromium could not render the report"; exit 1; }
+python3 test/rapport/verifier_png.py "$SORTIE/rapport.png"
+echo "ok: the report renders in Chromium; screenshot $SORTIE/rapport.png (HTML $SORTIE/rapport.html)"

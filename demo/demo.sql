@@ -1,8 +1,12 @@
--- The flux_mgmt demo (run by scripts/demo.sh on a throwaway cluster).
+-- The flux_mgmt demo (run by scripts/demo.sh on a throwaway cluster): the
+-- real RPLS stock of Cannes through every step of the "gestion en flux",
+-- then a simulated Île-de-France region.
+\set ON_ERROR_STOP 1
 \pset pager off
 \pset footer off
 \set rpls `cat data/rpls_cannes_2018.csv`
 \set cog `cat data/cog2026_communes_idf.csv`
+SET client_min_messages = notice;
 
 \echo
 \echo '== 1. Install the extension'
@@ -11,38 +15,141 @@ SET search_path = flux_mgmt, public;
 SELECT extversion AS "flux_mgmt version" FROM pg_extension WHERE extname = 'flux_mgmt';
 
 \echo
-\echo '== 2. Load the real RPLS stock of Cannes (SDES open data, 1 January 2018) for a landlord'
+\echo '== 2. The real RPLS stock of Cannes (SDES open data, 1 January 2018) for a landlord'
 \echo '   The file has real defects; the import repairs or reports each of them:'
 INSERT INTO bailleur VALUES ('cannes', 'Parc social de Cannes (RPLS 2018)', NULL);
 SELECT * FROM importer_rpls('cannes', :'rpls', 'cannes-');
-
-\echo
-\echo '== 3. The stock of Cannes (06029): by typology, financing and QPV'
 SELECT CASE WHEN GROUPING(typologie(nb_pieces)) = 1 THEN 'total' ELSE coalesce(typologie(nb_pieces), 'not given') END AS typologie,
 	   count(*) AS logements,
-	   round(100.0 * count(*) / (SELECT count(*) FROM logement WHERE commune = '06029'), 1) AS "%"
+	   round(100.0 * count(*) / (SELECT count(*) FROM logement WHERE commune = '06029'), 1) AS "%",
+	   count(*) FILTER (WHERE qpv) AS "in a QPV"
 FROM logement WHERE commune = '06029'
 GROUP BY ROLLUP (typologie(nb_pieces)) ORDER BY GROUPING(typologie(nb_pieces)), 1;
-SELECT coalesce(financement::text, 'not given') AS financement, count(*) AS logements,
-	   round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS "%"
-FROM logement WHERE commune = '06029'
-GROUP BY 1 ORDER BY 2 DESC;
-SELECT CASE WHEN qpv THEN 'in a QPV' ELSE 'outside QPV' END AS quartier, count(*) AS logements,
-	   round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS "%"
-FROM logement WHERE commune = '06029'
-GROUP BY 1 ORDER BY 1;
 
 \echo
-\echo '== 4. Île-de-France communes (INSEE COG 2026) and the territory of a territorial réservataire'
-SELECT importer_communes(:'cog') AS "communes loaded";
-INSERT INTO reservataire VALUES ('est_ensemble', 'EPT Est Ensemble', 'ept');
-SELECT definir_territoire('est_ensemble', '200057875') AS "communes in Est Ensemble's territory";
-SELECT t.commune, c.nom FROM territoire t JOIN commune c ON c.code = t.commune
-WHERE t.reservataire = 'est_ensemble' ORDER BY 1;
+\echo '== 3. The état des lieux: which old stock reservations the dwellings carry'
+\echo '   (the open data has no CONTRESLOG; a landlord''s own RPLS file has it: here, drawn at realistic rates)'
+SELECT setseed(0.2026) \g /dev/null
+UPDATE logement SET contingent_rpls = CASE WHEN r < 0.22 THEN 2 WHEN r < 0.26 THEN 1 WHEN r < 0.52 THEN 3 WHEN r < 0.60 THEN 4
+										   WHEN r < 0.63 THEN 6 ELSE 7 END
+FROM (SELECT id, random() AS r FROM logement) AS t WHERE t.id = logement.id;
+INSERT INTO reservataire VALUES
+	('prefet06', 'Préfet des Alpes-Maritimes, prioritaires', 'etat_prioritaires'),
+	('agents06', 'Préfet des Alpes-Maritimes, agents de l''État', 'etat_agents'),
+	('al', 'Action Logement Services', 'action_logement'),
+	('cannes', 'Ville de Cannes', 'commune'),
+	('employeur', 'Employeur cannois', 'employeur'),
+	('defense', 'Ministère des Armées', 'ministere');
+INSERT INTO territoire VALUES ('cannes', '06029');
+-- a few dwellings reserved for the ministry of defence stay in stock
+UPDATE logement SET regime = 'stock_defense', reservataire_stock = 'defense'
+WHERE id IN (SELECT id FROM logement WHERE bailleur = 'cannes' ORDER BY id DESC LIMIT 12);
+-- the old conventions (DOMAIN §3.4): the State for its construction aid, for life; Action Logement
+-- for employers' funding, for life; the commune for a loan guarantee, 20 years; an employer, 10 years
+INSERT INTO convention_stock (bailleur, reservataire, reference, fin, contrepartie, contingent) VALUES
+	('cannes', 'prefet06', 'PREF-1975', NULL, 'aide à la construction', 2),
+	('cannes', 'agents06', 'PREF-AG-1990', NULL, 'aide à la construction (agents)', 1),
+	('cannes', 'al', 'AL-1995', NULL, 'participation des employeurs', 3),
+	('cannes', 'cannes', 'GAR-2010', '2030-12-31', 'garantie d''emprunt', 4),
+	('cannes', 'employeur', 'EMP-2016', '2026-06-30', 'financement employeur', 6);
+SELECT * FROM etablir_etat_des_lieux('cannes', '2026-01-01');
 
 \echo
-\echo '== 5. Bad input gets a clear error and changes nothing'
+\echo '== 4. The forecast flux of 2026 (DOMAIN §3.3)'
+INSERT INTO rotation VALUES ('cannes', '06', 2026, 6.0), ('cannes', '06', 2027, 6.0);
+INSERT INTO mise_en_service_prevue VALUES ('cannes', '06', 2026, 40), ('cannes', '06', 2027, 25);
+INSERT INTO soustraction_prevue VALUES ('cannes', '06', 2026, 'mutation_interne', 12), ('cannes', '06', 2026, 'renouvellement_urbain', 3),
+	('cannes', '06', 2026, 'vente', 2), ('cannes', '06', 2027, 'mutation_interne', 12);
+SELECT * FROM assiette('cannes', '06', '2026-01-01');
+SELECT * FROM flux_previsionnel('cannes', '06', 2026);
+SELECT flux_net AS flux_2026 FROM flux_previsionnel('cannes', '06', 2026) \gset
+
+\echo
+\echo '== 5. Converting the stock rights into flux shares, on 1 January 2026 (DOMAIN §3.4)'
+SELECT * FROM convertir_stock('cannes', '06', '2026-01-01', :flux_2026);
+\echo '   … and into conventions in one step; the share rules judge the result:'
+SELECT * FROM convertir_en_conventions('cannes', '06', '2026-01-01', :flux_2026);
+SELECT count(*) AS "rules broken in 2026" FROM controler_conventions('cannes', '06', 2026);
+\echo '   A small réservataire gets its dwellings on a fixed calendar: volume 0.4 a year over ten years:'
+SELECT calendrier(0.4, 10) AS "dwellings per year";
+
+\echo
+\echo '== 6. The shares of 2026 (DOMAIN §3.3): rights in dwellings adding up to the rounded flux'
+SELECT * FROM parts_annuelles('cannes', '06', 2026);
+
+\echo
+\echo '== 7. A year of vacancies, oriented by the engine (Tijdeman''s quota rule, DOMAIN §4), attributed'
+\echo '   What the engine says for the first vacancy of the year, and why:'
+SELECT setseed(0.7) \g /dev/null
+INSERT INTO vacance (logement_id, date_liberation)
+SELECT id, '2026-01-02' FROM logement WHERE bailleur = 'cannes' AND regime = 'flux' AND commune = '06029' ORDER BY id LIMIT 1;
+SELECT rang, coalesce(reservataire, 'pool') AS reservataire, ecart, score, array_to_string(motifs, E'\n') AS motifs
+FROM suggerer((SELECT max(id) FROM vacance));
+\echo '   The whole year (progress below), every event through plain SQL and the triggers:'
+\set bailleur cannes
+\set annee 2026
+\set graine 0.7
+\i demo/annee.sql
+
+\echo
+\echo '== 8. Attainment of 2026 per convention and the pool (view atteinte, from the counters)'
+SELECT coalesce(reservataire, 'pool') AS reservataire, taux, flux_realise, droit, decomptes, ecart, en_cours, carences
+FROM atteinte WHERE bailleur = 'cannes' AND annee = 2026 ORDER BY reservataire NULLS LAST;
+\echo '   Allocation objectives O1-O4 with the attributions still missing (view objectifs_attribution):'
+SELECT objectif, coalesce(reservataire, '') AS reservataire, numerateur, denominateur, cible, taux, manque
+FROM objectifs_attribution WHERE bailleur = 'cannes' AND annee = 2026 AND epci IS NULL ORDER BY objectif, reservataire NULLS FIRST;
+\echo '   Subtracted vacancies, forecast and actual (view bilan_soustractions):'
+SELECT motif, prevu, realise FROM bilan_soustractions WHERE bailleur = 'cannes' AND annee = 2026 ORDER BY motif;
+\echo '   The yearly report by typology (view bilan_annuel, first rows):'
+SELECT coalesce(reservataire, 'pool') AS reservataire, typologie, sum(logements_proposes) AS proposes, sum(logements_attribues) AS attribues
+FROM bilan_annuel WHERE bailleur = 'cannes' AND annee = 2026 GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 12;
+\echo '   Converted single-use rights used and left:'
+SELECT reservataire, droits_uniques, decomptes, droits_utilises, droits_restants, fin FROM consommation_conversion('cannes', '06');
+\echo '   The counters against a recount from the events:'
+SELECT count(*) AS "counters differing from a recount" FROM verifier_compteurs();
+
+\echo
+\echo '== 9. The yearly report (CCH R441-5-1), sent before 28 February 2027, and an export'
+\set rapport_fichier `mkdir -p /tmp/flux_mgmt_demo && echo /tmp/flux_mgmt_demo/rapport_cannes_2026.html`
+\pset format unaligned
+\pset tuples_only on
+\o :rapport_fichier
+SELECT rapport_annuel('cannes', 2026);
+\o
+\pset format aligned
+\pset tuples_only off
+\echo '   written to' :rapport_fichier
+SELECT left(jsonb_pretty(export_reservataire('cannes', 'al', 2026)), 1200) AS "export for Action Logement (the first lines)";
+
+\echo
+\echo '== 10. Île-de-France: a generated region at 2 % of its size (territorial réservataires, EPT, EPCI)'
+\! psql -X -q -v echelle=0.02 -v graine=0.42 -f bench/generer_idf.sql > /dev/null
+SELECT count(DISTINCT bailleur) AS bailleurs, count(*) AS logements FROM logement WHERE bailleur <> 'cannes';
+SELECT c.bailleur AS idf FROM convention c JOIN reservataire r ON r.code = c.reservataire
+WHERE c.bailleur <> 'cannes' AND est_territorial(r.type) AND c.annee_debut <= 2026
+GROUP BY c.bailleur ORDER BY count(*) DESC, c.bailleur LIMIT 1 \gset
+\echo '   A year of' :idf', a landlord with territorial conventions:'
+\set bailleur :idf
+\set graine 0.3
+\i demo/annee.sql
+SELECT departement AS dep FROM atteinte WHERE bailleur = :'idf' AND annee = 2026
+GROUP BY departement ORDER BY max(flux_realise) DESC, departement LIMIT 1 \gset
+\echo '   Its attainment in' :dep', territorial réservataires counted in their own communes:'
+SELECT coalesce(reservataire, 'pool') AS reservataire, taux, flux_realise, droit, decomptes, ecart
+FROM atteinte WHERE bailleur = :'idf' AND annee = 2026 AND departement = :'dep' ORDER BY reservataire NULLS LAST;
+SELECT count(*) AS "counters differing from a recount" FROM verifier_compteurs();
+
+\echo
+\echo '== 11. Bad input gets a clear error and changes nothing'
 \set ON_ERROR_STOP 0
+\set SHOW_CONTEXT never
 SELECT '6029'::code_insee;
-INSERT INTO logement (bailleur, ref, commune, qpv, regime) VALUES ('cannes', 'X', '06029', false, 'stock_defense');
+UPDATE convention SET taux = 6 WHERE reservataire = 'agents06';
+SELECT orienter((SELECT id FROM vacance ORDER BY id LIMIT 1), 'al');
+INSERT INTO vacance (logement_id, date_liberation)
+SELECT id, '2027-01-05' FROM logement WHERE regime = 'stock_defense' ORDER BY id LIMIT 1;
+SELECT orienter((SELECT max(id) FROM vacance), 'al', NULL, '2027-01-06');
 \set ON_ERROR_STOP 1
+\set SHOW_CONTEXT errors
+\echo
+\echo '== Done: the report is in' :rapport_fichier

@@ -518,6 +518,7 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.verifier_bailleur() IS 'row rule of bailleur: a SIREN, when given, is valid';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.bailleur
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_bailleur();
+COMMENT ON TRIGGER verifier ON flux_mgmt.bailleur IS 'runs flux_mgmt.verifier_bailleur() on every written row: the rules of a bailleur, each error naming the value and what to do';
 
 CREATE FUNCTION flux_mgmt.est_territorial(type flux_mgmt.type_reservataire) RETURNS boolean
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -542,6 +543,7 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.verifier_reservataire() IS 'row rule of reservataire: a réservataire with a territory stays territorial';
 CREATE TRIGGER verifier BEFORE UPDATE OF type ON flux_mgmt.reservataire
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_reservataire();
+COMMENT ON TRIGGER verifier ON flux_mgmt.reservataire IS 'a réservataire with a territory stays territorial';
 
 CREATE FUNCTION flux_mgmt.verifier_territoire() RETURNS trigger
 	LANGUAGE plpgsql
@@ -562,6 +564,7 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.verifier_territoire() IS 'row rule of territoire: only territorial réservataires have communes';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.territoire
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_territoire();
+COMMENT ON TRIGGER verifier ON flux_mgmt.territoire IS 'runs flux_mgmt.verifier_territoire() on every written row: the rules of a territoire, each error naming the value and what to do';
 
 CREATE FUNCTION flux_mgmt.verifier_logement() RETURNS trigger
 	LANGUAGE plpgsql
@@ -614,6 +617,7 @@ COMMENT ON FUNCTION flux_mgmt.verifier_logement() IS
 	'row rules of logement: stock regime exactly with a holder, rooms, years, dates, RPLS identifier';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.logement
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_logement();
+COMMENT ON TRIGGER verifier ON flux_mgmt.logement IS 'runs flux_mgmt.verifier_logement() on every written row: the rules of a logement, each error naming the value and what to do';
 
 CREATE FUNCTION flux_mgmt.verifier_convention() RETURNS trigger
 	LANGUAGE plpgsql
@@ -662,6 +666,7 @@ COMMENT ON FUNCTION flux_mgmt.verifier_convention() IS
 	'row rules of convention: département, share in (0, 100], years, delay, derogation only for the State and one year';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.convention
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_convention();
+COMMENT ON TRIGGER verifier ON flux_mgmt.convention IS 'runs flux_mgmt.verifier_convention() on every written row: the rules of a convention, each error naming the value and what to do';
 
 CREATE FUNCTION flux_mgmt.verifier_objectif_indicatif() RETURNS trigger
 	LANGUAGE plpgsql
@@ -704,6 +709,7 @@ COMMENT ON FUNCTION flux_mgmt.verifier_objectif_indicatif() IS
 	'row rules of objectif_indicatif: a known criterion, a value of its kind, a part in [0, 100]';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.objectif_indicatif
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_objectif_indicatif();
+COMMENT ON TRIGGER verifier ON flux_mgmt.objectif_indicatif IS 'runs flux_mgmt.verifier_objectif_indicatif() on every written row: the rules of a objectif_indicatif, each error naming the value and what to do';
 
 -- rotation, mise_en_service_prevue, soustraction_prevue: a landlord's yearly
 -- figures for one département.
@@ -740,10 +746,13 @@ COMMENT ON FUNCTION flux_mgmt.verifier_prevision() IS
 	'row rules of rotation, mise_en_service_prevue and soustraction_prevue: département, year, rate or number';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.rotation
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_prevision();
+COMMENT ON TRIGGER verifier ON flux_mgmt.rotation IS 'runs flux_mgmt.verifier_prevision() on every written row: the rules of a rotation, each error naming the value and what to do';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.mise_en_service_prevue
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_prevision();
+COMMENT ON TRIGGER verifier ON flux_mgmt.mise_en_service_prevue IS 'runs flux_mgmt.verifier_prevision() on every written row: the rules of a mise_en_service_prevue, each error naming the value and what to do';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.soustraction_prevue
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_prevision();
+COMMENT ON TRIGGER verifier ON flux_mgmt.soustraction_prevue IS 'runs flux_mgmt.verifier_prevision() on every written row: the rules of a soustraction_prevue, each error naming the value and what to do';
 
 CREATE FUNCTION flux_mgmt.verifier_droit_stock() RETURNS trigger
 	LANGUAGE plpgsql
@@ -788,6 +797,7 @@ COMMENT ON FUNCTION flux_mgmt.verifier_droit_stock() IS
 	'row rules of droit_stock: département, nature, a positive number, regime, the dwelling''s landlord and département';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.droit_stock
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_droit_stock();
+COMMENT ON TRIGGER verifier ON flux_mgmt.droit_stock IS 'runs flux_mgmt.verifier_droit_stock() on every written row: the rules of a droit_stock, each error naming the value and what to do';
 
 --------------------------------------------------------------------------------
 -- Statement rules of conventions
@@ -2395,7 +2405,7 @@ CREATE TABLE flux_mgmt.orientation (
 	CONSTRAINT orientation_soustraite_sans_reservataire CHECK (soustraction IS NULL OR reservataire IS NULL),
 	CONSTRAINT orientation_date_issue CHECK (issue = 'attribuee' OR (issue = 'en_cours') = (date_issue IS NULL)),
 	CONSTRAINT orientation_dates_apres_orientation CHECK (date_limite >= date_orientation AND date_issue >= date_orientation),
-	CONSTRAINT orientation_carence_apres_delai CHECK (issue <> 'carence' OR date_issue >= date_limite)
+	CONSTRAINT orientation_carence_apres_delai CHECK (issue <> 'carence' OR (date_limite IS NOT NULL AND date_issue >= date_limite))
 );
 CREATE INDEX orientation_vacance ON flux_mgmt.orientation (vacance_id);
 CREATE UNIQUE INDEX orientation_une_ouverte_par_vacance ON flux_mgmt.orientation (vacance_id)
@@ -2481,24 +2491,25 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.date_limite_par_defaut() IS
-	'BEFORE INSERT trigger of orientation: an orientation under a convention without date_limite gets date_orientation plus the convention''s delay';
-CREATE TRIGGER date_limite BEFORE INSERT ON flux_mgmt.orientation
+	'BEFORE INSERT or UPDATE trigger of orientation: an orientation under a convention without date_limite gets date_orientation plus the convention''s delay';
+CREATE TRIGGER date_limite BEFORE INSERT OR UPDATE OF reservataire, date_orientation, date_limite ON flux_mgmt.orientation
 	FOR EACH ROW WHEN (NEW.date_limite IS NULL AND NEW.reservataire IS NOT NULL)
 	EXECUTE FUNCTION flux_mgmt.date_limite_par_defaut();
+COMMENT ON TRIGGER date_limite ON flux_mgmt.orientation IS 'an orientation to a réservataire without date_limite gets the orientation date plus its convention''s delay';
 
 -- The rules of events that read other tables.  Each view lists the rows that
 -- break one, with the first broken rule; the counter triggers look up the
 -- rows a statement wrote (a cheap indexed query) and, only when one is found,
 -- signaler_infraction() raises the error that explains it.
 
-CREATE VIEW flux_mgmt.vacance_infraction AS
+CREATE VIEW flux_mgmt.vacance_infraction WITH (security_invoker = true) AS
 SELECT v.id, 'hors_possession'::text AS regle
 FROM flux_mgmt.vacance v JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
 WHERE v.date_liberation OPERATOR(pg_catalog.<) l.mise_en_service OR v.date_liberation OPERATOR(pg_catalog.>=) l.sortie;
 COMMENT ON VIEW flux_mgmt.vacance_infraction IS
 	'vacancies breaking a rule: hors_possession (the landlord does not own the dwelling on date_liberation)';
 
-CREATE VIEW flux_mgmt.orientation_infraction AS
+CREATE VIEW flux_mgmt.orientation_infraction WITH (security_invoker = true) AS
 SELECT x.id, x.regle
 FROM (
 	SELECT o.id,
@@ -2519,6 +2530,10 @@ FROM (
 					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
 					THEN 'hors_territoire'
 			   WHEN o.issue OPERATOR(pg_catalog.<>) 'attribuee' AND a.id IS NOT NULL THEN 'attribution'
+			   -- a restore loads orientations before their attributions
+			   WHEN o.issue OPERATOR(pg_catalog.=) 'attribuee' AND a.id IS NULL
+					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+					THEN 'attribuee_sans_attribution'
 		   END AS regle
 	FROM flux_mgmt.orientation o
 	JOIN flux_mgmt.vacance v ON v.id OPERATOR(pg_catalog.=) o.vacance_id
@@ -2533,15 +2548,25 @@ FROM (
 ) AS x
 WHERE x.regle IS NOT NULL;
 COMMENT ON VIEW flux_mgmt.orientation_infraction IS
-	'orientations breaking a rule, with the first one: avant_vacance, stock (a stock dwelling goes to its holder), hors_champ (to the pool), sans_convention (no convention in force), hors_territoire, attribution (an attributed orientation keeps its issue)';
+	'orientations breaking a rule, with the first one: avant_vacance, stock (a stock dwelling goes to its holder), hors_champ (to the pool), sans_convention (no convention in force), hors_territoire, attribution (an attributed orientation keeps its issue), attribuee_sans_attribution';
 
-CREATE VIEW flux_mgmt.attribution_infraction AS
+CREATE VIEW flux_mgmt.attribution_infraction WITH (security_invoker = true) AS
 SELECT a.id,
 	   CASE WHEN o.issue NOT IN ('en_cours', 'attribuee') THEN 'fermee' ELSE 'avant_orientation' END AS regle
 FROM flux_mgmt.attribution a JOIN flux_mgmt.orientation o ON o.id OPERATOR(pg_catalog.=) a.orientation_id
 WHERE o.issue NOT IN ('en_cours', 'attribuee') OR a.date_caleol OPERATOR(pg_catalog.<) o.date_orientation;
 COMMENT ON VIEW flux_mgmt.attribution_infraction IS
 	'attributions breaking a rule: fermee (on an orientation that is not open), avant_orientation (CALEOL before the orientation)';
+
+CREATE VIEW flux_mgmt.infraction WITH (security_invoker = true) AS
+SELECT 'vacance'::text AS evenement, id, regle FROM flux_mgmt.vacance_infraction
+UNION ALL SELECT 'orientation', id, regle FROM flux_mgmt.orientation_infraction
+UNION ALL SELECT 'attribution', id, regle FROM flux_mgmt.attribution_infraction;
+COMMENT ON VIEW flux_mgmt.infraction IS
+	'every event breaking a rule now: run it after a restore (the rules that read tables restored after the events are not checked while loading) or after changing reference data; empty when all hold';
+COMMENT ON COLUMN flux_mgmt.infraction.evenement IS 'vacance, orientation or attribution';
+COMMENT ON COLUMN flux_mgmt.infraction.id IS 'its id';
+COMMENT ON COLUMN flux_mgmt.infraction.regle IS 'the rule it breaks (see the *_infraction views)';
 
 CREATE FUNCTION flux_mgmt.signaler_infraction(regle text, id bigint) RETURNS void
 	LANGUAGE plpgsql
@@ -2603,6 +2628,10 @@ BEGIN
 	WHEN 'attribution' THEN
 		PERFORM refuser(format('orientation %s has an attribution: its issue cannot become %s', f.id, f.issue),
 						NULL, 'Delete the attribution first (its lease no longer stands), then close the orientation.');
+	WHEN 'attribuee_sans_attribution' THEN
+		PERFORM refuser(format('orientation %s cannot be attribuee without an attribution', f.id),
+						'An orientation becomes attribuee when its attribution (the CALEOL''s decision) is recorded.',
+						'Record it with INSERT INTO flux_mgmt.attribution, which sets the issue; close the orientation otherwise with flux_mgmt.cloturer().');
 	END CASE;
 END
 $$;
@@ -2624,7 +2653,7 @@ COMMENT ON FUNCTION flux_mgmt.signaler_infraction(text, bigint) IS
 -- a charge (décompte) in the year of its date, a lease in the year of date_bail.
 --------------------------------------------------------------------------------
 
-CREATE VIEW flux_mgmt.orientation_decompte AS
+CREATE VIEW flux_mgmt.orientation_decompte WITH (security_invoker = true) AS
 SELECT x.*, x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
 		OVER (PARTITION BY x.vacance_id) AS decompte
 FROM (
@@ -2654,7 +2683,7 @@ COMMENT ON COLUMN flux_mgmt.orientation_decompte.mode_decompte IS 'mode of the c
 COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_decompte IS 'when it is chargeable: orientation mode, its date unless withdrawn; bail, the lease; mixte, the lease or the carence';
 COMMENT ON COLUMN flux_mgmt.orientation_decompte.decompte IS 'it is the charge of its vacancy';
 
-CREATE VIEW flux_mgmt.contribution_calculee AS
+CREATE VIEW flux_mgmt.contribution_calculee WITH (security_invoker = true) AS
 SELECT e.vacance_id, e.bailleur, e.commune, e.typologie, e.financement, e.qpv, e.periode,
 	   k.annee, e.reservataire, e.soustraction, e.dans_flux,
 	   k.en_cours, k.attribuees, k.carences, k.echecs, k.retirees, k.decomptes,
@@ -2793,12 +2822,33 @@ CREATE TRIGGER compteurs_delete AFTER DELETE ON flux_mgmt.attribution
 	REFERENCING OLD TABLE AS anciennes FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
 CREATE TRIGGER compteurs_update AFTER UPDATE ON flux_mgmt.logement
 	REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+CREATE TRIGGER compteurs_update AFTER UPDATE ON flux_mgmt.territoire
+	REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+CREATE TRIGGER compteurs_delete AFTER DELETE ON flux_mgmt.territoire
+	REFERENCING OLD TABLE AS anciennes FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+CREATE TRIGGER compteurs_update AFTER UPDATE ON flux_mgmt.reservataire
+	REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
 CREATE TRIGGER compteurs_insert AFTER INSERT ON flux_mgmt.convention
 	REFERENCING NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
 CREATE TRIGGER compteurs_update AFTER UPDATE ON flux_mgmt.convention
 	REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
 CREATE TRIGGER compteurs_delete AFTER DELETE ON flux_mgmt.convention
 	REFERENCING OLD TABLE AS anciennes FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.compteurs_apres();
+COMMENT ON TRIGGER compteurs_insert ON flux_mgmt.vacance IS 'statement trigger (src/compteurs.c): checks the rules of the vacancies inserted and recounts the vacancies they touch';
+COMMENT ON TRIGGER compteurs_update ON flux_mgmt.vacance IS 'statement trigger (src/compteurs.c): checks the rules of the vacancies updated and recounts the vacancies they touch';
+COMMENT ON TRIGGER compteurs_insert ON flux_mgmt.orientation IS 'statement trigger (src/compteurs.c): checks the rules of the orientations inserted and recounts the vacancies they touch';
+COMMENT ON TRIGGER compteurs_update ON flux_mgmt.orientation IS 'statement trigger (src/compteurs.c): checks the rules of the orientations updated and recounts the vacancies they touch';
+COMMENT ON TRIGGER compteurs_delete ON flux_mgmt.orientation IS 'statement trigger (src/compteurs.c): checks the rules of the orientations deleted and recounts the vacancies they touch';
+COMMENT ON TRIGGER compteurs_insert ON flux_mgmt.attribution IS 'statement trigger (src/compteurs.c): checks the rules of the attributions inserted and recounts the vacancies they touch';
+COMMENT ON TRIGGER compteurs_update ON flux_mgmt.attribution IS 'statement trigger (src/compteurs.c): checks the rules of the attributions updated and recounts the vacancies they touch';
+COMMENT ON TRIGGER compteurs_delete ON flux_mgmt.attribution IS 'statement trigger (src/compteurs.c): checks the rules of the attributions deleted and recounts the vacancies they touch';
+COMMENT ON TRIGGER compteurs_update ON flux_mgmt.logement IS 'statement trigger (src/compteurs.c): checks the rules of the dwellings updated and recounts the vacancies they touch';
+COMMENT ON TRIGGER compteurs_update ON flux_mgmt.territoire IS 'statement trigger (src/compteurs.c): checks the rules of the territories updated and recounts the vacancies they touch';
+COMMENT ON TRIGGER compteurs_delete ON flux_mgmt.territoire IS 'statement trigger (src/compteurs.c): checks the rules of the territories deleted and recounts the vacancies they touch';
+COMMENT ON TRIGGER compteurs_update ON flux_mgmt.reservataire IS 'statement trigger (src/compteurs.c): checks the rules of the réservataires updated and recounts the vacancies they touch';
+COMMENT ON TRIGGER compteurs_insert ON flux_mgmt.convention IS 'statement trigger (src/compteurs.c): checks the rules of the conventions inserted and recounts the vacancies they touch';
+COMMENT ON TRIGGER compteurs_update ON flux_mgmt.convention IS 'statement trigger (src/compteurs.c): checks the rules of the conventions updated and recounts the vacancies they touch';
+COMMENT ON TRIGGER compteurs_delete ON flux_mgmt.convention IS 'statement trigger (src/compteurs.c): checks the rules of the conventions deleted and recounts the vacancies they touch';
 
 CREATE FUNCTION flux_mgmt.recalculer_compteurs() RETURNS bigint
 	LANGUAGE plpgsql
@@ -2933,6 +2983,9 @@ CREATE TRIGGER compteurs_truncate AFTER TRUNCATE ON flux_mgmt.orientation
 	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.apres_truncate();
 CREATE TRIGGER compteurs_truncate AFTER TRUNCATE ON flux_mgmt.attribution
 	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.apres_truncate();
+COMMENT ON TRIGGER compteurs_truncate ON flux_mgmt.vacance IS 'a TRUNCATE rebuilds the counters from the events left';
+COMMENT ON TRIGGER compteurs_truncate ON flux_mgmt.orientation IS 'a TRUNCATE rebuilds the counters from the events left';
+COMMENT ON TRIGGER compteurs_truncate ON flux_mgmt.attribution IS 'a TRUNCATE rebuilds the counters from the events left';
 
 --------------------------------------------------------------------------------
 -- Recording events: orienter, cloturer
@@ -3002,6 +3055,11 @@ BEGIN
 	IF cloturer.date_issue < o.date_orientation THEN
 		PERFORM refuser(format('orientation %s cannot close on %s, before it was made on %s', o.id, cloturer.date_issue, o.date_orientation),
 						NULL, 'Check date_issue.');
+	END IF;
+	IF cloturer.issue = 'carence' AND o.date_limite IS NULL THEN
+		PERFORM refuser(format('no carence for orientation %s: it has no deadline', o.id),
+						'A carence is the réservataire letting its delay pass; the pool, a stock holder and a subtraction have none.',
+						'Record an échec or a withdrawal instead.');
 	END IF;
 	IF cloturer.issue = 'carence' AND cloturer.date_issue < o.date_limite THEN
 		PERFORM refuser(format('no carence for orientation %s on %s: the réservataire has until %s to propose candidates',
@@ -3393,6 +3451,7 @@ COMMENT ON FUNCTION flux_mgmt.verifier_cible_objectif() IS
 	'row rules of cible_objectif: a known objective, a SIREN or null, a target in [0, 100]';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.cible_objectif
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_cible_objectif();
+COMMENT ON TRIGGER verifier ON flux_mgmt.cible_objectif IS 'runs flux_mgmt.verifier_cible_objectif() on every written row: the rules of a cible_objectif, each error naming the value and what to do';
 
 CREATE FUNCTION flux_mgmt.cible_en_vigueur(objectif text, epci text) RETURNS numeric
 	LANGUAGE sql STABLE PARALLEL SAFE

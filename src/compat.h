@@ -31,8 +31,10 @@
 
 /* The number of this backend's PGPROC slot, stable for its lifetime. */
 #if PG_VERSION_NUM >= 170000
+#include "storage/procnumber.h"
 #define FLUX_BACKEND_SLOT() ((int) MyProcNumber)
 #else
+#include "storage/backendid.h"
 #define FLUX_BACKEND_SLOT() ((int) MyBackendId)
 #endif
 

@@ -49,7 +49,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "storage/backendid.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
@@ -75,14 +75,39 @@ typedef struct Sorte
 {
 	const char *table;
 	int			evenement;		/* TRIGGER_EVENT_INSERT, _UPDATE or _DELETE */
+	const char *verrou;			/* the landlords to lock first, or NULL */
 	const char *touchees;
 	const char *infraction;
 	const char *effet;
 } Sorte;
 
+/*
+ * Events read conventions (their mode, whether one is in force), and
+ * conventions decide how events count: an event statement locks its
+ * landlords in share mode, a convention statement in exclusive mode, each
+ * before anything else, in one order.  Whichever comes second sees the
+ * first one's work (or, under REPEATABLE READ, fails to serialize).  The
+ * corrections of a dwelling or a vacancy, rare and read by the rules of the
+ * orientations, lock exclusively too.
+ */
+#define BAILLEURS(par, mode) \
+	"SELECT FROM " FLUX_SCHEMA ".bailleur b WHERE b.code IN (" par ") ORDER BY b.code FOR " mode
+#define DE_VACANCES(ids) \
+	"SELECT l.bailleur FROM " FLUX_SCHEMA ".vacance v JOIN " FLUX_SCHEMA ".logement l ON l.id = v.logement_id" \
+	" WHERE v.id IN (" ids ")"
+#define DE_ORIENTATIONS(ids) \
+	DE_VACANCES("SELECT o.vacance_id FROM " FLUX_SCHEMA ".orientation o WHERE o.id IN (" ids ")")
+
 #define INFRACTION(vue, filtre) \
 	"SELECT i.id, i.regle FROM " FLUX_SCHEMA "." vue " i WHERE i.id IN (SELECT unnest(t.a_verifier))" filtre \
 	" ORDER BY i.id LIMIT 1"
+/* t.a_verifier holds vacancies: their rules and their orientations' */
+#define INFRACTION_VACANCES \
+	"SELECT i.id, i.regle FROM (" \
+	" SELECT x.id, x.regle FROM " FLUX_SCHEMA ".vacance_infraction x WHERE x.id IN (SELECT unnest(t.a_verifier))" \
+	" UNION ALL SELECT x.id, x.regle FROM " FLUX_SCHEMA ".orientation_infraction x" \
+	" WHERE x.id IN (SELECT o.id FROM " FLUX_SCHEMA ".orientation o WHERE o.vacance_id IN (SELECT unnest(t.a_verifier)))" \
+	") i ORDER BY i.id LIMIT 1"
 
 #define ORIENTATION_FERMEE \
 	"UPDATE " FLUX_SCHEMA ".orientation o SET issue = 'attribuee', date_issue = n.date_bail" \
@@ -91,6 +116,22 @@ typedef struct Sorte
 #define ORIENTATION_ROUVERTE(ids) \
 	"UPDATE " FLUX_SCHEMA ".orientation o SET issue = 'en_cours', date_issue = NULL" \
 	" WHERE o.id IN (" ids ") AND o.issue = 'attribuee'"
+
+#define CONVENTION_CHANGEE \
+	"(n.bailleur, n.reservataire, n.departement, n.annee_debut, n.annee_fin, n.mode_decompte)" \
+	" IS DISTINCT FROM (a.bailleur, a.reservataire, a.departement, a.annee_debut, a.annee_fin, a.mode_decompte)"
+
+/* A flux orientation needs a convention: its réservataire's landlords are those of its conventions. */
+#define DE_CONVENTIONS(reservataires) \
+	"SELECT c.bailleur FROM " FLUX_SCHEMA ".convention c WHERE c.reservataire IN (" reservataires ")"
+
+/* The vacancies and orientations of (reservataire, commune) pairs. */
+#define ORIENTATIONS_EN_TERRITOIRE(paires) \
+	"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)" \
+	" FROM (" paires ") t" \
+	" JOIN " FLUX_SCHEMA ".orientation o ON o.reservataire = t.reservataire" \
+	" JOIN " FLUX_SCHEMA ".vacance v ON v.id = o.vacance_id" \
+	" JOIN " FLUX_SCHEMA ".logement l ON l.id = v.logement_id AND l.commune OPERATOR(" FLUX_SCHEMA ".=) t.commune"
 
 /* The orientations covered by a set of conventions. */
 #define ORIENTATIONS_SOUS(conventions) \
@@ -102,18 +143,21 @@ typedef struct Sorte
 	" AND l.bailleur = c.bailleur AND " FLUX_SCHEMA ".departement(l.commune) = c.departement"
 
 static const Sorte sortes[] = {
-	{"vacance", TRIGGER_EVENT_INSERT,
+	{"vacance", TRIGGER_EVENT_INSERT, NULL,
 		"SELECT NULL::bigint[], array_agg(n.id) FROM nouvelles n",
 		INFRACTION("vacance_infraction", ""), NULL},
 	{"vacance", TRIGGER_EVENT_UPDATE,
+		BAILLEURS(DE_VACANCES("SELECT id FROM nouvelles UNION SELECT id FROM anciennes"), "NO KEY UPDATE"),
 		"SELECT array_agg(n.id), array_agg(n.id) FILTER (WHERE a.id IS NULL"
 		" OR (n.logement_id, n.date_liberation) IS DISTINCT FROM (a.logement_id, a.date_liberation))"
 		" FROM nouvelles n LEFT JOIN anciennes a USING (id)",
-		INFRACTION("vacance_infraction", ""), NULL},
+		INFRACTION_VACANCES, NULL},
 	{"orientation", TRIGGER_EVENT_INSERT,
+		BAILLEURS(DE_VACANCES("SELECT vacance_id FROM nouvelles"), "SHARE"),
 		"SELECT array_agg(DISTINCT n.vacance_id), array_agg(n.id) FROM nouvelles n",
 		INFRACTION("orientation_infraction", ""), NULL},
 	{"orientation", TRIGGER_EVENT_UPDATE,
+		BAILLEURS(DE_VACANCES("SELECT vacance_id FROM nouvelles UNION SELECT vacance_id FROM anciennes"), "SHARE"),
 		"SELECT ARRAY(SELECT vacance_id FROM nouvelles UNION SELECT vacance_id FROM anciennes),"
 		" array_agg(n.id) FILTER (WHERE a.id IS NULL"
 		" OR (n.vacance_id, n.reservataire, n.soustraction, n.date_orientation, n.issue)"
@@ -121,13 +165,16 @@ static const Sorte sortes[] = {
 		" FROM nouvelles n LEFT JOIN anciennes a USING (id)",
 		INFRACTION("orientation_infraction", ""), NULL},
 	{"orientation", TRIGGER_EVENT_DELETE,
+		BAILLEURS(DE_VACANCES("SELECT vacance_id FROM anciennes"), "SHARE"),
 		"SELECT array_agg(DISTINCT a.vacance_id), NULL::bigint[] FROM anciennes a",
 		NULL, NULL},
 	{"attribution", TRIGGER_EVENT_INSERT,
+		BAILLEURS(DE_ORIENTATIONS("SELECT orientation_id FROM nouvelles"), "SHARE"),
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(n.id)"
 		" FROM nouvelles n JOIN " FLUX_SCHEMA ".orientation o ON o.id = n.orientation_id",
 		INFRACTION("attribution_infraction", ""), ORIENTATION_FERMEE},
 	{"attribution", TRIGGER_EVENT_UPDATE,
+		BAILLEURS(DE_ORIENTATIONS("SELECT orientation_id FROM nouvelles UNION SELECT orientation_id FROM anciennes"), "SHARE"),
 		"SELECT ARRAY(SELECT o.vacance_id FROM " FLUX_SCHEMA ".orientation o"
 		" WHERE o.id IN (SELECT orientation_id FROM nouvelles UNION SELECT orientation_id FROM anciennes)),"
 		" array_agg(n.id) FILTER (WHERE a.id IS NULL"
@@ -138,47 +185,70 @@ static const Sorte sortes[] = {
 												   " EXCEPT SELECT orientation_id FROM nouvelles") ") "
 		ORIENTATION_FERMEE},
 	{"attribution", TRIGGER_EVENT_DELETE,
+		BAILLEURS(DE_ORIENTATIONS("SELECT orientation_id FROM anciennes"), "SHARE"),
 		"SELECT array_agg(DISTINCT o.vacance_id), NULL::bigint[]"
 		" FROM anciennes a JOIN " FLUX_SCHEMA ".orientation o ON o.id = a.orientation_id",
 		NULL, ORIENTATION_ROUVERTE("SELECT orientation_id FROM anciennes")},
+	/* a dwelling's change moves its vacancies' counts and may break their orientations' rules */
 	{"logement", TRIGGER_EVENT_UPDATE,
-		"SELECT array_agg(v.id), NULL::bigint[] FROM " FLUX_SCHEMA ".vacance v"
-		" WHERE v.logement_id IN (SELECT n.id FROM nouvelles n JOIN anciennes a USING (id)"
-		" WHERE (n.bailleur, n.nb_pieces, n.financement, n.qpv, n.annee_construction, n.regime)"
-		" IS DISTINCT FROM (a.bailleur, a.nb_pieces, a.financement, a.qpv, a.annee_construction, a.regime)"
-		" OR n.commune OPERATOR(" FLUX_SCHEMA ".<>) a.commune)",
-		NULL, NULL},
-	/* conventions: the orientations they covered (a change of mode moves charges) */
+		BAILLEURS("SELECT bailleur FROM nouvelles UNION SELECT bailleur FROM anciennes", "NO KEY UPDATE"),
+		"WITH changes AS (SELECT n.id FROM nouvelles n JOIN anciennes a USING (id)"
+		" WHERE (n.bailleur, n.nb_pieces, n.financement, n.qpv, n.annee_construction, n.regime,"
+		" n.reservataire_stock, n.mise_en_service, n.sortie)"
+		" IS DISTINCT FROM (a.bailleur, a.nb_pieces, a.financement, a.qpv, a.annee_construction, a.regime,"
+		" a.reservataire_stock, a.mise_en_service, a.sortie)"
+		" OR n.commune OPERATOR(" FLUX_SCHEMA ".<>) a.commune),"
+		" touchees AS (SELECT v.id FROM " FLUX_SCHEMA ".vacance v WHERE v.logement_id IN (SELECT id FROM changes))"
+		" SELECT (SELECT array_agg(id) FROM touchees), (SELECT array_agg(id) FROM touchees)",
+		INFRACTION_VACANCES, NULL},
+	/* a territory narrowed, or a réservataire that becomes territorial, may leave orientations outside */
+	{"territoire", TRIGGER_EVENT_UPDATE,
+		BAILLEURS(DE_CONVENTIONS("SELECT reservataire FROM anciennes"), "NO KEY UPDATE"),
+		ORIENTATIONS_EN_TERRITOIRE("SELECT reservataire, commune FROM anciennes"),
+		INFRACTION("orientation_infraction", " AND i.regle = 'hors_territoire'"), NULL},
+	{"territoire", TRIGGER_EVENT_DELETE,
+		BAILLEURS(DE_CONVENTIONS("SELECT reservataire FROM anciennes"), "NO KEY UPDATE"),
+		ORIENTATIONS_EN_TERRITOIRE("SELECT reservataire, commune FROM anciennes"),
+		INFRACTION("orientation_infraction", " AND i.regle = 'hors_territoire'"), NULL},
+	{"reservataire", TRIGGER_EVENT_UPDATE,
+		BAILLEURS(DE_CONVENTIONS("SELECT code FROM nouvelles"), "NO KEY UPDATE"),
+		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"
+		" FROM nouvelles n JOIN anciennes a USING (code)"
+		" JOIN " FLUX_SCHEMA ".orientation o ON o.reservataire = n.code WHERE n.type IS DISTINCT FROM a.type",
+		INFRACTION("orientation_infraction", " AND i.regle = 'hors_territoire'"), NULL},
+	/* conventions: the orientations they cover, before and after (a change of mode moves charges) */
 	/* a restore loads conventions after the events: their charges follow them */
 	{"convention", TRIGGER_EVENT_INSERT,
+		BAILLEURS("SELECT bailleur FROM nouvelles", "NO KEY UPDATE"),
 		"SELECT array_agg(DISTINCT o.vacance_id), NULL::bigint[]"
 		ORIENTATIONS_SOUS("SELECT * FROM nouvelles"),
 		NULL, NULL},
 	{"convention", TRIGGER_EVENT_UPDATE,
+		BAILLEURS("SELECT bailleur FROM nouvelles UNION SELECT bailleur FROM anciennes", "NO KEY UPDATE"),
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"
-		ORIENTATIONS_SOUS("SELECT a.* FROM anciennes a JOIN nouvelles n USING (id)"
-						  " WHERE (n.bailleur, n.reservataire, n.departement, n.annee_debut, n.annee_fin, n.mode_decompte)"
-						  " IS DISTINCT FROM (a.bailleur, a.reservataire, a.departement, a.annee_debut, a.annee_fin, a.mode_decompte)"),
+		ORIENTATIONS_SOUS("SELECT a.* FROM anciennes a JOIN nouvelles n USING (id) WHERE " CONVENTION_CHANGEE
+						  " UNION ALL SELECT n.* FROM nouvelles n JOIN anciennes a USING (id) WHERE " CONVENTION_CHANGEE),
 		INFRACTION("orientation_infraction", " AND i.regle = 'sans_convention'"), NULL},
 	{"convention", TRIGGER_EVENT_DELETE,
+		BAILLEURS("SELECT bailleur FROM anciennes", "NO KEY UPDATE"),
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"
 		ORIENTATIONS_SOUS("SELECT * FROM anciennes"),
 		INFRACTION("orientation_infraction", " AND i.regle = 'sans_convention'"), NULL},
 };
 
 /*
- * Every statement is kept in two plans.  A statement touching a few rows (an
- * event recorded by an application) runs a generic plan made with sequential
- * scans, hash and merge joins disabled: its queries look up a few keys, and a
- * plan made while the tables were small or freshly analyzed empty would
- * otherwise scan them whole for ever after.  A statement touching many rows
- * (COPY, a bulk UPDATE) runs a custom plan, made for its actual size.
+ * A statement touching a few rows (an event recorded by an application) runs
+ * a kept generic plan, made with sequential scans, hash and merge joins
+ * disabled: its queries look up a few keys, and a plan made while the tables
+ * were small or freshly analyzed empty would otherwise scan them whole for
+ * ever after.  A statement touching many rows (COPY, a bulk UPDATE) is planned
+ * anew for its actual size: a kept plan of a query without parameters would
+ * be made once, for the size of the first one.
  */
 #define PETIT	0
 #define GRAND	1
-#define SEUIL_PETIT 200			/* rows of a transition table */
+#define SEUIL_PETIT 200			/* rows of a transition table, or vacancies */
 
-typedef SPIPlanPtr Plans[2];
 
 /* The plans of one trigger, kept across calls. */
 typedef struct PlansDeclencheur
@@ -188,14 +258,16 @@ typedef struct PlansDeclencheur
 	int			evenement;
 	const Sorte *sorte;
 	char	   *preparation;	/* see texte_preparation() */
-	Plans		touchees;
-	Plans		effet;
+	SPIPlanPtr	verrou;
+	SPIPlanPtr	touchees;
+	SPIPlanPtr	effet;
 } PlansDeclencheur;
 
 static HTAB *plans_declencheurs = NULL;
-static Plans plan_verrou_instantane;
-static Plans plan_signaler;
-static Plans plan_recompte;
+static SPIPlanPtr plan_verrou_instantane;
+static SPIPlanPtr plan_signaler;
+static SPIPlanPtr plan_recompte;
+static char *sql_recompte;
 
 /* PETIT or GRAND, for the statement being counted */
 static int	taille = PETIT;
@@ -273,38 +345,39 @@ texte_recompte(void)
 	return q.data;
 }
 
-static inline bool
-a_preparer(Plans plans)
+/* Prepares and keeps a generic plan, freeing the stale one it replaces. */
+static SPIPlanPtr
+preparer(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
 {
-	return plans[taille] == NULL || !SPI_plan_is_valid(plans[taille]);
+	if (*plan != NULL && SPI_plan_is_valid(*plan))
+		return *plan;
+	if (*plan != NULL)
+		SPI_freeplan(*plan);
+	*plan = SPI_prepare_cursor(sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	if (*plan == NULL)
+		elog(ERROR, "flux_mgmt: SPI_prepare failed (%s) for: %s",
+			 SPI_result_code_string(SPI_result), sql);
+	if (SPI_keepplan(*plan) != 0)
+		elog(ERROR, "flux_mgmt: SPI_keepplan failed");
+	return *plan;
 }
 
 /*
- * Prepares and keeps the plan of the current size, freeing the stale one it
- * replaces; returns it.
+ * Runs one of the trigger's statements: its kept plan for a small statement,
+ * a plan made for this execution for a large one.
  */
-static SPIPlanPtr
-preparer(Plans plans, const char *sql, int nargs, Oid *argtypes)
+static void
+executer(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *valeurs, int attendu)
 {
-	SPIPlanPtr	plan;
+	int			rc;
 
-	if (plans[taille] != NULL)
-		SPI_freeplan(plans[taille]);
-	plans[taille] = NULL;
-	plan = SPI_prepare_cursor(sql, nargs, argtypes,
-							  taille == PETIT ? CURSOR_OPT_GENERIC_PLAN : CURSOR_OPT_CUSTOM_PLAN);
-	if (plan == NULL)
-		elog(ERROR, "flux_mgmt: SPI_prepare failed (%s) for: %s",
-			 SPI_result_code_string(SPI_result), sql);
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "flux_mgmt: SPI_keepplan failed");
-	plans[taille] = plan;
-	return plan;
+	if (taille == PETIT)
+		rc = SPI_execute_plan(preparer(plan, sql, nargs, types), valeurs, NULL, false, 0);
+	else
+		rc = SPI_execute_with_args(sql, nargs, types, valeurs, NULL, false, 0);
+	if (rc != attendu)
+		elog(ERROR, "flux_mgmt: unexpected SPI result %s", SPI_result_code_string(rc));
 }
-
-/* The plan of the current size, prepared when missing or stale. */
-#define PLAN(plans, sql, nargs, types) \
-	(a_preparer(plans) ? preparer((plans), (sql), (nargs), (types)) : (plans)[taille])
 
 static const Sorte *
 trouver_sorte(Relation rel, int evenement)
@@ -362,20 +435,29 @@ plans_de(TriggerData *td, int evenement)
 		plans_declencheurs = hash_create("flux_mgmt counter trigger plans", 16, &ctl,
 										 HASH_ELEM | HASH_BLOBS);
 	}
-	p = hash_search(plans_declencheurs, &tgoid, HASH_ENTER, &trouve);
+	p = hash_search(plans_declencheurs, &tgoid, HASH_FIND, &trouve);
 	if (!trouve || p->relid != relid || p->evenement != evenement)
 	{
 		/* new, or an OID reused by another trigger: start over */
+		const Sorte *sorte = trouver_sorte(td->tg_relation, evenement);	/* may raise: before entering */
+
+		if (trouve)
+		{
+			if (p->verrou)
+				SPI_freeplan(p->verrou);
+			if (p->touchees)
+				SPI_freeplan(p->touchees);
+			if (p->effet)
+				SPI_freeplan(p->effet);
+			pfree(p->preparation);
+		}
+		p = hash_search(plans_declencheurs, &tgoid, HASH_ENTER, &trouve);
 		p->relid = relid;
 		p->evenement = evenement;
-		p->sorte = trouver_sorte(td->tg_relation, evenement);
-		p->preparation = texte_preparation(p->sorte);
-		memset(p->touchees, 0, sizeof(Plans));
-		memset(p->effet, 0, sizeof(Plans));
+		p->sorte = sorte;
+		p->preparation = texte_preparation(sorte);
+		p->verrou = p->touchees = p->effet = NULL;
 	}
-	(void) PLAN(p->touchees, p->preparation, 0, NULL);
-	if (p->sorte->effet)
-		(void) PLAN(p->effet, p->sorte->effet, 0, NULL);
 	return p;
 }
 
@@ -407,16 +489,6 @@ verifier_protocole(FunctionCallInfo fcinfo)
 	return evenement;
 }
 
-/* Runs a kept plan; the SPI result code must be one of the two given. */
-static void
-executer(SPIPlanPtr plan, Datum *valeurs, const char *nulls, int attendu)
-{
-	int			rc = SPI_execute_plan(plan, valeurs, nulls, false, 0);
-
-	if (rc != attendu)
-		elog(ERROR, "flux_mgmt: unexpected SPI result %s", SPI_result_code_string(rc));
-}
-
 /*
  * A row of the statement breaks a rule: the SQL function
  * signaler_infraction() raises the error that explains it.
@@ -427,8 +499,8 @@ signaler(Datum id, Datum regle)
 	Oid			types[2] = {TEXTOID, INT8OID};
 	Datum		valeurs[2] = {regle, id};
 
-	executer(PLAN(plan_signaler, "SELECT " FLUX_SCHEMA ".signaler_infraction($1, $2)", 2, types),
-			 valeurs, NULL, SPI_OK_SELECT);
+	executer(&plan_signaler, "SELECT " FLUX_SCHEMA ".signaler_infraction($1, $2)", 2, types,
+			 valeurs, SPI_OK_SELECT);
 	/* signaler_infraction() raises for every rule; not reached */
 	elog(ERROR, "flux_mgmt: rule \"%s\" broken without an explanation", TextDatumGetCString(regle));
 }
@@ -450,13 +522,12 @@ recompter(Datum vacances)
 	valeurs[1] = Int16GetDatum(FLUX_BACKEND_SLOT() % FLUX_TRANCHES);
 	if (IsolationUsesXactSnapshot())
 	{
-		SPIPlanPtr	verrou = PLAN(plan_verrou_instantane,
-								  "UPDATE " FLUX_SCHEMA ".vacance v SET id = v.id WHERE v.id = ANY ($1)", 1, types);
-
 		comptage_suspendu++;
 		PG_TRY();
 		{
-			executer(verrou, valeurs, NULL, SPI_OK_UPDATE);
+			executer(&plan_verrou_instantane,
+					 "UPDATE " FLUX_SCHEMA ".vacance v SET id = v.id WHERE v.id = ANY ($1)", 1, types,
+					 valeurs, SPI_OK_UPDATE);
 		}
 		PG_FINALLY();
 		{
@@ -464,23 +535,19 @@ recompter(Datum vacances)
 		}
 		PG_END_TRY();
 	}
-	if (a_preparer(plan_recompte))
-		(void) preparer(plan_recompte, texte_recompte(), 2, types);
-	executer(plan_recompte[taille], valeurs, NULL, SPI_OK_INSERT);
+	if (sql_recompte == NULL)
+		sql_recompte = MemoryContextStrdup(TopMemoryContext, texte_recompte());
+	executer(&plan_recompte, sql_recompte, 2, types, valeurs, SPI_OK_INSERT);
 }
 
 /* The side effect of a statement (an orientation's issue follows its attribution). */
 static void
-appliquer_effet(SPIPlanPtr effet)
+appliquer_effet(PlansDeclencheur *p)
 {
-	int			rc;
-
 	comptage_suspendu++;
 	PG_TRY();
 	{
-		rc = SPI_execute_plan(effet, NULL, NULL, false, 0);
-		if (rc != SPI_OK_UPDATE)
-			elog(ERROR, "flux_mgmt: unexpected SPI result %s", SPI_result_code_string(rc));
+		executer(&p->effet, p->sorte->effet, 0, NULL, NULL, SPI_OK_UPDATE);
 	}
 	PG_FINALLY();
 	{
@@ -494,6 +561,17 @@ static void
 regler(const char *nom, const char *valeur)
 {
 	(void) set_config_option(nom, valeur, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
+/* Sets the size of the statements to come, and the planner settings of a small one. */
+static void
+dimensionner(int t)
+{
+	taille = t;
+	regler("enable_seqscan", taille == PETIT ? "off" : "on");
+	regler("enable_hashjoin", taille == PETIT ? "off" : "on");
+	regler("enable_mergejoin", taille == PETIT ? "off" : "on");
+	regler("plan_cache_mode", "auto");
 }
 
 /* PETIT when the statement wrote a few rows, GRAND otherwise. */
@@ -532,27 +610,31 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 
 	taille_englobante = taille;	/* a trigger may fire inside another */
-	taille = taille_de(td);
 	niveau_guc = NewGUCNestLevel();
-	regler("enable_seqscan", taille == PETIT ? "off" : "on");
-	regler("enable_hashjoin", taille == PETIT ? "off" : "on");
-	regler("enable_mergejoin", taille == PETIT ? "off" : "on");
+	dimensionner(taille_de(td));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "flux_mgmt: SPI_connect failed");
 	if (SPI_register_trigger_data(td) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "flux_mgmt: SPI_register_trigger_data failed");
 	p = plans_de(td, evenement);
 
-	executer(p->touchees[taille], NULL, NULL, SPI_OK_SELECT);
+	if (p->sorte->verrou)
+		executer(&p->verrou, p->sorte->verrou, 0, NULL, NULL, SPI_OK_SELECT);
+	executer(&p->touchees, p->preparation, 0, NULL, NULL, SPI_OK_SELECT);
 	vacances = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &sans_vacances);
 	infraction_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &sans_infraction);
 	if (!sans_infraction)
 		signaler(infraction_id,
 				 SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &sans_infraction));
 	if (p->sorte->effet)
-		appliquer_effet(p->effet[taille]);
+		appliquer_effet(p);
 	if (!sans_vacances)
+	{
+		/* a small statement may touch many vacancies (a convention's change) */
+		if (ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(vacances)), ARR_DIMS(DatumGetArrayTypeP(vacances))) > SEUIL_PETIT)
+			dimensionner(GRAND);
 		recompter(vacances);
+	}
 
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "flux_mgmt: SPI_finish failed");

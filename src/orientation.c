@@ -43,6 +43,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -137,6 +138,7 @@ choix_sur(Titulaire *h, int n, int64 k, int j, int horizon)
 	{
 		int			w;
 
+		CHECK_FOR_INTERRUPTS();
 		for (int i = 0; i < n; i++)
 			h[i].t++;
 		w = plus_urgent(h, n, k);
@@ -402,8 +404,8 @@ flux_simuler_orientations(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int			n = -1;
-	int64	   *p = tableau_int8(PG_GETARG_ARRAYTYPE_P(0), "parts", &n);
-	int32		pas = PG_GETARG_INT32(1);
+	int64	   *p;
+	int32		pas;
 	bool		hasard = !PG_ARGISNULL(2);
 	uint64		etat = hasard ? (uint64) PG_GETARG_INT32(2) * UINT64CONST(0x9E3779B97F4A7C15) + 1 : 1;
 	Titulaire  *h;
@@ -411,11 +413,19 @@ flux_simuler_orientations(PG_FUNCTION_ARGS)
 	int64		actifs = 0;
 	int64		k;
 
-	if (n < 1 || n > MAX_TITULAIRES || pas < 0 || pas > 10000000)
+	/* not STRICT (the seed may be null): the shares and steps may not */
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("simuler_orientations needs shares and a number of steps"),
+				 errhint("Pass the shares in micro-units and the number of dwellings to simulate; only graine may be null.")));
+	p = tableau_int8(PG_GETARG_ARRAYTYPE_P(0), "parts", &n);
+	pas = PG_GETARG_INT32(1);
+	if (n < 1 || n > MAX_TITULAIRES || pas < 0 || pas > 1000000)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot simulate %d steps for %d holders", pas, n),
-				 errhint("Pass 1 to %d shares and 0 to 10000000 steps.", MAX_TITULAIRES)));
+				 errhint("Pass 1 to %d shares and 0 to 1000000 steps.", MAX_TITULAIRES)));
 	h = palloc0(sizeof(Titulaire) * n);
 	ordre = palloc(sizeof(int) * n);
 	for (int i = 0; i < n; i++)
@@ -432,6 +442,8 @@ flux_simuler_orientations(PG_FUNCTION_ARGS)
 		int64		ecart_max = 0;
 		Datum		valeurs[4];
 		bool		nulls[4] = {false, false, false, false};
+
+		CHECK_FOR_INTERRUPTS();
 
 		for (int i = 0; i < n; i++)
 		{

@@ -114,7 +114,6 @@ SELECT ok((SELECT sum(reussies) FROM bilan_operations) > 2000, 'most operations 
 UNION ALL SELECT ok((SELECT sum(refusees) FROM bilan_operations) > 300, 'hundreds were refused by a rule')
 UNION ALL SELECT ok((SELECT sum(annulees) FROM bilan_operations) > 300, 'hundreds were rolled back after succeeding');
 SELECT ok((SELECT bool_and(reussies > 0) FROM bilan_operations), 'every kind of operation succeeded at least once');
-SELECT diag(format('%s attributions, outcomes %s', (SELECT count(*) FROM attribution), (SELECT array_agg(DISTINCT issue) FROM orientation)));
 SELECT ok((SELECT count(*) FROM attribution) > 100 AND (SELECT count(DISTINCT issue) FROM orientation WHERE issue <> 'en_cours') = 4,
 		  'the events cover every outcome');
 

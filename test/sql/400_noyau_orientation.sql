@@ -3,7 +3,7 @@
 -- preferences; determinism; errors.
 \i test/setup.sql
 BEGIN;
-SELECT plan(22);
+SELECT plan(25);
 
 -- Example A's shares (micro-units): 25, 5, 35, 6, 4, 25 %.
 SELECT results_eq($$SELECT titulaire, count(*)::int FROM simuler_orientations('{250000,50000,350000,60000,40000,250000}', 1000) GROUP BY 1 ORDER BY 1$$,
@@ -67,6 +67,11 @@ SELECT throws_ok($$SELECT flux_mgmt.choisir_orientation('{1,1}', '{0,0}', '{5000
 				 'share 1500000 of holder 2 is out of range', 'a share above one');
 SELECT throws_ok($$SELECT flux_mgmt.choisir_orientation('{}', '{}', '{}', '{}')$$, '22023',
 				 'cannot choose among 0 holders', 'no holder');
+SELECT throws_ok($$SELECT * FROM flux_mgmt.simuler_orientations(NULL, 10)$$, '22004',
+				 'simuler_orientations needs shares and a number of steps', 'simulating without shares');
+SELECT throws_ok($$SELECT * FROM flux_mgmt.simuler_orientations('{500000,500000}', 1000001)$$, '22023',
+				 'cannot simulate 1000001 steps for 2 holders', 'simulating too many steps');
+SELECT is((SELECT count(*) FROM flux_mgmt.simuler_orientations('{500000,500000}', 0)), 0::bigint, 'simulating no step returns nothing');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -116,6 +116,8 @@ CREATE OPERATOR CLASS flux_mgmt.code_insee_hash_ops
 		FUNCTION 2 flux_mgmt.code_insee_hash_extended(flux_mgmt.code_insee, bigint);
 COMMENT ON OPERATOR CLASS flux_mgmt.code_insee_ops USING btree IS 'btree ordering of INSEE codes';
 COMMENT ON OPERATOR CLASS flux_mgmt.code_insee_hash_ops USING hash IS 'hashing of INSEE codes';
+COMMENT ON OPERATOR FAMILY flux_mgmt.code_insee_ops USING btree IS 'btree ordering of INSEE codes (the family of code_insee_ops)';
+COMMENT ON OPERATOR FAMILY flux_mgmt.code_insee_hash_ops USING hash IS 'hashing of INSEE codes (the family of code_insee_hash_ops)';
 
 -- To and from text through the input and output functions: text -> code_insee
 -- validates, so it is only assignment (an INSERT of a text column works).
@@ -465,6 +467,9 @@ SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.mise_en_service_prevue', '
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.soustraction_prevue', '');
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.droit_stock', '');
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.droit_stock_id_seq', '');
+COMMENT ON SEQUENCE flux_mgmt.logement_id_seq IS 'ids of logement';
+COMMENT ON SEQUENCE flux_mgmt.convention_id_seq IS 'ids of convention';
+COMMENT ON SEQUENCE flux_mgmt.droit_stock_id_seq IS 'ids of droit_stock';
 
 --------------------------------------------------------------------------------
 -- Row rules of the reference tables
@@ -1431,6 +1436,7 @@ COMMENT ON COLUMN flux_mgmt.convention_stock.nombre IS 'droits uniques: the numb
 
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.convention_stock', '');
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.convention_stock_id_seq', '');
+COMMENT ON SEQUENCE flux_mgmt.convention_stock_id_seq IS 'ids of convention_stock';
 
 CREATE FUNCTION flux_mgmt.verifier_convention_stock() RETURNS trigger
 	LANGUAGE plpgsql
@@ -1942,6 +1948,7 @@ COMMENT ON COLUMN flux_mgmt.conversion_palier.convention_id IS 'the convention w
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.conversion', '');
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.conversion_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.conversion_palier', '');
+COMMENT ON SEQUENCE flux_mgmt.conversion_id_seq IS 'ids of conversion';
 
 CREATE FUNCTION flux_mgmt.convertir_en_conventions(bailleur text, departement text, date_conversion date,
 	flux_reference numeric, horizon_unique integer DEFAULT 5)
@@ -2455,6 +2462,9 @@ SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.orientation', '');
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.orientation_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.attribution', '');
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.attribution_id_seq', '');
+COMMENT ON SEQUENCE flux_mgmt.vacance_id_seq IS 'ids of vacance';
+COMMENT ON SEQUENCE flux_mgmt.orientation_id_seq IS 'ids of orientation';
+COMMENT ON SEQUENCE flux_mgmt.attribution_id_seq IS 'ids of attribution';
 
 -- The convention an in-flux orientation to a réservataire counts under: the
 -- one of its landlord, réservataire and département in force in the year of
@@ -2508,6 +2518,8 @@ FROM flux_mgmt.vacance v JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=
 WHERE v.date_liberation OPERATOR(pg_catalog.<) l.mise_en_service OR v.date_liberation OPERATOR(pg_catalog.>=) l.sortie;
 COMMENT ON VIEW flux_mgmt.vacance_infraction IS
 	'vacancies breaking a rule: hors_possession (the landlord does not own the dwelling on date_liberation)';
+COMMENT ON COLUMN flux_mgmt.vacance_infraction.id IS 'the vacancy''s id';
+COMMENT ON COLUMN flux_mgmt.vacance_infraction.regle IS 'the first rule it breaks';
 
 CREATE VIEW flux_mgmt.orientation_infraction WITH (security_invoker = true) AS
 SELECT x.id, x.regle
@@ -2549,6 +2561,8 @@ FROM (
 WHERE x.regle IS NOT NULL;
 COMMENT ON VIEW flux_mgmt.orientation_infraction IS
 	'orientations breaking a rule, with the first one: avant_vacance, stock (a stock dwelling goes to its holder), hors_champ (to the pool), sans_convention (no convention in force), hors_territoire, attribution (an attributed orientation keeps its issue), attribuee_sans_attribution';
+COMMENT ON COLUMN flux_mgmt.orientation_infraction.id IS 'the orientation''s id';
+COMMENT ON COLUMN flux_mgmt.orientation_infraction.regle IS 'the first rule it breaks';
 
 CREATE VIEW flux_mgmt.attribution_infraction WITH (security_invoker = true) AS
 SELECT a.id,
@@ -2557,6 +2571,8 @@ FROM flux_mgmt.attribution a JOIN flux_mgmt.orientation o ON o.id OPERATOR(pg_ca
 WHERE o.issue NOT IN ('en_cours', 'attribuee') OR a.date_caleol OPERATOR(pg_catalog.<) o.date_orientation;
 COMMENT ON VIEW flux_mgmt.attribution_infraction IS
 	'attributions breaking a rule: fermee (on an orientation that is not open), avant_orientation (CALEOL before the orientation)';
+COMMENT ON COLUMN flux_mgmt.attribution_infraction.id IS 'the attribution''s id';
+COMMENT ON COLUMN flux_mgmt.attribution_infraction.regle IS 'the first rule it breaks';
 
 CREATE VIEW flux_mgmt.infraction WITH (security_invoker = true) AS
 SELECT 'vacance'::text AS evenement, id, regle FROM flux_mgmt.vacance_infraction
@@ -2679,6 +2695,23 @@ FROM (
 COMMENT ON VIEW flux_mgmt.orientation_decompte IS
 	'every orientation with what counting needs: its dwelling''s classification, whether it is in the flux, the décompte mode of its convention (the pool behaves as bail), the date it became chargeable, and whether it is its vacancy''s charge (the first chargeable in-flux orientation by id: a vacancy is charged once)';
 COMMENT ON COLUMN flux_mgmt.orientation_decompte.dans_flux IS 'dwelling of regime flux and no subtraction';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.id IS 'the orientation';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.vacance_id IS 'its vacancy';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.reservataire IS 'beneficiary: réservataire, null for the pool or a subtraction';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.soustraction IS 'motif of a subtraction, else null';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_orientation IS 'date of the orientation';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.issue IS 'its issue';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_issue IS 'date of its issue';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.bailleur IS 'landlord owning the dwelling';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.commune IS 'commune of the dwelling';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.typologie IS 'typology of the dwelling (T1 … T5+)';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.financement IS 'financing of the dwelling';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.qpv IS 'the dwelling is in a QPV';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.periode IS 'construction period of the dwelling (periode_construction)';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_bail IS 'date of the lease of its attribution, if any';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.premier_quartile IS 'the attributed household is of the first quartile';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.relogement_renouvellement IS 'the attributed household is rehoused by urban renewal';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.prioritaire IS 'the attributed household is DALO or priority';
 COMMENT ON COLUMN flux_mgmt.orientation_decompte.mode_decompte IS 'mode of the convention it counts under; bail for the pool; null outside the flux';
 COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_decompte IS 'when it is chargeable: orientation mode, its date unless withdrawn; bail, the lease; mixte, the lease or the carence';
 COMMENT ON COLUMN flux_mgmt.orientation_decompte.decompte IS 'it is the charge of its vacancy';
@@ -2704,6 +2737,28 @@ CROSS JOIN LATERAL (VALUES
 WHERE k.annee IS NOT NULL;
 COMMENT ON VIEW flux_mgmt.contribution_calculee IS
 	'the counting rules: what each orientation of a vacancy contributes to the counters, recomputed from the events, one row per kind (the orientation and its issue in the year of the orientation; the vacancy''s charge in the year of its date; the lease and the O1-O4 numerators in the year of the lease); the counters are its sums';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.vacance_id IS 'the vacancy';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.bailleur IS 'landlord owning the dwelling';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.commune IS 'commune of the dwelling';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.typologie IS 'typology of the dwelling (T1 … T5+)';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.financement IS 'financing of the dwelling';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.qpv IS 'the dwelling is in a QPV';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.periode IS 'construction period of the dwelling (periode_construction)';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.annee IS 'year counted in (of the orientation, the charge or the lease, by kind)';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.reservataire IS 'beneficiary: réservataire, null for the landlord''s pool';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.soustraction IS 'motif when the vacancy was subtracted from the flux, else null';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.dans_flux IS 'dwelling of regime flux and not subtracted';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.en_cours IS '1 for an orientation still open';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.attribuees IS '1 for an orientation attributed';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.carences IS '1 for an orientation ended by a carence';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.echecs IS '1 for an orientation ended by an échec';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.retirees IS '1 for an orientation withdrawn';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.decomptes IS '1 for the vacancy''s charge to the flux (décompte)';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.baux IS '1 for a lease signed';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.hors_qpv IS '1 for a lease outside QPV (O1 denominator)';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.q1_hors_qpv IS '1 for a lease outside QPV to a first-quartile or renewal-rehoused household (O1 numerator)';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.q234_en_qpv IS '1 for a lease inside QPV to a household of quartiles 2-4 (O2 numerator)';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.prioritaires IS '1 for a lease to a DALO or priority household (O3, O4 numerators)';
 
 CREATE TABLE flux_mgmt.contribution (
 	vacance_id bigint NOT NULL,
@@ -2732,6 +2787,28 @@ CREATE TABLE flux_mgmt.contribution (
 CREATE INDEX contribution_vacance ON flux_mgmt.contribution (vacance_id);
 COMMENT ON TABLE flux_mgmt.contribution IS
 	'derived: what each vacancy currently contributes to the counters (its rows of contribution_calculee as the triggers last wrote them)';
+COMMENT ON COLUMN flux_mgmt.contribution.vacance_id IS 'as in contribution_calculee: the vacancy';
+COMMENT ON COLUMN flux_mgmt.contribution.bailleur IS 'as in contribution_calculee: landlord owning the dwelling';
+COMMENT ON COLUMN flux_mgmt.contribution.commune IS 'as in contribution_calculee: commune of the dwelling';
+COMMENT ON COLUMN flux_mgmt.contribution.typologie IS 'as in contribution_calculee: typology of the dwelling (T1 … T5+)';
+COMMENT ON COLUMN flux_mgmt.contribution.financement IS 'as in contribution_calculee: financing of the dwelling';
+COMMENT ON COLUMN flux_mgmt.contribution.qpv IS 'as in contribution_calculee: the dwelling is in a QPV';
+COMMENT ON COLUMN flux_mgmt.contribution.periode IS 'as in contribution_calculee: construction period of the dwelling (periode_construction)';
+COMMENT ON COLUMN flux_mgmt.contribution.annee IS 'as in contribution_calculee: year counted in (of the orientation, the charge or the lease, by kind)';
+COMMENT ON COLUMN flux_mgmt.contribution.reservataire IS 'as in contribution_calculee: beneficiary: réservataire, null for the landlord''s pool';
+COMMENT ON COLUMN flux_mgmt.contribution.soustraction IS 'as in contribution_calculee: motif when the vacancy was subtracted from the flux, else null';
+COMMENT ON COLUMN flux_mgmt.contribution.dans_flux IS 'as in contribution_calculee: dwelling of regime flux and not subtracted';
+COMMENT ON COLUMN flux_mgmt.contribution.en_cours IS 'as in contribution_calculee: 1 for an orientation still open';
+COMMENT ON COLUMN flux_mgmt.contribution.attribuees IS 'as in contribution_calculee: 1 for an orientation attributed';
+COMMENT ON COLUMN flux_mgmt.contribution.carences IS 'as in contribution_calculee: 1 for an orientation ended by a carence';
+COMMENT ON COLUMN flux_mgmt.contribution.echecs IS 'as in contribution_calculee: 1 for an orientation ended by an échec';
+COMMENT ON COLUMN flux_mgmt.contribution.retirees IS 'as in contribution_calculee: 1 for an orientation withdrawn';
+COMMENT ON COLUMN flux_mgmt.contribution.decomptes IS 'as in contribution_calculee: 1 for the vacancy''s charge to the flux (décompte)';
+COMMENT ON COLUMN flux_mgmt.contribution.baux IS 'as in contribution_calculee: 1 for a lease signed';
+COMMENT ON COLUMN flux_mgmt.contribution.hors_qpv IS 'as in contribution_calculee: 1 for a lease outside QPV (O1 denominator)';
+COMMENT ON COLUMN flux_mgmt.contribution.q1_hors_qpv IS 'as in contribution_calculee: 1 for a lease outside QPV to a first-quartile or renewal-rehoused household (O1 numerator)';
+COMMENT ON COLUMN flux_mgmt.contribution.q234_en_qpv IS 'as in contribution_calculee: 1 for a lease inside QPV to a household of quartiles 2-4 (O2 numerator)';
+COMMENT ON COLUMN flux_mgmt.contribution.prioritaires IS 'as in contribution_calculee: 1 for a lease to a DALO or priority household (O3, O4 numerators)';
 
 CREATE TABLE flux_mgmt.compteur (
 	bailleur text NOT NULL,
@@ -2758,6 +2835,12 @@ CREATE TABLE flux_mgmt.compteur (
 COMMENT ON TABLE flux_mgmt.compteur IS
 	'derived counters per landlord, commune, year, beneficiary (réservataire, null = pool), subtraction and flux membership; a key is spread over a few tranches (one per writing backend slot) so that concurrent writers do not wait on one row: sum over tranche';
 COMMENT ON COLUMN flux_mgmt.compteur.tranche IS 'slot of the writing backend; readers sum over it';
+COMMENT ON COLUMN flux_mgmt.compteur.bailleur IS 'landlord owning the dwelling';
+COMMENT ON COLUMN flux_mgmt.compteur.commune IS 'commune of the dwelling';
+COMMENT ON COLUMN flux_mgmt.compteur.annee IS 'year counted in: of the orientation (en_cours … retirees), of the charge (decomptes), of the lease (baux … prioritaires)';
+COMMENT ON COLUMN flux_mgmt.compteur.reservataire IS 'beneficiary: réservataire, null for the landlord''s pool';
+COMMENT ON COLUMN flux_mgmt.compteur.soustraction IS 'motif when the vacancy was subtracted from the flux, else null';
+COMMENT ON COLUMN flux_mgmt.compteur.dans_flux IS 'dwelling of regime flux and not subtracted';
 COMMENT ON COLUMN flux_mgmt.compteur.en_cours IS 'orientations of that year still open';
 COMMENT ON COLUMN flux_mgmt.compteur.attribuees IS 'orientations of that year attributed';
 COMMENT ON COLUMN flux_mgmt.compteur.carences IS 'orientations of that year ended by a carence';
@@ -2788,6 +2871,14 @@ CREATE TABLE flux_mgmt.compteur_bilan (
 COMMENT ON TABLE flux_mgmt.compteur_bilan IS
 	'derived counters of the yearly report: in-flux dwellings proposed (oriented) and attributed (lease) per landlord, year, réservataire, typology, financing, QPV, commune and construction period; sum over tranche';
 COMMENT ON COLUMN flux_mgmt.compteur_bilan.tranche IS 'slot of the writing backend; readers sum over it';
+COMMENT ON COLUMN flux_mgmt.compteur_bilan.bailleur IS 'landlord owning the dwelling';
+COMMENT ON COLUMN flux_mgmt.compteur_bilan.commune IS 'commune of the dwelling';
+COMMENT ON COLUMN flux_mgmt.compteur_bilan.reservataire IS 'beneficiary: réservataire, null for the landlord''s pool';
+COMMENT ON COLUMN flux_mgmt.compteur_bilan.typologie IS 'typology of the dwelling (T1 … T5+)';
+COMMENT ON COLUMN flux_mgmt.compteur_bilan.financement IS 'financing of the dwelling';
+COMMENT ON COLUMN flux_mgmt.compteur_bilan.qpv IS 'the dwelling is in a QPV';
+COMMENT ON COLUMN flux_mgmt.compteur_bilan.periode IS 'construction period of the dwelling (periode_construction)';
+COMMENT ON COLUMN flux_mgmt.compteur_bilan.annee IS 'year of the orientation (proposes) or of the lease (attribues)';
 COMMENT ON COLUMN flux_mgmt.compteur_bilan.proposes IS 'in-flux orientations of that year';
 COMMENT ON COLUMN flux_mgmt.compteur_bilan.attribues IS 'in-flux attributions whose lease was signed that year';
 

@@ -1,7 +1,7 @@
 -- Small pure functions: typologie, financement_rpls, siren_valide.
 \i test/setup.sql
 BEGIN;
-SELECT plan(37);
+SELECT plan(38);
 
 SELECT is(typologie(n::smallint), t, format('typologie(%s) = %s', n, t))
 FROM (VALUES (1, 'T1'), (2, 'T2'), (3, 'T3'), (4, 'T4'), (5, 'T5+'), (6, 'T5+'), (9, 'T5+')) AS v(n, t)
@@ -31,6 +31,23 @@ SELECT is(enum_range(NULL::type_reservataire)::text[],
 		  '{etat_prioritaires,etat_agents,action_logement,commune,epci,ept,departement,region,employeur,ministere,organisme,autre}',
 		  'the kinds of réservataire of the contract');
 SELECT is(enum_range(NULL::issue_orientation)::text[], '{en_cours,attribuee,carence,echec,retiree}', 'the outcomes of an orientation');
+
+-- documentation: every object the extension owns, every trigger on its
+-- tables and every column of its tables and views says what it is
+SELECT is_empty($$
+	SELECT pg_describe_object(d.classid, d.objid, 0)
+	FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'flux_mgmt'
+	WHERE d.deptype = 'e' AND obj_description(d.objid, d.classid::regclass::text) IS NULL
+	UNION ALL
+	SELECT format('trigger %s on %s', t.tgname, t.tgrelid::regclass)
+	FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+	WHERE n.nspname = 'flux_mgmt' AND NOT t.tgisinternal AND obj_description(t.oid, 'pg_trigger') IS NULL
+	UNION ALL
+	SELECT format('column %s.%s', c.relname, a.attname)
+	FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+	WHERE n.nspname = 'flux_mgmt' AND c.relkind IN ('r', 'v') AND col_description(c.oid, a.attnum) IS NULL$$,
+	'every object of the extension, every trigger and every column has a comment');
 
 SELECT * FROM finish();
 ROLLBACK;

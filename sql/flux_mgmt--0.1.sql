@@ -192,6 +192,25 @@ CREATE FUNCTION flux_mgmt.departement_valide(text) RETURNS boolean
 COMMENT ON FUNCTION flux_mgmt.departement_valide(text) IS
 	'whether a text is a département code: ''01''-''19'', ''2A'', ''2B'', ''21''-''95'', ''971''-''976''';
 
+-- The communes of a département are contiguous in code_insee order, so
+-- "commune BETWEEN premiere_commune(d) AND derniere_commune(d)" is a range of
+-- an index whose key has the commune after equalities (compteur_cle).  Not
+-- STRICT, so that they are inlined (a CASE is not strict); null for null or
+-- for a text that is not a département.
+CREATE FUNCTION flux_mgmt.premiere_commune(departement text) RETURNS flux_mgmt.code_insee
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN flux_mgmt.departement_valide($1)
+			THEN CAST($1 OPERATOR(pg_catalog.||) pg_catalog.repeat('0', 5 - pg_catalog.length($1)) AS flux_mgmt.code_insee) END;
+COMMENT ON FUNCTION flux_mgmt.premiere_commune(text) IS
+	'the lowest code_insee in a département (''93000'', ''2A000'', ''97100''): with derniere_commune, the bounds of its communes in code_insee order; null when the text is not a département';
+
+CREATE FUNCTION flux_mgmt.derniere_commune(departement text) RETURNS flux_mgmt.code_insee
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN flux_mgmt.departement_valide($1)
+			THEN CAST($1 OPERATOR(pg_catalog.||) pg_catalog.repeat('9', 5 - pg_catalog.length($1)) AS flux_mgmt.code_insee) END;
+COMMENT ON FUNCTION flux_mgmt.derniere_commune(text) IS
+	'the highest code_insee in a département (''93999'', ''2A999'', ''97199''): with premiere_commune, the bounds of its communes in code_insee order; null when the text is not a département';
+
 CREATE FUNCTION flux_mgmt.code_insee_valide(text) RETURNS boolean
 	AS 'MODULE_PATHNAME', 'flux_code_insee_valide'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
@@ -3569,7 +3588,11 @@ BEGIN ATOMIC
 		SELECT k.commune, k.reservataire, sum(k.decomptes) AS decomptes, sum(k.en_cours) AS en_cours,
 			   sum(k.carences) AS carences
 		FROM flux_mgmt.compteur k
-		WHERE k.bailleur = $1 AND k.annee = $3 AND k.dans_flux AND flux_mgmt.departement(k.commune) = $2
+		WHERE k.bailleur = $1 AND k.annee = $3 AND k.dans_flux
+		  -- the département's range of the index, not every commune of the landlord-year
+		  AND k.commune OPERATOR(flux_mgmt.>=) flux_mgmt.premiere_commune($2)
+		  AND k.commune OPERATOR(flux_mgmt.<=) flux_mgmt.derniere_commune($2)
+		  AND flux_mgmt.departement(k.commune) = $2
 		GROUP BY k.commune, k.reservataire
 	), v AS (
 		SELECT v.reservataire, v.taux, v.communes FROM flux_mgmt.conventions_en_vigueur($1, $2, $3) AS v
@@ -3613,19 +3636,66 @@ END;
 COMMENT ON FUNCTION flux_mgmt.atteinte_annuelle(text, text, integer) IS
 	'attainment of a landlord in a département in a year, from the in-flux counters: each convention in force (charges in its scope, its entitlement taux × charges / 100, charged to it, the difference, its open orientations and carences), each beneficiary counted without a convention in force (taux 0), then the pool (reservataire null: the département''s charges minus the others'' entitlements; taux 100 × that / charges, or 100 minus the département-wide shares when nothing was charged); no argument check';
 
+-- The départements and years of a landlord that atteinte lists: those of its
+-- counters (any, in the flux or not), of its rotation rates, and the current
+-- year for the départements of its conventions in force.  The counters are
+-- read by skip scans of compteur_cle (one probe per year, then one per
+-- département of each year), not row by row.  A PL/pgSQL function on
+-- purpose: the planner cannot inline it and takes its ROWS, a few rows per
+-- landlord.  Enumerated inside the view, the counters' (bailleur,
+-- departement, annee) were a UNION the planner counts as one row per counter
+-- row (a UNION's groups are not estimated): 1,600 "départements" for 8 at a
+-- 30 % scale, 5,000 at full scale, each costed as one call of
+-- atteinte_annuelle; that cost put one landlord-year above jit_above_cost,
+-- and at full scale above the inlining and optimisation thresholds, whose
+-- compilation took nine tenths of the query (bench/RESULTS.md).
+CREATE FUNCTION flux_mgmt.perimetres_atteinte(bailleur text)
+RETURNS TABLE (departement text, annee integer)
+	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 10
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+	-- generic: it only follows keys
+	SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+	RETURN QUERY
+	WITH RECURSIVE annees AS (
+		SELECT (SELECT min(k.annee) FROM compteur k WHERE k.bailleur = $1) AS annee
+		UNION ALL
+		SELECT (SELECT min(k.annee) FROM compteur k WHERE k.bailleur = $1 AND k.annee > a.annee)
+		FROM annees a WHERE a.annee IS NOT NULL
+	), premieres AS (
+		-- per year, the first commune counted in each département
+		SELECT a.annee, (SELECT k.commune FROM compteur k WHERE k.bailleur = $1 AND k.annee = a.annee
+						 ORDER BY k.commune LIMIT 1) AS commune
+		FROM annees a WHERE a.annee IS NOT NULL
+		UNION ALL
+		SELECT p.annee, (SELECT k.commune FROM compteur k
+						 WHERE k.bailleur = $1 AND k.annee = p.annee AND k.commune > derniere_commune(departement(p.commune))
+						 ORDER BY k.commune LIMIT 1)
+		FROM premieres p WHERE p.commune IS NOT NULL
+	)
+	SELECT departement(p.commune), p.annee FROM premieres p WHERE p.commune IS NOT NULL
+	UNION
+	SELECT r.departement, r.annee FROM rotation r WHERE r.bailleur = $1
+	UNION
+	SELECT c.departement, y.annee
+	FROM convention c, (SELECT date_part('year', CURRENT_DATE)::integer AS annee) AS y
+	WHERE c.bailleur = $1 AND c.annee_debut <= y.annee AND (c.annee_fin IS NULL OR c.annee_fin >= y.annee);
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.perimetres_atteinte(text) IS
+	'the (département, year) pairs of a landlord that the view atteinte lists: every one with counters that year (in the flux or not), with a rotation rate, and the current year in the départements of its conventions in force then; no argument check';
+
+-- One row of the landlord table, its few (département, year) pairs, then the
+-- inlined atteinte_annuelle of each: a filter on bailleur reaches the
+-- landlord's key, and annee, applied to the pairs, the counters' index
+-- through atteinte_annuelle's arguments.
 CREATE VIEW flux_mgmt.atteinte WITH (security_invoker = true) AS
-SELECT p.bailleur, p.departement, p.annee, a.reservataire, a.taux, a.flux_realise, a.droit, a.decomptes, a.ecart,
+SELECT b.code AS bailleur, p.departement, p.annee, a.reservataire, a.taux, a.flux_realise, a.droit, a.decomptes, a.ecart,
 	   a.en_cours, a.carences
-FROM (
-	SELECT k.bailleur, flux_mgmt.departement(k.commune) AS departement, k.annee FROM flux_mgmt.compteur k
-	UNION
-	SELECT r.bailleur, r.departement, r.annee FROM flux_mgmt.rotation r
-	UNION
-	SELECT c.bailleur, c.departement, y.annee
-	FROM flux_mgmt.convention c, (SELECT pg_catalog.date_part('year', CURRENT_DATE)::integer AS annee) AS y
-	WHERE c.annee_debut <= y.annee AND (c.annee_fin IS NULL OR c.annee_fin >= y.annee)
-) AS p
-CROSS JOIN LATERAL flux_mgmt.atteinte_annuelle(p.bailleur, p.departement, p.annee) AS a;
+FROM flux_mgmt.bailleur b
+CROSS JOIN LATERAL flux_mgmt.perimetres_atteinte(b.code) AS p
+CROSS JOIN LATERAL flux_mgmt.atteinte_annuelle(b.code, p.departement, p.annee) AS a;
 COMMENT ON VIEW flux_mgmt.atteinte IS
 	'how far each réservataire is from its share, per landlord, département and year, from the counters: one row per convention in force and one for the landlord''s pool (reservataire null), plus a row (taux 0) for a réservataire charged or oriented that year without a convention in force; a landlord × département × year appears when it has counters that year, a rotation rate for it, or conventions in force in the current year; filter on bailleur and annee for one landlord-year';
 COMMENT ON COLUMN flux_mgmt.atteinte.bailleur IS 'landlord';

@@ -5,7 +5,7 @@
 -- landlord-year through their index.  Hand-built events on the fixture.
 \i test/setup.sql
 BEGIN;
-SELECT plan(16);
+SELECT plan(19);
 \i test/fixtures/evenements.sql
 \i test/fixtures/evenements_ids.sql
 -- prefet: orientation mode; agents: bail; al, montreuil (93048 only): mixte.
@@ -99,6 +99,56 @@ VALUES ('b93', '93048', 2026, 'prefet', NULL, true, 5, 0, 0, 0, 0, 0, 1, 0, 0, 0
 SELECT is((SELECT decomptes FROM flux_mgmt.atteinte WHERE bailleur = 'b93' AND annee = 2026 AND reservataire = 'prefet'), 1::bigint,
 		  'a key spread over tranches is summed');
 SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()', 'the counters agree with a recount');
+
+-- which (département, year) pairs a landlord has rows for: those of its
+-- counters (any, in the flux or not; Corsica and overseas too), of its
+-- rotation rates, and this year those of its conventions in force; found by
+-- skip scans, the same as the plain union over the tables
+INSERT INTO bailleur VALUES ('b_multi', 'Plusieurs départements', NULL);
+INSERT INTO rotation VALUES ('b_multi', '77', 2030, 6);
+INSERT INTO convention (bailleur, reservataire, departement, annee_debut, annee_fin, taux) VALUES ('b_multi', 'al', '94', 2020, NULL, 40);
+INSERT INTO compteur (bailleur, commune, annee, reservataire, soustraction, dans_flux, tranche, en_cours, attribuees, carences, echecs,
+					  retirees, decomptes, baux, hors_qpv, q1_hors_qpv, q234_en_qpv, prioritaires)
+SELECT 'b_multi', c::code_insee, a, NULL, NULL::motif_soustraction, f, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0
+FROM (VALUES ('93048', 2024, false), ('2A004', 2024, true), ('2B033', 2026, true), ('97105', 2026, true), ('97411', 2026, false),
+			 ('95018', 2026, true)) AS x(c, a, f)
+UNION ALL
+-- and 300 communes of the Ain
+SELECT 'b_multi', ('01' || lpad(i::text, 3, '0'))::code_insee, 2026, NULL, NULL, true, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0
+FROM generate_series(1, 300) AS i;
+ANALYZE compteur;
+SELECT results_eq(
+	$$SELECT departement, annee FROM flux_mgmt.perimetres_atteinte('b_multi') ORDER BY annee, departement$$,
+	$$SELECT d, a FROM (VALUES ('93', 2024), ('2A', 2024), ('01', 2026), ('2B', 2026), ('95', 2026), ('971', 2026), ('974', 2026),
+							   ('77', 2030)) AS x(d, a)
+	  UNION SELECT '94', date_part('year', CURRENT_DATE)::integer
+	  ORDER BY 2, 1$$,
+	'a landlord''s départements and years: its counters'' (in the flux or not), its rotation rates'', its conventions'' this year');
+SELECT set_eq(
+	$$SELECT DISTINCT bailleur, departement, annee FROM flux_mgmt.atteinte$$,
+	$$SELECT k.bailleur, departement(k.commune), k.annee FROM compteur k
+	  UNION SELECT r.bailleur, r.departement, r.annee FROM rotation r
+	  UNION SELECT c.bailleur, c.departement, date_part('year', CURRENT_DATE)::integer FROM convention c
+	  WHERE c.annee_debut <= date_part('year', CURRENT_DATE) AND (c.annee_fin IS NULL OR c.annee_fin >= date_part('year', CURRENT_DATE))$$,
+	'atteinte lists every landlord × département × year with counters, a rotation rate, or conventions in force this year');
+CREATE FUNCTION pg_temp.plan_json(requete text) RETURNS json
+	LANGUAGE plpgsql AS $$
+DECLARE
+	plan json;
+BEGIN
+	EXECUTE 'EXPLAIN (FORMAT JSON) ' || requete INTO plan;
+	RETURN plan;
+END
+$$;
+-- the planner counts the landlord's few pairs, not its counter rows: one
+-- landlord-year is costed as a handful of calls of atteinte_annuelle (a
+-- cost counted per counter row put it above jit_above_cost at scale)
+SELECT cmp_ok(
+	(SELECT (e -> 0 -> 'Plan' ->> 'Plan Rows')::numeric
+	 FROM pg_temp.plan_json($$SELECT * FROM flux_mgmt.atteinte WHERE bailleur = 'b_multi' AND annee = 2026$$) AS e),
+	'<', 50::numeric,
+	'atteinte, one landlord-year with 300 counter rows: a few rows expected, not one per counter row');
+DELETE FROM compteur WHERE bailleur = 'b_multi';
 
 -- one landlord-year reads the counters through their index, and the
 -- reference tables by key: the filter reaches every part of the view

@@ -105,8 +105,9 @@ SELECT coalesce(reservataire, 'pool') AS reservataire, typologie, sum(logements_
 FROM bilan_annuel WHERE bailleur = 'cannes' AND annee = 2026 GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 12;
 \echo '   Converted single-use rights used and left:'
 SELECT reservataire, droits_uniques, decomptes, droits_utilises, droits_restants, fin FROM consommation_conversion('cannes', '06');
-\echo '   The counters against a recount from the events:'
-SELECT count(*) AS "counters differing from a recount" FROM verifier_compteurs();
+\echo '   The counters against a recount from the events, and the events against the rules (view infraction):'
+SELECT (SELECT count(*) FROM verifier_compteurs()) AS "counters differing from a recount",
+	   (SELECT count(*) FROM infraction) AS "events breaking a rule";
 
 \echo
 \echo '== 9. The yearly report (CCH R441-5-1), sent before 28 February 2027, and an export'

@@ -98,16 +98,25 @@ typedef struct Sorte
 #define DE_ORIENTATIONS(ids) \
 	DE_VACANCES("SELECT o.vacance_id FROM " FLUX_SCHEMA ".orientation o WHERE o.id IN (" ids ")")
 
+/*
+ * The first of the rows found, by id.  The rows are found in a subquery
+ * behind OFFSET 0, planned for all its rows: planned under the LIMIT, the
+ * lookup became a walk of the table's primary key in id order, stopping at
+ * the first row breaking a rule, that is, reading the whole table when none
+ * does (every orientation, at each orientation recorded).
+ */
+#define PREMIERE_INFRACTION(lignes) \
+	"SELECT i.id, i.regle FROM (" lignes " OFFSET 0) i ORDER BY i.id LIMIT 1"
 #define INFRACTION(vue, filtre) \
-	"SELECT i.id, i.regle FROM " FLUX_SCHEMA "." vue " i WHERE i.id IN (SELECT unnest(t.a_verifier))" filtre \
-	" ORDER BY i.id LIMIT 1"
+	PREMIERE_INFRACTION("SELECT x.id, x.regle FROM " FLUX_SCHEMA "." vue " x" \
+						" WHERE x.id IN (SELECT unnest(t.a_verifier))" filtre)
 /* t.a_verifier holds vacancies: their rules and their orientations' */
 #define INFRACTION_VACANCES \
-	"SELECT i.id, i.regle FROM (" \
-	" SELECT x.id, x.regle FROM " FLUX_SCHEMA ".vacance_infraction x WHERE x.id IN (SELECT unnest(t.a_verifier))" \
-	" UNION ALL SELECT x.id, x.regle FROM " FLUX_SCHEMA ".orientation_infraction x" \
-	" WHERE x.id IN (SELECT o.id FROM " FLUX_SCHEMA ".orientation o WHERE o.vacance_id IN (SELECT unnest(t.a_verifier)))" \
-	") i ORDER BY i.id LIMIT 1"
+	PREMIERE_INFRACTION("SELECT x.id, x.regle FROM " FLUX_SCHEMA ".vacance_infraction x" \
+						" WHERE x.id IN (SELECT unnest(t.a_verifier))" \
+						" UNION ALL SELECT x.id, x.regle FROM " FLUX_SCHEMA ".orientation_infraction x" \
+						" WHERE x.id IN (SELECT o.id FROM " FLUX_SCHEMA ".orientation o" \
+						" WHERE o.vacance_id IN (SELECT unnest(t.a_verifier)))")
 
 #define ORIENTATION_FERMEE \
 	"UPDATE " FLUX_SCHEMA ".orientation o SET issue = 'attribuee', date_issue = n.date_bail" \
@@ -205,17 +214,17 @@ static const Sorte sortes[] = {
 	{"territoire", TRIGGER_EVENT_UPDATE,
 		BAILLEURS(DE_CONVENTIONS("SELECT reservataire FROM anciennes"), "NO KEY UPDATE"),
 		ORIENTATIONS_EN_TERRITOIRE("SELECT reservataire, commune FROM anciennes"),
-		INFRACTION("orientation_infraction", " AND i.regle = 'hors_territoire'"), NULL},
+		INFRACTION("orientation_infraction", " AND x.regle = 'hors_territoire'"), NULL},
 	{"territoire", TRIGGER_EVENT_DELETE,
 		BAILLEURS(DE_CONVENTIONS("SELECT reservataire FROM anciennes"), "NO KEY UPDATE"),
 		ORIENTATIONS_EN_TERRITOIRE("SELECT reservataire, commune FROM anciennes"),
-		INFRACTION("orientation_infraction", " AND i.regle = 'hors_territoire'"), NULL},
+		INFRACTION("orientation_infraction", " AND x.regle = 'hors_territoire'"), NULL},
 	{"reservataire", TRIGGER_EVENT_UPDATE,
 		BAILLEURS(DE_CONVENTIONS("SELECT code FROM nouvelles"), "NO KEY UPDATE"),
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"
 		" FROM nouvelles n JOIN anciennes a USING (code)"
 		" JOIN " FLUX_SCHEMA ".orientation o ON o.reservataire = n.code WHERE n.type IS DISTINCT FROM a.type",
-		INFRACTION("orientation_infraction", " AND i.regle = 'hors_territoire'"), NULL},
+		INFRACTION("orientation_infraction", " AND x.regle = 'hors_territoire'"), NULL},
 	/* conventions: the orientations they cover, before and after (a change of mode moves charges) */
 	/* a restore loads conventions after the events: their charges follow them */
 	{"convention", TRIGGER_EVENT_INSERT,
@@ -228,12 +237,12 @@ static const Sorte sortes[] = {
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"
 		ORIENTATIONS_SOUS("SELECT a.* FROM anciennes a JOIN nouvelles n USING (id) WHERE " CONVENTION_CHANGEE
 						  " UNION ALL SELECT n.* FROM nouvelles n JOIN anciennes a USING (id) WHERE " CONVENTION_CHANGEE),
-		INFRACTION("orientation_infraction", " AND i.regle = 'sans_convention'"), NULL},
+		INFRACTION("orientation_infraction", " AND x.regle = 'sans_convention'"), NULL},
 	{"convention", TRIGGER_EVENT_DELETE,
 		BAILLEURS("SELECT bailleur FROM anciennes", "NO KEY UPDATE"),
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"
 		ORIENTATIONS_SOUS("SELECT * FROM anciennes"),
-		INFRACTION("orientation_infraction", " AND i.regle = 'sans_convention'"), NULL},
+		INFRACTION("orientation_infraction", " AND x.regle = 'sans_convention'"), NULL},
 };
 
 /*

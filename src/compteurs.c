@@ -76,6 +76,7 @@ typedef struct Sorte
 	const char *table;
 	int			evenement;		/* TRIGGER_EVENT_INSERT, _UPDATE or _DELETE */
 	const char *verrou;			/* the landlords to lock first, or NULL */
+	const char *verrou_instantane;	/* and under a transaction snapshot, or NULL */
 	const char *touchees;
 	const char *infraction;
 	const char *effet;
@@ -86,12 +87,31 @@ typedef struct Sorte
  * conventions decide how events count: an event statement locks its
  * landlords in share mode, a convention statement in exclusive mode, each
  * before anything else, in one order.  Whichever comes second sees the
- * first one's work (or, under REPEATABLE READ, fails to serialize).  The
- * corrections of a dwelling or a vacancy, rare and read by the rules of the
- * orientations, lock exclusively too.
+ * first one's work.  The corrections of a dwelling or a vacancy, rare and
+ * read by the rules of the orientations, lock exclusively too.
+ *
+ * The locks are advisory, keyed (OID of flux_mgmt.bailleur, hashtext(code))
+ * and held to the end of the transaction: a row lock would write the
+ * landlord's row at every event, and a MultiXact whenever two sessions share
+ * it.  An exclusive statement also updates the landlord's row, in place,
+ * and an event statement whose snapshot is the transaction's (REPEATABLE
+ * READ, SERIALIZABLE) share-locks that row: if a correction committed after
+ * its snapshot was taken, it fails to serialize instead of checking its rows
+ * against conventions it cannot see.
  */
-#define BAILLEURS(par, mode) \
-	"SELECT FROM " FLUX_SCHEMA ".bailleur b WHERE b.code IN (" par ") ORDER BY b.code FOR " mode
+#define CLE_BAILLEUR(code) "'" FLUX_SCHEMA ".bailleur'::regclass::oid::integer, hashtext(" code ")"
+#define PAR_CLE(par, fonction) \
+	"SELECT " fonction "(" CLE_BAILLEUR("x.code") ")" \
+	" FROM (SELECT DISTINCT y.code FROM (" par ") y (code)) x ORDER BY hashtext(x.code), x.code"
+/* two initializers of Sorte: verrou, verrou_instantane */
+#define PARTAGE(par) \
+	PAR_CLE(par, "pg_advisory_xact_lock_shared"), \
+	"SELECT FROM " FLUX_SCHEMA ".bailleur b WHERE b.code IN (" par ") ORDER BY b.code FOR SHARE"
+#define EXCLUSIF(par) \
+	"WITH verrous AS (" PAR_CLE(par, "pg_advisory_xact_lock") ")" \
+	" UPDATE " FLUX_SCHEMA ".bailleur b SET code = b.code" \
+	" WHERE b.code IN (" par ") AND (SELECT count(*) FROM verrous) >= 0", \
+	NULL
 #define DE_VACANCES(ids) \
 	"SELECT l.bailleur FROM " FLUX_SCHEMA ".vacance v JOIN " FLUX_SCHEMA ".logement l ON l.id = v.logement_id" \
 	" WHERE v.id IN (" ids ")"
@@ -152,21 +172,21 @@ typedef struct Sorte
 	" AND l.bailleur = c.bailleur AND " FLUX_SCHEMA ".departement(l.commune) = c.departement"
 
 static const Sorte sortes[] = {
-	{"vacance", TRIGGER_EVENT_INSERT, NULL,
+	{"vacance", TRIGGER_EVENT_INSERT, NULL, NULL,
 		"SELECT NULL::bigint[], array_agg(n.id) FROM nouvelles n",
 		INFRACTION("vacance_infraction", ""), NULL},
 	{"vacance", TRIGGER_EVENT_UPDATE,
-		BAILLEURS(DE_VACANCES("SELECT id FROM nouvelles UNION SELECT id FROM anciennes"), "NO KEY UPDATE"),
+		EXCLUSIF(DE_VACANCES("SELECT id FROM nouvelles UNION SELECT id FROM anciennes")),
 		"SELECT array_agg(n.id), array_agg(n.id) FILTER (WHERE a.id IS NULL"
 		" OR (n.logement_id, n.date_liberation) IS DISTINCT FROM (a.logement_id, a.date_liberation))"
 		" FROM nouvelles n LEFT JOIN anciennes a USING (id)",
 		INFRACTION_VACANCES, NULL},
 	{"orientation", TRIGGER_EVENT_INSERT,
-		BAILLEURS(DE_VACANCES("SELECT vacance_id FROM nouvelles"), "SHARE"),
+		PARTAGE(DE_VACANCES("SELECT vacance_id FROM nouvelles")),
 		"SELECT array_agg(DISTINCT n.vacance_id), array_agg(n.id) FROM nouvelles n",
 		INFRACTION("orientation_infraction", ""), NULL},
 	{"orientation", TRIGGER_EVENT_UPDATE,
-		BAILLEURS(DE_VACANCES("SELECT vacance_id FROM nouvelles UNION SELECT vacance_id FROM anciennes"), "SHARE"),
+		PARTAGE(DE_VACANCES("SELECT vacance_id FROM nouvelles UNION SELECT vacance_id FROM anciennes")),
 		"SELECT ARRAY(SELECT vacance_id FROM nouvelles UNION SELECT vacance_id FROM anciennes),"
 		" array_agg(n.id) FILTER (WHERE a.id IS NULL"
 		" OR (n.vacance_id, n.reservataire, n.soustraction, n.date_orientation, n.issue)"
@@ -174,16 +194,16 @@ static const Sorte sortes[] = {
 		" FROM nouvelles n LEFT JOIN anciennes a USING (id)",
 		INFRACTION("orientation_infraction", ""), NULL},
 	{"orientation", TRIGGER_EVENT_DELETE,
-		BAILLEURS(DE_VACANCES("SELECT vacance_id FROM anciennes"), "SHARE"),
+		PARTAGE(DE_VACANCES("SELECT vacance_id FROM anciennes")),
 		"SELECT array_agg(DISTINCT a.vacance_id), NULL::bigint[] FROM anciennes a",
 		NULL, NULL},
 	{"attribution", TRIGGER_EVENT_INSERT,
-		BAILLEURS(DE_ORIENTATIONS("SELECT orientation_id FROM nouvelles"), "SHARE"),
+		PARTAGE(DE_ORIENTATIONS("SELECT orientation_id FROM nouvelles")),
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(n.id)"
 		" FROM nouvelles n JOIN " FLUX_SCHEMA ".orientation o ON o.id = n.orientation_id",
 		INFRACTION("attribution_infraction", ""), ORIENTATION_FERMEE},
 	{"attribution", TRIGGER_EVENT_UPDATE,
-		BAILLEURS(DE_ORIENTATIONS("SELECT orientation_id FROM nouvelles UNION SELECT orientation_id FROM anciennes"), "SHARE"),
+		PARTAGE(DE_ORIENTATIONS("SELECT orientation_id FROM nouvelles UNION SELECT orientation_id FROM anciennes")),
 		"SELECT ARRAY(SELECT o.vacance_id FROM " FLUX_SCHEMA ".orientation o"
 		" WHERE o.id IN (SELECT orientation_id FROM nouvelles UNION SELECT orientation_id FROM anciennes)),"
 		" array_agg(n.id) FILTER (WHERE a.id IS NULL"
@@ -194,13 +214,13 @@ static const Sorte sortes[] = {
 												   " EXCEPT SELECT orientation_id FROM nouvelles") ") "
 		ORIENTATION_FERMEE},
 	{"attribution", TRIGGER_EVENT_DELETE,
-		BAILLEURS(DE_ORIENTATIONS("SELECT orientation_id FROM anciennes"), "SHARE"),
+		PARTAGE(DE_ORIENTATIONS("SELECT orientation_id FROM anciennes")),
 		"SELECT array_agg(DISTINCT o.vacance_id), NULL::bigint[]"
 		" FROM anciennes a JOIN " FLUX_SCHEMA ".orientation o ON o.id = a.orientation_id",
 		NULL, ORIENTATION_ROUVERTE("SELECT orientation_id FROM anciennes")},
 	/* a dwelling's change moves its vacancies' counts and may break their orientations' rules */
 	{"logement", TRIGGER_EVENT_UPDATE,
-		BAILLEURS("SELECT bailleur FROM nouvelles UNION SELECT bailleur FROM anciennes", "NO KEY UPDATE"),
+		EXCLUSIF("SELECT bailleur FROM nouvelles UNION SELECT bailleur FROM anciennes"),
 		"WITH changes AS (SELECT n.id FROM nouvelles n JOIN anciennes a USING (id)"
 		" WHERE (n.bailleur, n.nb_pieces, n.financement, n.qpv, n.annee_construction, n.regime,"
 		" n.reservataire_stock, n.mise_en_service, n.sortie)"
@@ -212,15 +232,15 @@ static const Sorte sortes[] = {
 		INFRACTION_VACANCES, NULL},
 	/* a territory narrowed, or a réservataire that becomes territorial, may leave orientations outside */
 	{"territoire", TRIGGER_EVENT_UPDATE,
-		BAILLEURS(DE_CONVENTIONS("SELECT reservataire FROM anciennes"), "NO KEY UPDATE"),
+		EXCLUSIF(DE_CONVENTIONS("SELECT reservataire FROM anciennes")),
 		ORIENTATIONS_EN_TERRITOIRE("SELECT reservataire, commune FROM anciennes"),
 		INFRACTION("orientation_infraction", " AND x.regle = 'hors_territoire'"), NULL},
 	{"territoire", TRIGGER_EVENT_DELETE,
-		BAILLEURS(DE_CONVENTIONS("SELECT reservataire FROM anciennes"), "NO KEY UPDATE"),
+		EXCLUSIF(DE_CONVENTIONS("SELECT reservataire FROM anciennes")),
 		ORIENTATIONS_EN_TERRITOIRE("SELECT reservataire, commune FROM anciennes"),
 		INFRACTION("orientation_infraction", " AND x.regle = 'hors_territoire'"), NULL},
 	{"reservataire", TRIGGER_EVENT_UPDATE,
-		BAILLEURS(DE_CONVENTIONS("SELECT code FROM nouvelles"), "NO KEY UPDATE"),
+		EXCLUSIF(DE_CONVENTIONS("SELECT code FROM nouvelles")),
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"
 		" FROM nouvelles n JOIN anciennes a USING (code)"
 		" JOIN " FLUX_SCHEMA ".orientation o ON o.reservataire = n.code WHERE n.type IS DISTINCT FROM a.type",
@@ -228,18 +248,18 @@ static const Sorte sortes[] = {
 	/* conventions: the orientations they cover, before and after (a change of mode moves charges) */
 	/* a restore loads conventions after the events: their charges follow them */
 	{"convention", TRIGGER_EVENT_INSERT,
-		BAILLEURS("SELECT bailleur FROM nouvelles", "NO KEY UPDATE"),
+		EXCLUSIF("SELECT bailleur FROM nouvelles"),
 		"SELECT array_agg(DISTINCT o.vacance_id), NULL::bigint[]"
 		ORIENTATIONS_SOUS("SELECT * FROM nouvelles"),
 		NULL, NULL},
 	{"convention", TRIGGER_EVENT_UPDATE,
-		BAILLEURS("SELECT bailleur FROM nouvelles UNION SELECT bailleur FROM anciennes", "NO KEY UPDATE"),
+		EXCLUSIF("SELECT bailleur FROM nouvelles UNION SELECT bailleur FROM anciennes"),
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"
 		ORIENTATIONS_SOUS("SELECT a.* FROM anciennes a JOIN nouvelles n USING (id) WHERE " CONVENTION_CHANGEE
 						  " UNION ALL SELECT n.* FROM nouvelles n JOIN anciennes a USING (id) WHERE " CONVENTION_CHANGEE),
 		INFRACTION("orientation_infraction", " AND x.regle = 'sans_convention'"), NULL},
 	{"convention", TRIGGER_EVENT_DELETE,
-		BAILLEURS("SELECT bailleur FROM anciennes", "NO KEY UPDATE"),
+		EXCLUSIF("SELECT bailleur FROM anciennes"),
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"
 		ORIENTATIONS_SOUS("SELECT * FROM anciennes"),
 		INFRACTION("orientation_infraction", " AND x.regle = 'sans_convention'"), NULL},
@@ -268,6 +288,7 @@ typedef struct PlansDeclencheur
 	const Sorte *sorte;
 	char	   *preparation;	/* see texte_preparation() */
 	SPIPlanPtr	verrou;
+	SPIPlanPtr	verrou_instantane;
 	SPIPlanPtr	touchees;
 	SPIPlanPtr	effet;
 } PlansDeclencheur;
@@ -354,6 +375,9 @@ texte_recompte(void)
 	return q.data;
 }
 
+/* executer() expecting any success (a SELECT or an UPDATE) */
+#define SPI_OK_QUELCONQUE (-1)
+
 /* Prepares and keeps a generic plan, freeing the stale one it replaces. */
 static SPIPlanPtr
 preparer(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
@@ -384,7 +408,7 @@ executer(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *valeur
 		rc = SPI_execute_plan(preparer(plan, sql, nargs, types), valeurs, NULL, false, 0);
 	else
 		rc = SPI_execute_with_args(sql, nargs, types, valeurs, NULL, false, 0);
-	if (rc != attendu)
+	if (attendu == SPI_OK_QUELCONQUE ? rc < 0 : rc != attendu)
 		elog(ERROR, "flux_mgmt: unexpected SPI result %s", SPI_result_code_string(rc));
 }
 
@@ -454,6 +478,8 @@ plans_de(TriggerData *td, int evenement)
 		{
 			if (p->verrou)
 				SPI_freeplan(p->verrou);
+			if (p->verrou_instantane)
+				SPI_freeplan(p->verrou_instantane);
 			if (p->touchees)
 				SPI_freeplan(p->touchees);
 			if (p->effet)
@@ -465,7 +491,7 @@ plans_de(TriggerData *td, int evenement)
 		p->evenement = evenement;
 		p->sorte = sorte;
 		p->preparation = texte_preparation(sorte);
-		p->verrou = p->touchees = p->effet = NULL;
+		p->verrou = p->verrou_instantane = p->touchees = p->effet = NULL;
 	}
 	return p;
 }
@@ -628,7 +654,9 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 	p = plans_de(td, evenement);
 
 	if (p->sorte->verrou)
-		executer(&p->verrou, p->sorte->verrou, 0, NULL, NULL, SPI_OK_SELECT);
+		executer(&p->verrou, p->sorte->verrou, 0, NULL, NULL, SPI_OK_QUELCONQUE);
+	if (p->sorte->verrou_instantane && IsolationUsesXactSnapshot())
+		executer(&p->verrou_instantane, p->sorte->verrou_instantane, 0, NULL, NULL, SPI_OK_SELECT);
 	executer(&p->touchees, p->preparation, 0, NULL, NULL, SPI_OK_SELECT);
 	vacances = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &sans_vacances);
 	infraction_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &sans_infraction);

@@ -15,12 +15,20 @@ INSERT INTO territoire VALUES ('montreuil', '93048');
 INSERT INTO convention (bailleur, reservataire, departement, annee_debut, taux) VALUES
 	('b93', 'prefet', '93', 2026, 25), ('b93', 'agents', '93', 2026, 5),
 	('b93', 'al', '93', 2026, 35), ('b93', 'employeur', '93', 2026, 10);
--- 300 dwellings in three communes; a fifth have four rooms, a third are in a QPV
+-- 300 dwellings in three communes, vacated one by one in the order of their
+-- number; about a fifth have four rooms and a third are in a QPV, drawn at
+-- random (a fixed seed).  Drawn, not periodic: when every fifth dwelling has
+-- four rooms, the greedy preference can fall out of step with Action
+-- Logement's turns (measured: 27.6 % of four rooms with its objective, 29.5 %
+-- without; README, the orientation engine).
+SELECT setseed(0.42);
 INSERT INTO logement (bailleur, ref, commune, nb_pieces, financement, qpv, annee_construction)
 SELECT 'b93', 'L' || n, (ARRAY['93048', '93008', '93066'])[1 + n % 3]::code_insee,
-	   (ARRAY[1, 2, 3, 3, 4])[1 + (n * 7) % 5], (enum_range(NULL::financement))[1 + n % 7], (n * 13) % 3 = 0, 1960 + n % 60
+	   (ARRAY[1, 2, 3, 3, 4])[1 + floor(random() * 5)::int], (enum_range(NULL::financement))[1 + n % 7], random() < 1.0 / 3,
+	   1960 + n % 60
 FROM generate_series(1, 300) AS n;
-INSERT INTO vacance (logement_id, date_liberation) SELECT id, date '2026-01-01' + (id % 360)::int FROM logement;
+-- (dates from the dwelling's number, not its id: the ids depend on the tests run before)
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, date '2026-01-01' + (substr(ref, 2)::int % 360) FROM logement;
 -- Action Logement wants half of its dwellings with four rooms, the employer 80 % outside QPV
 INSERT INTO objectif_indicatif SELECT id, 'nb_pieces', '4', 50 FROM convention WHERE reservataire = 'al';
 INSERT INTO objectif_indicatif SELECT id, 'qpv', 'false', 80 FROM convention WHERE reservataire = 'employeur';

@@ -15,7 +15,8 @@ SELECT :'bailleur' AS bailleur, :'departement' AS departement,
 	   (SELECT assiette FROM assiette(:'bailleur', :'departement', '2026-01-01')) AS assiette,
 	   (SELECT taux FROM rotation WHERE bailleur = :'bailleur' AND departement = :'departement' AND annee = 2026) AS rotation;
 INSERT INTO vacance (logement_id, date_liberation)
-SELECT l.id, date '2026-01-01' + floor(random() * 365)::int
+-- a day of the year while the landlord owns the dwelling (some are sold during it)
+SELECT l.id, date '2026-01-01' + floor(random() * (least(coalesce(l.sortie, date '2027-01-01'), date '2027-01-01') - date '2026-01-01'))::int
 FROM logements_detenus(:'bailleur', :'departement', '2026-01-01') AS l
 WHERE l.regime = 'flux'
   AND random() * 100 < (SELECT taux FROM rotation WHERE bailleur = :'bailleur' AND departement = :'departement' AND annee = 2026);

@@ -8,11 +8,11 @@
  * changes move the counters (vacance, orientation, attribution, logement,
  * convention).  For a statement it
  *
- *	1. reads the statement's transition tables (named "anciennes" and
+ *	1. for attribution, keeps the orientation's issue in step with it;
+ *	2. reads the statement's transition tables (named "anciennes" and
  *	   "nouvelles") to find the vacancies it touched, locks them, and looks
  *	   up the rows it wrote that break a rule (views flux_mgmt.*_infraction):
  *	   one query;
- *	2. for attribution, keeps the orientation's issue in step with it;
  *	3. recounts the touched vacancies: their old
  *	   contributions (the ledger flux_mgmt.contribution) are subtracted from
  *	   the counters and their contributions recomputed from the events
@@ -138,9 +138,10 @@ typedef struct Sorte
 						" WHERE x.id IN (SELECT o.id FROM " FLUX_SCHEMA ".orientation o" \
 						" WHERE o.vacance_id IN (SELECT unnest(t.a_verifier)))")
 
+/* a closed orientation keeps its issue: the rule check then refuses the attribution */
 #define ORIENTATION_FERMEE \
 	"UPDATE " FLUX_SCHEMA ".orientation o SET issue = 'attribuee', date_issue = n.date_bail" \
-	" FROM nouvelles n WHERE o.id = n.orientation_id" \
+	" FROM nouvelles n WHERE o.id = n.orientation_id AND o.issue IN ('en_cours', 'attribuee')" \
 	" AND (o.issue, o.date_issue) IS DISTINCT FROM ('attribuee', n.date_bail)"
 #define ORIENTATION_ROUVERTE(ids) \
 	"UPDATE " FLUX_SCHEMA ".orientation o SET issue = 'en_cours', date_issue = NULL" \
@@ -657,14 +658,19 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 		executer(&p->verrou, p->sorte->verrou, 0, NULL, NULL, SPI_OK_QUELCONQUE);
 	if (p->sorte->verrou_instantane && IsolationUsesXactSnapshot())
 		executer(&p->verrou_instantane, p->sorte->verrou_instantane, 0, NULL, NULL, SPI_OK_SELECT);
+	/*
+	 * The orientations an attribution closes or reopens are written before
+	 * the vacancies are locked: an orientation's own update holds its row,
+	 * then locks its vacancy, and the two must take them in that order.
+	 */
+	if (p->sorte->effet)
+		appliquer_effet(p);
 	executer(&p->touchees, p->preparation, 0, NULL, NULL, SPI_OK_SELECT);
 	vacances = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &sans_vacances);
 	infraction_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &sans_infraction);
 	if (!sans_infraction)
 		signaler(infraction_id,
 				 SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &sans_infraction));
-	if (p->sorte->effet)
-		appliquer_effet(p);
 	if (!sans_vacances)
 	{
 		/* a small statement may touch many vacancies (a convention's change) */

@@ -3297,9 +3297,15 @@ BEGIN
 		WHERE EXISTS (SELECT FROM conversion k WHERE k.bailleur = $1 AND k.departement = bornes.d)
 		  AND c.droits_restants > 0 AND (c.fin IS NULL OR c.fin >= make_date($3, 1, 1))
 	), proposes AS (
+		-- the mix so far of the candidates a preference reads it for (indicative
+		-- objectives, the préfet's floor): the others' rows are not grouped
 		SELECT b.reservataire, b.commune, b.typologie, b.financement, b.qpv, sum(b.proposes) AS n
 		FROM bornes, compteur_bilan b
 		WHERE b.bailleur = $1 AND b.annee = $3 AND b.commune BETWEEN bornes.premiere AND bornes.derniere
+		  -- an array computed once: a join to tous was planned as a loop over it per row
+		  AND b.reservataire = ANY (ARRAY(SELECT x.reservataire FROM tous x
+										  WHERE x.type = 'etat_prioritaires'
+											 OR EXISTS (SELECT FROM objectif_indicatif oi WHERE oi.convention_id = x.id)))
 		GROUP BY b.reservataire, b.commune, b.typologie, b.financement, b.qpv
 	)
 	SELECT x.reservataire, coalesce(r.nom, 'landlord''s pool'), x.communes IS NOT NULL, greatest(x.taux, 0)::numeric,

@@ -173,7 +173,9 @@ typedef struct Sorte
 	" AND l.bailleur = c.bailleur AND " FLUX_SCHEMA ".departement(l.commune) = c.departement"
 
 static const Sorte sortes[] = {
-	{"vacance", TRIGGER_EVENT_INSERT, NULL, NULL,
+	/* a new vacancy is checked against its dwelling's ownership: against a sale being recorded too */
+	{"vacance", TRIGGER_EVENT_INSERT,
+		PARTAGE("SELECT l.bailleur FROM " FLUX_SCHEMA ".logement l WHERE l.id IN (SELECT logement_id FROM nouvelles)"),
 		"SELECT NULL::bigint[], array_agg(n.id) FROM nouvelles n",
 		INFRACTION("vacance_infraction", ""), NULL},
 	{"vacance", TRIGGER_EVENT_UPDATE,

@@ -864,7 +864,7 @@ BEGIN
 		 FROM (%s) AS n', lignes_ecrites(TG_OP))
 	INTO e;
 
-	UPDATE bailleur b SET code = b.code WHERE b.code = ANY (e.bailleurs);
+	UPDATE bailleur b SET nom = b.nom WHERE b.code = ANY (e.bailleurs);
 	-- against a concurrent change of their territory or type
 	PERFORM FROM reservataire r WHERE r.code = ANY (e.reservataires) ORDER BY r.code FOR SHARE;
 
@@ -1314,8 +1314,13 @@ BEGIN
 		EXECUTE format('SELECT array_agg(DISTINCT n.reservataire) FROM (%s) AS n', lignes_ecrites(TG_OP))
 		INTO reservataires;
 	END IF;
-	-- landlords first, like the convention writers, then the réservataires
-	UPDATE bailleur b SET code = b.code
+	-- landlords first, like the convention writers (their advisory lock, then
+	-- their rows: the counter triggers' order, src/compteurs.c), then the
+	-- réservataires
+	PERFORM pg_advisory_xact_lock('flux_mgmt.bailleur'::regclass::oid::integer, hashtext(x.bailleur))
+	FROM (SELECT DISTINCT c.bailleur FROM convention c WHERE c.reservataire = ANY (reservataires)) AS x
+	ORDER BY hashtext(x.bailleur), x.bailleur;
+	UPDATE bailleur b SET nom = b.nom
 	WHERE b.code IN (SELECT c.bailleur FROM convention c WHERE c.reservataire = ANY (reservataires));
 	PERFORM FROM reservataire r WHERE r.code = ANY (reservataires) ORDER BY r.code FOR NO KEY UPDATE;
 
@@ -1556,7 +1561,11 @@ AS $$
 BEGIN
 	PERFORM exiger_bailleur($1);
 	-- one writer of a landlord's état des lieux at a time
-	UPDATE flux_mgmt.bailleur b SET code = b.code WHERE b.code = $1;
+	-- the landlord's advisory lock before its row, in the counter triggers'
+	-- order (src/compteurs.c, CLE_BAILLEUR): the other order deadlocks with
+	-- an event under REPEATABLE READ, which takes the lock, then the row
+	PERFORM pg_advisory_xact_lock('flux_mgmt.bailleur'::regclass::oid::integer, hashtext($1));
+	UPDATE flux_mgmt.bailleur b SET nom = b.nom WHERE b.code = $1;
 	DELETE FROM droit_stock d
 	WHERE d.origine IN (SELECT s.id FROM convention_stock s WHERE s.bailleur = $1);
 
@@ -1983,7 +1992,11 @@ DECLARE
 BEGIN
 	PERFORM exiger_conversion($1, $2, $3, $4, $5);
 	-- like every writer of conventions: one transaction per landlord at a time
-	UPDATE flux_mgmt.bailleur b SET code = b.code WHERE b.code = $1;
+	-- the landlord's advisory lock before its row, in the counter triggers'
+	-- order (src/compteurs.c, CLE_BAILLEUR): the other order deadlocks with
+	-- an event under REPEATABLE READ, which takes the lock, then the row
+	PERFORM pg_advisory_xact_lock('flux_mgmt.bailleur'::regclass::oid::integer, hashtext($1));
+	UPDATE flux_mgmt.bailleur b SET nom = b.nom WHERE b.code = $1;
 	IF NOT EXISTS (SELECT FROM droit_stock s WHERE s.bailleur = $1 AND s.departement = $2) THEN
 		PERFORM refuser(
 			format('landlord %L has no stock right in département %s to convert', $1, $2),

@@ -80,6 +80,7 @@ typedef struct Sorte
 	const char *touchees;
 	const char *infraction;
 	const char *effet;
+	const char *verrou_prealable;	/* run before the landlords' lock, or NULL */
 } Sorte;
 
 /*
@@ -109,7 +110,7 @@ typedef struct Sorte
 	"SELECT FROM " FLUX_SCHEMA ".bailleur b WHERE b.code IN (" par ") ORDER BY b.code FOR SHARE"
 #define EXCLUSIF(par) \
 	"WITH verrous AS (" PAR_CLE(par, "pg_advisory_xact_lock") ")" \
-	" UPDATE " FLUX_SCHEMA ".bailleur b SET code = b.code" \
+	" UPDATE " FLUX_SCHEMA ".bailleur b SET nom = b.nom" \
 	" WHERE b.code IN (" par ") AND (SELECT count(*) FROM verrous) >= 0", \
 	NULL
 #define DE_VACANCES(ids) \
@@ -138,10 +139,15 @@ typedef struct Sorte
 						" WHERE x.id IN (SELECT o.id FROM " FLUX_SCHEMA ".orientation o" \
 						" WHERE o.vacance_id IN (SELECT unnest(t.a_verifier)))")
 
-/* a closed orientation keeps its issue: the rule check then refuses the attribution */
+/*
+ * An orientation that is closed, or later than the CALEOL, keeps its issue:
+ * the rule check then refuses the attribution with its own explanation
+ * (the lease, after the CALEOL, would break the orientation's dates first).
+ */
 #define ORIENTATION_FERMEE \
 	"UPDATE " FLUX_SCHEMA ".orientation o SET issue = 'attribuee', date_issue = n.date_bail" \
 	" FROM nouvelles n WHERE o.id = n.orientation_id AND o.issue IN ('en_cours', 'attribuee')" \
+	" AND n.date_caleol >= o.date_orientation" \
 	" AND (o.issue, o.date_issue) IS DISTINCT FROM ('attribuee', n.date_bail)"
 #define ORIENTATION_ROUVERTE(ids) \
 	"UPDATE " FLUX_SCHEMA ".orientation o SET issue = 'en_cours', date_issue = NULL" \
@@ -154,6 +160,17 @@ typedef struct Sorte
 /* A flux orientation needs a convention: its réservataire's landlords are those of its conventions. */
 #define DE_CONVENTIONS(reservataires) \
 	"SELECT c.bailleur FROM " FLUX_SCHEMA ".convention c WHERE c.reservataire IN (" reservataires ")"
+
+/*
+ * A territory's change finds its landlords through the réservataire's
+ * conventions: a convention being written in another transaction holds its
+ * réservataire's row in share mode (verifier_conventions_ecrites()), so the
+ * row is locked first, in a statement of its own; the landlords are then read
+ * with a snapshot that sees that convention.
+ */
+#define RESERVATAIRES_DE_ANCIENNES \
+	"SELECT FROM " FLUX_SCHEMA ".reservataire r WHERE r.code IN (SELECT reservataire FROM anciennes)" \
+	" ORDER BY r.code FOR NO KEY UPDATE"
 
 /* The vacancies and orientations of (reservataire, commune) pairs. */
 #define ORIENTATIONS_EN_TERRITOIRE(paires) \
@@ -177,17 +194,17 @@ static const Sorte sortes[] = {
 	{"vacance", TRIGGER_EVENT_INSERT,
 		PARTAGE("SELECT l.bailleur FROM " FLUX_SCHEMA ".logement l WHERE l.id IN (SELECT logement_id FROM nouvelles)"),
 		"SELECT NULL::bigint[], array_agg(n.id) FROM nouvelles n",
-		INFRACTION("vacance_infraction", ""), NULL},
+		INFRACTION("vacance_infraction", ""), NULL, NULL},
 	{"vacance", TRIGGER_EVENT_UPDATE,
 		EXCLUSIF(DE_VACANCES("SELECT id FROM nouvelles UNION SELECT id FROM anciennes")),
 		"SELECT array_agg(n.id), array_agg(n.id) FILTER (WHERE a.id IS NULL"
 		" OR (n.logement_id, n.date_liberation) IS DISTINCT FROM (a.logement_id, a.date_liberation))"
 		" FROM nouvelles n LEFT JOIN anciennes a USING (id)",
-		INFRACTION_VACANCES, NULL},
+		INFRACTION_VACANCES, NULL, NULL},
 	{"orientation", TRIGGER_EVENT_INSERT,
 		PARTAGE(DE_VACANCES("SELECT vacance_id FROM nouvelles")),
 		"SELECT array_agg(DISTINCT n.vacance_id), array_agg(n.id) FROM nouvelles n",
-		INFRACTION("orientation_infraction", ""), NULL},
+		INFRACTION("orientation_infraction", ""), NULL, NULL},
 	{"orientation", TRIGGER_EVENT_UPDATE,
 		PARTAGE(DE_VACANCES("SELECT vacance_id FROM nouvelles UNION SELECT vacance_id FROM anciennes")),
 		"SELECT ARRAY(SELECT vacance_id FROM nouvelles UNION SELECT vacance_id FROM anciennes),"
@@ -195,16 +212,16 @@ static const Sorte sortes[] = {
 		" OR (n.vacance_id, n.reservataire, n.soustraction, n.date_orientation, n.issue)"
 		" IS DISTINCT FROM (a.vacance_id, a.reservataire, a.soustraction, a.date_orientation, a.issue))"
 		" FROM nouvelles n LEFT JOIN anciennes a USING (id)",
-		INFRACTION("orientation_infraction", ""), NULL},
+		INFRACTION("orientation_infraction", ""), NULL, NULL},
 	{"orientation", TRIGGER_EVENT_DELETE,
 		PARTAGE(DE_VACANCES("SELECT vacance_id FROM anciennes")),
 		"SELECT array_agg(DISTINCT a.vacance_id), NULL::bigint[] FROM anciennes a",
-		NULL, NULL},
+		NULL, NULL, NULL},
 	{"attribution", TRIGGER_EVENT_INSERT,
 		PARTAGE(DE_ORIENTATIONS("SELECT orientation_id FROM nouvelles")),
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(n.id)"
 		" FROM nouvelles n JOIN " FLUX_SCHEMA ".orientation o ON o.id = n.orientation_id",
-		INFRACTION("attribution_infraction", ""), ORIENTATION_FERMEE},
+		INFRACTION("attribution_infraction", ""), ORIENTATION_FERMEE, NULL},
 	{"attribution", TRIGGER_EVENT_UPDATE,
 		PARTAGE(DE_ORIENTATIONS("SELECT orientation_id FROM nouvelles UNION SELECT orientation_id FROM anciennes")),
 		"SELECT ARRAY(SELECT o.vacance_id FROM " FLUX_SCHEMA ".orientation o"
@@ -215,12 +232,12 @@ static const Sorte sortes[] = {
 		INFRACTION("attribution_infraction", ""),
 		"WITH rouvertes AS (" ORIENTATION_ROUVERTE("SELECT orientation_id FROM anciennes"
 												   " EXCEPT SELECT orientation_id FROM nouvelles") ") "
-		ORIENTATION_FERMEE},
+		ORIENTATION_FERMEE, NULL},
 	{"attribution", TRIGGER_EVENT_DELETE,
 		PARTAGE(DE_ORIENTATIONS("SELECT orientation_id FROM anciennes")),
 		"SELECT array_agg(DISTINCT o.vacance_id), NULL::bigint[]"
 		" FROM anciennes a JOIN " FLUX_SCHEMA ".orientation o ON o.id = a.orientation_id",
-		NULL, ORIENTATION_ROUVERTE("SELECT orientation_id FROM anciennes")},
+		NULL, ORIENTATION_ROUVERTE("SELECT orientation_id FROM anciennes"), NULL},
 	/* a dwelling's change moves its vacancies' counts and may break their orientations' rules */
 	{"logement", TRIGGER_EVENT_UPDATE,
 		EXCLUSIF("SELECT bailleur FROM nouvelles UNION SELECT bailleur FROM anciennes"),
@@ -232,40 +249,40 @@ static const Sorte sortes[] = {
 		" OR n.commune OPERATOR(" FLUX_SCHEMA ".<>) a.commune),"
 		" touchees AS (SELECT v.id FROM " FLUX_SCHEMA ".vacance v WHERE v.logement_id IN (SELECT id FROM changes))"
 		" SELECT (SELECT array_agg(id) FROM touchees), (SELECT array_agg(id) FROM touchees)",
-		INFRACTION_VACANCES, NULL},
+		INFRACTION_VACANCES, NULL, NULL},
 	/* a territory narrowed, or a réservataire that becomes territorial, may leave orientations outside */
 	{"territoire", TRIGGER_EVENT_UPDATE,
 		EXCLUSIF(DE_CONVENTIONS("SELECT reservataire FROM anciennes")),
 		ORIENTATIONS_EN_TERRITOIRE("SELECT reservataire, commune FROM anciennes"),
-		INFRACTION("orientation_infraction", " AND x.regle = 'hors_territoire'"), NULL},
+		INFRACTION("orientation_infraction", " AND x.regle = 'hors_territoire'"), NULL, RESERVATAIRES_DE_ANCIENNES},
 	{"territoire", TRIGGER_EVENT_DELETE,
 		EXCLUSIF(DE_CONVENTIONS("SELECT reservataire FROM anciennes")),
 		ORIENTATIONS_EN_TERRITOIRE("SELECT reservataire, commune FROM anciennes"),
-		INFRACTION("orientation_infraction", " AND x.regle = 'hors_territoire'"), NULL},
+		INFRACTION("orientation_infraction", " AND x.regle = 'hors_territoire'"), NULL, RESERVATAIRES_DE_ANCIENNES},
 	{"reservataire", TRIGGER_EVENT_UPDATE,
 		EXCLUSIF(DE_CONVENTIONS("SELECT code FROM nouvelles")),
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"
 		" FROM nouvelles n JOIN anciennes a USING (code)"
 		" JOIN " FLUX_SCHEMA ".orientation o ON o.reservataire = n.code WHERE n.type IS DISTINCT FROM a.type",
-		INFRACTION("orientation_infraction", " AND x.regle = 'hors_territoire'"), NULL},
+		INFRACTION("orientation_infraction", " AND x.regle = 'hors_territoire'"), NULL, NULL},
 	/* conventions: the orientations they cover, before and after (a change of mode moves charges) */
 	/* a restore loads conventions after the events: their charges follow them */
 	{"convention", TRIGGER_EVENT_INSERT,
 		EXCLUSIF("SELECT bailleur FROM nouvelles"),
 		"SELECT array_agg(DISTINCT o.vacance_id), NULL::bigint[]"
 		ORIENTATIONS_SOUS("SELECT * FROM nouvelles"),
-		NULL, NULL},
+		NULL, NULL, NULL},
 	{"convention", TRIGGER_EVENT_UPDATE,
 		EXCLUSIF("SELECT bailleur FROM nouvelles UNION SELECT bailleur FROM anciennes"),
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"
 		ORIENTATIONS_SOUS("SELECT a.* FROM anciennes a JOIN nouvelles n USING (id) WHERE " CONVENTION_CHANGEE
 						  " UNION ALL SELECT n.* FROM nouvelles n JOIN anciennes a USING (id) WHERE " CONVENTION_CHANGEE),
-		INFRACTION("orientation_infraction", " AND x.regle = 'sans_convention'"), NULL},
+		INFRACTION("orientation_infraction", " AND x.regle = 'sans_convention'"), NULL, NULL},
 	{"convention", TRIGGER_EVENT_DELETE,
 		EXCLUSIF("SELECT bailleur FROM anciennes"),
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"
 		ORIENTATIONS_SOUS("SELECT * FROM anciennes"),
-		INFRACTION("orientation_infraction", " AND x.regle = 'sans_convention'"), NULL},
+		INFRACTION("orientation_infraction", " AND x.regle = 'sans_convention'"), NULL, NULL},
 };
 
 /*
@@ -290,6 +307,7 @@ typedef struct PlansDeclencheur
 	int			evenement;
 	const Sorte *sorte;
 	char	   *preparation;	/* see texte_preparation() */
+	SPIPlanPtr	verrou_prealable;
 	SPIPlanPtr	verrou;
 	SPIPlanPtr	verrou_instantane;
 	SPIPlanPtr	touchees;
@@ -479,6 +497,8 @@ plans_de(TriggerData *td, int evenement)
 
 		if (trouve)
 		{
+			if (p->verrou_prealable)
+				SPI_freeplan(p->verrou_prealable);
 			if (p->verrou)
 				SPI_freeplan(p->verrou);
 			if (p->verrou_instantane)
@@ -494,7 +514,7 @@ plans_de(TriggerData *td, int evenement)
 		p->evenement = evenement;
 		p->sorte = sorte;
 		p->preparation = texte_preparation(sorte);
-		p->verrou = p->verrou_instantane = p->touchees = p->effet = NULL;
+		p->verrou_prealable = p->verrou = p->verrou_instantane = p->touchees = p->effet = NULL;
 	}
 	return p;
 }
@@ -656,6 +676,8 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 		elog(ERROR, "flux_mgmt: SPI_register_trigger_data failed");
 	p = plans_de(td, evenement);
 
+	if (p->sorte->verrou_prealable)
+		executer(&p->verrou_prealable, p->sorte->verrou_prealable, 0, NULL, NULL, SPI_OK_SELECT);
 	if (p->sorte->verrou)
 		executer(&p->verrou, p->sorte->verrou, 0, NULL, NULL, SPI_OK_QUELCONQUE);
 	if (p->sorte->verrou_instantane && IsolationUsesXactSnapshot())

@@ -3,7 +3,7 @@
 -- orientation following its attribution.
 \i test/setup.sql
 BEGIN;
-SELECT plan(58);
+SELECT plan(59);
 \i test/fixtures/evenements.sql
 \i test/fixtures/evenements_ids.sql
 
@@ -118,6 +118,10 @@ SELECT throws_ok(format($$UPDATE flux_mgmt.orientation SET issue = 'attribuee', 
 SELECT throws_ok(format($$INSERT INTO flux_mgmt.attribution (orientation_id, date_caleol) VALUES (%s, '2026-04-01')$$, :o_b1_pool), '23514',
 				 format('attribution of orientation %s decided by the CALEOL on 2026-04-01, before the orientation on 2026-04-04', :o_b1_pool),
 				 'no CALEOL before the orientation');
+SELECT throws_ok(format($$INSERT INTO flux_mgmt.attribution (orientation_id, date_caleol, date_bail) VALUES (%s, '2026-04-01', '2026-04-02')$$, :o_b1_pool),
+				 '23514',
+				 format('attribution of orientation %s decided by the CALEOL on 2026-04-01, before the orientation on 2026-04-04', :o_b1_pool),
+				 'no CALEOL before the orientation, with a lease too: the rule''s error, not the orientation''s dates');
 SELECT throws_ok(format($$INSERT INTO flux_mgmt.attribution (orientation_id, date_caleol, date_bail) VALUES (%s, '2026-04-10', '2026-04-09')$$, :o_b1_pool),
 				 '23514', NULL, 'no lease before the CALEOL (CHECK)');
 INSERT INTO attribution (orientation_id, date_caleol) VALUES (:o_b1_pool, '2026-04-10');

@@ -270,6 +270,25 @@ COMMENT ON COLUMN flux_mgmt.bailleur.code IS 'the landlord''s code, chosen by th
 COMMENT ON COLUMN flux_mgmt.bailleur.nom IS 'name';
 COMMENT ON COLUMN flux_mgmt.bailleur.siren IS 'SIREN number (9 digits, Luhn-checked) when given';
 
+-- A landlord is locked by an advisory lock keyed (OID of this table,
+-- hashtext(code)), held to the end of the transaction: events take it shared
+-- (the counter triggers, src/compteurs.c), writers of conventions and
+-- corrections exclusively, here.  The exclusive writer then updates the
+-- landlord's row in place, so that an event under a transaction snapshot,
+-- which share-locks that row, fails to serialize rather than miss its work.
+-- Lock before row, in hash order: the order every writer follows.
+CREATE FUNCTION flux_mgmt.verrouiller_bailleurs(bailleurs text[]) RETURNS void
+	LANGUAGE sql VOLATILE
+	AS $$
+	SELECT pg_catalog.count(pg_catalog.pg_advisory_xact_lock('flux_mgmt.bailleur'::pg_catalog.regclass::pg_catalog.oid::integer,
+															 pg_catalog.hashtext(x.code)))
+	FROM (SELECT DISTINCT b.code, pg_catalog.hashtext(b.code) AS h FROM pg_catalog.unnest($1) AS b (code)
+		  WHERE b.code IS NOT NULL ORDER BY h, b.code) AS x;
+	UPDATE flux_mgmt.bailleur b SET nom = b.nom WHERE b.code OPERATOR(pg_catalog.=) ANY ($1);
+$$;
+COMMENT ON FUNCTION flux_mgmt.verrouiller_bailleurs(text[]) IS
+	'locks landlords exclusively until the end of the transaction (their advisory lock, then their rows), as every writer of conventions and corrections does before checking its rows against the events';
+
 CREATE TABLE flux_mgmt.reservataire (
 	code text PRIMARY KEY,
 	nom text NOT NULL,
@@ -864,7 +883,7 @@ BEGIN
 		 FROM (%s) AS n', lignes_ecrites(TG_OP))
 	INTO e;
 
-	UPDATE bailleur b SET nom = b.nom WHERE b.code = ANY (e.bailleurs);
+	PERFORM verrouiller_bailleurs(e.bailleurs);
 	-- against a concurrent change of their territory or type
 	PERFORM FROM reservataire r WHERE r.code = ANY (e.reservataires) ORDER BY r.code FOR SHARE;
 
@@ -1314,14 +1333,8 @@ BEGIN
 		EXECUTE format('SELECT array_agg(DISTINCT n.reservataire) FROM (%s) AS n', lignes_ecrites(TG_OP))
 		INTO reservataires;
 	END IF;
-	-- landlords first, like the convention writers (their advisory lock, then
-	-- their rows: the counter triggers' order, src/compteurs.c), then the
-	-- réservataires
-	PERFORM pg_advisory_xact_lock('flux_mgmt.bailleur'::regclass::oid::integer, hashtext(x.bailleur))
-	FROM (SELECT DISTINCT c.bailleur FROM convention c WHERE c.reservataire = ANY (reservataires)) AS x
-	ORDER BY hashtext(x.bailleur), x.bailleur;
-	UPDATE bailleur b SET nom = b.nom
-	WHERE b.code IN (SELECT c.bailleur FROM convention c WHERE c.reservataire = ANY (reservataires));
+	-- landlords first, like the convention writers, then the réservataires
+	PERFORM verrouiller_bailleurs(ARRAY(SELECT c.bailleur FROM convention c WHERE c.reservataire = ANY (reservataires)));
 	PERFORM FROM reservataire r WHERE r.code = ANY (reservataires) ORDER BY r.code FOR NO KEY UPDATE;
 
 	SELECT array_agg(c.bailleur) AS bailleurs, array_agg(c.departement) AS departements,
@@ -1561,11 +1574,7 @@ AS $$
 BEGIN
 	PERFORM exiger_bailleur($1);
 	-- one writer of a landlord's état des lieux at a time
-	-- the landlord's advisory lock before its row, in the counter triggers'
-	-- order (src/compteurs.c, CLE_BAILLEUR): the other order deadlocks with
-	-- an event under REPEATABLE READ, which takes the lock, then the row
-	PERFORM pg_advisory_xact_lock('flux_mgmt.bailleur'::regclass::oid::integer, hashtext($1));
-	UPDATE flux_mgmt.bailleur b SET nom = b.nom WHERE b.code = $1;
+	PERFORM verrouiller_bailleurs(ARRAY[$1]);
 	DELETE FROM droit_stock d
 	WHERE d.origine IN (SELECT s.id FROM convention_stock s WHERE s.bailleur = $1);
 
@@ -1992,11 +2001,7 @@ DECLARE
 BEGIN
 	PERFORM exiger_conversion($1, $2, $3, $4, $5);
 	-- like every writer of conventions: one transaction per landlord at a time
-	-- the landlord's advisory lock before its row, in the counter triggers'
-	-- order (src/compteurs.c, CLE_BAILLEUR): the other order deadlocks with
-	-- an event under REPEATABLE READ, which takes the lock, then the row
-	PERFORM pg_advisory_xact_lock('flux_mgmt.bailleur'::regclass::oid::integer, hashtext($1));
-	UPDATE flux_mgmt.bailleur b SET nom = b.nom WHERE b.code = $1;
+	PERFORM verrouiller_bailleurs(ARRAY[$1]);
 	IF NOT EXISTS (SELECT FROM droit_stock s WHERE s.bailleur = $1 AND s.departement = $2) THEN
 		PERFORM refuser(
 			format('landlord %L has no stock right in département %s to convert', $1, $2),
@@ -3267,8 +3272,7 @@ AS $$
 BEGIN
 	RETURN QUERY
 	WITH bornes AS (
-		-- the communes of a département are contiguous in code_insee order
-		SELECT (d || repeat('0', 5 - length(d)))::code_insee AS premiere, (d || repeat('9', 5 - length(d)))::code_insee AS derniere, d
+		SELECT premiere_commune(d) AS premiere, derniere_commune(d) AS derniere, d
 		FROM (SELECT departement($2) AS d) AS x
 	), comptes AS (
 		SELECT k.reservataire, k.commune, sum(k.en_cours + k.attribuees + k.carences) AS n

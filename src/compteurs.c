@@ -94,24 +94,20 @@ typedef struct Sorte
  * The locks are advisory, keyed (OID of flux_mgmt.bailleur, hashtext(code))
  * and held to the end of the transaction: a row lock would write the
  * landlord's row at every event, and a MultiXact whenever two sessions share
- * it.  An exclusive statement also updates the landlord's row, in place,
- * and an event statement whose snapshot is the transaction's (REPEATABLE
- * READ, SERIALIZABLE) share-locks that row: if a correction committed after
- * its snapshot was taken, it fails to serialize instead of checking its rows
- * against conventions it cannot see.
+ * it.  The exclusive side is flux_mgmt.verrouiller_bailleurs(), shared with
+ * the SQL writers of conventions: it also updates the landlord's row, in
+ * place, and an event statement whose snapshot is the transaction's
+ * (REPEATABLE READ, SERIALIZABLE) share-locks that row: if a correction
+ * committed after its snapshot was taken, it fails to serialize instead of
+ * checking its rows against conventions it cannot see.
  */
-#define CLE_BAILLEUR(code) "'" FLUX_SCHEMA ".bailleur'::regclass::oid::integer, hashtext(" code ")"
-#define PAR_CLE(par, fonction) \
-	"SELECT " fonction "(" CLE_BAILLEUR("x.code") ")" \
-	" FROM (SELECT DISTINCT y.code FROM (" par ") y (code)) x ORDER BY hashtext(x.code), x.code"
 /* two initializers of Sorte: verrou, verrou_instantane */
 #define PARTAGE(par) \
-	PAR_CLE(par, "pg_advisory_xact_lock_shared"), \
+	"SELECT pg_advisory_xact_lock_shared('" FLUX_SCHEMA ".bailleur'::regclass::oid::integer, hashtext(x.code))" \
+	" FROM (SELECT DISTINCT y.code FROM (" par ") y (code)) x ORDER BY hashtext(x.code), x.code", \
 	"SELECT FROM " FLUX_SCHEMA ".bailleur b WHERE b.code IN (" par ") ORDER BY b.code FOR SHARE"
 #define EXCLUSIF(par) \
-	"WITH verrous AS (" PAR_CLE(par, "pg_advisory_xact_lock") ")" \
-	" UPDATE " FLUX_SCHEMA ".bailleur b SET nom = b.nom" \
-	" WHERE b.code IN (" par ") AND (SELECT count(*) FROM verrous) >= 0", \
+	"SELECT " FLUX_SCHEMA ".verrouiller_bailleurs(ARRAY(" par "))", \
 	NULL
 #define DE_VACANCES(ids) \
 	"SELECT l.bailleur FROM " FLUX_SCHEMA ".vacance v JOIN " FLUX_SCHEMA ".logement l ON l.id = v.logement_id" \
@@ -396,9 +392,6 @@ texte_recompte(void)
 	return q.data;
 }
 
-/* executer() expecting any success (a SELECT or an UPDATE) */
-#define SPI_OK_QUELCONQUE (-1)
-
 /* Prepares and keeps a generic plan, freeing the stale one it replaces. */
 static SPIPlanPtr
 preparer(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
@@ -429,7 +422,7 @@ executer(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *valeur
 		rc = SPI_execute_plan(preparer(plan, sql, nargs, types), valeurs, NULL, false, 0);
 	else
 		rc = SPI_execute_with_args(sql, nargs, types, valeurs, NULL, false, 0);
-	if (attendu == SPI_OK_QUELCONQUE ? rc < 0 : rc != attendu)
+	if (rc != attendu)
 		elog(ERROR, "flux_mgmt: unexpected SPI result %s", SPI_result_code_string(rc));
 }
 
@@ -679,7 +672,7 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 	if (p->sorte->verrou_prealable)
 		executer(&p->verrou_prealable, p->sorte->verrou_prealable, 0, NULL, NULL, SPI_OK_SELECT);
 	if (p->sorte->verrou)
-		executer(&p->verrou, p->sorte->verrou, 0, NULL, NULL, SPI_OK_QUELCONQUE);
+		executer(&p->verrou, p->sorte->verrou, 0, NULL, NULL, SPI_OK_SELECT);
 	if (p->sorte->verrou_instantane && IsolationUsesXactSnapshot())
 		executer(&p->verrou_instantane, p->sorte->verrou_instantane, 0, NULL, NULL, SPI_OK_SELECT);
 	/*

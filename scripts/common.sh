@@ -18,10 +18,17 @@ installer_paquets() {
 
 # The extension is installed into the system's PostgreSQL directories: two runs
 # at once on one machine (two checkouts) would install over each other while
-# testing. The first takes this lock until it ends; the other waits.
+# testing.  The first takes this lock until it ends; the other says that it
+# waits, for whom, and waits.  The lock file holds the holder's description.
+VERROU=/tmp/flux_mgmt.install.lock
 verrouiller() {
-	exec 9>/tmp/flux_mgmt.install.lock
-	flock 9
+	exec 9>>"$VERROU"
+	if ! flock -n 9; then
+		echo "== waiting: another flux_mgmt run holds the install lock $VERROU" \
+			"($(cat "$VERROU" 2>/dev/null || echo 'holder unknown')); this one starts when it ends"
+		flock 9
+	fi
+	echo "$(basename "$0") in $(pwd), pid $$, since $(date '+%F %T')" > "$VERROU"
 }
 
 construire() {

@@ -1,0 +1,309 @@
+-- flux_mgmt install script, part 50_import: import of real data.
+--
+-- The RPLS open-data file and the INSEE commune list (COG), passed as text.
+-- (sql/src/*.sql are concatenated in name order into the install script.)
+
+--------------------------------------------------------------------------------
+-- Import of real data: RPLS open data, the INSEE commune list (COG)
+--
+-- Files are passed as text, so that any client can send them (psql:
+-- \set f `cat file.csv` then SELECT … :'f'; or pg_read_file on the server).
+--------------------------------------------------------------------------------
+
+CREATE TYPE flux_mgmt.rpls_ligne AS (
+	ligne integer,
+	depcom text,
+	commune flux_mgmt.code_insee,
+	nb_pieces smallint,
+	financement flux_mgmt.financement,
+	qpv boolean,
+	annee_construction smallint,
+	mise_en_service date,
+	contingent_rpls smallint,
+	rpls text,
+	constats text[],
+	fffd text,
+	rejet text
+);
+COMMENT ON TYPE flux_mgmt.rpls_ligne IS
+	'one line of an RPLS file as rpls_analyser reads it: mapped values, what was noticed (constats), the first free-text value with U+FFFD, and why it is rejected (null when it is not)';
+
+-- The value of one field, by column name, in a line split on ';'.  Qualified
+-- rather than pinned to a search_path, so that the planner inlines it.
+CREATE FUNCTION flux_mgmt.rpls_champ(champs text[], entete text[], colonne text) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN pg_catalog.btrim(champs[pg_catalog.array_position(entete, colonne)]);
+COMMENT ON FUNCTION flux_mgmt.rpls_champ(text[], text[], text) IS
+	'the trimmed value of a named column in a split CSV line (null when the column is absent)';
+
+CREATE FUNCTION flux_mgmt.rpls_analyser(contenu text) RETURNS SETOF flux_mgmt.rpls_ligne
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	entete text[];
+	manquantes text[];
+BEGIN
+	entete := string_to_array(upper(trim(regexp_replace(split_part(contenu, E'\n', 1), E'^\uFEFF|\r$', '', 'g'))), ';');
+	SELECT array_agg(c) INTO manquantes
+	FROM unnest(ARRAY['DEPCOM', 'NBPIECE', 'FINAN', 'QPV', 'CONSTRUCT']) AS c
+	WHERE NOT c = ANY (entete);
+	IF manquantes IS NOT NULL THEN
+		PERFORM flux_mgmt.refuser(
+			format('the RPLS file lacks the columns %s', array_to_string(manquantes, ', ')),
+			format('Its first line is: %s', left(split_part(contenu, E'\n', 1), 200)),
+			'Pass the whole file, header line included, with '';'' as separator (the SDES open-data layout).',
+			'invalid_parameter_value');
+	END IF;
+
+	RETURN QUERY
+	-- MATERIALIZED: each line is split once, not once per field read from it
+	WITH brut AS MATERIALIZED (
+		SELECT n::integer AS ligne, l,
+			   string_to_array(l, ';') AS f
+		FROM regexp_split_to_table(contenu, E'\r?\n') WITH ORDINALITY AS t(l, n)
+		WHERE n > 1 AND l <> ''
+	), champs AS MATERIALIZED (
+		SELECT b.ligne, b.l, cardinality(b.f) AS nb,
+			   rpls_champ(b.f, entete, 'DEPCOM') AS depcom,
+			   rpls_champ(b.f, entete, 'NBPIECE') AS nbpiece,
+			   rpls_champ(b.f, entete, 'FINAN') AS finan,
+			   rpls_champ(b.f, entete, 'QPV') AS qpv,
+			   rpls_champ(b.f, entete, 'CONSTRUCT') AS construct,
+			   rpls_champ(b.f, entete, 'PATRIMOINE') AS patrimoine,
+			   rpls_champ(b.f, entete, 'CONTRESLOG') AS contreslog,
+			   nullif(rpls_champ(b.f, entete, 'RPLS'), '') AS rpls,
+			   (SELECT entete[i] || ': ' || b.f[i] FROM generate_subscripts(b.f, 1) AS i
+				WHERE strpos(b.f[i], U&'\FFFD') > 0 ORDER BY i LIMIT 1) AS fffd
+		FROM brut b
+	), lu AS (
+		SELECT c.*,
+			   CASE WHEN c.depcom ~ '^[0-9]{4}$' THEN '0' || c.depcom ELSE c.depcom END AS commune_texte
+		FROM champs c
+	)
+	SELECT lu.ligne, lu.depcom,
+		   CASE WHEN code_insee_valide(lu.commune_texte) THEN lu.commune_texte::code_insee END,
+		   CASE WHEN lu.nbpiece ~ '^[1-9]$' THEN lu.nbpiece::smallint END,
+		   CASE WHEN lu.finan IN ('10', '11', '12', '13', '14', '15', '16', '17', '49', '50', '51', '52', '53', '54', '55', '99')
+				THEN financement_rpls(lu.finan::smallint) END,
+		   CASE lu.qpv WHEN '1' THEN true WHEN '2' THEN false END,
+		   CASE WHEN lu.construct ~ '^[0-9]{4}$' AND lu.construct::int BETWEEN 1000 AND 2200 THEN lu.construct::smallint END,
+		   CASE WHEN lu.patrimoine ~ '^[0-9]{4}$' AND lu.patrimoine::int BETWEEN 1000 AND 2200
+				THEN make_date(lu.patrimoine::int, 1, 1) END,
+		   CASE WHEN lu.contreslog ~ '^[1-7]$' THEN lu.contreslog::smallint END,
+		   lu.rpls,
+		   array_remove(ARRAY[
+			   CASE WHEN lu.depcom ~ '^[0-9]{4}$' THEN 'depcom_zero' END,
+			   CASE WHEN lu.rpls IS NULL THEN 'sans_rpls' END,
+			   CASE WHEN lu.fffd IS NOT NULL THEN 'fffd' END,
+			   CASE WHEN lu.nbpiece = '0' THEN 'nbpiece_0' END,
+			   CASE WHEN lu.finan = '0' THEN 'finan_0' END,
+			   CASE WHEN coalesce(lu.construct, '') !~ '^[0-9]{4}$' THEN 'construct_absent' END], NULL),
+		   lu.fffd,
+		   CASE
+			   WHEN lu.nb <> cardinality(entete) THEN format('it has %s fields, the header %s', lu.nb, cardinality(entete))
+			   WHEN NOT code_insee_valide(lu.commune_texte) THEN format('DEPCOM %L is not an INSEE commune code', lu.depcom)
+			   WHEN lu.nbpiece !~ '^[0-9]$' THEN format('NBPIECE %L is not a number of rooms (0 to 9)', lu.nbpiece)
+			   WHEN lu.finan NOT IN ('0', '10', '11', '12', '13', '14', '15', '16', '17', '49', '50', '51', '52', '53', '54', '55', '99')
+				   THEN format('FINAN %L is not an RPLS financing code', lu.finan)
+			   WHEN lu.qpv IS DISTINCT FROM '1' AND lu.qpv IS DISTINCT FROM '2' THEN format('QPV %L is neither 1 (in a QPV) nor 2', lu.qpv)
+			   WHEN lu.construct ~ '^[0-9]+$' AND NOT (lu.construct::numeric BETWEEN 1000 AND 2200)
+				   THEN format('CONSTRUCT %L is not a year', lu.construct)
+			   WHEN lu.contreslog <> '' AND lu.contreslog !~ '^[1-7]$' THEN format('CONTRESLOG %L is not a contingent code (1 to 7)', lu.contreslog)
+			   WHEN lu.rpls !~ '^[0-9A-Z]{10}$' THEN format('RPLS %L is not a 10-character RPLS identifier', lu.rpls)
+		   END
+	FROM lu
+	ORDER BY lu.ligne;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.rpls_analyser(text) IS
+	'reads an RPLS CSV file (SDES open-data layout, '';'' separated, header line first) without importing it: one row per line with the mapped values, what was repaired or noticed, and why a line is rejected';
+
+CREATE FUNCTION flux_mgmt.importer_rpls(
+	bailleur text, contenu text, prefixe text DEFAULT 'rpls-', ignorer_rejets boolean DEFAULT false)
+RETURNS TABLE (constat text, lignes bigint, action text, exemple text)
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	lu rpls_ligne[];
+	premier rpls_ligne;
+	nb_rejets bigint;
+	deja text;
+BEGIN
+	IF NOT EXISTS (SELECT FROM flux_mgmt.bailleur b WHERE b.code = importer_rpls.bailleur) THEN
+		PERFORM flux_mgmt.refuser(
+			format('unknown landlord %L', importer_rpls.bailleur),
+			NULL,
+			'Insert it first: INSERT INTO flux_mgmt.bailleur (code, nom) VALUES (…).',
+			'foreign_key_violation');
+	END IF;
+	lu := ARRAY(SELECT a FROM rpls_analyser(contenu) AS a);
+
+	SELECT count(*) FILTER (WHERE r.rejet IS NOT NULL) INTO nb_rejets FROM unnest(lu) AS r;
+	IF nb_rejets > 0 AND NOT ignorer_rejets THEN
+		SELECT r.* INTO premier FROM unnest(lu) AS r WHERE r.rejet IS NOT NULL ORDER BY r.ligne LIMIT 1;
+		PERFORM flux_mgmt.refuser(
+			format('line %s of the RPLS file is rejected: %s', premier.ligne, premier.rejet),
+			format('%s of %s lines are rejected; nothing was imported.', nb_rejets, cardinality(lu)),
+			'Correct the file, or pass ignorer_rejets => true to import the other lines (the rejected ones are then listed).',
+			'invalid_text_representation');
+	END IF;
+
+	SELECT l.ref INTO deja
+	FROM unnest(lu) AS r JOIN logement l ON l.bailleur = importer_rpls.bailleur AND l.ref = prefixe || r.ligne
+	LIMIT 1;
+	IF FOUND THEN
+		PERFORM flux_mgmt.refuser(
+			format('dwelling %L of landlord %L already exists', deja, importer_rpls.bailleur),
+			'Dwellings of an RPLS import are named prefix || line number; this file, or another with the same prefix, was imported before.',
+			'Pass another prefixe, or delete the earlier import first.',
+			'unique_violation');
+	END IF;
+
+	INSERT INTO logement (bailleur, ref, rpls, commune, nb_pieces, financement, qpv,
+						  annee_construction, mise_en_service, contingent_rpls)
+	SELECT importer_rpls.bailleur, prefixe || r.ligne, r.rpls, r.commune, r.nb_pieces, r.financement, r.qpv,
+		   r.annee_construction, r.mise_en_service, r.contingent_rpls
+	FROM unnest(lu) AS r
+	WHERE r.rejet IS NULL
+	ORDER BY r.ligne;
+
+	RETURN QUERY
+	WITH faits(ordre, cle, constat, action) AS (VALUES
+		(1, 'importe', 'imported', 'inserted into flux_mgmt.logement'),
+		(2, 'rejet', 'rejected', 'not imported'),
+		(3, 'depcom_zero', 'DEPCOM lost its leading zero', 'repaired: a 0 was prepended (6029 → 06029)'),
+		(4, 'sans_rpls', 'no RPLS identifier', format('ref = %L || line number; rpls left null', prefixe)),
+		(5, 'fffd', 'U+FFFD replacement characters', 'only in free-text columns, which are not imported: no effect'),
+		(6, 'nbpiece_0', 'NBPIECE not given (0)', 'nb_pieces left null'),
+		(7, 'finan_0', 'FINAN not given (0)', 'financement left null'),
+		(8, 'construct_absent', 'CONSTRUCT not given', 'annee_construction left null')
+	), cles AS (
+		SELECT r.*, unnest(CASE WHEN r.rejet IS NOT NULL THEN ARRAY['rejet']
+								ELSE ARRAY['importe'] || r.constats END) AS cle
+		FROM unnest(lu) AS r
+	)
+	SELECT f.constat, count(*), f.action,
+		   (array_agg(CASE f.cle
+				WHEN 'importe' THEN format('line %s → %s%s in %s', c.ligne, prefixe, c.ligne, c.commune)
+				WHEN 'rejet' THEN format('line %s: %s', c.ligne, c.rejet)
+				WHEN 'depcom_zero' THEN format('line %s: %s → %s', c.ligne, c.depcom, c.commune)
+				WHEN 'fffd' THEN format('line %s, %s', c.ligne, c.fffd)
+				ELSE format('line %s', c.ligne) END ORDER BY c.ligne))[1]
+	FROM cles c JOIN faits f USING (cle)
+	GROUP BY f.ordre, f.constat, f.action
+	ORDER BY f.ordre;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.importer_rpls(text, text, text, boolean) IS
+	'imports an RPLS CSV file (SDES open-data layout) as dwellings of a landlord and reports, per kind, what was imported, repaired, noticed or rejected; a rejected line stops the import unless ignorer_rejets';
+
+CREATE FUNCTION flux_mgmt.importer_communes(contenu text) RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	entete text[];
+	manquantes text[];
+	mauvaise record;
+	ecrites bigint;
+BEGIN
+	entete := string_to_array(lower(trim(regexp_replace(split_part(contenu, E'\n', 1), E'^\uFEFF|\r$', '', 'g'))), ';');
+	SELECT array_agg(c) INTO manquantes
+	FROM unnest(ARRAY['code_insee', 'nom', 'commune_parente', 'epci_siren', 'epci_nom', 'ept_siren', 'ept_nom']) AS c
+	WHERE NOT c = ANY (entete);
+	IF manquantes IS NOT NULL THEN
+		PERFORM flux_mgmt.refuser(
+			format('the commune list lacks the columns %s', array_to_string(manquantes, ', ')),
+			NULL,
+			'Pass the whole file, header line first, '';'' separated, with the columns of shared/data/cog2026_communes_idf.csv.',
+			'invalid_parameter_value');
+	END IF;
+
+	CREATE TEMP TABLE communes_lues ON COMMIT DROP AS
+	SELECT n::integer AS ligne,
+		   rpls_champ(f, entete, 'code_insee') AS code,
+		   rpls_champ(f, entete, 'nom') AS nom,
+		   nullif(rpls_champ(f, entete, 'commune_parente'), '') AS parente,
+		   nullif(rpls_champ(f, entete, 'epci_siren'), '') AS epci,
+		   nullif(rpls_champ(f, entete, 'epci_nom'), '') AS epci_nom,
+		   nullif(rpls_champ(f, entete, 'ept_siren'), '') AS ept,
+		   nullif(rpls_champ(f, entete, 'ept_nom'), '') AS ept_nom
+	FROM regexp_split_to_table(contenu, E'\r?\n') WITH ORDINALITY AS t(l, n),
+		 LATERAL string_to_array(l, ';') AS f
+	WHERE n > 1 AND l <> '';
+
+	SELECT * INTO mauvaise FROM communes_lues c
+	WHERE NOT code_insee_valide(c.code) OR NOT code_insee_valide(coalesce(c.parente, c.code)) OR coalesce(c.nom, '') = ''
+	ORDER BY c.ligne LIMIT 1;
+	IF FOUND THEN
+		PERFORM flux_mgmt.refuser(
+			format('line %s of the commune list is invalid: code %L, parent %L, name %L',
+				mauvaise.ligne, mauvaise.code, mauvaise.parente, mauvaise.nom),
+			'Every line needs a valid INSEE code and a name; nothing was imported.',
+			'A four-digit code lost its leading zero in a spreadsheet: restore it.',
+			'invalid_text_representation');
+	END IF;
+
+	INSERT INTO commune AS c (code, nom, commune_parente, epci, epci_nom, ept, ept_nom)
+	SELECT l.code::code_insee, l.nom, l.parente::code_insee, l.epci, l.epci_nom, l.ept, l.ept_nom
+	FROM communes_lues l ORDER BY l.ligne
+	ON CONFLICT (code) DO UPDATE SET
+		nom = excluded.nom, commune_parente = excluded.commune_parente,
+		epci = excluded.epci, epci_nom = excluded.epci_nom, ept = excluded.ept, ept_nom = excluded.ept_nom;
+	GET DIAGNOSTICS ecrites = ROW_COUNT;
+	DROP TABLE communes_lues;
+	RETURN ecrites;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.importer_communes(text) IS
+	'loads (or refreshes) flux_mgmt.commune from an INSEE commune list (the columns of cog2026_communes_idf.csv); returns the number of communes written';
+
+CREATE FUNCTION flux_mgmt.definir_territoire(reservataire text, collectivite text) RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	t type_reservataire;
+	communes code_insee[];
+	ajoutees bigint;
+BEGIN
+	SELECT r.type INTO t FROM flux_mgmt.reservataire r WHERE r.code = definir_territoire.reservataire;
+	IF NOT FOUND THEN
+		PERFORM flux_mgmt.refuser(
+			format('unknown réservataire %L', definir_territoire.reservataire),
+			NULL,
+			'Insert it first into flux_mgmt.reservataire, with type commune, epci or ept.',
+			'foreign_key_violation');
+	END IF;
+	IF code_insee_valide(collectivite) THEN
+		-- a commune, with its municipal arrondissements when it has some (Paris, Lyon, Marseille)
+		communes := ARRAY(SELECT collectivite::code_insee UNION
+						  SELECT c.code FROM commune c WHERE c.commune_parente = collectivite::code_insee);
+	ELSIF collectivite ~ '^[0-9]{9}$' THEN
+		communes := ARRAY(SELECT c.code FROM commune c WHERE collectivite IN (c.epci, c.ept));
+		IF communes = '{}' THEN
+			PERFORM flux_mgmt.refuser(
+				format('no commune of the EPCI or EPT with SIREN %s in flux_mgmt.commune', collectivite),
+				NULL,
+				'Load the INSEE commune list first with flux_mgmt.importer_communes(), or insert the communes into flux_mgmt.territoire yourself.',
+				'foreign_key_violation');
+		END IF;
+	ELSE
+		PERFORM flux_mgmt.refuser(
+			format('%L is neither an INSEE commune code nor a SIREN', collectivite),
+			NULL,
+			'Give the INSEE code of a commune (93066) or the SIREN of an EPCI or EPT (9 digits).',
+			'invalid_parameter_value');
+	END IF;
+	INSERT INTO territoire (reservataire, commune)
+	SELECT definir_territoire.reservataire, c FROM unnest(communes) AS c ORDER BY c
+	ON CONFLICT DO NOTHING;
+	GET DIAGNOSTICS ajoutees = ROW_COUNT;
+	RETURN ajoutees;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.definir_territoire(text, text) IS
+	'adds to a territorial réservataire''s territory a commune (INSEE code, with its arrondissements) or every commune of an EPCI or EPT (SIREN, from flux_mgmt.commune); returns the number of communes added';
+

@@ -1,0 +1,326 @@
+-- flux_mgmt install script, part 75_moteur: orientation engine.
+--
+-- DOMAIN §4: candidates, the decision, suggerer and the batch orientation.
+-- (sql/src/*.sql are concatenated in name order into the install script.)
+
+--------------------------------------------------------------------------------
+-- Orientation engine (DOMAIN §4)
+--
+-- The choice is a pure C kernel over arrays (src/orientation.c: Tijdeman's
+-- rule, preferences only where the quota bound survives them); suggerer()
+-- gathers the dwelling's candidates and their counts from the counters and
+-- explains the result.
+--------------------------------------------------------------------------------
+
+CREATE TYPE flux_mgmt.choix_orientation AS (classement integer[], plus_urgent integer, horizon integer);
+COMMENT ON TYPE flux_mgmt.choix_orientation IS
+	'result of choisir_orientation: the holders in suggestion order (1-based positions, the choice first), the primary rule''s choice (null if none was eligible), the steps simulated to accept a preferred holder instead (0 if none was)';
+
+CREATE FUNCTION flux_mgmt.choisir_orientation(t bigint[], a bigint[], parts bigint[], preferences bigint[])
+RETURNS flux_mgmt.choix_orientation
+	AS 'MODULE_PATHNAME', 'flux_choisir_orientation'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flux_mgmt.choisir_orientation(bigint[], bigint[], bigint[], bigint[]) IS
+	'the orientation choice for one dwelling (C kernel, exact integers): per holder, the dwelling''s step t in its scope, the dwellings a it had, its share in micro-units (1e-6, the shares of one scope add up to 1000000), a preference in micro-units; Tijdeman''s rule (deficit t·p - a at least 1/(2n-2), earliest deadline (a + 1 - c)/p), a preferred eligible holder instead when an exact simulation keeps every holder within 1 - 1/(2n-2)';
+
+CREATE FUNCTION flux_mgmt.simuler_orientations(parts bigint[], pas integer, graine integer DEFAULT NULL)
+RETURNS TABLE (pas integer, titulaire integer, ecart_max bigint, borne bigint)
+	AS 'MODULE_PATHNAME', 'flux_simuler_orientations'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION flux_mgmt.simuler_orientations(bigint[], integer, integer) IS
+	'runs the orientation choice for pas dwellings from nothing, every holder in one scope (shares in micro-units), with random preferences from graine when given: per step the holder chosen (1-based), the largest |t·p - a| and the bound 1 - 1/(2n-2), in micro-units';
+
+-- Parameters of the secondary preferences (DOMAIN §3.1, §4).
+CREATE TABLE flux_mgmt.parametre_orientation (
+	cle text PRIMARY KEY,
+	valeur numeric NOT NULL,
+	CONSTRAINT parametre_orientation_cle CHECK (cle IN ('plancher_prefet_hors_qpv'))
+);
+COMMENT ON TABLE flux_mgmt.parametre_orientation IS
+	'parameters of the orientation preferences, when they differ from their default: plancher_prefet_hors_qpv = the share (percent) of the préfet''s orientations that should lie outside QPV (default 30, R441-5-2); the table starts empty, so that pg_dump keeps only what the user set';
+COMMENT ON COLUMN flux_mgmt.parametre_orientation.cle IS 'parameter';
+COMMENT ON COLUMN flux_mgmt.parametre_orientation.valeur IS 'its value';
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.parametre_orientation', '');
+
+-- One candidate of a dwelling, as suggerer() gathers it.
+CREATE TYPE flux_mgmt.candidat_orientation AS (
+	reservataire text,			-- null: the landlord's pool
+	nom text,
+	territorial boolean,
+	taux numeric,				-- share of its scope, percent
+	t bigint,					-- this dwelling's rank among the in-flux dwellings of its scope this year
+	a bigint,					-- in-flux dwellings it received in its scope this year
+	preference numeric,			-- percentage points (positive: the dwelling suits its objectives)
+	motifs_preference text[]
+);
+COMMENT ON TYPE flux_mgmt.candidat_orientation IS
+	'a candidate for a dwelling as suggerer() gathers it: share, counts in its scope, preference and its reasons';
+
+-- The candidates of an in-flux dwelling: the conventions in force in the year
+-- whose scope contains its commune, and the pool, with their counts from the
+-- counters (orientations of the year en_cours, attribuee or carence) and their
+-- preferences.  The pool's entitlement is what the département's count leaves
+-- after every convention's entitlement (the territorial ones elsewhere
+-- included); its share is that entitlement over the département's count.
+CREATE FUNCTION flux_mgmt.candidats(bailleur text, commune flux_mgmt.code_insee, annee integer,
+									nb_pieces smallint, financement flux_mgmt.financement, qpv boolean)
+RETURNS SETOF flux_mgmt.candidat_orientation
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+	-- plpgsql keeps the plan of its query (an SQL function would plan it at
+	-- every call); generic, since it only looks up keys
+	SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+	RETURN QUERY
+	WITH bornes AS (
+		SELECT premiere_commune(d) AS premiere, derniere_commune(d) AS derniere, d
+		FROM (SELECT departement($2) AS d) AS x
+	), comptes AS (
+		SELECT k.reservataire, k.commune, sum(k.en_cours + k.attribuees + k.carences) AS n
+		FROM bornes, compteur k
+		WHERE k.bailleur = $1 AND k.annee = $3 AND k.commune BETWEEN bornes.premiere AND bornes.derniere AND k.dans_flux
+		GROUP BY k.reservataire, k.commune
+	), par_beneficiaire AS (
+		SELECT k.reservataire, sum(k.n) AS n FROM comptes k GROUP BY k.reservataire
+	), total AS (
+		SELECT coalesce(sum(k.n), 0) AS n FROM comptes k
+	), conventions AS (
+		-- every convention in force in the département, with its count and
+		-- entitlement in its scope (a territory's communes are summed apart)
+		SELECT c.reservataire, c.taux, c.communes, c.type, c.id, m.porte, m.t, m.a, m.t * c.taux / 100 AS droit
+		FROM bornes, total, conventions_en_vigueur($1, bornes.d, $3) AS c
+		LEFT JOIN par_beneficiaire pb ON pb.reservataire = c.reservataire
+		CROSS JOIN LATERAL (SELECT c.communes IS NULL OR $2 = ANY (c.communes) AS porte) AS p
+		CROSS JOIN LATERAL (
+			SELECT p.porte,
+				   p.porte::int + CASE WHEN c.communes IS NULL THEN total.n
+					   ELSE (SELECT coalesce(sum(k.n), 0) FROM comptes k WHERE k.commune = ANY (c.communes)) END AS t,
+				   CASE WHEN c.communes IS NULL THEN coalesce(pb.n, 0)
+					   ELSE (SELECT coalesce(sum(k.n), 0) FROM comptes k
+							 WHERE k.reservataire = c.reservataire AND k.commune = ANY (c.communes)) END AS a
+		) AS m
+	), pool AS (
+		SELECT 1 + total.n AS t, coalesce((SELECT pb.n FROM par_beneficiaire pb WHERE pb.reservataire IS NULL), 0) AS a
+		FROM total
+	), tous AS (
+		SELECT c.reservataire, c.taux, c.communes, c.type, c.id, c.t, c.a FROM conventions c WHERE c.porte
+		UNION ALL
+		SELECT NULL, round(100 * (p.t - coalesce((SELECT sum(c.droit) FROM conventions c), 0)) / p.t, 4), NULL, NULL, NULL, p.t, p.a
+		FROM pool p
+	), conversions AS MATERIALIZED (
+		-- single-use rights of converted stock still to use (issue of the conversion);
+		-- MATERIALIZED: read once, not once per candidate
+		SELECT c.reservataire, c.droits_uniques, c.droits_restants, c.fin
+		FROM bornes, consommation_conversion($1, bornes.d) AS c
+		WHERE EXISTS (SELECT FROM conversion k WHERE k.bailleur = $1 AND k.departement = bornes.d)
+		  AND c.droits_restants > 0 AND (c.fin IS NULL OR c.fin >= make_date($3, 1, 1))
+	), proposes AS (
+		-- the mix so far of the candidates a preference reads it for (indicative
+		-- objectives, the préfet's floor): the others' rows are not grouped
+		SELECT b.reservataire, b.commune, b.typologie, b.financement, b.qpv, sum(b.proposes) AS n
+		FROM bornes, compteur_bilan b
+		WHERE b.bailleur = $1 AND b.annee = $3 AND b.commune BETWEEN bornes.premiere AND bornes.derniere
+		  -- an array computed once: a join to tous was planned as a loop over it per row
+		  AND b.reservataire = ANY (ARRAY(SELECT x.reservataire FROM tous x
+										  WHERE x.type = 'etat_prioritaires'
+											 OR EXISTS (SELECT FROM objectif_indicatif oi WHERE oi.convention_id = x.id)))
+		GROUP BY b.reservataire, b.commune, b.typologie, b.financement, b.qpv
+	)
+	SELECT x.reservataire, coalesce(r.nom, 'landlord''s pool'), x.communes IS NOT NULL, greatest(x.taux, 0)::numeric,
+		   x.t::bigint, x.a::bigint, coalesce(p.preference, 0)::numeric, coalesce(p.motifs, '{}')::text[]
+	FROM tous x
+	LEFT JOIN reservataire r ON r.code = x.reservataire
+	LEFT JOIN LATERAL (
+		-- each indicative objective the dwelling meets: its target minus the
+		-- share reached so far among the réservataire's proposals this year;
+		-- for the préfet, the floor of orientations outside QPV
+		SELECT sum(o.ecart) AS preference, array_agg(o.motif ORDER BY o.motif) AS motifs
+		FROM (
+			SELECT oi.part - coalesce(100.0 * sum(m.n) FILTER (WHERE m.conforme) / nullif(sum(m.n), 0), 0) AS ecart,
+				   format('objective %s = %s: %s %% wanted, %s %% so far', oi.critere, oi.valeur, oi.part,
+						  round(coalesce(100.0 * sum(m.n) FILTER (WHERE m.conforme) / nullif(sum(m.n), 0), 0), 1)) AS motif
+			FROM objectif_indicatif oi
+			LEFT JOIN LATERAL (
+				SELECT pr.n, CASE oi.critere
+					WHEN 'nb_pieces' THEN pr.typologie = typologie(oi.valeur::smallint)
+					WHEN 'financement' THEN pr.financement::text = oi.valeur
+					WHEN 'qpv' THEN pr.qpv = oi.valeur::boolean
+					WHEN 'commune' THEN pr.commune::text = oi.valeur END AS conforme
+				FROM proposes pr
+				WHERE pr.reservataire = x.reservataire AND (x.communes IS NULL OR pr.commune = ANY (x.communes))
+			) AS m ON true
+			WHERE oi.convention_id = x.id
+			  AND CASE oi.critere
+				  WHEN 'nb_pieces' THEN least($4, 5) = oi.valeur::smallint
+				  WHEN 'financement' THEN $5::text = oi.valeur
+				  WHEN 'qpv' THEN $6 = oi.valeur::boolean
+				  WHEN 'commune' THEN $2::text = oi.valeur END
+			GROUP BY oi.critere, oi.valeur, oi.part
+			UNION ALL
+			SELECT CASE WHEN $6 THEN -1 ELSE 1 END * greatest(0, pl.valeur - coalesce(hq.part, 0)),
+				   format('préfet outside QPV: %s %% of its orientations so far, at least %s %% wanted', round(coalesce(hq.part, 0), 1), pl.valeur)
+			FROM (SELECT coalesce((SELECT valeur FROM parametre_orientation WHERE cle = 'plancher_prefet_hors_qpv'), 30) AS valeur) AS pl,
+				 LATERAL (SELECT 100.0 * sum(pr.n) FILTER (WHERE NOT pr.qpv) / nullif(sum(pr.n), 0) AS part
+						  FROM proposes pr WHERE pr.reservataire = x.reservataire) AS hq
+			WHERE x.type = 'etat_prioritaires'
+			UNION ALL
+			SELECT 5 * cv.droits_restants / cv.droits_uniques,
+				   format('converted stock: %s single-use rights left of %s, until %s',
+						  trim_scale(round(cv.droits_restants, 2)), trim_scale(round(cv.droits_uniques, 2)), coalesce(cv.fin::text, 'used up'))
+			FROM conversions cv WHERE cv.reservataire = x.reservataire
+		) AS o
+	) AS p ON true
+	ORDER BY x.reservataire NULLS LAST;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, smallint, flux_mgmt.financement, boolean) IS
+	'the candidates for an in-flux dwelling of a landlord in a commune in a year: conventions in force whose scope contains the commune, with their counts in their scope (this dwelling included), and the landlord''s pool, whose entitlement is what the département''s count leaves after every convention''s entitlement (its share: that over the count); with their preferences in percentage points: each indicative objective the dwelling meets, its target minus the share reached; the préfet''s floor outside QPV (parametre_orientation, default 30); single-use rights of converted stock left (up to 5 points)';
+
+-- The decision for a vacancy, before it is explained: what suggerer() and
+-- orienter_suggestion() share.
+CREATE TYPE flux_mgmt.decision_orientation AS (
+	regime flux_mgmt.regime,
+	titulaire text,							-- the holder of a stock dwelling
+	nom_titulaire text,
+	candidats flux_mgmt.candidat_orientation[],	-- in-flux dwelling: its candidates
+	choix flux_mgmt.choix_orientation
+);
+COMMENT ON TYPE flux_mgmt.decision_orientation IS
+	'the orientation decision for a vacancy: its dwelling''s regime and stock holder, or its candidates and the kernel''s choice';
+
+CREATE FUNCTION flux_mgmt.decider(vacance_id bigint) RETURNS flux_mgmt.decision_orientation
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v record;
+	d decision_orientation;
+BEGIN
+	SELECT l.bailleur, l.commune, l.nb_pieces, l.financement, l.qpv, l.regime, l.reservataire_stock, r.nom,
+		   extract(year FROM va.date_liberation)::integer AS annee
+	INTO v
+	FROM vacance va JOIN logement l ON l.id = va.logement_id LEFT JOIN flux_mgmt.reservataire r ON r.code = l.reservataire_stock
+	WHERE va.id = decider.vacance_id;
+	IF NOT FOUND THEN
+		PERFORM refuser(format('unknown vacancy %s', decider.vacance_id), NULL,
+						'Give the id of a row of flux_mgmt.vacance.', 'foreign_key_violation');
+	END IF;
+	d.regime := v.regime;
+	d.titulaire := v.reservataire_stock;
+	d.nom_titulaire := v.nom;
+	IF v.regime = 'flux' THEN
+		d.candidats := ARRAY(SELECT x FROM candidats(v.bailleur, v.commune, v.annee, v.nb_pieces, v.financement, v.qpv) AS x);
+		d.choix := (SELECT choisir_orientation(array_agg(x.t ORDER BY i), array_agg(x.a ORDER BY i),
+											   array_agg(round(x.taux * 10000)::bigint ORDER BY i),
+											   array_agg(round(x.preference * 10000)::bigint ORDER BY i))
+					FROM unnest(d.candidats) WITH ORDINALITY
+						 AS x (reservataire, nom, territorial, taux, t, a, preference, motifs_preference, i));
+	END IF;
+	RETURN d;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.decider(bigint) IS
+	'the orientation decision for a vacancy (see decision_orientation): a stock dwelling''s holder, or the candidates of an in-flux dwelling in the year of the vacancy and the choice of choisir_orientation()';
+
+CREATE FUNCTION flux_mgmt.suggerer(vacance_id bigint)
+RETURNS TABLE (rang integer, reservataire text, ecart numeric, score numeric, motifs text[])
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	d decision_orientation := decider(suggerer.vacance_id);
+	c candidat_orientation[] := d.candidats;
+	n integer;
+	k numeric;
+BEGIN
+	IF d.regime IN ('stock_defense', 'stock_securite', 'stock_sante') THEN
+		RETURN QUERY SELECT 1, d.titulaire, NULL::numeric, NULL::numeric,
+			ARRAY[format('dwelling kept in stock (%s): it goes back to its holder %s at each vacancy, outside the flux', d.regime, d.nom_titulaire)];
+		RETURN;
+	ELSIF d.regime = 'hors_champ' THEN
+		RETURN QUERY SELECT 1, NULL::text, NULL::numeric, NULL::numeric,
+			ARRAY['dwelling outside the L441-1 regime: outside the flux, it goes to the landlord''s own pool'];
+		RETURN;
+	END IF;
+	n := (SELECT count(*) FROM unnest(c) AS x WHERE x.taux > 0);
+	k := CASE WHEN n >= 2 THEN 2 * n - 2 ELSE 1 END;	-- c = 1/k
+
+	RETURN QUERY
+	SELECT r.rang::integer, x.reservataire, trim_scale(e.ecart),
+		   CASE WHEN x.taux > 0 THEN round((1 - 1 / k - e.ecart) / (x.taux / 100), 3) END,
+		   ARRAY[format('%s: entitlement %s of the %s in-flux dwellings of %s this year (%s %%), %s received: ecart %s',
+						x.nom, round(x.t * x.taux / 100, 3), x.t,
+						CASE WHEN x.territorial THEN 'its territory' ELSE 'the département' END,
+						trim_scale(x.taux), x.a, round(e.ecart, 3))]
+		   || CASE
+				WHEN x.taux <= 0 THEN ARRAY['no entitlement left to it']
+				WHEN e.ecart * k < 1 THEN ARRAY[format('at or above its quota: ecart below %s, not eligible this time', round(1 / k, 3))]
+				WHEN r.rang = 1 AND r.idx = (d.choix).plus_urgent
+					THEN ARRAY[format('most urgent: it falls below its quota within %s more dwellings (Tijdeman''s rule)',
+									  round((1 - 1 / k - e.ecart) / (x.taux / 100), 3))]
+				WHEN r.rang = 1
+					THEN ARRAY[format('preferred over %s, more urgent, for its objectives: the quota bound of %s still holds (checked over the next %s dwellings)',
+									  c[(d.choix).plus_urgent].nom, round(1 - 1 / k, 3), (d.choix).horizon)]
+				ELSE ARRAY[format('eligible: below its quota by %s or more', round(1 / k, 3))]
+			  END
+		   || x.motifs_preference
+		   || CASE WHEN x.territorial THEN ARRAY['territorial réservataire: the dwelling is in its territory'] ELSE '{}' END
+		   || CASE WHEN x.reservataire IS NULL THEN ARRAY['landlord''s pool: what the département''s flux leaves after every convention''s entitlement'] ELSE '{}' END
+	FROM unnest((d.choix).classement) WITH ORDINALITY AS r(idx, rang)
+	CROSS JOIN LATERAL (SELECT (c[r.idx]).*) AS x
+	CROSS JOIN LATERAL (SELECT x.t * x.taux / 100 - x.a AS ecart) AS e
+	ORDER BY r.rang;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.suggerer(bigint) IS
+	'ranked orientation suggestions for a vacancy (rank 1 first): its holder for a stock dwelling, the pool for a hors champ one; otherwise the conventions whose scope contains the dwelling and the pool, by Tijdeman''s quota rule with the indicative objectives as preferences; ecart = entitlement t × taux / 100 minus dwellings received (in the year of the vacancy, in the candidate''s scope); score = dwellings before it falls below its quota, (1 - c - ecart) / share, with c = 1/(2n - 2); motifs says why';
+
+CREATE FUNCTION flux_mgmt.orienter_suggestion(vacance_id bigint, date_orientation date DEFAULT current_date)
+RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	d decision_orientation := decider(orienter_suggestion.vacance_id);
+BEGIN
+	RETURN orienter(orienter_suggestion.vacance_id,
+					CASE WHEN d.regime = 'flux' THEN (d.candidats[(d.choix).classement[1]]).reservataire
+						 WHEN d.regime = 'hors_champ' THEN NULL ELSE d.titulaire END,
+					NULL, orienter_suggestion.date_orientation);
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.orienter_suggestion(bigint, date) IS
+	'records rank 1 of suggerer() as the vacancy''s orientation; returns the orientation id';
+
+CREATE FUNCTION flux_mgmt.orienter_en_attente(bailleur text, annee integer)
+RETURNS TABLE (vacance_id bigint, orientation_id bigint, reservataire text)
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v record;
+	o bigint;
+BEGIN
+	PERFORM exiger_bailleur(orienter_en_attente.bailleur);
+	FOR v IN
+		SELECT va.id, va.date_liberation
+		FROM vacance va JOIN logement l ON l.id = va.logement_id
+		WHERE l.bailleur = orienter_en_attente.bailleur
+		  AND va.date_liberation >= make_date(orienter_en_attente.annee, 1, 1)
+		  AND va.date_liberation < make_date(orienter_en_attente.annee + 1, 1, 1)
+		  AND NOT EXISTS (SELECT FROM orientation x WHERE x.vacance_id = va.id
+						  AND (x.issue IN ('en_cours', 'attribuee', 'retiree') OR x.soustraction IS NOT NULL))
+		ORDER BY va.date_liberation, va.id
+	LOOP
+		o := orienter_suggestion(v.id, v.date_liberation);
+		vacance_id := v.id;
+		orientation_id := o;
+		reservataire := (SELECT x.reservataire FROM orientation x WHERE x.id = o);
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.orienter_en_attente(text, integer) IS
+	'orients, in date order, every vacancy of a landlord freed in a year that waits for an orientation (none yet, or the last ended in carence or échec), each with rank 1 of suggerer() and dated its date_liberation, each seeing the ones before; returns what it recorded';
+

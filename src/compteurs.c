@@ -30,12 +30,13 @@
  *
  * Plans are prepared once per trigger and kept (ri_triggers.c style), keyed
  * by trigger OID; a plan found invalid is freed and prepared again.  The SQL
- * names its objects in full, the code_insee operators included, and runs with
- * the caller's search_path: pinning another one would make the plan cache
- * replan every statement (foreign key checks included) each time the path
- * changed back and forth.  Built-in operators resolve in pg_catalog, searched
- * first unless a caller says otherwise, and then only to their own cost: the
- * triggers run with the caller's rights.
+ * names its objects in full and runs under a pinned search_path (pg_catalog,
+ * then the extension's schema), set in the trigger's own GUC nest level with
+ * its planner settings: a function or operator that a user planted in a schema
+ * of the caller's path (public.unnest(bigint[]), =(regime, regime)…) would
+ * otherwise be chosen over pg_catalog's for a better-matching argument type,
+ * and run with the writer's rights.  The path is the same at every call, so
+ * the kept plans stay valid.
  *
  *-------------------------------------------------------------------------
  */
@@ -662,6 +663,7 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 
 	taille_englobante = taille;	/* a trigger may fire inside another */
 	niveau_guc = NewGUCNestLevel();
+	regler("search_path", "pg_catalog, " FLUX_SCHEMA ", pg_temp");
 	dimensionner(taille_de(td));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "flux_mgmt: SPI_connect failed");

@@ -10,6 +10,12 @@
 
 \echo Use "CREATE EXTENSION flux_mgmt" to load this file. \quit
 
+-- Every name below resolves in pg_catalog or flux_mgmt only, whatever the
+-- installer's search_path: SQL-standard function bodies and views bind their
+-- functions and operators now, once and for all.  CREATE EXTENSION restores
+-- the installer's path afterwards.
+SELECT pg_catalog.set_config('search_path', 'pg_catalog, flux_mgmt, pg_temp', true);
+
 CREATE SCHEMA flux_mgmt;
 COMMENT ON SCHEMA flux_mgmt IS
 	'gestion en flux of social-housing reservations (flux_mgmt extension)';

@@ -29,6 +29,7 @@ COMMENT ON COLUMN flux_mgmt.bailleur.siren IS 'SIREN number (9 digits, Luhn-chec
 -- Lock before row, in hash order: the order every writer follows.
 CREATE FUNCTION flux_mgmt.verrouiller_bailleurs(bailleurs text[]) RETURNS void
 	LANGUAGE sql VOLATILE
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 	AS $$
 	SELECT pg_catalog.count(pg_catalog.pg_advisory_xact_lock('flux_mgmt.bailleur'::pg_catalog.regclass::pg_catalog.oid::integer,
 															 pg_catalog.hashtext(x.code)))

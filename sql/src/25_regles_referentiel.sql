@@ -9,8 +9,10 @@
 --
 -- The CHECK constraints above are the backstop; these BEFORE triggers run
 -- first and say, in the domain's words, which value is wrong and what to do.
--- They are fully qualified and do not pin search_path because they run once
--- per imported row (a SET clause costs a GUC save and restore per call).
+-- They pin search_path like every function of the extension: a trigger body
+-- compares values (NEW.nombre > 0), and a look-alike operator planted in a
+-- schema of the caller's path would otherwise run with the writer's rights.
+-- The SET clause costs a GUC save and restore per row, a few microseconds.
 --------------------------------------------------------------------------------
 
 CREATE FUNCTION flux_mgmt.exiger_departement(departement text, contexte text) RETURNS void
@@ -42,6 +44,7 @@ COMMENT ON FUNCTION flux_mgmt.siren_valide(text) IS 'whether a text is a SIREN n
 
 CREATE FUNCTION flux_mgmt.verifier_bailleur() RETURNS trigger
 	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 BEGIN
 	IF NEW.siren IS NOT NULL AND NOT flux_mgmt.siren_valide(NEW.siren) THEN
@@ -66,6 +69,7 @@ COMMENT ON FUNCTION flux_mgmt.est_territorial(flux_mgmt.type_reservataire) IS
 
 CREATE FUNCTION flux_mgmt.verifier_reservataire() RETURNS trigger
 	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 BEGIN
 	IF NOT flux_mgmt.est_territorial(NEW.type)
@@ -85,6 +89,7 @@ COMMENT ON TRIGGER verifier ON flux_mgmt.reservataire IS 'a réservataire with a
 
 CREATE FUNCTION flux_mgmt.verifier_territoire() RETURNS trigger
 	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 DECLARE
 	t flux_mgmt.type_reservataire;
@@ -106,6 +111,7 @@ COMMENT ON TRIGGER verifier ON flux_mgmt.territoire IS 'runs flux_mgmt.verifier_
 
 CREATE FUNCTION flux_mgmt.verifier_logement() RETURNS trigger
 	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 BEGIN
 	IF (NEW.regime IN ('stock_defense', 'stock_securite', 'stock_sante')) <> (NEW.reservataire_stock IS NOT NULL) THEN
@@ -159,6 +165,7 @@ COMMENT ON TRIGGER verifier ON flux_mgmt.logement IS 'runs flux_mgmt.verifier_lo
 
 CREATE FUNCTION flux_mgmt.verifier_convention() RETURNS trigger
 	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 DECLARE
 	nom text := format('convention %s/%s/%s', NEW.bailleur, NEW.reservataire, NEW.departement);
@@ -208,6 +215,7 @@ COMMENT ON TRIGGER verifier ON flux_mgmt.convention IS 'runs flux_mgmt.verifier_
 
 CREATE FUNCTION flux_mgmt.verifier_objectif_indicatif() RETURNS trigger
 	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 DECLARE
 	valide boolean;
@@ -253,6 +261,7 @@ COMMENT ON TRIGGER verifier ON flux_mgmt.objectif_indicatif IS 'runs flux_mgmt.v
 -- figures for one département.
 CREATE FUNCTION flux_mgmt.verifier_prevision() RETURNS trigger
 	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 DECLARE
 	ligne text := format('%s of landlord %L for %s', TG_TABLE_NAME, NEW.bailleur, NEW.annee);
@@ -294,6 +303,7 @@ COMMENT ON TRIGGER verifier ON flux_mgmt.soustraction_prevue IS 'runs flux_mgmt.
 
 CREATE FUNCTION flux_mgmt.verifier_droit_stock() RETURNS trigger
 	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 DECLARE
 	ligne text := format('stock right of %L with landlord %L', NEW.reservataire, NEW.bailleur);

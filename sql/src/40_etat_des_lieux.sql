@@ -115,6 +115,7 @@ COMMENT ON SEQUENCE flux_mgmt.convention_stock_id_seq IS 'ids of convention_stoc
 
 CREATE FUNCTION flux_mgmt.verifier_convention_stock() RETURNS trigger
 	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 DECLARE
 	ligne text := format('old convention of %L with landlord %L', NEW.reservataire, NEW.bailleur);
@@ -183,6 +184,7 @@ COMMENT ON COLUMN flux_mgmt.droit_stock.origine IS
 
 CREATE FUNCTION flux_mgmt.verifier_droit_stock_conversion() RETURNS trigger
 	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 DECLARE
 	ligne text := format('stock right of %L with landlord %L', NEW.reservataire, NEW.bailleur);

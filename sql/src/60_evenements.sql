@@ -116,6 +116,7 @@ CREATE FUNCTION flux_mgmt.date_limite_par_defaut() RETURNS trigger
 	LANGUAGE plpgsql
 	SET plan_cache_mode = force_generic_plan
 	SET enable_seqscan = off
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 BEGIN
 	SELECT NEW.date_orientation + c.delai INTO NEW.date_limite

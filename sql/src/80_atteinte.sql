@@ -37,6 +37,7 @@ SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.cible_objectif', '');
 
 CREATE FUNCTION flux_mgmt.verifier_cible_objectif() RETURNS trigger
 	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 BEGIN
 	IF NEW.objectif IS NULL OR NEW.objectif NOT IN ('O1', 'O2', 'O3', 'O4') THEN

@@ -19,7 +19,8 @@ OBJS = \
 	src/code_insee.o \
 	src/compteurs.o \
 	src/orientation.o \
-	src/repartir.o
+	src/repartir.o \
+	src/verrous.o
 
 SQL_SOURCES = $(sort $(wildcard sql/src/*.sql))
 DATA_built  = sql/$(EXTENSION)--$(EXTVERSION).sql

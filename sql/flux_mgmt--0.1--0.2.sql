@@ -44,7 +44,7 @@ BEGIN
 	LEFT JOIN pg_catalog.pg_proc p ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid OPERATOR(pg_catalog.=) d.refobjid
 	LEFT JOIN pg_catalog.pg_operator o ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass AND o.oid OPERATOR(pg_catalog.=) d.refobjid
 	LEFT JOIN pg_catalog.pg_type t ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass AND t.oid OPERATOR(pg_catalog.=) d.refobjid
-	WHERE pg_catalog.coalesce(p.pronamespace, o.oprnamespace, t.typnamespace)
+	WHERE COALESCE(p.pronamespace, o.oprnamespace, t.typnamespace)
 		  NOT IN ('pg_catalog'::pg_catalog.regnamespace, 'flux_mgmt'::pg_catalog.regnamespace);
 	IF liees IS NOT NULL THEN
 		RAISE EXCEPTION 'flux_mgmt 0.1 was installed while look-alikes of built-in functions or operators were on the installer''s search_path: %', liees
@@ -56,7 +56,6 @@ END
 $$;
 
 -- Trigger functions and the landlord lock pin their path (0.2's sources say it in their definition).
-ALTER FUNCTION flux_mgmt.verrouiller_bailleurs(text[]) SET search_path = pg_catalog, flux_mgmt, pg_temp;
 ALTER FUNCTION flux_mgmt.verifier_bailleur() SET search_path = pg_catalog, flux_mgmt, pg_temp;
 ALTER FUNCTION flux_mgmt.verifier_reservataire() SET search_path = pg_catalog, flux_mgmt, pg_temp;
 ALTER FUNCTION flux_mgmt.verifier_territoire() SET search_path = pg_catalog, flux_mgmt, pg_temp;
@@ -69,3 +68,81 @@ ALTER FUNCTION flux_mgmt.verifier_convention_stock() SET search_path = pg_catalo
 ALTER FUNCTION flux_mgmt.verifier_droit_stock_conversion() SET search_path = pg_catalog, flux_mgmt, pg_temp;
 ALTER FUNCTION flux_mgmt.date_limite_par_defaut() SET search_path = pg_catalog, flux_mgmt, pg_temp;
 ALTER FUNCTION flux_mgmt.verifier_cible_objectif() SET search_path = pg_catalog, flux_mgmt, pg_temp;
+
+--------------------------------------------------------------------------------
+-- Hardening: landlord locks only writers can take (src/verrous.c)
+--------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION flux_mgmt.verrouiller_bailleurs(bailleurs text[]) RETURNS void
+	AS 'MODULE_PATHNAME', 'flux_verrouiller_bailleurs' LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION flux_mgmt.verrouiller_bailleurs(text[]) IS
+	'locks landlords exclusively until the end of the transaction (their landlord lock, then their rows, updated in place), as every writer of conventions and corrections does before checking its rows against the events; only for roles that write conventions, dwellings, vacancies, territories, réservataires or stock rights (42501 otherwise)';
+
+--------------------------------------------------------------------------------
+-- Hardening: the derived tables (contribution, compteur, compteur_bilan) are
+-- written only by the extension, as their owner
+--------------------------------------------------------------------------------
+
+-- The counter triggers run as the owner of the table written (src/compteurs.c);
+-- the rebuild runs as the owner too, for whoever is granted EXECUTE.
+ALTER FUNCTION flux_mgmt.recalculer_compteurs() SECURITY DEFINER SET search_path = pg_catalog, flux_mgmt, pg_temp;
+COMMENT ON FUNCTION flux_mgmt.recalculer_compteurs() IS
+	'rebuilds every counter and the ledger from the events (after pg_restore --disable-triggers, say), as the owner of the derived tables; returns the number of counter rows written; EXECUTE is granted explicitly (not to PUBLIC)';
+REVOKE EXECUTE ON FUNCTION flux_mgmt.recalculer_compteurs() FROM PUBLIC;
+ALTER FUNCTION flux_mgmt.apres_truncate() SECURITY DEFINER SET search_path = pg_catalog, flux_mgmt, pg_temp;
+COMMENT ON FUNCTION flux_mgmt.apres_truncate() IS
+	'AFTER TRUNCATE trigger of the event tables: reopens orientations whose attribution went, and rebuilds the counters, as the owner of the tables';
+
+-- 0.1's README had writers granted INSERT, UPDATE, DELETE on the derived
+-- tables, which let them forge counters: take those rights back, from every role.
+DO $$
+DECLARE
+	g record;
+BEGIN
+	FOR g IN
+		SELECT DISTINCT c.oid::pg_catalog.regclass AS tbl, a.grantee
+		FROM pg_catalog.pg_class c CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) a
+		WHERE c.oid OPERATOR(pg_catalog.=) ANY (ARRAY['flux_mgmt.contribution'::pg_catalog.regclass, 'flux_mgmt.compteur'::pg_catalog.regclass,
+													  'flux_mgmt.compteur_bilan'::pg_catalog.regclass])
+		  AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+		  AND a.privilege_type OPERATOR(pg_catalog.=) ANY ('{INSERT,UPDATE,DELETE,TRUNCATE}'::text[])
+		ORDER BY 1, 2
+	LOOP
+		EXECUTE pg_catalog.format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON %s FROM %s', g.tbl,
+								  CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+									   ELSE pg_catalog.quote_ident(g.grantee::pg_catalog.regrole::text) END);
+	END LOOP;
+END
+$$;
+
+-- verifier_compteurs() also checks the ledger: 0.1's recount of the counters
+-- keeps its body under a new name, the ledger gets its own, and
+-- verifier_compteurs() lists both.
+ALTER FUNCTION flux_mgmt.verifier_compteurs() RENAME TO ecarts_compteurs;
+COMMENT ON FUNCTION flux_mgmt.ecarts_compteurs() IS
+	'recounts every counter from the events and lists those that differ (empty when all agree): compteur names the key and the column';
+CREATE FUNCTION flux_mgmt.ecarts_registre()
+RETURNS TABLE (compteur text, attendu bigint, trouve bigint)
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
+BEGIN ATOMIC
+	SELECT format('contribution%s', coalesce(a.ligne, t.ligne)), coalesce(a.n, 0), coalesce(t.n, 0)
+	FROM (SELECT k::text AS ligne, count(*) AS n FROM flux_mgmt.contribution_calculee k GROUP BY 1) a
+	FULL JOIN (SELECT c::text AS ligne, count(*) AS n FROM flux_mgmt.contribution c GROUP BY 1) t ON t.ligne = a.ligne
+	WHERE coalesce(a.n, 0) <> coalesce(t.n, 0)
+	ORDER BY 1;
+END;
+COMMENT ON FUNCTION flux_mgmt.ecarts_registre() IS
+	'recounts the ledger (contribution) from the events and lists the rows that differ (empty when all agree): compteur is contribution(the row), attendu and trouve the times the recount and the ledger have it';
+CREATE FUNCTION flux_mgmt.verifier_compteurs()
+RETURNS TABLE (compteur text, attendu bigint, trouve bigint)
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
+BEGIN ATOMIC
+	SELECT e.compteur, e.attendu, e.trouve FROM flux_mgmt.ecarts_compteurs() e
+	UNION ALL
+	SELECT e.compteur, e.attendu, e.trouve FROM flux_mgmt.ecarts_registre() e
+	ORDER BY 1;
+END;
+COMMENT ON FUNCTION flux_mgmt.verifier_compteurs() IS
+	'recounts every counter and the ledger from the events and lists what differs (empty when all agree): ecarts_compteurs() then ecarts_registre()';

@@ -76,8 +76,9 @@ typedef struct Sorte
 {
 	const char *table;
 	int			evenement;		/* TRIGGER_EVENT_INSERT, _UPDATE or _DELETE */
-	const char *verrou;			/* the landlords to lock first, or NULL */
+	const char *verrou;			/* the codes of the landlords to lock first, or NULL */
 	const char *verrou_instantane;	/* and under a transaction snapshot, or NULL */
+	LOCKMODE	mode_verrou;	/* ShareLock or ExclusiveLock */
 	const char *touchees;
 	const char *infraction;
 	const char *effet;
@@ -85,31 +86,23 @@ typedef struct Sorte
 } Sorte;
 
 /*
- * Events read conventions (their mode, whether one is in force), and
- * conventions decide how events count: an event statement locks its
- * landlords in share mode, a convention statement in exclusive mode, each
- * before anything else, in one order.  Whichever comes second sees the
- * first one's work.  The corrections of a dwelling or a vacancy, rare and
- * read by the rules of the orientations, lock exclusively too.
- *
- * The locks are advisory, keyed (OID of flux_mgmt.bailleur, hashtext(code))
- * and held to the end of the transaction: a row lock would write the
- * landlord's row at every event, and a MultiXact whenever two sessions share
- * it.  The exclusive side is flux_mgmt.verrouiller_bailleurs(), shared with
- * the SQL writers of conventions: it also updates the landlord's row, in
- * place, and an event statement whose snapshot is the transaction's
- * (REPEATABLE READ, SERIALIZABLE) share-locks that row: if a correction
- * committed after its snapshot was taken, it fails to serialize instead of
- * checking its rows against conventions it cannot see.
+ * Events lock their landlords shared, conventions and corrections exclusive,
+ * each before anything else (src/verrous.c says why and how).  The lock
+ * queries return the landlords' codes.  An event statement whose snapshot is
+ * the transaction's (REPEATABLE READ, SERIALIZABLE) also share-locks the
+ * landlords' rows: a correction committed after its snapshot updated them,
+ * and it fails to serialize.  The corrections of a dwelling or a vacancy,
+ * rare and read by the rules of the orientations, lock exclusively too.
  */
-/* two initializers of Sorte: verrou, verrou_instantane */
+/* three initializers of Sorte: verrou, verrou_instantane, mode_verrou */
 #define PARTAGE(par) \
-	"SELECT pg_advisory_xact_lock_shared('" FLUX_SCHEMA ".bailleur'::regclass::oid::integer, hashtext(x.code))" \
-	" FROM (SELECT DISTINCT y.code FROM (" par ") y (code)) x ORDER BY hashtext(x.code), x.code", \
-	"SELECT FROM " FLUX_SCHEMA ".bailleur b WHERE b.code IN (" par ") ORDER BY b.code FOR SHARE"
+	"SELECT y.code FROM (" par ") y (code)", \
+	"SELECT FROM " FLUX_SCHEMA ".bailleur b WHERE b.code IN (" par ") ORDER BY b.code FOR SHARE", \
+	ShareLock
 #define EXCLUSIF(par) \
-	"SELECT " FLUX_SCHEMA ".verrouiller_bailleurs(ARRAY(" par "))", \
-	NULL
+	"SELECT y.code FROM (" par ") y (code)", \
+	NULL, \
+	ExclusiveLock
 #define DE_VACANCES(ids) \
 	"SELECT l.bailleur FROM " FLUX_SCHEMA ".vacance v JOIN " FLUX_SCHEMA ".logement l ON l.id = v.logement_id" \
 	" WHERE v.id IN (" ids ")"
@@ -608,6 +601,33 @@ appliquer_effet(PlansDeclencheur *p)
 	PG_END_TRY();
 }
 
+/* Locks the landlords of the statement, their codes found by the plan's lock query. */
+static void
+verrouiller(PlansDeclencheur *p)
+{
+	int			n;
+	Datum	   *codes;
+	bool	   *nuls;
+
+	executer(&p->verrou, p->sorte->verrou, 0, NULL, NULL, SPI_OK_SELECT);
+	n = (int) SPI_processed;
+	if (n == 0)
+		return;
+	codes = palloc(sizeof(Datum) * Max(n, 1));
+	nuls = palloc(sizeof(bool) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		codes[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &nuls[i]);
+	if (p->sorte->mode_verrou == ExclusiveLock)
+	{
+		int			dims[1] = {n};
+		int			lbs[1] = {1};
+
+		flux_verrouiller_exclusif(construct_md_array(codes, nuls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+	}
+	else
+		flux_verrouiller_codes(codes, nuls, n, p->sorte->mode_verrou);
+}
+
 /* Sets a GUC until the end of the trigger (its GUC nest level). */
 static void
 regler(const char *nom, const char *valeur)
@@ -652,6 +672,8 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 	bool		sans_infraction;
 	int			niveau_guc;
 	int			taille_englobante;
+	Oid			utilisateur;
+	int			contexte;
 
 	/*
 	 * A statement of an outer trigger of ours (the lock of vacancies, the
@@ -670,11 +692,20 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 	if (SPI_register_trigger_data(td) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "flux_mgmt: SPI_register_trigger_data failed");
 	p = plans_de(td, evenement);
+	/*
+	 * The rest runs as the owner of the table written (ri_triggers.c does the
+	 * same): the writer needs no right on the tables the rules read, and only
+	 * the extension writes the counters and the ledger.  An error restores
+	 * the writer's identity with the (sub)transaction.
+	 */
+	GetUserIdAndSecContext(&utilisateur, &contexte);
+	SetUserIdAndSecContext(td->tg_relation->rd_rel->relowner,
+						   contexte | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 
 	if (p->sorte->verrou_prealable)
 		executer(&p->verrou_prealable, p->sorte->verrou_prealable, 0, NULL, NULL, SPI_OK_SELECT);
 	if (p->sorte->verrou)
-		executer(&p->verrou, p->sorte->verrou, 0, NULL, NULL, SPI_OK_SELECT);
+		verrouiller(p);
 	if (p->sorte->verrou_instantane && IsolationUsesXactSnapshot())
 		executer(&p->verrou_instantane, p->sorte->verrou_instantane, 0, NULL, NULL, SPI_OK_SELECT);
 	/*
@@ -698,6 +729,7 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 		recompter(vacances);
 	}
 
+	SetUserIdAndSecContext(utilisateur, contexte);
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "flux_mgmt: SPI_finish failed");
 	AtEOXact_GUC(true, niveau_guc);

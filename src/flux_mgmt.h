@@ -10,7 +10,14 @@
 
 #include "compat.h"
 
+#include "storage/lockdefs.h"
+#include "utils/array.h"
+
 /* The schema the install script creates; SQL run from C names it. */
 #define FLUX_SCHEMA "flux_mgmt"
+
+/* verrous.c: the landlord locks */
+extern void flux_verrouiller_codes(Datum *codes, bool *nuls, int n, LOCKMODE mode);
+extern void flux_verrouiller_exclusif(ArrayType *codes);
 
 #endif							/* FLUX_MGMT_H */

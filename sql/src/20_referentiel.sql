@@ -20,25 +20,18 @@ COMMENT ON COLUMN flux_mgmt.bailleur.code IS 'the landlord''s code, chosen by th
 COMMENT ON COLUMN flux_mgmt.bailleur.nom IS 'name';
 COMMENT ON COLUMN flux_mgmt.bailleur.siren IS 'SIREN number (9 digits, Luhn-checked) when given';
 
--- A landlord is locked by an advisory lock keyed (OID of this table,
--- hashtext(code)), held to the end of the transaction: events take it shared
--- (the counter triggers, src/compteurs.c), writers of conventions and
--- corrections exclusively, here.  The exclusive writer then updates the
+-- A landlord is locked by an object lock that no SQL statement can take
+-- (src/verrous.c), held to the end of the transaction: events take it shared
+-- (the counter triggers), writers of conventions and corrections
+-- exclusively, through this function.  The exclusive writer then updates the
 -- landlord's row in place, so that an event under a transaction snapshot,
 -- which share-locks that row, fails to serialize rather than miss its work.
--- Lock before row, in hash order: the order every writer follows.
+-- Only a role that writes one of the tables whose writers lock landlords may
+-- call it: a lock held by a mere reader would stall the landlord's events.
 CREATE FUNCTION flux_mgmt.verrouiller_bailleurs(bailleurs text[]) RETURNS void
-	LANGUAGE sql VOLATILE
-	SET search_path = pg_catalog, flux_mgmt, pg_temp
-	AS $$
-	SELECT pg_catalog.count(pg_catalog.pg_advisory_xact_lock('flux_mgmt.bailleur'::pg_catalog.regclass::pg_catalog.oid::integer,
-															 pg_catalog.hashtext(x.code)))
-	FROM (SELECT DISTINCT b.code, pg_catalog.hashtext(b.code) AS h FROM pg_catalog.unnest($1) AS b (code)
-		  WHERE b.code IS NOT NULL ORDER BY h, b.code) AS x;
-	UPDATE flux_mgmt.bailleur b SET nom = b.nom WHERE b.code OPERATOR(pg_catalog.=) ANY ($1);
-$$;
+	AS 'MODULE_PATHNAME', 'flux_verrouiller_bailleurs' LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION flux_mgmt.verrouiller_bailleurs(text[]) IS
-	'locks landlords exclusively until the end of the transaction (their advisory lock, then their rows), as every writer of conventions and corrections does before checking its rows against the events';
+	'locks landlords exclusively until the end of the transaction (their landlord lock, then their rows, updated in place), as every writer of conventions and corrections does before checking its rows against the events; only for roles that write conventions, dwellings, vacancies, territories, réservataires or stock rights (42501 otherwise)';
 
 CREATE TABLE flux_mgmt.reservataire (
 	code text PRIMARY KEY,

@@ -291,9 +291,12 @@ COMMENT ON TRIGGER compteurs_insert ON flux_mgmt.convention IS 'statement trigge
 COMMENT ON TRIGGER compteurs_update ON flux_mgmt.convention IS 'statement trigger (src/compteurs.c): checks the rules of the conventions updated and recounts the vacancies they touch';
 COMMENT ON TRIGGER compteurs_delete ON flux_mgmt.convention IS 'statement trigger (src/compteurs.c): checks the rules of the conventions deleted and recounts the vacancies they touch';
 
+-- The derived tables belong to the extension: no role but their owner writes
+-- them, so the rebuild runs as that owner (SECURITY DEFINER, path pinned), and
+-- whoever may run it is granted EXECUTE (not PUBLIC: it locks every counter).
 CREATE FUNCTION flux_mgmt.recalculer_compteurs() RETURNS bigint
-	LANGUAGE plpgsql
-	SET search_path = flux_mgmt, pg_catalog, pg_temp
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 DECLARE
 	ecrits bigint;
@@ -325,9 +328,10 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.recalculer_compteurs() IS
-	'rebuilds every counter from the events (after pg_restore --disable-triggers, say); returns the number of counter rows written';
+	'rebuilds every counter and the ledger from the events (after pg_restore --disable-triggers, say), as the owner of the derived tables; returns the number of counter rows written; EXECUTE is granted explicitly (not to PUBLIC)';
+REVOKE EXECUTE ON FUNCTION flux_mgmt.recalculer_compteurs() FROM PUBLIC;
 
-CREATE FUNCTION flux_mgmt.verifier_compteurs()
+CREATE FUNCTION flux_mgmt.ecarts_compteurs()
 RETURNS TABLE (compteur text, attendu bigint, trouve bigint)
 	LANGUAGE sql STABLE
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
@@ -398,14 +402,44 @@ AS $$
 	WHERE coalesce(v.attendu, 0) <> coalesce(v.trouve, 0)
 	ORDER BY 1;
 $$;
-COMMENT ON FUNCTION flux_mgmt.verifier_compteurs() IS
+COMMENT ON FUNCTION flux_mgmt.ecarts_compteurs() IS
 	'recounts every counter from the events and lists those that differ (empty when all agree): compteur names the key and the column';
 
--- TRUNCATE bypasses the row-by-row bookkeeping: rebuild after it.  An
+-- The ledger, row by row: each row of the recount is in contribution as
+-- often (a row deleted, altered or planted shows).
+CREATE FUNCTION flux_mgmt.ecarts_registre()
+RETURNS TABLE (compteur text, attendu bigint, trouve bigint)
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
+BEGIN ATOMIC
+	SELECT format('contribution%s', coalesce(a.ligne, t.ligne)), coalesce(a.n, 0), coalesce(t.n, 0)
+	FROM (SELECT k::text AS ligne, count(*) AS n FROM flux_mgmt.contribution_calculee k GROUP BY 1) a
+	FULL JOIN (SELECT c::text AS ligne, count(*) AS n FROM flux_mgmt.contribution c GROUP BY 1) t ON t.ligne = a.ligne
+	WHERE coalesce(a.n, 0) <> coalesce(t.n, 0)
+	ORDER BY 1;
+END;
+COMMENT ON FUNCTION flux_mgmt.ecarts_registre() IS
+	'recounts the ledger (contribution) from the events and lists the rows that differ (empty when all agree): compteur is contribution(the row), attendu and trouve the times the recount and the ledger have it';
+
+CREATE FUNCTION flux_mgmt.verifier_compteurs()
+RETURNS TABLE (compteur text, attendu bigint, trouve bigint)
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
+BEGIN ATOMIC
+	SELECT e.compteur, e.attendu, e.trouve FROM flux_mgmt.ecarts_compteurs() e
+	UNION ALL
+	SELECT e.compteur, e.attendu, e.trouve FROM flux_mgmt.ecarts_registre() e
+	ORDER BY 1;
+END;
+COMMENT ON FUNCTION flux_mgmt.verifier_compteurs() IS
+	'recounts every counter and the ledger from the events and lists what differs (empty when all agree): ecarts_compteurs() then ecarts_registre()';
+
+-- TRUNCATE bypasses the row-by-row bookkeeping: rebuild after it, as the
+-- owner (the truncating role may not write the derived tables).  An
 -- attribution truncated away reopens its orientation, like a deleted one.
 CREATE FUNCTION flux_mgmt.apres_truncate() RETURNS trigger
-	LANGUAGE plpgsql
-	SET search_path = flux_mgmt, pg_catalog, pg_temp
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 BEGIN
 	IF TG_TABLE_NAME = 'attribution' THEN
@@ -417,7 +451,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.apres_truncate() IS
-	'AFTER TRUNCATE trigger of the event tables: reopens orientations whose attribution went, and rebuilds the counters';
+	'AFTER TRUNCATE trigger of the event tables: reopens orientations whose attribution went, and rebuilds the counters, as the owner of the tables';
 CREATE TRIGGER compteurs_truncate AFTER TRUNCATE ON flux_mgmt.vacance
 	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.apres_truncate();
 CREATE TRIGGER compteurs_truncate AFTER TRUNCATE ON flux_mgmt.orientation

@@ -1,0 +1,179 @@
+/*-------------------------------------------------------------------------
+ *
+ * verrous.c
+ *		The landlord locks: events take them shared, the writers of
+ *		conventions and corrections exclusive, each before anything else.
+ *
+ * Events read conventions (their mode, whether one is in force) and
+ * conventions decide how events count: whichever statement comes second must
+ * see the first one's work.  A landlord is locked as a heavyweight object
+ * lock whose tag is (this database, OID of flux_mgmt.bailleur, hashtext of
+ * its code), held to the end of the (sub)transaction:
+ *
+ *	- no SQL statement can take such a lock: DDL locks objects under the OID
+ *	  of a system catalog, advisory locks have a tag of their own.  So a role
+ *	  that only reads cannot hold one against a landlord's events (an
+ *	  advisory key could be read from pg_locks and taken by anyone);
+ *	- it writes no row: no landlord row dirtied by every event, no MultiXact
+ *	  when two sessions share it.
+ *
+ * The exclusive side also updates the landlords' rows in place (as the
+ * owner of the table): an event statement whose snapshot is the
+ * transaction's (REPEATABLE READ, SERIALIZABLE) share-locks those rows, so
+ * that it fails to serialize instead of checking its rows against
+ * conventions it cannot see.  Locks are taken in hash order, the order every
+ * writer follows.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "flux_mgmt.h"
+
+/* The tables whose writers may lock landlords exclusively. */
+static const char *const tables_des_ecrivains[] = {
+	"convention", "logement", "vacance", "territoire", "reservataire", "droit_stock"
+};
+
+static Oid
+relation_du_schema(const char *nom)
+{
+	Oid			relid = get_relname_relid(nom, get_namespace_oid(FLUX_SCHEMA, false));
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "flux_mgmt: table %s.%s is missing", FLUX_SCHEMA, nom);
+	return relid;
+}
+
+static Oid
+proprietaire(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "flux_mgmt: cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+static int
+comparer_int32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Locks the landlords of codes (text Datums; nulls skipped, duplicates
+ * allowed) in mode ShareLock or ExclusiveLock.
+ */
+void
+flux_verrouiller_codes(Datum *codes, bool *nuls, int n, LOCKMODE mode)
+{
+	Oid			bailleur = relation_du_schema("bailleur");
+	int32	   *cles = palloc(sizeof(int32) * Max(n, 1));
+	int			k = 0;
+
+	for (int i = 0; i < n; i++)
+		if (nuls == NULL || !nuls[i])
+			cles[k++] = DatumGetInt32(DirectFunctionCall1Coll(hashtext, C_COLLATION_OID, codes[i]));
+	qsort(cles, k, sizeof(int32), comparer_int32);
+	for (int i = 0; i < k; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (i == 0 || cles[i] != cles[i - 1])
+			LockDatabaseObject(bailleur, (Oid) cles[i], 0, mode);
+	}
+	pfree(cles);
+}
+
+/*
+ * The landlords' rows updated in place, as the owner of flux_mgmt.bailleur:
+ * the writer needs no right on that table.
+ */
+static void
+marquer_bailleurs(ArrayType *codes)
+{
+	Oid			utilisateur;
+	int			contexte;
+	Oid			type = TEXTARRAYOID;
+	Datum		valeur = PointerGetDatum(codes);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "flux_mgmt: SPI_connect failed");
+	GetUserIdAndSecContext(&utilisateur, &contexte);
+	SetUserIdAndSecContext(proprietaire(relation_du_schema("bailleur")),
+						   contexte | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	if (SPI_execute_with_args("UPDATE " FLUX_SCHEMA ".bailleur b SET nom = b.nom"
+							  " WHERE b.code OPERATOR(pg_catalog.=) ANY ($1)",
+							  1, &type, &valeur, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "flux_mgmt: the update of landlords failed");
+	SetUserIdAndSecContext(utilisateur, contexte);
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "flux_mgmt: SPI_finish failed");
+}
+
+/* Whether the current user writes one of the tables whose writers lock landlords. */
+static bool
+ecrivain(void)
+{
+	for (size_t i = 0; i < lengthof(tables_des_ecrivains); i++)
+		if (pg_class_aclmask(relation_du_schema(tables_des_ecrivains[i]), GetUserId(),
+							 ACL_INSERT | ACL_UPDATE | ACL_DELETE, ACLMASK_ANY) != 0)
+			return true;
+	return false;
+}
+
+/* Locks landlords exclusively, as every writer of conventions and corrections does. */
+void
+flux_verrouiller_exclusif(ArrayType *codes)
+{
+	Datum	   *valeurs;
+	bool	   *nuls;
+	int			n;
+
+	deconstruct_array(codes, TEXTOID, -1, false, TYPALIGN_INT, &valeurs, &nuls, &n);
+	flux_verrouiller_codes(valeurs, nuls, n, ExclusiveLock);
+	marquer_bailleurs(codes);
+}
+
+PG_FUNCTION_INFO_V1(flux_verrouiller_bailleurs);
+Datum
+flux_verrouiller_bailleurs(PG_FUNCTION_ARGS)
+{
+	ArrayType  *codes = PG_GETARG_ARRAYTYPE_P(0);
+
+	if (ARR_NDIM(codes) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("landlord codes must be a one-dimensional array, not %d-dimensional", ARR_NDIM(codes)),
+				 errhint("Pass ARRAY['code', …].")));
+	if (!ecrivain())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to lock landlords"),
+				 errdetail("Only the writers of conventions, dwellings, vacancies, territories, réservataires or stock rights lock landlords: a lock held by anyone else would stall their events."),
+				 errhint("Grant the role INSERT, UPDATE or DELETE on the flux_mgmt table it writes.")));
+	flux_verrouiller_exclusif(codes);
+	PG_RETURN_VOID();
+}

@@ -146,3 +146,24 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION flux_mgmt.verifier_compteurs() IS
 	'recounts every counter and the ledger from the events and lists what differs (empty when all agree): ecarts_compteurs() then ecarts_registre()';
+
+-- Only the extension writes the derived tables, as their owner: a write by any
+-- other role is refused, even one a DBA granted by mistake.
+CREATE FUNCTION flux_mgmt.garder_derivees() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'flux_garder_derivees' LANGUAGE C;
+COMMENT ON FUNCTION flux_mgmt.garder_derivees() IS
+	'BEFORE … FOR EACH STATEMENT trigger of the derived tables (src/compteurs.c): refuses (42501) any write by a role other than the table''s owner';
+CREATE TRIGGER gardee BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON flux_mgmt.contribution
+	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.garder_derivees();
+CREATE TRIGGER gardee BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON flux_mgmt.compteur
+	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.garder_derivees();
+CREATE TRIGGER gardee BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON flux_mgmt.compteur_bilan
+	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.garder_derivees();
+COMMENT ON TRIGGER gardee ON flux_mgmt.contribution IS 'only the extension writes the ledger, as the table''s owner';
+COMMENT ON TRIGGER gardee ON flux_mgmt.compteur IS 'only the extension writes the counters, as the table''s owner';
+COMMENT ON TRIGGER gardee ON flux_mgmt.compteur_bilan IS 'only the extension writes the counters, as the table''s owner';
+
+-- The statement rules of conventions, territories and réservataire types run
+-- as the owner too: their writers need no right on the rows the rules lock.
+ALTER FUNCTION flux_mgmt.verifier_conventions_ecrites() SECURITY DEFINER;
+ALTER FUNCTION flux_mgmt.verifier_portees_ecrites() SECURITY DEFINER;

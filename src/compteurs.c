@@ -736,3 +736,33 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 	taille = taille_englobante;
 	return PointerGetDatum(NULL);
 }
+
+/*
+ * BEFORE … FOR EACH STATEMENT trigger of the derived tables: only their owner
+ * writes them, that is, the counter triggers and recalculer_compteurs(),
+ * which run as the owner.  A write by any other role, even one granted the
+ * right by mistake, would forge a counter.
+ */
+PG_FUNCTION_INFO_V1(flux_garder_derivees);
+Datum
+flux_garder_derivees(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"garder_derivees\" was not called by trigger manager")));
+	if (!TRIGGER_FIRED_BEFORE(td->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"garder_derivees\" must be fired BEFORE … FOR EACH STATEMENT")));
+	if (GetUserId() != td->tg_relation->rd_rel->relowner)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("table %s.%s is written by flux_mgmt only", FLUX_SCHEMA,
+						RelationGetRelationName(td->tg_relation)),
+				 errdetail("The counters and the ledger are derived from the events: the counter triggers and recalculer_compteurs() write them, as the table's owner."),
+				 errhint("Record, correct or delete events instead; to rebuild the counters, run SELECT flux_mgmt.recalculer_compteurs().")));
+	return PointerGetDatum(NULL);
+}

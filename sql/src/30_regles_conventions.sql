@@ -26,8 +26,11 @@ RETURN CASE operation
 COMMENT ON FUNCTION flux_mgmt.lignes_ecrites(text) IS
 	'for a statement trigger''s TG_OP, the query of the rows it wrote over the transition tables nouvelles and anciennes (old rows included for UPDATE and DELETE)';
 
+-- The statement rules run as the owner of the tables (SECURITY DEFINER, path
+-- pinned), like the counter triggers: the writer of a convention needs no
+-- right on the tables the rules read and lock (landlords, réservataires).
 CREATE FUNCTION flux_mgmt.verifier_conventions_ecrites() RETURNS trigger
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
 AS $$
 DECLARE

@@ -394,7 +394,7 @@ COMMENT ON FUNCTION flux_mgmt.parts_annuelles(text, text, integer) IS
 -- Territories and réservataire types decide where shares apply: writing them
 -- judges again every convention of the réservataires concerned.
 CREATE FUNCTION flux_mgmt.verifier_portees_ecrites() RETURNS trigger
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
 AS $$
 DECLARE

@@ -239,6 +239,23 @@ SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.contribution', 'WHERE fals
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.compteur', 'WHERE false');
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.compteur_bilan', 'WHERE false');
 
+-- Only the extension writes the derived tables, as their owner (the counter
+-- triggers, recalculer_compteurs()): a write by any other role is refused,
+-- even one a DBA granted by mistake, so that no counter can be forged.
+CREATE FUNCTION flux_mgmt.garder_derivees() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'flux_garder_derivees' LANGUAGE C;
+COMMENT ON FUNCTION flux_mgmt.garder_derivees() IS
+	'BEFORE … FOR EACH STATEMENT trigger of the derived tables (src/compteurs.c): refuses (42501) any write by a role other than the table''s owner';
+CREATE TRIGGER gardee BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON flux_mgmt.contribution
+	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.garder_derivees();
+CREATE TRIGGER gardee BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON flux_mgmt.compteur
+	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.garder_derivees();
+CREATE TRIGGER gardee BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON flux_mgmt.compteur_bilan
+	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.garder_derivees();
+COMMENT ON TRIGGER gardee ON flux_mgmt.contribution IS 'only the extension writes the ledger, as the table''s owner';
+COMMENT ON TRIGGER gardee ON flux_mgmt.compteur IS 'only the extension writes the counters, as the table''s owner';
+COMMENT ON TRIGGER gardee ON flux_mgmt.compteur_bilan IS 'only the extension writes the counters, as the table''s owner';
+
 CREATE FUNCTION flux_mgmt.compteurs_apres() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'flux_compteurs_apres'
 	LANGUAGE C;

@@ -5,6 +5,6 @@
 #   bash scripts/test.sh
 cd "$(dirname "$0")/.."
 . scripts/common.sh
-installer_paquets chromium    # test/rapport.sh renders the yearly report
+installer_paquets chromium python3-psycopg    # test/rapport.sh renders the report; test/client.sh runs examples/client.py
 construire
 dans_un_cluster bash scripts/test-in-cluster.sh

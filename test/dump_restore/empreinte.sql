@@ -8,7 +8,7 @@ JOIN pg_namespace s ON s.oid = c.relnamespace AND s.nspname = 'flux_mgmt'
 CROSS JOIN LATERAL (
 	SELECT (xpath('/row/n/text()', x))[1]::text AS n, (xpath('/row/h/text()', x))[1]::text AS h
 	FROM query_to_xml(format('SELECT count(*) AS n, md5(coalesce(string_agg(t::text, '','' ORDER BY t::text), '''')) AS h FROM flux_mgmt.%I t',
-							 c.relname), false, false, '') AS x
+							 c.relname), false, true, '') AS x
 ) AS t
 WHERE c.relkind = 'r' AND c.relname NOT IN ('compteur', 'compteur_bilan')
 ORDER BY c.relname;

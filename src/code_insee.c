@@ -180,6 +180,29 @@ flux_code_insee_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
+/*
+ * The five bytes of a binary code as hexadecimal ("\x3933303636"): the bytes
+ * come from the client unchecked, so an error message never shows them raw
+ * (invalid in the server encoding, they would make the message itself fail
+ * to convert to the client's encoding).
+ */
+static char *
+code_insee_hex(const char *code)
+{
+	static const char chiffres[] = "0123456789abcdef";
+	char	   *hex = palloc(2 + 2 * CODE_INSEE_LEN + 1);
+
+	hex[0] = '\\';
+	hex[1] = 'x';
+	for (int i = 0; i < CODE_INSEE_LEN; i++)
+	{
+		hex[2 + 2 * i] = chiffres[(unsigned char) code[i] >> 4];
+		hex[3 + 2 * i] = chiffres[(unsigned char) code[i] & 0x0F];
+	}
+	hex[2 + 2 * CODE_INSEE_LEN] = '\0';
+	return hex;
+}
+
 PG_FUNCTION_INFO_V1(flux_code_insee_recv);
 Datum
 flux_code_insee_recv(PG_FUNCTION_ARGS)
@@ -194,21 +217,24 @@ flux_code_insee_recv(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary code_insee of %d bytes", buf->len - buf->cursor),
-				 errdetail("A binary code_insee is one version byte and five characters.")));
+				 errdetail("A binary code_insee is one version byte and five characters."),
+				 errhint("Send the code as text, or check the client's binary mapping of flux_mgmt.code_insee.")));
 	version = pq_getmsgbyte(buf);
 	if (version != CODE_INSEE_SEND_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("unsupported binary code_insee version %d", version),
-				 errdetail("This version of flux_mgmt reads version %d.", CODE_INSEE_SEND_VERSION)));
+				 errdetail("This version of flux_mgmt reads version %d.", CODE_INSEE_SEND_VERSION),
+				 errhint("Send the code as text, or a binary value written by flux_mgmt's code_insee_send.")));
 	pq_copymsgbytes(buf, code, CODE_INSEE_LEN);
 	code[CODE_INSEE_LEN] = '\0';
 	why = code_insee_parse(code, strnlen(code, CODE_INSEE_LEN), &value);
 	if (why != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary code_insee: \"%s\"", code),
-				 errdetail("%s", why)));
+				 errmsg("invalid binary code_insee %s", code_insee_hex(code)),
+				 errdetail("%s", why),
+				 errhint("The five bytes after the version byte are the code's characters in ASCII, such as 93066 or 2A004.")));
 	PG_RETURN_INT32(value);
 }
 

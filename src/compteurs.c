@@ -616,7 +616,10 @@ verrouiller(PlansDeclencheur *p)
 	codes = palloc(sizeof(Datum) * Max(n, 1));
 	nuls = palloc(sizeof(bool) * Max(n, 1));
 	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		codes[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &nuls[i]);
+	}
 	if (p->sorte->mode_verrou == ExclusiveLock)
 	{
 		int			dims[1] = {n};

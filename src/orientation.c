@@ -231,6 +231,8 @@ choisir(const Titulaire *h, int n, int *ordre, int *horizon)
 	for (int i = 0; i < n; i++)
 		ordre[i] = i;
 	for (int i = 1; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		for (int j = i; j > 0; j--)
 		{
 			const Titulaire *x = &h[ordre[j]];
@@ -244,6 +246,7 @@ choisir(const Titulaire *h, int n, int *ordre, int *horizon)
 			ordre[j] = ordre[j - 1];
 			ordre[j - 1] = (int) (x - h);
 		}
+	}
 
 	choix = urgent >= 0 ? urgent : ordre[0];
 	if (urgent >= 0 && meme_portee && actifs >= 2)
@@ -292,6 +295,7 @@ tableau_int8(ArrayType *a, const char *nom, int *n)
 	valeurs = palloc(sizeof(int64) * Max(compte, 1));
 	for (int i = 0; i < compte; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -390,6 +394,23 @@ suivant(uint64 *etat)
 }
 
 /*
+ * Micro-units (of one) as a percentage without trailing zeros: 2000000 is
+ * "200", 1000001 is "100.0001".  For 0 or more.
+ */
+static char *
+pourcentage(int64 micro)
+{
+	char	   *texte = psprintf("%lld.%04lld", (long long) (micro / 10000), (long long) (micro % 10000));
+	int			fin = strlen(texte);
+
+	while (texte[fin - 1] == '0')
+		texte[--fin] = '\0';
+	if (texte[fin - 1] == '.')
+		texte[fin - 1] = '\0';
+	return texte;
+}
+
+/*
  * simuler_orientations(parts int8[], pas int, graine int)
  *		→ setof (pas int, titulaire int, ecart_max int8, borne int8)
  *
@@ -411,6 +432,7 @@ flux_simuler_orientations(PG_FUNCTION_ARGS)
 	Titulaire  *h;
 	int		   *ordre;
 	int64		actifs = 0;
+	int64		somme = 0;
 	int64		k;
 
 	/* not STRICT (the seed may be null): the shares and steps may not */
@@ -432,8 +454,17 @@ flux_simuler_orientations(PG_FUNCTION_ARGS)
 	{
 		exiger(p[i] >= 0 && p[i] <= UN, "share %lld of holder %d is out of range", p[i], i + 1);
 		h[i].p = p[i];
+		somme += p[i];
 		actifs += p[i] > 0;
 	}
+	/* every holder counts in one scope: their shares are parts of one whole */
+	if (somme > UN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("shares sum to %lld micro-units (%s %%), above 1000000 (100 %%)",
+						(long long) somme, pourcentage(somme)),
+				 errdetail("The %d holders of a simulation share one flux: their shares add up to 100 %% at most.", n),
+				 errhint("Give the shares in micro-units of one (30 %% is 300000), adding up to 1000000 at most.")));
 	k = actifs >= 2 ? 2 * actifs - 2 : 1;
 	InitMaterializedSRF(fcinfo, 0);
 	for (int32 s = 1; s <= pas; s++)

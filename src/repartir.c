@@ -17,6 +17,8 @@
  * §3.4), from exact numeric products and floors.
  *
  * The kernels are pure: they read no table and are unit-tested through SQL.
+ * Every loop over the input checks for interrupts: an array of a million
+ * weights takes seconds, and must stop at a cancel or a statement_timeout.
  *
  *-------------------------------------------------------------------------
  */
@@ -28,6 +30,7 @@
 
 #include "catalog/pg_type.h"
 #include "common/int.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/numeric.h"
@@ -166,6 +169,7 @@ lire_poids(ArrayType *tableau, int *n, int *premier)
 	poids = palloc(sizeof(int64) * Max(*n, 1));
 	for (int i = 0; i < *n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (nuls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -191,8 +195,11 @@ somme_des_poids(const int64 *poids, int n)
 	wide		somme = 0;
 
 	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (wide_add_overflow(somme, poids[i], &somme))
 			refuser_trop_grand("the sum of the weights");
+	}
 	return somme;
 }
 
@@ -212,6 +219,7 @@ plus_forts_restes(const int64 *poids, int n, int32 total, wide somme, int32 *par
 	{
 		wide		produit;
 
+		CHECK_FOR_INTERRUPTS();
 		if (wide_mul_overflow(total, poids[i], &produit))
 			refuser_trop_grand("a weight times the total");
 		parts[i] = (int32) (produit / somme);
@@ -221,6 +229,7 @@ plus_forts_restes(const int64 *poids, int n, int32 total, wide somme, int32 *par
 		distribues += parts[i];
 	}
 	qsort(restes, n, sizeof(Reste), comparer_restes);
+	CHECK_FOR_INTERRUPTS();
 	for (int64 k = 0; k < total - distribues; k++)
 		parts[restes[k].indice]++;
 	pfree(restes);
@@ -265,6 +274,7 @@ flux_repartir(PG_FUNCTION_ARGS)
 	if (total > 0)
 		plus_forts_restes(poids, n, total, somme, parts);
 	sortie = palloc(sizeof(Datum) * n);
+	CHECK_FOR_INTERRUPTS();
 	for (int i = 0; i < n; i++)
 		sortie[i] = Int32GetDatum(parts[i]);
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(sortie, NULL, 1, &n, &premier,
@@ -334,9 +344,10 @@ flux_calendrier(PG_FUNCTION_ARGS)
 	sortie = palloc(sizeof(Datum) * annees);
 	for (int32 y = 1; y <= annees; y++)
 	{
-		int64		cumul = DatumGetInt64(DirectFunctionCall1(numeric_int8,
-															  plancher_produit(volume, y)));
+		int64		cumul;
 
+		CHECK_FOR_INTERRUPTS();
+		cumul = DatumGetInt64(DirectFunctionCall1(numeric_int8, plancher_produit(volume, y)));
 		sortie[y - 1] = Int32GetDatum((int32) (cumul - precedent));
 		precedent = cumul;
 	}

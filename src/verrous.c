@@ -95,8 +95,11 @@ flux_verrouiller_codes(Datum *codes, bool *nuls, int n, LOCKMODE mode)
 	int			k = 0;
 
 	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (nuls == NULL || !nuls[i])
 			cles[k++] = DatumGetInt32(DirectFunctionCall1Coll(hashtext, C_COLLATION_OID, codes[i]));
+	}
 	qsort(cles, k, sizeof(int32), comparer_int32);
 	for (int i = 0; i < k; i++)
 	{

@@ -19,6 +19,7 @@ OBJS = \
 	src/code_insee.o \
 	src/compteurs.o \
 	src/orientation.o \
+	src/proprietaire.o \
 	src/repartir.o \
 	src/verrous.o
 

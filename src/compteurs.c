@@ -567,6 +567,7 @@ recompter(Datum vacances)
 	valeurs[1] = Int16GetDatum(FLUX_BACKEND_SLOT() % FLUX_TRANCHES);
 	if (IsolationUsesXactSnapshot())
 	{
+		flux_exiger_declencheurs_surs(flux_relation("vacance"));
 		comptage_suspendu++;
 		PG_TRY();
 		{
@@ -580,6 +581,9 @@ recompter(Datum vacances)
 		}
 		PG_END_TRY();
 	}
+	flux_exiger_declencheurs_surs(flux_relation("contribution"));
+	flux_exiger_declencheurs_surs(flux_relation("compteur"));
+	flux_exiger_declencheurs_surs(flux_relation("compteur_bilan"));
 	if (sql_recompte == NULL)
 		sql_recompte = MemoryContextStrdup(TopMemoryContext, texte_recompte());
 	executer(&plan_recompte, sql_recompte, 2, types, valeurs, SPI_OK_INSERT);
@@ -589,6 +593,7 @@ recompter(Datum vacances)
 static void
 appliquer_effet(PlansDeclencheur *p)
 {
+	flux_exiger_declencheurs_surs(flux_relation("orientation"));
 	comptage_suspendu++;
 	PG_TRY();
 	{
@@ -675,8 +680,7 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 	bool		sans_infraction;
 	int			niveau_guc;
 	int			taille_englobante;
-	Oid			utilisateur;
-	int			contexte;
+	FluxIdentite avant;
 
 	/*
 	 * A statement of an outer trigger of ours (the lock of vacancies, the
@@ -699,11 +703,10 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 	 * The rest runs as the owner of the table written (ri_triggers.c does the
 	 * same): the writer needs no right on the tables the rules read, and only
 	 * the extension writes the counters and the ledger.  An error restores
-	 * the writer's identity with the (sub)transaction.
+	 * the writer's identity with the (sub)transaction.  Before each write,
+	 * the written table's triggers are checked (src/proprietaire.c).
 	 */
-	GetUserIdAndSecContext(&utilisateur, &contexte);
-	SetUserIdAndSecContext(td->tg_relation->rd_rel->relowner,
-						   contexte | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	flux_agir_en_proprietaire(td->tg_relation->rd_rel->relowner, &avant);
 
 	if (p->sorte->verrou_prealable)
 		executer(&p->verrou_prealable, p->sorte->verrou_prealable, 0, NULL, NULL, SPI_OK_SELECT);
@@ -732,7 +735,7 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 		recompter(vacances);
 	}
 
-	SetUserIdAndSecContext(utilisateur, contexte);
+	flux_redevenir(&avant);
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "flux_mgmt: SPI_finish failed");
 	AtEOXact_GUC(true, niveau_guc);

@@ -16,6 +16,18 @@
 /* The schema the install script creates; SQL run from C names it. */
 #define FLUX_SCHEMA "flux_mgmt"
 
+/* proprietaire.c: acting as the owner of the extension's tables */
+typedef struct FluxIdentite
+{
+	Oid			utilisateur;
+	int			contexte;
+} FluxIdentite;
+extern Oid	flux_relation(const char *nom);
+extern Oid	flux_proprietaire(Oid relid);
+extern void flux_agir_en_proprietaire(Oid owner, FluxIdentite *avant);
+extern void flux_redevenir(const FluxIdentite *avant);
+extern void flux_exiger_declencheurs_surs(Oid relid);
+
 /* verrous.c: the landlord locks */
 extern void flux_verrouiller_codes(Datum *codes, bool *nuls, int n, LOCKMODE mode);
 extern void flux_verrouiller_exclusif(ArrayType *codes);

@@ -51,29 +51,6 @@ static const char *const tables_des_ecrivains[] = {
 	"convention", "logement", "vacance", "territoire", "reservataire", "droit_stock"
 };
 
-static Oid
-relation_du_schema(const char *nom)
-{
-	Oid			relid = get_relname_relid(nom, get_namespace_oid(FLUX_SCHEMA, false));
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "flux_mgmt: table %s.%s is missing", FLUX_SCHEMA, nom);
-	return relid;
-}
-
-static Oid
-proprietaire(Oid relid)
-{
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "flux_mgmt: cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
-
 static int
 comparer_int32(const void *a, const void *b)
 {
@@ -90,7 +67,7 @@ comparer_int32(const void *a, const void *b)
 void
 flux_verrouiller_codes(Datum *codes, bool *nuls, int n, LOCKMODE mode)
 {
-	Oid			bailleur = relation_du_schema("bailleur");
+	Oid			bailleur = flux_relation("bailleur");
 	int32	   *cles = palloc(sizeof(int32) * Max(n, 1));
 	int			k = 0;
 
@@ -111,27 +88,44 @@ flux_verrouiller_codes(Datum *codes, bool *nuls, int n, LOCKMODE mode)
 }
 
 /*
- * The landlords' rows updated in place, as the owner of flux_mgmt.bailleur:
- * the writer needs no right on that table.
+ * The exclusive side, as the owner of flux_mgmt.bailleur (the writer needs no
+ * right on that table): the landlords that exist among the codes are locked,
+ * then their rows updated in place.  Codes of no landlord are not locked: a
+ * million made-up codes would fill the shared lock table.
  */
 static void
-marquer_bailleurs(ArrayType *codes)
+verrouiller_existants(ArrayType *codes)
 {
-	Oid			utilisateur;
-	int			contexte;
+	Oid			bailleur = flux_relation("bailleur");
+	FluxIdentite avant;
 	Oid			type = TEXTARRAYOID;
 	Datum		valeur = PointerGetDatum(codes);
+	int			n;
+	Datum	   *existants;
+	bool	   *nuls;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "flux_mgmt: SPI_connect failed");
-	GetUserIdAndSecContext(&utilisateur, &contexte);
-	SetUserIdAndSecContext(proprietaire(relation_du_schema("bailleur")),
-						   contexte | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-	if (SPI_execute_with_args("UPDATE " FLUX_SCHEMA ".bailleur b SET nom = b.nom"
+	flux_agir_en_proprietaire(flux_proprietaire(bailleur), &avant);
+	if (SPI_execute_with_args("SELECT b.code FROM " FLUX_SCHEMA ".bailleur b"
 							  " WHERE b.code OPERATOR(pg_catalog.=) ANY ($1)",
-							  1, &type, &valeur, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "flux_mgmt: the update of landlords failed");
-	SetUserIdAndSecContext(utilisateur, contexte);
+							  1, &type, &valeur, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "flux_mgmt: the lookup of landlords failed");
+	n = (int) SPI_processed;
+	existants = palloc(sizeof(Datum) * Max(n, 1));
+	nuls = palloc(sizeof(bool) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		existants[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &nuls[i]);
+	flux_verrouiller_codes(existants, nuls, n, ExclusiveLock);
+	if (n > 0)
+	{
+		flux_exiger_declencheurs_surs(bailleur);
+		if (SPI_execute_with_args("UPDATE " FLUX_SCHEMA ".bailleur b SET nom = b.nom"
+								  " WHERE b.code OPERATOR(pg_catalog.=) ANY ($1)",
+								  1, &type, &valeur, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "flux_mgmt: the update of landlords failed");
+	}
+	flux_redevenir(&avant);
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "flux_mgmt: SPI_finish failed");
 }
@@ -141,7 +135,7 @@ static bool
 ecrivain(void)
 {
 	for (size_t i = 0; i < lengthof(tables_des_ecrivains); i++)
-		if (pg_class_aclmask(relation_du_schema(tables_des_ecrivains[i]), GetUserId(),
+		if (pg_class_aclmask(flux_relation(tables_des_ecrivains[i]), GetUserId(),
 							 ACL_INSERT | ACL_UPDATE | ACL_DELETE, ACLMASK_ANY) != 0)
 			return true;
 	return false;
@@ -151,13 +145,7 @@ ecrivain(void)
 void
 flux_verrouiller_exclusif(ArrayType *codes)
 {
-	Datum	   *valeurs;
-	bool	   *nuls;
-	int			n;
-
-	deconstruct_array(codes, TEXTOID, -1, false, TYPALIGN_INT, &valeurs, &nuls, &n);
-	flux_verrouiller_codes(valeurs, nuls, n, ExclusiveLock);
-	marquer_bailleurs(codes);
+	verrouiller_existants(codes);
 }
 
 PG_FUNCTION_INFO_V1(flux_verrouiller_bailleurs);

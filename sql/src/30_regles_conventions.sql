@@ -17,6 +17,28 @@
 -- The rows a statement wrote, as a query over its transition tables (named
 -- nouvelles and anciennes by every statement trigger of flux_mgmt): the new
 -- rows, and for UPDATE and DELETE the old ones too.
+-- The trigger functions that run as the owner (SECURITY DEFINER) serve the
+-- extension's own triggers only: attached by a user to a table of theirs,
+-- they would run as the owner on rows that user chose.  EXECUTE is revoked
+-- from PUBLIC (CREATE TRIGGER needs it) and each checks who fired it.
+CREATE FUNCTION flux_mgmt.exiger_declencheur(fonction text, relid oid, moment text, niveau text, tables regclass[])
+RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF moment IS DISTINCT FROM 'AFTER' OR niveau IS DISTINCT FROM 'STATEMENT'
+	   OR NOT relid OPERATOR(pg_catalog.=) ANY (tables::oid[]) THEN
+		RAISE EXCEPTION 'function flux_mgmt.%() fired % % on %: it serves the extension''s own triggers on %',
+			fonction, moment, niveau, relid::regclass, tables
+			USING ERRCODE = 'trigger_protocol_violated',
+				  HINT = 'The extension creates these triggers itself; do not attach the function elsewhere.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.exiger_declencheur(text, oid, text, text, regclass[]) IS
+	'the first statement of a trigger function that runs as the owner: refuses (39P01) to run for any trigger but the extension''s own, AFTER … FOR EACH STATEMENT on the tables given';
+
 CREATE FUNCTION flux_mgmt.lignes_ecrites(operation text) RETURNS text
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN CASE operation
@@ -37,6 +59,7 @@ DECLARE
 	c record;
 	e record;
 BEGIN
+	PERFORM exiger_declencheur('verifier_conventions_ecrites', TG_RELID, TG_WHEN, TG_LEVEL, '{flux_mgmt.convention}');
 	-- The rows whose landlord × département and years are judged again: the
 	-- new ones, and for UPDATE and DELETE the old ones too (taking a State
 	-- convention away can end the derogation that covered another one).
@@ -79,6 +102,7 @@ END
 $$;
 COMMENT ON FUNCTION flux_mgmt.verifier_conventions_ecrites() IS
 	'statement rules of convention, checked after every row is written: no two conventions of one landlord, réservataire and département in the same year, and in every year the written rows touch, the share rules of DOMAIN §3.1 (exiger_regles_conventions)';
+REVOKE EXECUTE ON FUNCTION flux_mgmt.verifier_conventions_ecrites() FROM PUBLIC;
 CREATE TRIGGER verifier_ensemble_insert AFTER INSERT ON flux_mgmt.convention
 	REFERENCING NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.verifier_conventions_ecrites();

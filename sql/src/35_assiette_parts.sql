@@ -401,6 +401,7 @@ DECLARE
 	reservataires text[];
 	p record;
 BEGIN
+	PERFORM exiger_declencheur('verifier_portees_ecrites', TG_RELID, TG_WHEN, TG_LEVEL, '{flux_mgmt.territoire,flux_mgmt.reservataire}');
 	IF TG_TABLE_NAME = 'reservataire' THEN
 		-- those whose type changed (or code: harmless)
 		reservataires := ARRAY(SELECT n.code FROM nouvelles n
@@ -425,6 +426,7 @@ END
 $$;
 COMMENT ON FUNCTION flux_mgmt.verifier_portees_ecrites() IS
 	'statement rule of territoire and of réservataire types: the conventions of the réservataires concerned still keep the rules of DOMAIN §3.1 (100 % in every commune, State caps, territories)';
+REVOKE EXECUTE ON FUNCTION flux_mgmt.verifier_portees_ecrites() FROM PUBLIC;
 CREATE TRIGGER verifier_portees_insert AFTER INSERT ON flux_mgmt.territoire
 	REFERENCING NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.verifier_portees_ecrites();

@@ -308,6 +308,13 @@ COMMENT ON TRIGGER compteurs_insert ON flux_mgmt.convention IS 'statement trigge
 COMMENT ON TRIGGER compteurs_update ON flux_mgmt.convention IS 'statement trigger (src/compteurs.c): checks the rules of the conventions updated and recounts the vacancies they touch';
 COMMENT ON TRIGGER compteurs_delete ON flux_mgmt.convention IS 'statement trigger (src/compteurs.c): checks the rules of the conventions deleted and recounts the vacancies they touch';
 
+-- What runs as the owner writes a table only when none of its triggers runs
+-- another role's code (src/proprietaire.c).
+CREATE FUNCTION flux_mgmt.exiger_declencheurs_surs(tableau regclass) RETURNS void
+	AS 'MODULE_PATHNAME', 'flux_exiger_declencheurs_surs_sql' LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION flux_mgmt.exiger_declencheurs_surs(regclass) IS
+	'refuses (42501) when a trigger of the table runs a function owned by a role that is neither the table''s owner nor a superuser: the extension writes its tables as their owner, and such a trigger would run that role''s code with the owner''s rights';
+
 -- The derived tables belong to the extension: no role but their owner writes
 -- them, so the rebuild runs as that owner (SECURITY DEFINER, path pinned), and
 -- whoever may run it is granted EXECUTE (not PUBLIC: it locks every counter).
@@ -321,6 +328,7 @@ DECLARE
 BEGIN
 	-- writers wait until the rebuild commits, then count against it
 	LOCK TABLE contribution, compteur, compteur_bilan IN EXCLUSIVE MODE;
+	PERFORM exiger_declencheurs_surs(t) FROM unnest('{flux_mgmt.contribution,flux_mgmt.compteur,flux_mgmt.compteur_bilan}'::regclass[]) AS t;
 	TRUNCATE contribution, compteur, compteur_bilan;
 	INSERT INTO contribution SELECT * FROM contribution_calculee;
 	INSERT INTO compteur (bailleur, annee, commune, reservataire, soustraction, dans_flux, tranche,
@@ -459,7 +467,10 @@ CREATE FUNCTION flux_mgmt.apres_truncate() RETURNS trigger
 	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 BEGIN
+	PERFORM exiger_declencheur('apres_truncate', TG_RELID, TG_WHEN, TG_LEVEL,
+							   '{flux_mgmt.vacance,flux_mgmt.orientation,flux_mgmt.attribution}');
 	IF TG_TABLE_NAME = 'attribution' THEN
+		PERFORM exiger_declencheurs_surs('flux_mgmt.orientation');
 		UPDATE orientation o SET issue = 'en_cours', date_issue = NULL
 		WHERE o.issue = 'attribuee' AND NOT EXISTS (SELECT FROM attribution a WHERE a.orientation_id = o.id);
 	END IF;
@@ -469,6 +480,7 @@ END
 $$;
 COMMENT ON FUNCTION flux_mgmt.apres_truncate() IS
 	'AFTER TRUNCATE trigger of the event tables: reopens orientations whose attribution went, and rebuilds the counters, as the owner of the tables';
+REVOKE EXECUTE ON FUNCTION flux_mgmt.apres_truncate() FROM PUBLIC;
 CREATE TRIGGER compteurs_truncate AFTER TRUNCATE ON flux_mgmt.vacance
 	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.apres_truncate();
 CREATE TRIGGER compteurs_truncate AFTER TRUNCATE ON flux_mgmt.orientation

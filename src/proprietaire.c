@@ -1,0 +1,119 @@
+/*-------------------------------------------------------------------------
+ *
+ * proprietaire.c
+ *		Acting as the owner of the extension's tables, safely.
+ *
+ * The counter triggers and the landlord locks read the rules' tables and
+ * write the derived ones as the owner of the table concerned (the
+ * ri_triggers.c way: SetUserIdAndSecContext with
+ * SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION, restored by
+ * the (sub)transaction's abort on error).  A write made so fires the table's
+ * own triggers with the owner's rights: a trigger whose function belongs to
+ * another role (one granted TRIGGER on the table) would run that role's code
+ * as the owner, a superuser.  So before such a write the table's triggers are
+ * checked: each function must belong to the table's owner or to a superuser.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_proc.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "flux_mgmt.h"
+
+/* The OID of a table of the extension's schema. */
+Oid
+flux_relation(const char *nom)
+{
+	Oid			relid = get_relname_relid(nom, get_namespace_oid(FLUX_SCHEMA, false));
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "flux_mgmt: table %s.%s is missing", FLUX_SCHEMA, nom);
+	return relid;
+}
+
+/* The owner of a relation. */
+Oid
+flux_proprietaire(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "flux_mgmt: cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+/* Runs as owner from now on, saving who was running into *avant. */
+void
+flux_agir_en_proprietaire(Oid owner, FluxIdentite *avant)
+{
+	GetUserIdAndSecContext(&avant->utilisateur, &avant->contexte);
+	SetUserIdAndSecContext(owner,
+						   avant->contexte | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+}
+
+void
+flux_redevenir(const FluxIdentite *avant)
+{
+	SetUserIdAndSecContext(avant->utilisateur, avant->contexte);
+}
+
+static Oid
+proprietaire_fonction(Oid fonction)
+{
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fonction));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "flux_mgmt: cache lookup failed for function %u", fonction);
+	owner = ((Form_pg_proc) GETSTRUCT(tuple))->proowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+/* Refuses when a trigger of the table would run another role's code as its owner. */
+void
+flux_exiger_declencheurs_surs(Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	Oid			owner = rel->rd_rel->relowner;
+	TriggerDesc *declencheurs = rel->trigdesc;
+
+	for (int i = 0; declencheurs != NULL && i < declencheurs->numtriggers; i++)
+	{
+		Trigger    *t = &declencheurs->triggers[i];
+		Oid			auteur = proprietaire_fonction(t->tgfoid);
+
+		if (auteur != owner && !superuser_arg(auteur))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("trigger \"%s\" of table %s.%s runs a function of role %s",
+							t->tgname, FLUX_SCHEMA, RelationGetRelationName(rel),
+							GetUserNameFromId(auteur, false)),
+					 errdetail("flux_mgmt writes this table as its owner: the trigger would run that role's code with the owner's rights."),
+					 errhint("Drop the trigger, or have the table's owner own its function.")));
+	}
+	table_close(rel, NoLock);
+}
+
+PG_FUNCTION_INFO_V1(flux_exiger_declencheurs_surs_sql);
+Datum
+flux_exiger_declencheurs_surs_sql(PG_FUNCTION_ARGS)
+{
+	flux_exiger_declencheurs_surs(PG_GETARG_OID(0));
+	PG_RETURN_VOID();
+}

@@ -129,7 +129,9 @@ CREATE TABLE flux_mgmt.convention (
 	derogation_prefet boolean NOT NULL DEFAULT false,
 	CONSTRAINT convention_taux CHECK (taux > 0 AND taux <= 100),
 	CONSTRAINT convention_annees CHECK (annee_fin >= annee_debut),
-	CONSTRAINT convention_delai CHECK (delai > '0'::interval)
+	CONSTRAINT convention_delai CHECK (delai > '0'::interval),
+	CONSTRAINT convention_annees_entre_1900_et_2200 CHECK (annee_debut BETWEEN 1900 AND 2200 AND annee_fin BETWEEN 1900 AND 2200),
+	CONSTRAINT convention_delai_5_ans CHECK (delai <= '5 years'::interval)
 );
 CREATE INDEX convention_bailleur_departement ON flux_mgmt.convention (bailleur, departement, annee_debut);
 CREATE INDEX convention_reservataire ON flux_mgmt.convention (reservataire);
@@ -139,11 +141,11 @@ COMMENT ON COLUMN flux_mgmt.convention.id IS 'internal identifier';
 COMMENT ON COLUMN flux_mgmt.convention.bailleur IS 'landlord';
 COMMENT ON COLUMN flux_mgmt.convention.reservataire IS 'reservation holder';
 COMMENT ON COLUMN flux_mgmt.convention.departement IS 'département of the convention (a territorial réservataire: its communes within it)';
-COMMENT ON COLUMN flux_mgmt.convention.annee_debut IS 'first year in force';
-COMMENT ON COLUMN flux_mgmt.convention.annee_fin IS 'last year in force (inclusive), null while open';
+COMMENT ON COLUMN flux_mgmt.convention.annee_debut IS 'first year in force (1900-2200)';
+COMMENT ON COLUMN flux_mgmt.convention.annee_fin IS 'last year in force (inclusive, 1900-2200), null while open';
 COMMENT ON COLUMN flux_mgmt.convention.taux IS 'share of the flux of its scope, in percent (0 < taux <= 100)';
 COMMENT ON COLUMN flux_mgmt.convention.mode_decompte IS 'when an oriented dwelling is charged to it (DOMAIN §3.6)';
-COMMENT ON COLUMN flux_mgmt.convention.delai IS 'delay for the réservataire to propose candidates';
+COMMENT ON COLUMN flux_mgmt.convention.delai IS 'delay for the réservataire to propose candidates (above 0, at most 5 years)';
 COMMENT ON COLUMN flux_mgmt.convention.derogation_prefet IS 'a préfet''s arrêté lets the State exceed its caps (one year at most)';
 
 CREATE TABLE flux_mgmt.objectif_indicatif (
@@ -182,7 +184,8 @@ CREATE TABLE flux_mgmt.mise_en_service_prevue (
 	annee integer NOT NULL,
 	nombre integer NOT NULL,
 	PRIMARY KEY (bailleur, departement, annee),
-	CONSTRAINT mise_en_service_nombre CHECK (nombre >= 0)
+	CONSTRAINT mise_en_service_nombre CHECK (nombre >= 0),
+	CONSTRAINT mise_en_service_nombre_plafond CHECK (nombre <= 1000000)
 );
 COMMENT ON TABLE flux_mgmt.mise_en_service_prevue IS 'expected first lettings of new dwellings in a year';
 COMMENT ON COLUMN flux_mgmt.mise_en_service_prevue.bailleur IS 'landlord';
@@ -197,7 +200,8 @@ CREATE TABLE flux_mgmt.soustraction_prevue (
 	motif flux_mgmt.motif_soustraction NOT NULL,
 	nombre integer NOT NULL,
 	PRIMARY KEY (bailleur, departement, annee, motif),
-	CONSTRAINT soustraction_nombre CHECK (nombre >= 0)
+	CONSTRAINT soustraction_nombre CHECK (nombre >= 0),
+	CONSTRAINT soustraction_nombre_plafond CHECK (nombre <= 1000000)
 );
 COMMENT ON TABLE flux_mgmt.soustraction_prevue IS 'forecast of the vacancies taken out of the flux, per reason (told to réservataires before 28 February)';
 COMMENT ON COLUMN flux_mgmt.soustraction_prevue.bailleur IS 'landlord';
@@ -219,6 +223,7 @@ CREATE TABLE flux_mgmt.droit_stock (
 	logement_id bigint REFERENCES flux_mgmt.logement ON DELETE SET NULL,
 	CONSTRAINT droit_stock_nature CHECK (nature IN ('suite', 'unique')),
 	CONSTRAINT droit_stock_nombre CHECK (nombre > 0),
+	CONSTRAINT droit_stock_nombre_fini CHECK (nombre < 'Infinity'::numeric),
 	CONSTRAINT droit_stock_regime CHECK (regime <> 'hors_champ')
 );
 CREATE INDEX droit_stock_bailleur_departement ON flux_mgmt.droit_stock (bailleur, departement);

@@ -33,6 +33,27 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.exiger_departement(text, text) IS
 	'raises 22023 naming the value unless it is a département code; contexte says where it was found';
 
+-- numeric accepts NaN, Infinity and -Infinity (PostgreSQL 14 and later), and
+-- NaN sorts above every number: a rule "nombre > 0" lets it through.  Every
+-- numeric quantity of the extension (shares, rates, numbers of dwellings or
+-- rights, volumes, fluxes) is refused first when it is not finite.
+CREATE FUNCTION flux_mgmt.exiger_fini(valeur numeric, quoi text, contexte text) RETURNS void
+	LANGUAGE plpgsql VOLATILE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF valeur IN ('NaN', 'Infinity', '-Infinity') THEN
+		PERFORM flux_mgmt.refuser(
+			format('%s %s of %s is not a finite number', quoi, valeur, contexte),
+			'NaN, Infinity and -Infinity are values of the numeric type, but no share, rate, number or volume.',
+			'Give a finite number; check the computation or the file the value came from.',
+			'invalid_parameter_value');
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.exiger_fini(numeric, text, text) IS
+	'raises 22023 naming the value when a numeric quantity is NaN, Infinity or -Infinity (null passes); quoi names the quantity, contexte where it was found';
+
 CREATE FUNCTION flux_mgmt.siren_valide(siren text) RETURNS boolean
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
@@ -171,11 +192,19 @@ DECLARE
 	nom text := format('convention %s/%s/%s', NEW.bailleur, NEW.reservataire, NEW.departement);
 BEGIN
 	PERFORM flux_mgmt.exiger_departement(NEW.departement, nom);
+	PERFORM flux_mgmt.exiger_fini(NEW.taux, 'share', nom);
 	IF NOT (NEW.taux > 0 AND NEW.taux <= 100) THEN
 		PERFORM flux_mgmt.refuser(
 			format('share %s %% of %s is out of range', NEW.taux, nom),
 			'A share is a percentage of the flux, above 0 and at most 100.',
 			'Write the share in percent (30 means 30 %); end the convention rather than set it to 0.');
+	END IF;
+	IF NEW.annee_debut NOT BETWEEN 1900 AND 2200 OR NEW.annee_fin NOT BETWEEN 1900 AND 2200 THEN
+		PERFORM flux_mgmt.refuser(
+			format('%s in force from %s to %s is outside the years 1900 to 2200',
+				nom, NEW.annee_debut, coalesce(NEW.annee_fin::text, 'open')),
+			'Conventions, like every date of flux_mgmt, lie within 1900-01-01 and 2200-12-31.',
+			'Give calendar years such as 2026; leave annee_fin null for an open convention.');
 	END IF;
 	IF NEW.annee_fin < NEW.annee_debut THEN
 		PERFORM flux_mgmt.refuser(
@@ -188,6 +217,12 @@ BEGIN
 			format('delay %s of %s is not positive', NEW.delai, nom),
 			NULL,
 			'The delay for proposing candidates is one month in Île-de-France.');
+	END IF;
+	IF NEW.delai > '5 years'::interval THEN
+		PERFORM flux_mgmt.refuser(
+			format('delay %s of %s is above 5 years', NEW.delai, nom),
+			'The delay for proposing candidates is counted in weeks or months: at most 5 years (60 months of 30 days).',
+			'The delay is one month in Île-de-France: ''1 month''.');
 	END IF;
 	IF NEW.derogation_prefet AND NOT EXISTS (
 		SELECT FROM flux_mgmt.reservataire r
@@ -208,7 +243,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.verifier_convention() IS
-	'row rules of convention: département, share in (0, 100], years, delay, derogation only for the State and one year';
+	'row rules of convention: département, a finite share in (0, 100], years within 1900-2200 in order, a delay above 0 and at most 5 years, derogation only for the State and one year';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.convention
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_convention();
 COMMENT ON TRIGGER verifier ON flux_mgmt.convention IS 'runs flux_mgmt.verifier_convention() on every written row: the rules of a convention, each error naming the value and what to do';
@@ -242,6 +277,7 @@ BEGIN
 				WHEN 'qpv' THEN 'Give true (in a QPV) or false.'
 				ELSE 'Give a five-character INSEE commune code.' END);
 	END IF;
+	PERFORM flux_mgmt.exiger_fini(NEW.part, 'part', format('an indicative objective of convention %s', NEW.convention_id));
 	IF NOT (NEW.part >= 0 AND NEW.part <= 100) THEN
 		PERFORM flux_mgmt.refuser(
 			format('part %s %% of an indicative objective of convention %s is out of range', NEW.part, NEW.convention_id),
@@ -252,7 +288,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.verifier_objectif_indicatif() IS
-	'row rules of objectif_indicatif: a known criterion, a value of its kind, a part in [0, 100]';
+	'row rules of objectif_indicatif: a known criterion, a value of its kind, a finite part in [0, 100]';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.objectif_indicatif
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_objectif_indicatif();
 COMMENT ON TRIGGER verifier ON flux_mgmt.objectif_indicatif IS 'runs flux_mgmt.verifier_objectif_indicatif() on every written row: the rules of a objectif_indicatif, each error naming the value and what to do';
@@ -274,6 +310,7 @@ BEGIN
 			'Give a calendar year such as 2026.');
 	END IF;
 	IF TG_TABLE_NAME = 'rotation' THEN
+		PERFORM flux_mgmt.exiger_fini(NEW.taux, 'rotation rate', ligne);
 		IF NOT (NEW.taux >= 0 AND NEW.taux <= 100) THEN
 			PERFORM flux_mgmt.refuser(
 				format('rotation rate %s %% of %s is out of range', NEW.taux, ligne),
@@ -285,12 +322,17 @@ BEGIN
 			format('negative number %s in %s', NEW.nombre, ligne),
 			NULL,
 			'Give a number of dwellings, 0 or more.');
+	ELSIF NEW.nombre > 1000000 THEN
+		PERFORM flux_mgmt.refuser(
+			format('number %s in %s is above 1000000', NEW.nombre, ligne),
+			'A landlord''s yearly forecast of dwellings in one département is at most 1,000,000 (Île-de-France has 1.3 million social dwellings).',
+			'Give the number of dwellings of the year, not a code or a sum of several years.');
 	END IF;
 	RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.verifier_prevision() IS
-	'row rules of rotation, mise_en_service_prevue and soustraction_prevue: département, year, rate or number';
+	'row rules of rotation, mise_en_service_prevue and soustraction_prevue: département, year 1900-2200, a finite rate in [0, 100] or a number from 0 to 1000000';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.rotation
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_prevision();
 COMMENT ON TRIGGER verifier ON flux_mgmt.rotation IS 'runs flux_mgmt.verifier_prevision() on every written row: the rules of a rotation, each error naming the value and what to do';
@@ -316,6 +358,7 @@ BEGIN
 			NULL,
 			'A stock right is a droit de suite (''suite'') or single-use rights (''unique'').');
 	END IF;
+	PERFORM flux_mgmt.exiger_fini(NEW.nombre, 'number', ligne);
 	IF NOT NEW.nombre > 0 THEN
 		PERFORM flux_mgmt.refuser(
 			format('number %s of %s is not positive', NEW.nombre, ligne),
@@ -342,7 +385,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.verifier_droit_stock() IS
-	'row rules of droit_stock: département, nature, a positive number, regime, the dwelling''s landlord and département';
+	'row rules of droit_stock: département, nature, a finite positive number, regime, the dwelling''s landlord and département';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.droit_stock
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_droit_stock();
 COMMENT ON TRIGGER verifier ON flux_mgmt.droit_stock IS 'runs flux_mgmt.verifier_droit_stock() on every written row: the rules of a droit_stock, each error naming the value and what to do';

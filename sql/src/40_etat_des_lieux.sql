@@ -52,6 +52,7 @@ CREATE FUNCTION flux_mgmt.exiger_taux_rotation(taux numeric, contexte text) RETU
 	SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	PERFORM flux_mgmt.exiger_fini(taux, 'rotation rate', contexte);
 	IF NOT (taux >= 0 AND taux <= 100) THEN
 		PERFORM flux_mgmt.refuser(
 			format('rotation rate %s %% of %s is out of range', taux, contexte),
@@ -61,7 +62,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.exiger_taux_rotation(numeric, text) IS
-	'raises 23514 unless a rotation rate given with a stock right is null or in [0, 100]';
+	'raises 23514 unless a rotation rate given with a stock right is null or in [0, 100] (22023 when it is NaN or infinite)';
 
 -- The old stock conventions, from which etablir_etat_des_lieux() builds the
 -- état des lieux.  A droit de suite covers dwellings chosen by CONTRESLOG
@@ -89,7 +90,8 @@ CREATE TABLE flux_mgmt.convention_stock (
 	CONSTRAINT convention_stock_taux_rotation CHECK (taux_rotation >= 0 AND taux_rotation <= 100),
 	CONSTRAINT convention_stock_suite CHECK (nature <> 'suite'
 		OR (nombre IS NULL AND pg_catalog.num_nonnulls(contingent, commune, logements) > 0)),
-	CONSTRAINT convention_stock_unique CHECK (nature <> 'unique' OR (nombre IS NOT NULL AND nombre > 0 AND departement IS NOT NULL))
+	CONSTRAINT convention_stock_unique CHECK (nature <> 'unique' OR (nombre IS NOT NULL AND nombre > 0 AND departement IS NOT NULL)),
+	CONSTRAINT convention_stock_nombre_fini CHECK (nombre < 'Infinity'::numeric)
 );
 CREATE INDEX convention_stock_bailleur ON flux_mgmt.convention_stock (bailleur);
 COMMENT ON TABLE flux_mgmt.convention_stock IS
@@ -155,6 +157,7 @@ BEGIN
 			'A droit de suite covers dwellings: those of a CONTRESLOG contingent, of a commune or département, or listed by reference; its number is theirs.',
 			'Set contingent, commune or logements (and leave nombre null).');
 	END IF;
+	PERFORM flux_mgmt.exiger_fini(NEW.nombre, 'number of rights', ligne);
 	IF NEW.nature = 'unique' AND NOT coalesce(NEW.nombre > 0, false) THEN
 		PERFORM flux_mgmt.refuser(
 			format('droits uniques of %s need a positive number of rights, not %s', ligne, coalesce(NEW.nombre::text, 'null')),
@@ -165,7 +168,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.verifier_convention_stock() IS
-	'row rules of convention_stock: a known réservataire, nature, département and commune, contingent 1-6, regime, rotation rate, a droit de suite selecting dwellings, droits uniques with a number';
+	'row rules of convention_stock: a known réservataire, nature, département and commune, contingent 1-6, regime, rotation rate, a droit de suite selecting dwellings, droits uniques with a finite positive number';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.convention_stock
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_convention_stock();
 COMMENT ON TRIGGER verifier ON flux_mgmt.convention_stock IS 'row rules of the old conventions, with the value and what to do';

@@ -12,6 +12,7 @@ CREATE FUNCTION flux_mgmt.exiger_conversion(bailleur text, departement text, dat
 AS $$
 BEGIN
 	PERFORM flux_mgmt.exiger_portee(bailleur, departement, extract(year FROM date_conversion)::integer, 'convertir_stock');
+	PERFORM flux_mgmt.exiger_fini(flux_reference, 'reference flux', format('the conversion of landlord %L in département %s', bailleur, departement));
 	IF flux_reference IS NOT NULL AND NOT flux_reference > 0 THEN
 		PERFORM flux_mgmt.refuser(
 			format('reference flux %s of the conversion is not positive', flux_reference),
@@ -30,7 +31,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.exiger_conversion(text, text, date, numeric, integer) IS
-	'raises the error of the first invalid argument of a conversion: unknown landlord (23503), invalid département, a year outside 1900-2200, a reference flux not above 0 (null: not checked), a horizon outside 1-100 years (22023)';
+	'raises the error of the first invalid argument of a conversion: unknown landlord (23503), invalid département, a year outside 1900-2200, a reference flux NaN, infinite or not above 0 (null: not checked), a horizon outside 1-100 years (22023)';
 
 CREATE FUNCTION flux_mgmt.detail_conversion(bailleur text, departement text, date_conversion date, horizon_unique integer DEFAULT 5)
 RETURNS TABLE (droit_id bigint, reservataire text, nature text, nombre numeric, fin date, regime flux_mgmt.regime,
@@ -266,7 +267,9 @@ CREATE TABLE flux_mgmt.conversion (
 	CONSTRAINT conversion_une_par_date UNIQUE (bailleur, departement, reservataire, date_conversion),
 	CONSTRAINT conversion_flux_reference CHECK (flux_reference > 0),
 	CONSTRAINT conversion_horizon CHECK (horizon_unique BETWEEN 1 AND 100),
-	CONSTRAINT conversion_volumes CHECK (volume_annuel >= 0 AND droits_uniques >= 0 AND taux >= 0 AND exces >= 0)
+	CONSTRAINT conversion_volumes CHECK (volume_annuel >= 0 AND droits_uniques >= 0 AND taux >= 0 AND exces >= 0),
+	CONSTRAINT conversion_valeurs_finies CHECK (flux_reference < 'Infinity'::numeric AND volume_annuel < 'Infinity'::numeric
+		AND droits_uniques < 'Infinity'::numeric AND taux < 'Infinity'::numeric AND exces < 'Infinity'::numeric)
 );
 COMMENT ON TABLE flux_mgmt.conversion IS
 	'conversions of stock rights into flux recorded by convertir_en_conventions(): one row per landlord, département, date and réservataire, the row convertir_stock() gave';
@@ -295,7 +298,9 @@ CREATE TABLE flux_mgmt.conversion_palier (
 	convention_id bigint REFERENCES flux_mgmt.convention ON DELETE SET NULL,
 	PRIMARY KEY (conversion_id, annee_debut),
 	CONSTRAINT conversion_palier_annees CHECK (annee_fin >= annee_debut),
-	CONSTRAINT conversion_palier_volumes CHECK (volume_annuel > 0 AND volume_limite >= 0 AND volume_limite <= volume_annuel)
+	CONSTRAINT conversion_palier_volumes CHECK (volume_annuel > 0 AND volume_limite >= 0 AND volume_limite <= volume_annuel),
+	CONSTRAINT conversion_palier_valeurs_finies CHECK (volume_annuel < 'Infinity'::numeric AND volume_limite < 'Infinity'::numeric
+		AND taux > '-Infinity'::numeric AND taux < 'Infinity'::numeric AND exces > '-Infinity'::numeric AND exces < 'Infinity'::numeric)
 );
 CREATE INDEX conversion_palier_convention ON flux_mgmt.conversion_palier (convention_id);
 COMMENT ON TABLE flux_mgmt.conversion_palier IS

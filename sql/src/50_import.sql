@@ -41,18 +41,44 @@ CREATE FUNCTION flux_mgmt.rpls_analyser(contenu text) RETURNS SETOF flux_mgmt.rp
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
 AS $$
 DECLARE
+	-- a line ends with CRLF (Windows), LF (Unix) or a lone CR (old Mac
+	-- exports, some spreadsheets): all three are accepted, even mixed
+	fin_de_ligne CONSTANT text := E'\r\n|\r|\n';
+	premiere text := substring(contenu FROM E'^[^\r\n]*');
 	entete text[];
 	manquantes text[];
+	doublon record;
 BEGIN
-	entete := string_to_array(upper(trim(regexp_replace(split_part(contenu, E'\n', 1), E'^\uFEFF|\r$', '', 'g'))), ';');
+	IF contenu !~ E'[^\r\n\t ]' THEN
+		PERFORM flux_mgmt.refuser(
+			'the RPLS file has no line',
+			format('It is empty (%s characters, none but spaces and line ends).', length(contenu)),
+			'Pass the whole file, its header line then one line per dwelling (psql: \set f `cat file.csv`, then :''f'').',
+			'invalid_parameter_value');
+	END IF;
+	entete := string_to_array(upper(trim(regexp_replace(premiere, E'^\uFEFF', ''))), ';');
 	SELECT array_agg(c) INTO manquantes
 	FROM unnest(ARRAY['DEPCOM', 'NBPIECE', 'FINAN', 'QPV', 'CONSTRUCT']) AS c
 	WHERE NOT c = ANY (entete);
 	IF manquantes IS NOT NULL THEN
 		PERFORM flux_mgmt.refuser(
 			format('the RPLS file lacks the columns %s', array_to_string(manquantes, ', ')),
-			format('Its first line is: %s', left(split_part(contenu, E'\n', 1), 200)),
+			format('Its first line is: %s', left(premiere, 200)),
 			'Pass the whole file, header line included, with '';'' as separator (the SDES open-data layout).',
+			'invalid_parameter_value');
+	END IF;
+	-- a column read by name must be there once: which of two DEPCOM would it be?
+	SELECT c.nom, array_agg(c.i ORDER BY c.i) AS positions INTO doublon
+	FROM unnest(entete) WITH ORDINALITY AS c(nom, i)
+	WHERE c.nom IN ('DEPCOM', 'NBPIECE', 'FINAN', 'QPV', 'CONSTRUCT', 'PATRIMOINE', 'CONTRESLOG', 'RPLS')
+	GROUP BY c.nom HAVING count(*) > 1
+	ORDER BY min(c.i) LIMIT 1;
+	IF FOUND THEN
+		PERFORM flux_mgmt.refuser(
+			format('the RPLS file has the column %s %s times (fields %s)', doublon.nom, cardinality(doublon.positions),
+				   array_to_string(doublon.positions, ', ')),
+			'The importer finds the columns it reads by their name in the header line.',
+			format('Keep one column %s (rename or delete the others) and import the file again.', doublon.nom),
 			'invalid_parameter_value');
 	END IF;
 
@@ -61,7 +87,7 @@ BEGIN
 	WITH brut AS MATERIALIZED (
 		SELECT n::integer AS ligne, l,
 			   string_to_array(l, ';') AS f
-		FROM regexp_split_to_table(contenu, E'\r?\n') WITH ORDINALITY AS t(l, n)
+		FROM regexp_split_to_table(contenu, fin_de_ligne) WITH ORDINALITY AS t(l, n)
 		WHERE n > 1 AND l <> ''
 	), champs AS MATERIALIZED (
 		SELECT b.ligne, b.l, cardinality(b.f) AS nb,
@@ -114,10 +140,17 @@ BEGIN
 		   END
 	FROM lu
 	ORDER BY lu.ligne;
+	IF NOT FOUND THEN
+		PERFORM flux_mgmt.refuser(
+			'the RPLS file has no line after its header',
+			format('Its only line is its header: %s', left(premiere, 200)),
+			'Pass the whole file: one line per dwelling after the header (a file cut after its first line has none).',
+			'invalid_parameter_value');
+	END IF;
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.rpls_analyser(text) IS
-	'reads an RPLS CSV file (SDES open-data layout, '';'' separated, header line first) without importing it: one row per line with the mapped values, what was repaired or noticed, and why a line is rejected';
+	'reads an RPLS CSV file (SDES open-data layout, '';'' separated, header line first; lines ending in CRLF, LF or CR) without importing it: one row per line with the mapped values, what was repaired or noticed, and why a line is rejected; an empty file, a header without lines, a missing column or a column read twice is an error (22023)';
 
 CREATE FUNCTION flux_mgmt.importer_rpls(
 	bailleur text, contenu text, prefixe text DEFAULT 'rpls-', ignorer_rejets boolean DEFAULT false)

@@ -10,7 +10,9 @@
 -- Plain INSERT, UPDATE, DELETE and COPY on these three tables are the way to
 -- record events.  Row-local rules are CHECK constraints; rules that read other
 -- tables are checked once per statement by the counter triggers (C, below),
--- set-based, before the counters move.
+-- set-based, before the counters move.  Every date lies within 1900-01-01 and
+-- 2200-12-31: the years every report can show (a date of 0001 or 4713 BC
+-- would be counted in a year no report lists).
 --------------------------------------------------------------------------------
 
 CREATE TABLE flux_mgmt.vacance (
@@ -18,7 +20,8 @@ CREATE TABLE flux_mgmt.vacance (
 	logement_id bigint NOT NULL REFERENCES flux_mgmt.logement,
 	date_liberation date NOT NULL,
 	premiere_location boolean NOT NULL DEFAULT false,
-	CONSTRAINT vacance_une_par_jour UNIQUE (logement_id, date_liberation)
+	CONSTRAINT vacance_une_par_jour UNIQUE (logement_id, date_liberation),
+	CONSTRAINT vacance_date_entre_1900_et_2200 CHECK (date_liberation BETWEEN '1900-01-01'::date AND '2200-12-31'::date)
 );
 COMMENT ON TABLE flux_mgmt.vacance IS 'a dwelling becoming available (re-letting, or first letting of a new dwelling)';
 COMMENT ON COLUMN flux_mgmt.vacance.id IS 'internal identifier';
@@ -38,7 +41,9 @@ CREATE TABLE flux_mgmt.orientation (
 	CONSTRAINT orientation_soustraite_sans_reservataire CHECK (soustraction IS NULL OR reservataire IS NULL),
 	CONSTRAINT orientation_date_issue CHECK (issue = 'attribuee' OR (issue = 'en_cours') = (date_issue IS NULL)),
 	CONSTRAINT orientation_dates_apres_orientation CHECK (date_limite >= date_orientation AND date_issue >= date_orientation),
-	CONSTRAINT orientation_carence_apres_delai CHECK (issue <> 'carence' OR (date_limite IS NOT NULL AND date_issue >= date_limite))
+	CONSTRAINT orientation_carence_apres_delai CHECK (issue <> 'carence' OR (date_limite IS NOT NULL AND date_issue >= date_limite)),
+	CONSTRAINT orientation_dates_entre_1900_et_2200 CHECK (date_orientation BETWEEN '1900-01-01'::date AND '2200-12-31'::date
+		AND date_limite BETWEEN '1900-01-01'::date AND '2200-12-31'::date AND date_issue BETWEEN '1900-01-01'::date AND '2200-12-31'::date)
 );
 CREATE INDEX orientation_vacance ON flux_mgmt.orientation (vacance_id);
 CREATE UNIQUE INDEX orientation_une_ouverte_par_vacance ON flux_mgmt.orientation (vacance_id)
@@ -67,7 +72,9 @@ CREATE TABLE flux_mgmt.attribution (
 	relogement_renouvellement boolean NOT NULL DEFAULT false,
 	mutation boolean NOT NULL DEFAULT false,
 	agent_etat boolean NOT NULL DEFAULT false,
-	CONSTRAINT attribution_bail_apres_caleol CHECK (date_bail >= date_caleol)
+	CONSTRAINT attribution_bail_apres_caleol CHECK (date_bail >= date_caleol),
+	CONSTRAINT attribution_dates_entre_1900_et_2200 CHECK (date_caleol BETWEEN '1900-01-01'::date AND '2200-12-31'::date
+		AND date_bail BETWEEN '1900-01-01'::date AND '2200-12-31'::date)
 );
 COMMENT ON TABLE flux_mgmt.attribution IS
 	'the allocation decided by the CALEOL on an orientation; recording it sets the orientation''s issue to attribuee, deleting it reopens the orientation';

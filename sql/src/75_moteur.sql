@@ -34,7 +34,8 @@ COMMENT ON FUNCTION flux_mgmt.simuler_orientations(bigint[], integer, integer) I
 CREATE TABLE flux_mgmt.parametre_orientation (
 	cle text PRIMARY KEY,
 	valeur numeric NOT NULL,
-	CONSTRAINT parametre_orientation_cle CHECK (cle IN ('plancher_prefet_hors_qpv'))
+	CONSTRAINT parametre_orientation_cle CHECK (cle IN ('plancher_prefet_hors_qpv')),
+	CONSTRAINT parametre_orientation_valeur CHECK (valeur >= 0 AND valeur <= 100)
 );
 COMMENT ON TABLE flux_mgmt.parametre_orientation IS
 	'parameters of the orientation preferences, when they differ from their default: plancher_prefet_hors_qpv = the share (percent) of the préfet''s orientations that should lie outside QPV (default 30, R441-5-2); the table starts empty, so that pg_dump keeps only what the user set';

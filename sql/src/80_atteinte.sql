@@ -53,6 +53,7 @@ BEGIN
 			'Give the SIREN of the EPCI or EPT (flux_mgmt.commune.epci or .ept), or null for every territory.',
 			'invalid_parameter_value');
 	END IF;
+	PERFORM flux_mgmt.exiger_fini(NEW.cible, 'target', format('objective %s', NEW.objectif));
 	IF NEW.cible IS NULL OR NOT (NEW.cible >= 0 AND NEW.cible <= 100) THEN
 		PERFORM flux_mgmt.refuser(
 			format('target %s %% of %s is out of range', coalesce(NEW.cible::text, 'null'), NEW.objectif),
@@ -63,7 +64,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.verifier_cible_objectif() IS
-	'row rules of cible_objectif: a known objective, a SIREN or null, a target in [0, 100]';
+	'row rules of cible_objectif: a known objective, a SIREN or null, a finite target in [0, 100]';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.cible_objectif
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_cible_objectif();
 COMMENT ON TRIGGER verifier ON flux_mgmt.cible_objectif IS 'runs flux_mgmt.verifier_cible_objectif() on every written row: the rules of a cible_objectif, each error naming the value and what to do';

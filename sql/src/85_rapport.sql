@@ -7,12 +7,24 @@
 -- the export of one réservataire's figures.  The document is built from
 -- small pieces: escaped text, tables from jsonb rows, an SVG bar chart.
 
+-- Names come from the users' data.  Control characters (C0 but tab and line
+-- feed, DEL, C1) and the bidirectional overrides and isolates (U+202A-U+202E,
+-- U+2066-U+2069) would reach the report or a réservataire's systems raw: an
+-- RLO (U+202E) shows what follows it backwards, figures included, and an
+-- escape or C1 character garbles a terminal.  They become U+FFFD, the
+-- replacement character, which shows that something was there.
+CREATE FUNCTION flux_mgmt.neutraliser_controles(texte text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN pg_catalog.regexp_replace(texte, '[\x01-\x08\x0B-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]', U&'\FFFD', 'g');
+COMMENT ON FUNCTION flux_mgmt.neutraliser_controles(text) IS
+	'the text with every control character (C0 but tab and line feed, DEL, C1) and every bidirectional override or isolate (U+202A-U+202E, U+2066-U+2069) replaced by U+FFFD';
+
 CREATE FUNCTION flux_mgmt.echapper_html(texte text) RETURNS text
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
-	texte, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;');
+	flux_mgmt.neutraliser_controles(texte), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;');
 COMMENT ON FUNCTION flux_mgmt.echapper_html(text) IS
-	'the text with & < > " and '' written as HTML (and XML) character references, safe in element content and quoted attributes';
+	'the text with & < > " and '' written as HTML (and XML) character references, safe in element content and quoted attributes, and its control characters and bidirectional overrides replaced by U+FFFD (neutraliser_controles)';
 
 CREATE FUNCTION flux_mgmt.nombre_fr(nombre numeric) RETURNS text
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -161,9 +173,15 @@ BEGIN
 		SELECT jsonb_agg(jsonb_build_array(nom_beneficiaire(p.reservataire), p.taux, round(p.droit, 2), p.droit_entier))
 		INTO parts
 		FROM parts_annuelles(bailleur, departement, annee) AS p;
-	EXCEPTION WHEN foreign_key_violation OR check_violation THEN
-		-- a missing rotation rate, a negative flux: say so in the report
+	EXCEPTION WHEN foreign_key_violation OR check_violation OR numeric_value_out_of_range THEN
+		-- a missing rotation rate, a negative flux, a figure too large to
+		-- compute with (one written before its bound existed): say so in the
+		-- report rather than fail it whole
 		GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, conseil = PG_EXCEPTION_HINT;
+		IF SQLSTATE = '22003' THEN
+			conseil := format('Un chiffre prévu pour %s est hors des bornes : vérifiez flux_mgmt.mise_en_service_prevue et flux_mgmt.soustraction_prevue (au plus 1 000 000 logements par ligne) et flux_mgmt.rotation du département %s.',
+							  annee, departement);
+		END IF;
 		RETURN format('<p class="alerte">Flux prévisionnel %s non calculable : %s.</p><p class="conseil">%s</p>',
 					  annee, echapper_html(message), echapper_html(conseil));
 	END;
@@ -176,7 +194,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.html_flux_previsionnel(text, text, integer) IS
-	'the forecast flux and shares of a landlord in a département for a year as HTML tables (flux_previsionnel, parts_annuelles); when they cannot be computed (no rotation rate, a negative flux) a paragraph gives the reason and the hint instead of an error';
+	'the forecast flux and shares of a landlord in a département for a year as HTML tables (flux_previsionnel, parts_annuelles); when they cannot be computed (no rotation rate, a negative flux, a figure out of range) a paragraph gives the reason and the hint instead of an error';
 
 CREATE FUNCTION flux_mgmt.rapport_annuel(bailleur text, annee integer) RETURNS text
 	LANGUAGE plpgsql STABLE STRICT

@@ -43,17 +43,18 @@ BEGIN
 			SELECT jsonb_build_object('departement', d, 'annee', annee + 1, 'taux', p.taux, 'droit', p.droit, 'droit_entier', p.droit_entier)
 			INTO part
 			FROM parts_annuelles(bailleur, d, annee + 1) AS p WHERE p.reservataire = export_reservataire.reservataire;
-		EXCEPTION WHEN foreign_key_violation OR check_violation THEN
+		EXCEPTION WHEN foreign_key_violation OR check_violation OR numeric_value_out_of_range THEN
 			GET STACKED DIAGNOSTICS message = MESSAGE_TEXT;
-			part := jsonb_build_object('departement', d, 'annee', annee + 1, 'erreur', message);
+			part := jsonb_build_object('departement', d, 'annee', annee + 1, 'erreur', neutraliser_controles(message));
 		END;
 		previsions := previsions || jsonb_build_array(part);
 	END LOOP;
 	RETURN jsonb_build_object(
 		'format', 'flux_mgmt.export_reservataire 1',
-		'bailleur', (SELECT jsonb_build_object('code', b.code, 'nom', b.nom, 'siren', b.siren)
+		-- the names as the report shows them: no control character, no bidirectional override
+		'bailleur', (SELECT jsonb_build_object('code', neutraliser_controles(b.code), 'nom', neutraliser_controles(b.nom), 'siren', b.siren)
 					 FROM flux_mgmt.bailleur b WHERE b.code = export_reservataire.bailleur),
-		'reservataire', (SELECT jsonb_build_object('code', r.code, 'nom', r.nom, 'type', r.type)
+		'reservataire', (SELECT jsonb_build_object('code', neutraliser_controles(r.code), 'nom', neutraliser_controles(r.nom), 'type', r.type)
 						 FROM flux_mgmt.reservataire r WHERE r.code = export_reservataire.reservataire),
 		'annee', annee,
 		'atteinte', coalesce((
@@ -81,4 +82,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.export_reservataire(text, text, integer) IS
-	'a réservataire''s figures of a year with one landlord, as jsonb for its own systems: atteinte per département, the bilan_annuel rows (commune, typology, financing, QPV, construction period: proposed and attributed), its objective O3, and the forecast of the next year per département where it has a convention then (taux, droit, droit_entier, or erreur when the forecast cannot be computed); errors for an unknown landlord or réservataire (23503), a year out of range (22023), a réservataire with nothing with that landlord that year (23503)';
+	'a réservataire''s figures of a year with one landlord, as jsonb for its own systems: atteinte per département, the bilan_annuel rows (commune, typology, financing, QPV, construction period: proposed and attributed), its objective O3, and the forecast of the next year per département where it has a convention then (taux, droit, droit_entier, or erreur when the forecast cannot be computed); names and messages without control characters or bidirectional overrides (neutraliser_controles); errors for an unknown landlord or réservataire (23503), a year out of range (22023), a réservataire with nothing with that landlord that year (23503)';

@@ -150,7 +150,50 @@ SELECT orienter((SELECT id FROM vacance ORDER BY id LIMIT 1), 'al');
 INSERT INTO vacance (logement_id, date_liberation)
 SELECT id, '2027-01-05' FROM logement WHERE regime = 'stock_defense' ORDER BY id LIMIT 1;
 SELECT orienter((SELECT max(id) FROM vacance), 'al', NULL, '2027-01-06');
+INSERT INTO vacance (logement_id, date_liberation) SELECT min(id), '0001-01-01' FROM logement;
+
+\echo
+\echo '== 12. One ledger, several parties: who may write what'
+\echo '   A clerk records events with rights on the event tables only; the counters are'
+\echo '   written by the extension alone, as their owner, whatever was granted:'
+CREATE ROLE demo_agent;
+GRANT USAGE ON SCHEMA flux_mgmt TO demo_agent;
+GRANT SELECT ON ALL TABLES IN SCHEMA flux_mgmt TO demo_agent;
+GRANT INSERT, UPDATE, DELETE ON vacance, orientation, attribution TO demo_agent;
+GRANT UPDATE ON compteur TO demo_agent;   -- a mistake, on purpose
+CREATE ROLE demo_lecteur;
+GRANT USAGE ON SCHEMA flux_mgmt TO demo_lecteur;
+GRANT SELECT ON ALL TABLES IN SCHEMA flux_mgmt TO demo_lecteur;
+SET ROLE demo_agent;
+UPDATE compteur SET decomptes = decomptes + 5 WHERE reservataire = 'al';
+SET ROLE demo_lecteur;
+\echo '   A reader cannot take a landlord''s lock (it would stall the landlord''s events):'
+SELECT verrouiller_bailleurs(ARRAY['cannes']);
+RESET ROLE;
 \set ON_ERROR_STOP 1
 \set SHOW_CONTEXT errors
+\echo '   The owner forges one counter; verifier_compteurs() names it, recalculer_compteurs() repairs it:'
+BEGIN;
+UPDATE compteur SET decomptes = decomptes + 5
+WHERE (bailleur, annee, commune, reservataire, tranche) = (SELECT bailleur, annee, commune, reservataire, tranche FROM compteur
+														   WHERE reservataire = 'al' AND decomptes > 0 ORDER BY 1, 2, 3, 5 LIMIT 1);
+SELECT * FROM verifier_compteurs();
+SELECT recalculer_compteurs() AS "counter rows rebuilt";
+SELECT count(*) AS "differences after the rebuild" FROM verifier_compteurs();
+ROLLBACK;
+DROP OWNED BY demo_agent, demo_lecteur;
+DROP ROLE demo_agent, demo_lecteur;
+
+\echo
+\echo '== 13. Upgrading a 0.1 database: ALTER EXTENSION flux_mgmt UPDATE'
+CREATE DATABASE flux_demo_01;
+\c flux_demo_01
+CREATE EXTENSION flux_mgmt VERSION '0.1';
+SELECT extversion AS "installed" FROM pg_extension WHERE extname = 'flux_mgmt';
+ALTER EXTENSION flux_mgmt UPDATE;
+SELECT extversion AS "after ALTER EXTENSION flux_mgmt UPDATE" FROM pg_extension WHERE extname = 'flux_mgmt';
+\echo '   (test/upgrade.sh does this on a populated database and compares the whole catalogue)'
+\c postgres
+DROP DATABASE flux_demo_01;
 \echo
 \echo '== Done: the report is in' :rapport_fichier

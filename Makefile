@@ -2,9 +2,8 @@
 #
 # The current version's install script, sql/flux_mgmt--$(EXTVERSION).sql, is built by plain `cat` of
 # sql/src/*.sql in name order (no C preprocessor: it would break PL/pgSQL's #variable_conflict) and
-# is not committed.  Released scripts (sql/flux_mgmt--0.1.sql) and upgrade scripts
-# (sql/flux_mgmt--A--B.sql) are committed and installed as they are.  The version comes from the
-# control file, so that the two cannot drift.
+# is not committed.  Released scripts (sql/flux_mgmt--0.1.sql) are committed and installed as
+# they are.  The version comes from the control file, so that the two cannot drift.
 #
 # Test inputs live in test/sql/ (and test/specs/ for isolation specs); expected outputs live in
 # ./expected/. --inputdir=test makes pg_regress read test/sql/NNN.sql; it looks for the expected
@@ -24,13 +23,19 @@ OBJS = \
 	src/verrous.o
 
 SQL_SOURCES = $(sort $(wildcard sql/src/*.sql))
-DATA_built  = sql/$(EXTENSION)--$(EXTVERSION).sql
+# Upgrade scripts from a release: sql/updates/A--B/*.sql, written by hand, one concern a file,
+# concatenated in name order into sql/flux_mgmt--A--B.sql.  Once B is released, its built
+# upgrade script is committed as it is (frozen, like the release) and its directory removed.
+UPDATES_built = $(patsubst sql/updates/%,sql/$(EXTENSION)--%.sql,$(sort $(wildcard sql/updates/*)))
+DATA_built  = sql/$(EXTENSION)--$(EXTVERSION).sql $(UPDATES_built)
 DATA        = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 REGRESS = $(sort $(patsubst test/sql/%.sql,%,$(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test --load-extension=pgtap --load-extension=flux_mgmt
 ISOLATION = $(sort $(patsubst test/specs/%.spec,%,$(wildcard test/specs/*.spec)))
-ISOLATION_OPTS = --inputdir=test --outputdir=. --load-extension=flux_mgmt
+# The launcher loads test/oracle/recompte.sql (the independent recount of the counters) into the
+# specs' database before each spec: their final steps read oracle.oracle_ecarts.
+ISOLATION_OPTS = --inputdir=test --outputdir=. --load-extension=flux_mgmt --launcher=test/oracle/lanceur_isolation.sh
 
 # What `make dist` packs: the committed tree at HEAD (PGXN's layout, one top directory).
 DIST_FILES_ROOT = $(EXTENSION)-$(EXTVERSION)
@@ -40,8 +45,12 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(DATA_built): $(SQL_SOURCES) flux_mgmt.control
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) flux_mgmt.control
 	cat $(SQL_SOURCES) > $@
+
+.SECONDEXPANSION:
+$(UPDATES_built): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/updates/%/*.sql))
+	cat $^ > $@
 
 dist:
 	git archive --format zip --prefix=$(DIST_FILES_ROOT)/ -o $(DIST_FILES_ROOT).zip HEAD

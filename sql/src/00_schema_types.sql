@@ -2,7 +2,7 @@
 -- version.  It is built by `make` from sql/src/*.sql, concatenated in name order: edit those files,
 -- never the built sql/flux_mgmt--<version>.sql.  Released scripts (sql/flux_mgmt--0.1.sql) are
 -- frozen; every change also goes into the upgrade script from the last release
--- (sql/flux_mgmt--0.1--0.2.sql), and test/upgrade.sh proves both give the same extension.
+-- (sql/updates/0.1--0.2/), and test/upgrade.sh proves both give the same extension.
 -- See README.md for the reference and DOMAIN.md (shared) for the rules.
 --
 -- Part 00_schema_types: the extension's schema, the code_insee type with its operators and index

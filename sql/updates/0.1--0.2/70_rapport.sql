@@ -1,0 +1,130 @@
+-- The report and the export: no control character or bidirectional override
+-- from the data; a forecast with a figure out of range is explained.
+CREATE FUNCTION flux_mgmt.neutraliser_controles(texte text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN pg_catalog.regexp_replace(texte, '[\x01-\x08\x0B-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]', U&'\FFFD', 'g');
+COMMENT ON FUNCTION flux_mgmt.neutraliser_controles(text) IS
+	'the text with every control character (C0 but tab and line feed, DEL, C1) and every bidirectional override or isolate (U+202A-U+202E, U+2066-U+2069) replaced by U+FFFD';
+CREATE OR REPLACE FUNCTION flux_mgmt.echapper_html(texte text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
+	flux_mgmt.neutraliser_controles(texte), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;');
+COMMENT ON FUNCTION flux_mgmt.echapper_html(text) IS
+	'the text with & < > " and '' written as HTML (and XML) character references, safe in element content and quoted attributes, and its control characters and bidirectional overrides replaced by U+FFFD (neutraliser_controles)';
+CREATE OR REPLACE FUNCTION flux_mgmt.html_flux_previsionnel(bailleur text, departement text, annee integer) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	f record;
+	parts jsonb;
+	message text;
+	conseil text;
+BEGIN
+	BEGIN
+		SELECT * INTO f FROM flux_previsionnel(bailleur, departement, annee);
+		SELECT jsonb_agg(jsonb_build_array(nom_beneficiaire(p.reservataire), p.taux, round(p.droit, 2), p.droit_entier))
+		INTO parts
+		FROM parts_annuelles(bailleur, departement, annee) AS p;
+	EXCEPTION WHEN foreign_key_violation OR check_violation OR numeric_value_out_of_range THEN
+		-- a missing rotation rate, a negative flux, a figure too large to
+		-- compute with (one written before its bound existed): say so in the
+		-- report rather than fail it whole
+		GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, conseil = PG_EXCEPTION_HINT;
+		IF SQLSTATE = '22003' THEN
+			conseil := format('Un chiffre prévu pour %s est hors des bornes : vérifiez flux_mgmt.mise_en_service_prevue et flux_mgmt.soustraction_prevue (au plus 1 000 000 logements par ligne) et flux_mgmt.rotation du département %s.',
+							  annee, departement);
+		END IF;
+		RETURN format('<p class="alerte">Flux prévisionnel %s non calculable : %s.</p><p class="conseil">%s</p>',
+					  annee, echapper_html(message), echapper_html(conseil));
+	END;
+	RETURN html_tableau(
+			   ARRAY['Assiette au 1er janvier', 'Taux de rotation (%)', 'Relocations', 'Mises en service', 'Soustractions prévues', 'Flux net'],
+			   jsonb_build_array(jsonb_build_array(f.assiette, f.taux_rotation, f.relocations, f.mises_en_service, f.soustractions, f.flux_net)),
+			   format('Flux prévisionnel %s', annee))
+		|| html_tableau(ARRAY['Réservataire', 'Part (%)', 'Droit', 'Logements'], parts,
+						format('Droits prévisionnels %s par réservataire', annee));
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.html_flux_previsionnel(text, text, integer) IS
+	'the forecast flux and shares of a landlord in a département for a year as HTML tables (flux_previsionnel, parts_annuelles); when they cannot be computed (no rotation rate, a negative flux, a figure out of range) a paragraph gives the reason and the hint instead of an error';
+CREATE OR REPLACE FUNCTION flux_mgmt.export_reservataire(bailleur text, reservataire text, annee integer) RETURNS jsonb
+	LANGUAGE plpgsql STABLE STRICT
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	d text;
+	previsions jsonb := '[]';
+	part jsonb;
+	message text;
+BEGIN
+	PERFORM exiger_bailleur(bailleur);
+	IF NOT EXISTS (SELECT FROM flux_mgmt.reservataire r WHERE r.code = export_reservataire.reservataire) THEN
+		PERFORM refuser(format('unknown réservataire %L', reservataire), NULL,
+						'Give the code of a row of flux_mgmt.reservataire.', 'foreign_key_violation');
+	END IF;
+	IF annee NOT BETWEEN 1900 AND 2199 THEN
+		PERFORM refuser(format('year %s in export_reservataire is out of range', annee), NULL,
+						'Give the calendar year reported on, such as 2025.', 'invalid_parameter_value');
+	END IF;
+	IF NOT EXISTS (SELECT FROM convention c
+				   WHERE c.bailleur = export_reservataire.bailleur AND c.reservataire = export_reservataire.reservataire
+					 AND c.annee_debut <= export_reservataire.annee + 1 AND coalesce(c.annee_fin, 9999) >= export_reservataire.annee)
+	   AND NOT EXISTS (SELECT FROM compteur k
+					   WHERE k.bailleur = export_reservataire.bailleur AND k.annee = export_reservataire.annee
+						 AND k.reservataire = export_reservataire.reservataire) THEN
+		PERFORM refuser(
+			format('réservataire %L has nothing with landlord %L in %s', reservataire, bailleur, annee),
+			'It has no convention with the landlord in force that year or the next, and nothing was oriented or leased to it that year.',
+			'Check the year and the réservataire: flux_mgmt.convention lists its conventions.',
+			'foreign_key_violation');
+	END IF;
+	-- the forecast of the next year where it has a convention then
+	FOR d IN SELECT DISTINCT c.departement FROM convention c
+			 WHERE c.bailleur = export_reservataire.bailleur AND c.reservataire = export_reservataire.reservataire
+			   AND c.annee_debut <= export_reservataire.annee + 1 AND coalesce(c.annee_fin, 9999) >= export_reservataire.annee + 1
+			 ORDER BY 1 LOOP
+		BEGIN
+			SELECT jsonb_build_object('departement', d, 'annee', annee + 1, 'taux', p.taux, 'droit', p.droit, 'droit_entier', p.droit_entier)
+			INTO part
+			FROM parts_annuelles(bailleur, d, annee + 1) AS p WHERE p.reservataire = export_reservataire.reservataire;
+		EXCEPTION WHEN foreign_key_violation OR check_violation OR numeric_value_out_of_range THEN
+			GET STACKED DIAGNOSTICS message = MESSAGE_TEXT;
+			part := jsonb_build_object('departement', d, 'annee', annee + 1, 'erreur', neutraliser_controles(message));
+		END;
+		previsions := previsions || jsonb_build_array(part);
+	END LOOP;
+	RETURN jsonb_build_object(
+		'format', 'flux_mgmt.export_reservataire 1',
+		-- the names as the report shows them: no control character, no bidirectional override
+		'bailleur', (SELECT jsonb_build_object('code', neutraliser_controles(b.code), 'nom', neutraliser_controles(b.nom), 'siren', b.siren)
+					 FROM flux_mgmt.bailleur b WHERE b.code = export_reservataire.bailleur),
+		'reservataire', (SELECT jsonb_build_object('code', neutraliser_controles(r.code), 'nom', neutraliser_controles(r.nom), 'type', r.type)
+						 FROM flux_mgmt.reservataire r WHERE r.code = export_reservataire.reservataire),
+		'annee', annee,
+		'atteinte', coalesce((
+			SELECT jsonb_agg(jsonb_build_object('departement', x.d, 'taux', a.taux, 'flux_realise', a.flux_realise, 'droit', a.droit,
+												'decomptes', a.decomptes, 'ecart', a.ecart, 'en_cours', a.en_cours, 'carences', a.carences)
+							 ORDER BY x.d)
+			FROM departements_du_rapport(bailleur, annee) AS x(d)
+			CROSS JOIN LATERAL atteinte_annuelle(bailleur, x.d, annee) AS a
+			WHERE a.reservataire = export_reservataire.reservataire), '[]'),
+		'bilan', coalesce((
+			SELECT jsonb_agg(jsonb_build_object('commune', x.commune, 'typologie', x.typologie, 'financement', x.financement,
+												'qpv', x.qpv, 'periode_construction', x.periode_construction,
+												'logements_proposes', x.logements_proposes, 'logements_attribues', x.logements_attribues)
+							 ORDER BY x.commune, x.typologie, x.financement, x.qpv, x.periode_construction)
+			FROM bilan_annuel x
+			WHERE x.bailleur = export_reservataire.bailleur AND x.annee = export_reservataire.annee
+			  AND x.reservataire = export_reservataire.reservataire), '[]'),
+		'objectifs', coalesce((
+			SELECT jsonb_agg(jsonb_build_object('objectif', o.objectif, 'numerateur', o.numerateur, 'denominateur', o.denominateur,
+												'cible', o.cible, 'taux', o.taux, 'manque', o.manque))
+			FROM objectifs_attribution o
+			WHERE o.bailleur = export_reservataire.bailleur AND o.annee = export_reservataire.annee
+			  AND o.reservataire = export_reservataire.reservataire), '[]'),
+		'flux_previsionnel_suivant', previsions);
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.export_reservataire(text, text, integer) IS
+	'a réservataire''s figures of a year with one landlord, as jsonb for its own systems: atteinte per département, the bilan_annuel rows (commune, typology, financing, QPV, construction period: proposed and attributed), its objective O3, and the forecast of the next year per département where it has a convention then (taux, droit, droit_entier, or erreur when the forecast cannot be computed); names and messages without control characters or bidirectional overrides (neutraliser_controles); errors for an unknown landlord or réservataire (23503), a year out of range (22023), a réservataire with nothing with that landlord that year (23503)';

@@ -93,8 +93,12 @@ SELECT is((SELECT count(*) FROM resultats r JOIN reference f USING (cas),
 				 unnest(r.parts, f.planchers, f.plafonds) AS u(part, plancher, plafond)
 		   WHERE u.part NOT BETWEEN u.plancher AND u.plafond), 0::bigint,
 		  'each part is the floor or the ceiling of its exact quota (and exactly it when the quota is whole)');
-SELECT is((SELECT count(*) FROM resultats r WHERE repartir(r.poids, r.total) IS DISTINCT FROM r.parts), 0::bigint,
-		  'deterministic: a second call gives the same parts');
+-- the same weights in an array starting at 0: the same parts, with its bounds
+-- (a kernel reading the elements from the lower bound 1 would shift them)
+SELECT is((SELECT count(*) FROM resultats r
+		   WHERE repartir(('[0:' || cardinality(r.poids) - 1 || ']=' || r.poids::text)::numeric[], r.total)::text
+				 IS DISTINCT FROM '[0:' || cardinality(r.poids) - 1 || ']=' || r.parts::text), 0::bigint,
+		  'weights in an array starting at 0 give the same parts, with the same bounds');
 SELECT is((SELECT count(*) FROM resultats r
 		   WHERE repartir(ARRAY(SELECT round(p / 10, 6) * 10 FROM unnest(r.poids) AS p), r.total) IS DISTINCT FROM
 				 repartir(ARRAY(SELECT round(p / 10, 6) * 1000 FROM unnest(r.poids) AS p), r.total)), 0::bigint,
@@ -107,8 +111,9 @@ SELECT is((SELECT count(*) FROM resultats r, unnest(r.parts, r.suivant) AS u(ava
 SELECT is((SELECT count(*) FROM resultats r
 		   WHERE (SELECT sum(x) FROM unnest(r.suivant) AS x) <> (SELECT sum(x) FROM unnest(r.parts) AS x) + 1), 0::bigint,
 		  'with one more dwelling, the parts grow by one');
-SELECT ok((SELECT count(*) FROM resultats r WHERE EXISTS (SELECT FROM unnest(r.parts, r.suivant) AS u(avant, apres) WHERE u.apres < u.avant)) > 0,
-		  'the Alabama paradox does occur among the generated cases');
+-- 217: counted too in exact fractions outside the extension (test/calculs/repartir.py)
+SELECT is((SELECT count(*) FROM resultats r WHERE EXISTS (SELECT FROM unnest(r.parts, r.suivant) AS u(avant, apres) WHERE u.apres < u.avant)),
+		  217::bigint, 'the Alabama paradox occurs in 217 of the 3,000 generated cases');
 
 SELECT * FROM finish();
 ROLLBACK;

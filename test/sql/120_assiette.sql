@@ -3,7 +3,7 @@
 -- missing forecasts and every error.
 \i test/setup.sql
 BEGIN;
-SELECT plan(30);
+SELECT plan(31);
 
 -- The hint of the error a statement raises.
 CREATE FUNCTION pg_temp.indice(requete text) RETURNS text LANGUAGE plpgsql AS $$
@@ -57,10 +57,17 @@ SELECT results_eq($$SELECT * FROM flux_mgmt.assiette('b93', '93', '2026-01-01')$
 				  'on 1 January: the new one entered that day, the sold one left that day');
 SELECT results_eq($$SELECT * FROM flux_mgmt.assiette('b93', '93', '2026-01-02')$$, $$VALUES (10004, 43, 9961)$$,
 				  'on 2 January: the demolished one left, the health stock dwelling entered');
-SELECT results_eq($$SELECT regime::text, count(*)::integer FROM flux_mgmt.logement WHERE bailleur = 'b93' AND ref IN ('hors_champ', 'securite', 'sante') GROUP BY 1 ORDER BY 1$$,
-				  $$VALUES ('hors_champ', 1), ('stock_sante', 1), ('stock_securite', 1)$$,
-				  'hors champ and the stock regimes are outside the flux');
+-- Each regime on its own, one dwelling per département of the other landlord:
+-- what assiette counts outside the flux, regime by regime.
+INSERT INTO logement (bailleur, ref, commune, qpv, regime, reservataire_stock) VALUES
+	('autre', 'r_hors_champ', '75056', false, 'hors_champ', NULL), ('autre', 'r_defense', '77288', false, 'stock_defense', 'defense'),
+	('autre', 'r_securite', '78646', false, 'stock_securite', 'defense'), ('autre', 'r_sante', '91228', false, 'stock_sante', 'defense'),
+	('autre', 'r_flux', '94028', false, 'flux', NULL);
+SELECT results_eq($$SELECT d, a.* FROM unnest('{75,77,78,91,94}'::text[]) AS d, flux_mgmt.assiette('autre', d, '2026-01-02') AS a ORDER BY d$$,
+				  $$VALUES ('75', 1, 1, 0), ('77', 1, 1, 0), ('78', 1, 1, 0), ('91', 1, 1, 0), ('94', 1, 0, 1)$$,
+				  'hors champ and the three stock regimes are outside the flux, a flux dwelling is in it');
 DELETE FROM logement WHERE bailleur = 'b93' AND NOT ref LIKE 'A%' AND NOT ref LIKE 'H%';
+DELETE FROM logement WHERE ref LIKE 'r\_%';
 
 SELECT throws_ok($$SELECT * FROM flux_mgmt.assiette('nobody', '93', '2026-01-01')$$, '23503', 'unknown landlord ''nobody''', 'an unknown landlord');
 SELECT throws_ok($$SELECT * FROM flux_mgmt.assiette('b93', '9', '2026-01-01')$$, '22023', 'invalid département ''9'' in assiette',
@@ -77,6 +84,8 @@ SELECT results_eq($$SELECT * FROM flux_mgmt.flux_previsionnel('b93', '93', 2026)
 				  'example A: 527.88 relocations + 120 − 140 = 507.88');
 SELECT is((SELECT relocations::text || ' ' || flux_net::text FROM flux_mgmt.flux_previsionnel('b93', '93', 2026)), '527.88 507.88',
 		  'exact decimals, no trailing zeros');
+SELECT is((SELECT flux_net + soustractions FROM flux_mgmt.flux_previsionnel('b93', '93', 2026)), 647.88,
+		  'example A: 647.88 before the 140 subtractions (527.88 + 120)');
 
 -- The assiette of a year is the one of 1 January: a dwelling entering on 2
 -- January counts next year.

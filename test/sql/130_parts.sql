@@ -40,7 +40,12 @@ SELECT results_eq($$SELECT * FROM flux_mgmt.parts_annuelles('b93', '93', 2026)$$
 	$$VALUES ('agents', 5::numeric, 25.394, 25), ('al', 35, 177.758, 178), ('cd93', 4, 20.3152, 20),
 			 ('employeur_y', 6, 30.4728, 31), ('prefet', 25, 126.97, 127), (NULL, 25, 126.97, 127)$$,
 	'example A: rights 126.97, 25.394, 177.758, 30.4728, 20.3152, pool 126.97; whole dwellings 127, 25, 178, 31, 20, 127');
-SELECT is((SELECT sum(droit) FROM flux_mgmt.parts_annuelles('b93', '93', 2026)), 507.88, 'the rights add up to the flux');
+-- each right, the pool's included, is its share of 507.88 computed here: the
+-- pool is not only what the others leave (its own 25 % gives 126.97 too)
+SELECT results_eq($$SELECT reservataire, taux, droit FROM flux_mgmt.parts_annuelles('b93', '93', 2026)$$,
+	$$SELECT r, t, t * 507.88 / 100 FROM (VALUES (1, 'agents', 5::numeric), (2, 'al', 35), (3, 'cd93', 4), (4, 'employeur_y', 6), (5, 'prefet', 25), (6, NULL, 25))
+				AS x(i, r, t) ORDER BY i$$,
+	'every right is its share of 507.88; the pool: 25 % of it, 126.97');
 SELECT is((SELECT sum(droit_entier) FROM flux_mgmt.parts_annuelles('b93', '93', 2026)), 508::bigint,
 		  'the whole dwellings add up to the rounded flux');
 SELECT is((SELECT reservataire FROM flux_mgmt.parts_annuelles('b93', '93', 2026) WITH ORDINALITY AS p(reservataire, t, d, e, i) ORDER BY i DESC LIMIT 1),

@@ -4,7 +4,7 @@
 -- limit and rejected just above it with SQLSTATE 23514.
 \i test/setup.sql
 BEGIN;
-SELECT plan(45);
+SELECT plan(46);
 
 INSERT INTO bailleur VALUES ('etat', 'B1', NULL), ('cent', 'B2', NULL), ('multi', 'B3', NULL), ('copie', 'B4', NULL),
 	('annees', 'B5', NULL), ('derog', 'B6', NULL), ('terr', 'B7', NULL), ('casse', 'B8', NULL);
@@ -139,7 +139,19 @@ SELECT results_eq($$SELECT * FROM flux_mgmt.controler_conventions('casse', '93',
 			 ('chevauchement', 'réservataire ''al'' has 2 conventions with landlord ''casse'' in département 93 in 2026'),
 			 ('territoire_vide', 'territorial réservataire ''paris'' has no commune of its territory in département 93, where it has a convention with landlord ''casse'' in 2026')$$,
 	'every broken rule, in a fixed order');
-SELECT is_empty($$SELECT * FROM flux_mgmt.controler_conventions('casse', '93', 2025)$$, 'a year without conventions breaks nothing');
+-- 2025 at every limit (100 %, the State 30 %, its agents 5 %), between
+-- broken conventions that ended in 2024 and the broken ones of 2026.
+SET LOCAL session_replication_role = replica;
+INSERT INTO convention (bailleur, reservataire, departement, annee_debut, annee_fin, taux) VALUES
+	('casse', 'prefet', '93', 2025, 2025, 25), ('casse', 'agents', '93', 2025, 2025, 5), ('casse', 'al', '93', 2025, 2025, 70),
+	('casse', 'prefet', '93', 2020, 2024, 31), ('casse', 'al', '93', 2020, 2024, 90);
+SET LOCAL session_replication_role = origin;
+SELECT results_eq($$SELECT * FROM flux_mgmt.controler_conventions('casse', '93', 2024)$$,
+	$$VALUES ('total_100', 'shares of landlord ''casse'' in département 93 total 121 % in 2024, above 100 %'),
+			 ('plafond_etat', 'State shares of landlord ''casse'' in département 93 total 31 % in 2024, above the 30 % cap')$$,
+	'2024: the conventions that ended then break the 100 % and the State''s cap');
+SELECT is_empty($$SELECT * FROM flux_mgmt.controler_conventions('casse', '93', 2025)$$,
+				'2025, every share at its limit, breaks nothing: the broken conventions of 2024 and 2026 are not in force');
 INSERT INTO rotation VALUES ('casse', '93', 2026, 5);
 INSERT INTO logement (bailleur, ref, commune, qpv) VALUES ('casse', 'L1', '93048', false);
 SELECT throws_ok($$SELECT * FROM flux_mgmt.parts_annuelles('casse', '93', 2026)$$, '23514',

@@ -3,7 +3,7 @@
 -- equal to a count of the events, forecast-only and actual-only rows.
 \i test/setup.sql
 BEGIN;
-SELECT plan(9);
+SELECT plan(10);
 \i test/fixtures/evenements.sql
 \i test/fixtures/evenements_ids.sql
 -- M1 (T3 PLUS 1972, Montreuil) to the commune, let in April; M2 (T2 PLAI
@@ -44,7 +44,9 @@ SELECT results_eq(
 	  WHERE l.bailleur = 'b93' AND l.regime = 'flux' AND o.soustraction IS NULL$$,
 	'2026 totals equal the in-flux orientations and leases counted from the events');
 
--- a larger random year: every breakdown adds up to the events
+-- a larger random year: every breakdown adds up to the events, the buckets
+-- written here from R441-5-1 (one to six rooms, built 1930 to 2024: every
+-- boundary year), not with the extension's typologie and periode_construction
 INSERT INTO logement (bailleur, ref, commune, nb_pieces, financement, qpv, annee_construction)
 SELECT 'b93', 'R' || n, (ARRAY['93048', '93008', '93066'])[1 + n % 3]::code_insee, 1 + n % 6,
 	   (enum_range(NULL::financement))[1 + n % 7], n % 3 = 0, 1930 + n % 95
@@ -63,8 +65,11 @@ SELECT results_eq(
 	$$SELECT annee, reservataire, typologie, financement, qpv, commune, periode_construction, logements_proposes, logements_attribues
 	  FROM flux_mgmt.bilan_annuel WHERE bailleur = 'b93'
 	  ORDER BY 1, 2, 3, 4, 5, 6, 7$$,
-	$$SELECT annee, o.reservataire, flux_mgmt.typologie(l.nb_pieces), l.financement, l.qpv, l.commune,
-			 flux_mgmt.periode_construction(l.annee_construction),
+	$$SELECT annee, o.reservataire,
+			 CASE WHEN l.nb_pieces >= 5 THEN 'T5+' ELSE 'T' || l.nb_pieces END, l.financement, l.qpv, l.commune,
+			 CASE WHEN l.annee_construction < 1949 THEN 'avant 1949' WHEN l.annee_construction < 1975 THEN '1949-1974'
+				  WHEN l.annee_construction < 1990 THEN '1975-1989' WHEN l.annee_construction < 2005 THEN '1990-2004'
+				  WHEN l.annee_construction IS NOT NULL THEN '2005 et plus' END,
 			 count(*) FILTER (WHERE k = 'o'), count(*) FILTER (WHERE k = 'a')
 	  FROM flux_mgmt.orientation o JOIN flux_mgmt.vacance v ON v.id = o.vacance_id JOIN flux_mgmt.logement l ON l.id = v.logement_id
 	  LEFT JOIN flux_mgmt.attribution a ON a.orientation_id = o.id
@@ -93,7 +98,24 @@ SELECT is((SELECT realise FROM flux_mgmt.bilan_soustractions WHERE bailleur = 'b
 		  'a withdrawn subtracted orientation still counts');
 SELECT ok(NOT pg_temp.plan_utilise($$SELECT * FROM flux_mgmt.bilan_soustractions WHERE bailleur = 'b93' AND annee = 2026$$, 'Seq Scan on compteur'),
 		  'bilan_soustractions: the filter reaches the counters'' index');
-SELECT is((SELECT count(*) FROM flux_mgmt.bilan_annuel WHERE bailleur = 'nobody'), 0::bigint, 'nothing for an unknown landlord');
+-- another landlord's dwelling, oriented and let in 2026: its own row, none of
+-- b93's, and nothing for a landlord that does not exist
+INSERT INTO bailleur VALUES ('b_autre', 'Autre bailleur', NULL);
+INSERT INTO convention (bailleur, reservataire, departement, annee_debut, taux) VALUES ('b_autre', 'al', '93', 2026, 35);
+INSERT INTO logement (bailleur, ref, commune, nb_pieces, financement, qpv, annee_construction) VALUES ('b_autre', 'X1', '93066', 6, 'pli', false, 1948);
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2026-06-01' FROM logement WHERE ref = 'X1';
+SELECT orienter(v.id, 'al', date_orientation => '2026-06-02') AS o_x1 FROM v WHERE v.ref = 'X1' \gset
+INSERT INTO attribution (orientation_id, date_caleol, date_bail) VALUES (:o_x1, '2026-06-20', '2026-07-01');
+SELECT results_eq(
+	$$SELECT annee, reservataire, typologie, financement::text, qpv, commune::text, periode_construction, logements_proposes, logements_attribues
+	  FROM flux_mgmt.bilan_annuel WHERE bailleur = 'b_autre'$$,
+	$$VALUES (2026, 'al'::text, 'T5+'::text, 'pli'::text, false, '93066'::text, 'avant 1949'::text, 1::bigint, 1::bigint)$$,
+	'another landlord''s dwelling: its own row');
+SELECT results_eq(
+	$$SELECT bailleur, sum(logements_proposes)::bigint FROM flux_mgmt.bilan_annuel WHERE bailleur IN ('b93', 'b_autre', 'nobody') AND annee = 2026
+	  GROUP BY bailleur ORDER BY bailleur$$,
+	$$VALUES ('b93'::text, 274::bigint), ('b_autre', 1)$$,
+	'each landlord its own dwellings (b93: 4 of the fixture, 270 drawn), nothing for an unknown landlord');
 SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()', 'the counters agree with a recount');
 
 SELECT * FROM finish();

@@ -58,15 +58,17 @@ ROLLBACK TO SAVEPOINT sans_objectifs;
 
 SELECT is((SELECT count(*) FROM orienter_en_attente('b93', 2026)), 300::bigint, 'the 300 vacancies of the year oriented by the engine');
 SELECT is(:sans_orientes::bigint, 300::bigint, 'and without objectives too');
-SELECT ok((SELECT max(pire) FROM pire_ecart) <= 0.875,
-		  format('with objectives, every holder within 1 - 1/(2·5-2) = 0.875 at every step (worst %s)', (SELECT round(max(pire), 3) FROM pire_ecart)));
-SELECT ok(:sans_pire <= 0.875, format('without objectives too (worst %s)', round(:sans_pire, 3)));
-SELECT ok(abs((SELECT al_t4 FROM mix) - 50) < abs(:sans_al_t4 - 50),
-		  format('Action Logement''s four-room share moves toward 50 %%: %s %% with objectives, %s %% without',
-				 (SELECT round(al_t4, 1) FROM mix), round(:sans_al_t4, 1)));
-SELECT ok(abs((SELECT employeur_hors_qpv FROM mix) - 80) < abs(:sans_employeur - 80),
-		  format('the employer''s share outside QPV moves toward 80 %%: %s %% with objectives, %s %% without',
-				 (SELECT round(employeur_hors_qpv, 1) FROM mix), round(:sans_employeur, 1)));
+-- The figures of this year (fixed seed), exactly: the bound for 5 holders
+-- in one scope is 1 - 1/8 = 0.875; the worst holder is Action Logement at
+-- 0.85 with and without objectives.  Its four-room dwellings: 33 of 105
+-- with its objective, 24 without; the employer's outside QPV: 24 of 30
+-- with, 23 without.  (A worst of 0.9, above the bound, would fail.)
+SELECT is((SELECT max(pire) FROM pire_ecart), 0.85, 'with objectives, every holder within 0.875 at every step: worst 0.85');
+SELECT is(:sans_pire::numeric, 0.85, 'without objectives: worst 0.85 too');
+SELECT results_eq($$SELECT al_t4, employeur_hors_qpv FROM mix$$, $$VALUES (100.0 * 33 / 105, 100.0 * 24 / 30)$$,
+				  'with objectives: Action Logement 33 four-room dwellings of 105 (31.4 %, target 50 %), the employer 24 of 30 outside QPV (80 %, target 80 %)');
+SELECT is(ARRAY[:sans_al_t4, :sans_employeur]::numeric[], ARRAY[100.0 * 24 / 105, 100.0 * 23 / 30],
+		  'without: 24 of 105 (22.9 %) and 23 of 30 (76.7 %): the objectives moved both toward their targets');
 
 -- the same year with a commune's convention in Montreuil: a second scope
 ROLLBACK TO SAVEPOINT sans_objectifs;
@@ -82,10 +84,20 @@ FROM (SELECT t, count(*) FILTER (WHERE reservataire = 'montreuil') OVER (ORDER B
 UNION ALL
 SELECT 'département-wide conventions', max(abs(s.t * b.taux / 100 - s.a))
 FROM (VALUES ('prefet', 25.0), ('agents', 5.0), ('al', 35.0), ('employeur', 10.0)) AS b(reservataire, taux)
-CROSS JOIN LATERAL (SELECT x.t, count(*) FILTER (WHERE x.reservataire = b.reservataire) OVER (ORDER BY x.t) AS a FROM suite x) AS s;
+CROSS JOIN LATERAL (SELECT x.t, count(*) FILTER (WHERE x.reservataire = b.reservataire) OVER (ORDER BY x.t) AS a FROM suite x) AS s
+UNION ALL
+SELECT 'the pool (the rest of the département)', max(abs(s.t * 0.25 - s.tm * 0.10 - s.a))
+FROM (SELECT t, count(*) FILTER (WHERE commune = '93048') OVER w AS tm, count(*) FILTER (WHERE reservataire IS NULL) OVER w AS a
+	  FROM suite WINDOW w AS (ORDER BY t)) AS s;
 SELECT is(:avec_commune::bigint, 300::bigint, 'with the commune''s convention, 300 oriented');
-SELECT diag(format('worst deviation, %s: %s dwelling', portee, round(pire, 3))) FROM ecarts_portees ORDER BY portee;
-SELECT ok((SELECT max(pire) FROM ecarts_portees) < 1.5, 'with two scopes every holder stays within 1.5 dwellings of its entitlement in its own scope');
+-- With two scopes Tijdeman's bound is not guaranteed: the département-wide
+-- conventions reach 0.9 (Action Logement), above the 0.875 of one scope of 5;
+-- Montreuil, 10 of the 100 dwellings of its commune, 0.7 at worst; the pool,
+-- entitled to what the others leave (25 % of the département's count minus
+-- Montreuil's 10 % of its commune's), 0.65.
+SELECT results_eq($$SELECT portee, pire FROM ecarts_portees ORDER BY portee$$,
+	$$VALUES ('département-wide conventions', 0.9), ('montreuil (its territory)', 0.7), ('the pool (the rest of the département)', 0.65)$$,
+	'with the commune''s convention: worst deviations 0.9, 0.7 and 0.65 in each holder''s own scope');
 SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()', 'the counters followed');
 
 SELECT * FROM finish();

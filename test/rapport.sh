@@ -3,6 +3,8 @@
 # (test/rapport/donnees.sql, on the fixture of the event tests), writes
 # rapport_annuel() to an HTML file with psql, checks that the HTML is well
 # formed (every element closed, in order: test/rapport/verifier_html.py),
+# checks its figures and the export's against literals
+# (test/rapport/verifier_chiffres.py, with a positive control per section),
 # renders it with headless Chromium (no network: every background service
 # off) and checks the screenshot is a real page, not a blank or one-colour
 # image (test/rapport/verifier_png.py).  The files stay in the printed
@@ -26,7 +28,23 @@ psql -X -q -At -v ON_ERROR_STOP=1 -d flux_rapport -o "$SORTIE/rapport.html" \
 psql -X -q -At -v ON_ERROR_STOP=1 -d flux_rapport -o "$SORTIE/export_al.json" \
 	-c "SELECT jsonb_pretty(flux_mgmt.export_reservataire('b93', 'al', 2026))"
 python3 test/rapport/verifier_html.py "$SORTIE/rapport.html"
-python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["reservataire"]["code"] == "al", d' "$SORTIE/export_al.json"
+# the figures: a few cells of each section and the export, against literals
+python3 test/rapport/verifier_chiffres.py "$SORTIE/rapport.html" "$SORTIE/export_al.json"
+# positive controls: one figure changed in each section, and in the export, fails the check
+for changement in 's|<td class="n">32,9</td>|<td class="n">33,9</td>|' \
+	's|<td>Contingent propre du bailleur</td><td class="n">28</td>|<td>Contingent propre du bailleur</td><td class="n">27</td>|' \
+	's|<td>Mutations internes</td><td class="n">5</td>|<td>Mutations internes</td><td class="n">6</td>|' \
+	's|<td class="n">12,875</td>|<td class="n">12,876</td>|' 's|<td class="n">18,03</td>|<td class="n">18,04</td>|'; do
+	sed "$changement" "$SORTIE/rapport.html" >"$SORTIE/rapport_modifie.html"
+	if python3 test/rapport/verifier_chiffres.py "$SORTIE/rapport_modifie.html" "$SORTIE/export_al.json" >/dev/null; then
+		echo "FAIL: the figures check accepts a report changed by $changement"; exit 1
+	fi
+done
+sed 's|"manque": 2|"manque": 3|' "$SORTIE/export_al.json" >"$SORTIE/export_modifie.json"
+if python3 test/rapport/verifier_chiffres.py "$SORTIE/rapport.html" "$SORTIE/export_modifie.json" >/dev/null; then
+	echo "FAIL: the figures check accepts an export with a shortfall changed"; exit 1
+fi
+echo "ok: the figures check refuses one figure changed in each of the five sections and in the export"
 
 # --disable-quic … --disable-sync: nothing reaches for the network
 timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \

@@ -4,7 +4,7 @@
 -- test/rapport.sh renders the document in a browser.
 \i test/setup.sql
 BEGIN;
-SELECT plan(33);
+SELECT plan(34);
 \i test/fixtures/evenements.sql
 UPDATE reservataire SET nom = '<script>alert("x")</script> & Cie' WHERE code = 'al';
 INSERT INTO reservataire VALUES ('cd93', 'Département de la Seine-Saint-Denis', 'departement');
@@ -15,6 +15,13 @@ ORDER BY v.id \g /dev/null
 INSERT INTO attribution (orientation_id, date_caleol, date_bail, premier_quartile, prioritaire)
 SELECT o.id, '2026-03-10', '2026-03-20', true, coalesce(o.reservataire = 'montreuil', false) FROM orientation o WHERE o.reservataire IS DISTINCT FROM 'al';
 INSERT INTO soustraction_prevue VALUES ('b93', '93', 2026, 'vente', 2), ('b93', '93', 2027, 'mutation_interne', 4);
+
+-- The rows of a section of the report, one text per table row of cells
+-- ('label | figure | …', entities as written).
+CREATE FUNCTION pg_temp.lignes(rapport text, section int) RETURNS text[] LANGUAGE sql AS $$
+	SELECT array_agg(regexp_replace(regexp_replace(r.m[1], '</td><td[^>]*>', ' | ', 'g'), '<[^>]+>', '', 'g') ORDER BY r.i)
+	FROM regexp_matches(split_part(split_part(rapport, '<h2>' || section || '. ', 2), '<h2>', 1), '<tr>(<td.*?)</tr>', 'g') WITH ORDINALITY AS r(m, i)
+$$;
 
 SELECT flux_mgmt.rapport_annuel('b93', 2026) AS rapport \gset
 SELECT ok(:'rapport' LIKE '<!DOCTYPE html><html lang="fr">%</body></html>', 'a whole HTML document');
@@ -32,12 +39,33 @@ SELECT is((SELECT count(*) FROM regexp_matches(:'rapport', '<table>', 'g')), (SE
 		  'tables are closed');
 SELECT is((SELECT count(*) FROM regexp_matches(:'rapport', '<tr>', 'g')), (SELECT count(*) FROM regexp_matches(:'rapport', '</tr>', 'g')),
 		  'rows are closed');
-SELECT ok(:'rapport' LIKE '%<td>Ville de Montreuil (montreuil)</td><td class="n">10</td><td class="n">2</td><td class="n">0,2</td><td class="n">1</td><td class="n">-0,8</td>%',
-		  'the commune: 10 % of the 2 dwellings charged in Montreuil, 0,2 due, 1 charged');
-SELECT ok(:'rapport' LIKE '%<td>Relogements liés aux ventes</td><td class="n">2</td><td class="n">1</td><td class="n">—</td>%',
-		  'subtractions: sales forecast 2, actual 1, no forecast for 2027');
-SELECT ok(:'rapport' LIKE '%<td>Mutations internes</td><td class="n">—</td><td class="n">0</td><td class="n">4</td>%',
-		  'internal mutations: forecast 4 for 2027');
+-- The figures, by hand.  Charged in 2026 in the flux: M1 (Montreuil's lease),
+-- M3 (the préfet's, at the orientation), B1 (the pool's lease); M2, Action
+-- Logement's, open (mixte: not charged); B2 subtracted, D1 stock, H1 hors
+-- champ.  Montreuil's scope, its commune: M1 and M3.  The pool: 3 - 0.15 -
+-- 1.05 - 0.2 - 0.75 = 0.85, 28.333333 % of 3.
+SELECT is(pg_temp.lignes(:'rapport', 1), ARRAY[
+	'Préfet, agents de l&#39;État (agents) | 5 | 3 | 0,15 | 0 | 0,15 | 0 | 0',
+	'&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Cie (al) | 35 | 3 | 1,05 | 0 | 1,05 | 1 | 0',
+	'Ville de Montreuil (montreuil) | 10 | 2 | 0,2 | 1 | -0,8 | 0 | 0',
+	'Préfet, prioritaires (prefet) | 25 | 3 | 0,75 | 1 | -0,25 | 0 | 0',
+	'Contingent propre du bailleur | 28,333333 | 3 | 0,85 | 1 | -0,15 | 0 | 0'],
+	'section 1: share, flux charged in the scope, entitlement, charged, difference, open, carences of each réservataire and the pool');
+-- proposed: M2 (T2 PLAI QPV 1995), M1 (T3 PLUS 1972), M3 (T4 PLS 2010), B1 (T1
+-- HLM/O QPV Bobigny 1960); attributed: all but M2
+SELECT is(pg_temp.lignes(:'rapport', 2), ARRAY[
+	'&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Cie (al) | 1 | 0', 'Ville de Montreuil (montreuil) | 1 | 1',
+	'Préfet, prioritaires (prefet) | 1 | 1', 'Contingent propre du bailleur | 1 | 1',
+	'T2 | 1 | 0', 'PLAI | 1 | 0', 'en QPV | 1 | 0', '93048 | 1 | 0', '1990-2004 | 1 | 0',
+	'T3 | 1 | 1', 'PLUS | 1 | 1', 'hors QPV | 1 | 1', '93048 | 1 | 1', '1949-1974 | 1 | 1',
+	'T4 | 1 | 1', 'PLS | 1 | 1', 'hors QPV | 1 | 1', '93048 | 1 | 1', '2005 et plus | 1 | 1',
+	'T1 | 1 | 1', 'HLM_O | 1 | 1', 'en QPV | 1 | 1', '93008 | 1 | 1', '1949-1974 | 1 | 1'],
+	'section 2: proposed and attributed per réservataire, then by typology, financing, QPV, commune and period');
+SELECT is(pg_temp.lignes(:'rapport', 3), ARRAY[
+	'Mutations internes | — | 0 | 4', 'Relogements (renouvellement urbain) | — | 0 | —',
+	'Relogements (copropriétés dégradées) | — | 0 | —', 'Relogements (lutte contre l&#39;habitat indigne) | — | 0 | —',
+	'Relogements liés aux ventes | 2 | 1 | —'],
+	'section 3: forecast 2026, actual 2026 (B2, a sale), forecast 2027 per motive');
 SELECT ok(:'rapport' LIKE '%<th>Typologie</th>%<th>Financement</th>%<th>Localisation</th>%<th>Commune</th>%<th>Période de construction</th>%',
 		  'the R441-5-1 breakdowns');
 SELECT ok(:'rapport' LIKE '%Flux prévisionnel 2027 non calculable : no rotation rate for landlord &#39;b93&#39; in département 93 in 2027.%',
@@ -47,18 +75,42 @@ INSERT INTO mise_en_service_prevue VALUES ('b93', '93', 2027, 20);
 SELECT flux_mgmt.rapport_annuel('b93', 2026) AS rapport \gset
 SELECT ok(:'rapport' LIKE '%<caption>Droits prévisionnels 2027 par réservataire</caption>%<td>Contingent propre du bailleur</td>%',
 		  'with a rotation rate, the forecast shares of 2027');
-SELECT ok(:'rapport' LIKE '%<td>O3</td><td>Ville de Montreuil (montreuil)</td><td class="n">1</td><td class="n">1</td><td class="n">100</td><td class="n">25</td><td class="n">0</td>%',
-		  'objectives with their shortfall');
+-- 2027 by hand: 5 flux dwellings × 5.3 % = 0.265, + 20 - 4 = 16.265; rights 5,
+-- 35, 25 % of it; Montreuil 10 % of 16.265 × 3/5 (M1-M3 of the 5) = 0.9759;
+-- the pool the rest, 4.71685, 29 %; 16 whole dwellings by largest remainder:
+-- floors 0, 5, 0, 4, 4, the 3 left to Montreuil (.9759), agents (.81325), pool (.71685)
+SELECT is(pg_temp.lignes(:'rapport', 4), ARRAY[
+	'5 | 5,3 | 0,265 | 20 | 4 | 16,265',
+	'Préfet, agents de l&#39;État (agents) | 5 | 0,81 | 1',
+	'&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Cie (al) | 35 | 5,69 | 5',
+	'Ville de Montreuil (montreuil) | 10 | 0,98 | 1',
+	'Préfet, prioritaires (prefet) | 25 | 4,07 | 4',
+	'Contingent propre du bailleur | 29 | 4,72 | 5'],
+	'section 4: the forecast flux of 2027 and each réservataire''s right and whole dwellings');
+-- the 6 leases of 2026, all first quartile, only Montreuil's priority: O1 the
+-- 5 outside QPV, 5 meet it; O2 B1 in QPV, first quartile: 0 of 1, short by
+-- ceil(50 % × 1) = 1; O3 Action Logement none, the Ministry's D1 0 of 1,
+-- Montreuil 1 of 1; O4 the pool's B1 and H1 (B2 subtracted): 0 of 2, short by 1
+SELECT is(pg_temp.lignes(:'rapport', 5), ARRAY[
+	'O1 | Ensemble du patrimoine | 5 | 5 | 100 | 25 | 0',
+	'O2 | Ensemble du patrimoine | 1 | 0 | 0 | 50 | 1',
+	'O3 | &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Cie (al) | 0 | 0 | — | 25 | 0',
+	'O3 | Ministère des Armées (defense) | 1 | 0 | 0 | 25 | 1',
+	'O3 | Ville de Montreuil (montreuil) | 1 | 1 | 100 | 25 | 0',
+	'O4 | Contingent propre du bailleur | 2 | 0 | 0 | 25 | 1'],
+	'section 5: objectives O1-O4 with their shortfall');
 
 -- the export of one réservataire
 SELECT results_eq(
 	$$SELECT e ->> 'format', e #>> '{reservataire,nom}', (e ->> 'annee')::int, jsonb_array_length(e -> 'atteinte'),
-			 (e #>> '{atteinte,0,droit}')::numeric, (e #>> '{atteinte,0,decomptes}')::int, (e #>> '{atteinte,0,flux_realise}')::int,
-			 jsonb_array_length(e -> 'bilan'), (e #>> '{bilan,0,logements_proposes}')::int, (e #>> '{objectifs,0,manque}')::int,
-			 (e #>> '{flux_previsionnel_suivant,0,droit_entier}')::int
+			 (e #>> '{atteinte,0,taux}')::numeric, (e #>> '{atteinte,0,droit}')::numeric, (e #>> '{atteinte,0,decomptes}')::int,
+			 (e #>> '{atteinte,0,flux_realise}')::int, (e #>> '{atteinte,0,ecart}')::numeric,
+			 jsonb_array_length(e -> 'bilan'), (e #>> '{bilan,0,logements_proposes}')::int, (e #>> '{bilan,0,logements_attribues}')::int,
+			 (e #>> '{objectifs,0,numerateur}')::int, (e #>> '{objectifs,0,denominateur}')::int, (e #>> '{objectifs,0,manque}')::int,
+			 (e #>> '{flux_previsionnel_suivant,0,droit}')::numeric, (e #>> '{flux_previsionnel_suivant,0,droit_entier}')::int
 	  FROM flux_mgmt.export_reservataire('b93', 'montreuil', 2026) AS e$$,
-	$$VALUES ('flux_mgmt.export_reservataire 1', 'Ville de Montreuil', 2026, 1, 0.2, 1, 2, 1, 1, 0, 1)$$,
-	'export_reservataire: the réservataire, its attainment, its bilan rows, its O3, its forecast share of the next year');
+	$$VALUES ('flux_mgmt.export_reservataire 1', 'Ville de Montreuil', 2026, 1, 10::numeric, 0.2, 1, 2, -0.8, 1, 1, 1, 1, 1, 0, 0.9759, 1)$$,
+	'export_reservataire: Montreuil''s attainment (10 % of 2, 1 charged), its bilan row (M1), its O3 (1 of 1), its right of 2027 (0.9759, 1 dwelling)');
 SELECT is((SELECT flux_mgmt.export_reservataire('b93', 'al', 2026) #>> '{atteinte,0,en_cours}'), '1', 'the open orientation of Action Logement');
 DELETE FROM rotation WHERE annee = 2027;
 SELECT is((SELECT flux_mgmt.export_reservataire('b93', 'al', 2026) #>> '{flux_previsionnel_suivant,0,erreur}'),

@@ -2,7 +2,7 @@
 for test/rapport.sh, against literals for the data of test/rapport/donnees.sql
 (a fresh database: ids from 1).  The literals were recounted from the event
 tables (orientations, leases, dwellings) by plain SQL applying the rules of
-DOMAIN §3.3–3.8, not read from the views: the décompte by mode (préfet at
+DOMAIN §3.3–3.8 (test/calculs/rapport.sql), not read from the views: the décompte by mode (préfet at
 the orientation, agents and the pool at the lease, Action Logement and
 Montreuil at the lease or the carence), Montreuil's scope its commune, the
 pool's entitlement what the others leave; the forecast of 2027 by hand

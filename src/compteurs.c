@@ -25,8 +25,9 @@
  * recount it one after the other (see recompter()).
  *
  * Each counter key is spread over a few rows (the "tranche", from the
- * backend's slot), so concurrent transactions charging the same réservataire
- * do not queue on one row; readers sum over the tranches.
+ * backend's slot, or the test-only setting flux_mgmt.tranche), so concurrent
+ * transactions charging the same réservataire do not queue on one row;
+ * readers sum over the tranches.
  *
  * Plans are prepared once per trigger and kept (ri_triggers.c style), keyed
  * by trigger OID; a plan found invalid is freed and prepared again.  The SQL
@@ -63,6 +64,20 @@
 
 /* Rows a counter key is spread over; readers sum over them. */
 #define FLUX_TRANCHES 8
+
+/*
+ * The GUC flux_mgmt.tranche, for tests only (defined by _PG_init(),
+ * src/flux_mgmt.c; declared here rather than in flux_mgmt.h): -1, the
+ * default, writes into the backend slot's tranche; 0 to FLUX_TRANCHES - 1
+ * makes every counter write of the session go to that tranche, so that two
+ * sessions charging one key update the same rows and the isolation specs can
+ * show one waiting for the other.  A superuser's setting (PGC_SUSET): a role
+ * choosing its tranche could queue its writes with everybody else's.
+ */
+extern int	flux_tranche_imposee;
+extern const int flux_nombre_tranches;
+int			flux_tranche_imposee = -1;
+const int	flux_nombre_tranches = FLUX_TRANCHES;
 
 /*
  * What a trigger does, by table and event: the query over the transition
@@ -564,7 +579,8 @@ recompter(Datum vacances)
 	Datum		valeurs[2];
 
 	valeurs[0] = vacances;
-	valeurs[1] = Int16GetDatum(FLUX_BACKEND_SLOT() % FLUX_TRANCHES);
+	valeurs[1] = Int16GetDatum(flux_tranche_imposee >= 0 ? flux_tranche_imposee
+							   : FLUX_BACKEND_SLOT() % FLUX_TRANCHES);
 	if (IsolationUsesXactSnapshot())
 	{
 		flux_exiger_declencheurs_surs(flux_relation("vacance"));

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * flux_mgmt.c
- *		Module magic of the flux_mgmt extension.
+ *		Module magic and the one setting of the flux_mgmt extension.
  *
  * The SQL objects live in sql/flux_mgmt--<version>.sql; the C files of
  * src/ each implement one concern (a type, a kernel, the triggers).
@@ -12,6 +12,34 @@
 
 #include "fmgr.h"
 
+#include "utils/guc.h"
+
 #include "flux_mgmt.h"
 
 PG_MODULE_MAGIC;
+
+/* src/compteurs.c: the tranche the counter triggers write (declared there) */
+extern int	flux_tranche_imposee;
+extern const int flux_nombre_tranches;
+
+void		_PG_init(void);
+
+/*
+ * Loading the module: its one setting, flux_mgmt.tranche, for tests only;
+ * the prefix flux_mgmt is reserved, so that a misspelt flux_mgmt.* setting
+ * is an error rather than a placeholder.
+ */
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("flux_mgmt.tranche",
+							"For tests only: the tranche of the counter rows this session writes.",
+							"-1 (the default) writes into the tranche of the backend's slot, which spreads concurrent "
+							"writers of one counter key over several rows; 0 to 7 makes every counter write of the "
+							"session go to that tranche, so that sessions set alike update the same rows.",
+							&flux_tranche_imposee,
+							-1, -1, flux_nombre_tranches - 1,
+							PGC_SUSET, GUC_NOT_IN_SAMPLE,
+							NULL, NULL, NULL);
+	MarkGUCPrefixReserved("flux_mgmt");
+}

@@ -74,8 +74,6 @@
  * show one waiting for the other.  A superuser's setting (PGC_SUSET): a role
  * choosing its tranche could queue its writes with everybody else's.
  */
-extern int	flux_tranche_imposee;
-extern const int flux_nombre_tranches;
 int			flux_tranche_imposee = -1;
 const int	flux_nombre_tranches = FLUX_TRANCHES;
 

@@ -18,9 +18,6 @@
 
 PG_MODULE_MAGIC;
 
-/* src/compteurs.c: the tranche the counter triggers write (declared there) */
-extern int	flux_tranche_imposee;
-extern const int flux_nombre_tranches;
 
 void		_PG_init(void);
 

@@ -16,6 +16,10 @@
 /* The schema the install script creates; SQL run from C names it. */
 #define FLUX_SCHEMA "flux_mgmt"
 
+/* compteurs.c: the tranche the counter triggers write (the test-only GUC flux_mgmt.tranche) */
+extern int	flux_tranche_imposee;
+extern const int flux_nombre_tranches;
+
 /* proprietaire.c: acting as the owner of the extension's tables */
 typedef struct FluxIdentite
 {

@@ -2,7 +2,8 @@
 # pg_dump → restore round trip: every row of every table of flux_mgmt comes
 # back, in the custom and the plain format; the identity sequences go on where
 # they were; the counters, rebuilt by the triggers as the events are reloaded
-# (they are not dumped), equal the source's and a recount.  Runs inside a cluster (PGHOST/PGPORT/PGUSER set).
+# (they are not dumped), equal the source's, a recount and the independent
+# oracle's (test/oracle/recompte.sql).  Runs inside a cluster (PGHOST/PGPORT/PGUSER set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TMP=$(mktemp -d)
@@ -35,11 +36,22 @@ for f in custom plain; do
 		echo "FAIL: the $f-format restore differs from the source"; status=1
 	fi
 done
+# The independent oracle (test/oracle/recompte.sql) recounts the counters of
+# the source and of both restores from their events.
+for db in flux_source flux_custom flux_plain; do
+	oracle=$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -f test/oracle/recompte.sql \
+		-c "SELECT count(*) FILTER (WHERE attendu <> trouve) || ' ' || count(*) FROM oracle_comparaisons")
+	if [ "${oracle% *}" != 0 ] || [ "${oracle#* }" -lt 1 ]; then
+		echo "FAIL: in $db, ${oracle% *} of the ${oracle#* } counter values the oracle compares differ from its recount"
+		psql -X -d "$db" -f test/oracle/recompte.sql -c 'SELECT * FROM oracle_ecarts LIMIT 20'
+		status=1
+	fi
+done
 # The sequences go on: a new row gets an id above every restored one.
 for db in flux_custom flux_plain; do
 	psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c \
 		"INSERT INTO flux_mgmt.logement (bailleur, ref, commune, qpv) VALUES ('cannes', 'nouveau', '06029', false)" \
 		|| { echo "FAIL: a new dwelling collides after the restore of $db"; status=1; }
 done
-[ $status -eq 0 ] && echo "ok: $(wc -l < "$TMP/source") tables identical after pg_dump/pg_restore (custom and plain)"
+[ $status -eq 0 ] && echo "ok: $(wc -l < "$TMP/source") tables identical after pg_dump/pg_restore (custom and plain), the oracle's ${oracle#* } counter values equal its recount in the source and both restores"
 exit $status

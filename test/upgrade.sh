@@ -5,7 +5,8 @@
 # version (test/upgrade/catalogue.sql: every member object and what hangs on
 # it, with definitions, comments and ACLs, compared line by line), keep every
 # row, sequence and counter, with counters that equal a recount
-# (test/upgrade/empreinte.sql), and give the same figures
+# (test/upgrade/empreinte.sql) and the independent oracle's
+# (test/oracle/recompte.sql), and give the same figures
 # (test/upgrade/figures.sql: views, shares, report and export).  A database
 # created at 0.1 without data is updated and compared too.  Positive controls:
 # what a line forgotten in the upgrade script would leave (a function body, a
@@ -61,6 +62,11 @@ sql $DATA -f test/upgrade/empreinte.sql > "$TMP/empreinte.sql"
 empreinte $DATA > "$TMP/empreinte.avant"
 grep -qx "verifier_compteurs 0" "$TMP/empreinte.avant" || { echo "FAIL: at $RELEASE the counters disagree with a recount"; exit 1; }
 figures $DATA > "$TMP/figures.avant"
+# the independent oracle (test/oracle/recompte.sql): differing values, values compared
+oracle() { sql "$1" -f test/oracle/recompte.sql -c "SELECT count(*) FILTER (WHERE attendu <> trouve) || ' ' || count(*) FROM oracle_comparaisons"; }
+ORACLE_AVANT=$(oracle $DATA)
+[ "${ORACLE_AVANT% *}" = 0 ] && [ "${ORACLE_AVANT#* }" -gt 0 ] \
+	|| { echo "FAIL: at $RELEASE, ${ORACLE_AVANT% *} of the ${ORACLE_AVANT#* } counter values the oracle compares differ from its recount"; exit 1; }
 
 echo "== ALTER EXTENSION flux_mgmt UPDATE ($RELEASE -> $TARGET)"
 update $DATA
@@ -75,6 +81,9 @@ if ! diff -u "$TMP/empreinte.avant" "$TMP/empreinte.apres"; then
 fi
 [ "$(sql $DATA -c 'SELECT count(*) FROM flux_mgmt.verifier_compteurs()')" = 0 ] \
 	|| fail "after the update the counters disagree with a recount"
+ORACLE_APRES=$(oracle $DATA)
+[ "$ORACLE_APRES" = "$ORACLE_AVANT" ] \
+	|| fail "after the update, ${ORACLE_APRES% *} of the ${ORACLE_APRES#* } counter values the oracle compares differ from its recount (before: $ORACLE_AVANT)"
 figures $DATA > "$TMP/figures.apres"
 if ! diff -u "$TMP/figures.avant" "$TMP/figures.apres"; then
 	fail "figures changed in the update (- before, + after)"
@@ -154,5 +163,5 @@ control figures.apres '^> parts_annuelles\|b93\|93\|2026\|' test/upgrade/figures
 	"UPDATE flux_mgmt.rotation SET taux = 6.3 WHERE bailleur = 'b93' AND annee = 2026"
 
 rows=$(awk 'NF == 3 { n += $2 } END { print n }' "$TMP/empreinte.apres")
-[ $status -eq 0 ] && echo "ok: $RELEASE -> $TARGET: $(wc -l < "$TMP/catalogue.fresh") catalogue lines identical to a fresh install's (with data and empty), $rows rows in $(grep -c . "$TMP/empreinte.sql") fingerprint lines and $(wc -l < "$TMP/figures.apres") figures kept, $controls positive controls seen, a compromised install refused, ${SECONDS}s"
+[ $status -eq 0 ] && echo "ok: $RELEASE -> $TARGET: $(wc -l < "$TMP/catalogue.fresh") catalogue lines identical to a fresh install's (with data and empty), $rows rows in $(grep -c . "$TMP/empreinte.sql") fingerprint lines and $(wc -l < "$TMP/figures.apres") figures kept, $controls positive controls seen, the oracle's ${ORACLE_APRES#* } counter values equal its recount before and after, a compromised install refused, ${SECONDS}s"
 exit $status

@@ -242,7 +242,8 @@ DECLARE
 	mauvaise record;
 	ecrites bigint;
 BEGIN
-	entete := string_to_array(lower(trim(regexp_replace(split_part(contenu, E'\n', 1), E'^\uFEFF|\r$', '', 'g'))), ';');
+	-- lines end in CRLF, LF or a lone CR, as in RPLS files
+	entete := string_to_array(lower(trim(regexp_replace(substring(contenu FROM E'^[^\r\n]*'), E'^\uFEFF', ''))), ';');
 	SELECT array_agg(c) INTO manquantes
 	FROM unnest(ARRAY['code_insee', 'nom', 'commune_parente', 'epci_siren', 'epci_nom', 'ept_siren', 'ept_nom']) AS c
 	WHERE NOT c = ANY (entete);
@@ -263,9 +264,16 @@ BEGIN
 		   nullif(rpls_champ(f, entete, 'epci_nom'), '') AS epci_nom,
 		   nullif(rpls_champ(f, entete, 'ept_siren'), '') AS ept,
 		   nullif(rpls_champ(f, entete, 'ept_nom'), '') AS ept_nom
-	FROM regexp_split_to_table(contenu, E'\r?\n') WITH ORDINALITY AS t(l, n),
+	FROM regexp_split_to_table(contenu, E'\r\n|\r|\n') WITH ORDINALITY AS t(l, n),
 		 LATERAL string_to_array(l, ';') AS f
 	WHERE n > 1 AND l <> '';
+	IF NOT EXISTS (SELECT FROM communes_lues) THEN
+		PERFORM flux_mgmt.refuser(
+			'the commune list has no line after its header',
+			'Nothing was imported.',
+			'Pass the whole file: the header line, then one line per commune.',
+			'invalid_parameter_value');
+	END IF;
 
 	SELECT * INTO mauvaise FROM communes_lues c
 	WHERE NOT code_insee_valide(c.code) OR NOT code_insee_valide(coalesce(c.parente, c.code)) OR coalesce(c.nom, '') = ''
@@ -291,7 +299,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.importer_communes(text) IS
-	'loads (or refreshes) flux_mgmt.commune from an INSEE commune list (the columns of cog2026_communes_idf.csv); returns the number of communes written';
+	'loads (or refreshes) flux_mgmt.commune from an INSEE commune list (the columns of cog2026_communes_idf.csv; lines ending in CRLF, LF or CR); returns the number of communes written; a list without a commune line is an error (22023)';
 
 CREATE FUNCTION flux_mgmt.definir_territoire(reservataire text, collectivite text) RETURNS bigint
 	LANGUAGE plpgsql

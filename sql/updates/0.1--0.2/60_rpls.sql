@@ -116,3 +116,73 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.rpls_analyser(text) IS
 	'reads an RPLS CSV file (SDES open-data layout, '';'' separated, header line first; lines ending in CRLF, LF or CR) without importing it: one row per line with the mapped values, what was repaired or noticed, and why a line is rejected; an empty file, a header without lines, a missing column or a column read twice is an error (22023)';
 
+-- The commune list: lines ending in CRLF, LF or a lone CR, like RPLS files; a
+-- list without a commune line is an error.
+CREATE OR REPLACE FUNCTION flux_mgmt.importer_communes(contenu text) RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	entete text[];
+	manquantes text[];
+	mauvaise record;
+	ecrites bigint;
+BEGIN
+	-- lines end in CRLF, LF or a lone CR, as in RPLS files
+	entete := string_to_array(lower(trim(regexp_replace(substring(contenu FROM E'^[^\r\n]*'), E'^\uFEFF', ''))), ';');
+	SELECT array_agg(c) INTO manquantes
+	FROM unnest(ARRAY['code_insee', 'nom', 'commune_parente', 'epci_siren', 'epci_nom', 'ept_siren', 'ept_nom']) AS c
+	WHERE NOT c = ANY (entete);
+	IF manquantes IS NOT NULL THEN
+		PERFORM flux_mgmt.refuser(
+			format('the commune list lacks the columns %s', array_to_string(manquantes, ', ')),
+			NULL,
+			'Pass the whole file, header line first, '';'' separated, with the columns of shared/data/cog2026_communes_idf.csv.',
+			'invalid_parameter_value');
+	END IF;
+
+	CREATE TEMP TABLE communes_lues ON COMMIT DROP AS
+	SELECT n::integer AS ligne,
+		   rpls_champ(f, entete, 'code_insee') AS code,
+		   rpls_champ(f, entete, 'nom') AS nom,
+		   nullif(rpls_champ(f, entete, 'commune_parente'), '') AS parente,
+		   nullif(rpls_champ(f, entete, 'epci_siren'), '') AS epci,
+		   nullif(rpls_champ(f, entete, 'epci_nom'), '') AS epci_nom,
+		   nullif(rpls_champ(f, entete, 'ept_siren'), '') AS ept,
+		   nullif(rpls_champ(f, entete, 'ept_nom'), '') AS ept_nom
+	FROM regexp_split_to_table(contenu, E'\r\n|\r|\n') WITH ORDINALITY AS t(l, n),
+		 LATERAL string_to_array(l, ';') AS f
+	WHERE n > 1 AND l <> '';
+	IF NOT EXISTS (SELECT FROM communes_lues) THEN
+		PERFORM flux_mgmt.refuser(
+			'the commune list has no line after its header',
+			'Nothing was imported.',
+			'Pass the whole file: the header line, then one line per commune.',
+			'invalid_parameter_value');
+	END IF;
+
+	SELECT * INTO mauvaise FROM communes_lues c
+	WHERE NOT code_insee_valide(c.code) OR NOT code_insee_valide(coalesce(c.parente, c.code)) OR coalesce(c.nom, '') = ''
+	ORDER BY c.ligne LIMIT 1;
+	IF FOUND THEN
+		PERFORM flux_mgmt.refuser(
+			format('line %s of the commune list is invalid: code %L, parent %L, name %L',
+				mauvaise.ligne, mauvaise.code, mauvaise.parente, mauvaise.nom),
+			'Every line needs a valid INSEE code and a name; nothing was imported.',
+			'A four-digit code lost its leading zero in a spreadsheet: restore it.',
+			'invalid_text_representation');
+	END IF;
+
+	INSERT INTO commune AS c (code, nom, commune_parente, epci, epci_nom, ept, ept_nom)
+	SELECT l.code::code_insee, l.nom, l.parente::code_insee, l.epci, l.epci_nom, l.ept, l.ept_nom
+	FROM communes_lues l ORDER BY l.ligne
+	ON CONFLICT (code) DO UPDATE SET
+		nom = excluded.nom, commune_parente = excluded.commune_parente,
+		epci = excluded.epci, epci_nom = excluded.epci_nom, ept = excluded.ept, ept_nom = excluded.ept_nom;
+	GET DIAGNOSTICS ecrites = ROW_COUNT;
+	DROP TABLE communes_lues;
+	RETURN ecrites;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.importer_communes(text) IS
+	'loads (or refreshes) flux_mgmt.commune from an INSEE commune list (the columns of cog2026_communes_idf.csv; lines ending in CRLF, LF or CR); returns the number of communes written; a list without a commune line is an error (22023)';

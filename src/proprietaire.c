@@ -26,6 +26,8 @@
 #include "catalog/pg_proc.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
+#include "storage/lmgr.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -85,13 +87,58 @@ proprietaire_fonction(Oid fonction)
 	return owner;
 }
 
-/* Refuses when a trigger of the table would run another role's code as its owner. */
+/*
+ * The tables found safe, so that an event statement does not open and check
+ * the same tables again: a trigger created or dropped, or an owner changed,
+ * invalidates the table's relcache entry, and with it its place here.
+ */
+#define TABLES_SURES 8
+static Oid	tables_sures[TABLES_SURES];
+static int	nombre_sures = 0;
+static bool rappel_inscrit = false;
+
+static void
+oublier_table(Datum arg, Oid relid)
+{
+	for (int i = 0; i < nombre_sures; i++)
+		if (relid == InvalidOid || tables_sures[i] == relid)
+			tables_sures[i--] = tables_sures[--nombre_sures];
+}
+
+/* a function's owner changed: every table is checked again */
+static void
+oublier_tout(Datum arg, int cacheid, uint32 hashvalue)
+{
+	nombre_sures = 0;
+}
+
+/*
+ * Refuses when a trigger of the table would run another role's code as its
+ * owner.  The table is locked first in the mode its write takes anyway: no
+ * trigger can be created on it until the transaction ends, and the
+ * invalidations of a trigger created before are read, so the list above is
+ * current.
+ */
 void
 flux_exiger_declencheurs_surs(Oid relid)
 {
-	Relation	rel = table_open(relid, AccessShareLock);
-	Oid			owner = rel->rd_rel->relowner;
-	TriggerDesc *declencheurs = rel->trigdesc;
+	Relation	rel;
+	Oid			owner;
+	TriggerDesc *declencheurs;
+
+	if (!rappel_inscrit)
+	{
+		CacheRegisterRelcacheCallback(oublier_table, (Datum) 0);
+		CacheRegisterSyscacheCallback(PROCOID, oublier_tout, (Datum) 0);
+		rappel_inscrit = true;
+	}
+	LockRelationOid(relid, RowExclusiveLock);
+	for (int i = 0; i < nombre_sures; i++)
+		if (tables_sures[i] == relid)
+			return;
+	rel = table_open(relid, NoLock);
+	owner = rel->rd_rel->relowner;
+	declencheurs = rel->trigdesc;
 
 	for (int i = 0; declencheurs != NULL && i < declencheurs->numtriggers; i++)
 	{
@@ -108,6 +155,8 @@ flux_exiger_declencheurs_surs(Oid relid)
 					 errhint("Drop the trigger, or have the table's owner own its function.")));
 	}
 	table_close(rel, NoLock);
+	if (nombre_sures < TABLES_SURES)
+		tables_sures[nombre_sures++] = relid;
 }
 
 PG_FUNCTION_INFO_V1(flux_exiger_declencheurs_surs_sql);

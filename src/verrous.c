@@ -88,13 +88,14 @@ flux_verrouiller_codes(Datum *codes, bool *nuls, int n, LOCKMODE mode)
 }
 
 /*
- * The exclusive side, as the owner of flux_mgmt.bailleur (the writer needs no
+ * Locks landlords exclusively, as every writer of conventions and corrections
+ * does, as the owner of flux_mgmt.bailleur (the writer needs no
  * right on that table): the landlords that exist among the codes are locked,
  * then their rows updated in place.  Codes of no landlord are not locked: a
  * million made-up codes would fill the shared lock table.
  */
-static void
-verrouiller_existants(ArrayType *codes)
+void
+flux_verrouiller_exclusif(ArrayType *codes)
 {
 	Oid			bailleur = flux_relation("bailleur");
 	FluxIdentite avant;
@@ -139,13 +140,6 @@ ecrivain(void)
 							 ACL_INSERT | ACL_UPDATE | ACL_DELETE, ACLMASK_ANY) != 0)
 			return true;
 	return false;
-}
-
-/* Locks landlords exclusively, as every writer of conventions and corrections does. */
-void
-flux_verrouiller_exclusif(ArrayType *codes)
-{
-	verrouiller_existants(codes);
 }
 
 PG_FUNCTION_INFO_V1(flux_verrouiller_bailleurs);

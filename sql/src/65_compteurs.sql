@@ -311,9 +311,10 @@ COMMENT ON TRIGGER compteurs_delete ON flux_mgmt.convention IS 'statement trigge
 -- What runs as the owner writes a table only when none of its triggers runs
 -- another role's code (src/proprietaire.c).
 CREATE FUNCTION flux_mgmt.exiger_declencheurs_surs(tableau regclass) RETURNS void
-	AS 'MODULE_PATHNAME', 'flux_exiger_declencheurs_surs_sql' LANGUAGE C STABLE STRICT;
+	AS 'MODULE_PATHNAME', 'flux_exiger_declencheurs_surs_sql' LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION flux_mgmt.exiger_declencheurs_surs(regclass) IS
-	'refuses (42501) when a trigger of the table runs a function owned by a role that is neither the table''s owner nor a superuser: the extension writes its tables as their owner, and such a trigger would run that role''s code with the owner''s rights';
+	'refuses (42501) when a trigger of the table runs a function owned by a role that is neither the table''s owner nor a superuser: the extension writes its tables as their owner, and such a trigger would run that role''s code with the owner''s rights; it locks the table ROW EXCLUSIVE, the lock of the write it precedes, so only the extension''s own code runs it (EXECUTE is not PUBLIC''s)';
+REVOKE EXECUTE ON FUNCTION flux_mgmt.exiger_declencheurs_surs(regclass) FROM PUBLIC;
 
 -- The derived tables belong to the extension: no role but their owner writes
 -- them, so the rebuild runs as that owner (SECURITY DEFINER, path pinned), and

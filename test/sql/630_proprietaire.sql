@@ -6,7 +6,7 @@
 -- its table as the owner; made-up landlord codes take no lock.
 \i test/setup.sql
 BEGIN;
-SELECT plan(14);
+SELECT plan(15);
 \i test/fixtures/evenements.sql
 \i test/fixtures/evenements_ids.sql
 
@@ -40,6 +40,8 @@ SELECT throws_ok($$CREATE TRIGGER t AFTER INSERT ON public.piege REFERENCING NEW
 SELECT throws_ok($$CREATE TRIGGER t AFTER TRUNCATE ON public.piege
 				   FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.apres_truncate()$$,
 				 '42501', NULL, 'nor apres_truncate()');
+SELECT throws_ok($$SELECT flux_mgmt.exiger_declencheurs_surs('flux_mgmt.compteur')$$, '42501', NULL,
+				 'nor run the trigger check, which locks a table ROW EXCLUSIVE');
 RESET ROLE;
 
 -- Even granted EXECUTE (GRANT … ON ALL FUNCTIONS), they refuse a foreign trigger.

@@ -21,9 +21,10 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.exiger_declencheur(text, oid, text, text, regclass[]) IS
 	'the first statement of a trigger function that runs as the owner: refuses (39P01) to run for any trigger but the extension''s own, AFTER … FOR EACH STATEMENT on the tables given';
 CREATE FUNCTION flux_mgmt.exiger_declencheurs_surs(tableau regclass) RETURNS void
-	AS 'MODULE_PATHNAME', 'flux_exiger_declencheurs_surs_sql' LANGUAGE C STABLE STRICT;
+	AS 'MODULE_PATHNAME', 'flux_exiger_declencheurs_surs_sql' LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION flux_mgmt.exiger_declencheurs_surs(regclass) IS
-	'refuses (42501) when a trigger of the table runs a function owned by a role that is neither the table''s owner nor a superuser: the extension writes its tables as their owner, and such a trigger would run that role''s code with the owner''s rights';
+	'refuses (42501) when a trigger of the table runs a function owned by a role that is neither the table''s owner nor a superuser: the extension writes its tables as their owner, and such a trigger would run that role''s code with the owner''s rights; it locks the table ROW EXCLUSIVE, the lock of the write it precedes, so only the extension''s own code runs it (EXECUTE is not PUBLIC''s)';
+REVOKE EXECUTE ON FUNCTION flux_mgmt.exiger_declencheurs_surs(regclass) FROM PUBLIC;
 CREATE OR REPLACE FUNCTION flux_mgmt.verifier_conventions_ecrites() RETURNS trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = flux_mgmt, pg_catalog, pg_temp

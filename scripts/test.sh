@@ -11,5 +11,7 @@ construire
 # during the tests' long transactions, record tables full of rolled-back rows
 # as empty, and plans made then made a file take minutes instead of a second
 # at random (510 and 520 once: 150 s and over 12 min).  Test 245 reproduces
-# that state on purpose, deterministically.
-dans_un_cluster -o autovacuum=off bash scripts/test-in-cluster.sh
+# that state on purpose, deterministically.  Prepared transactions on
+# (PostgreSQL's default is 0): test 682 commits events with PREPARE
+# TRANSACTION and COMMIT or ROLLBACK PREPARED (it skips where they are off).
+dans_un_cluster -o autovacuum=off -o max_prepared_transactions=10 bash scripts/test-in-cluster.sh

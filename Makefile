@@ -14,6 +14,7 @@ EXTVERSION =  $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" flux_mgmt.cont
 MODULE_big = flux_mgmt
 OBJS = \
 	src/flux_mgmt.o \
+	src/chemin_rapide.o \
 	src/classement.o \
 	src/code_insee.o \
 	src/compteurs.o \

@@ -38,4 +38,28 @@
 #define FLUX_BACKEND_SLOT() ((int) MyBackendId)
 #endif
 
+/*
+ * The executor state of a direct write (src/chemin_rapide.c): PostgreSQL 16
+ * moved the columns an UPDATE changes from the range table entry to its
+ * permission info, and gave EvalPlanQualInit the result relations.
+ */
+#if PG_VERSION_NUM >= 160000
+#define FLUX_INIT_RANGE_TABLE(estate, rte, changees) \
+	do { \
+		RTEPermissionInfo *perm_ = makeNode(RTEPermissionInfo); \
+		perm_->relid = (rte)->relid; \
+		perm_->updatedCols = (changees); \
+		(rte)->perminfoindex = 1; \
+		ExecInitRangeTable((estate), list_make1(rte), list_make1(perm_)); \
+	} while (0)
+#define FLUX_EPQ_INIT(epq, estate) EvalPlanQualInit((epq), (estate), NULL, NIL, -1, NIL)
+#else
+#define FLUX_INIT_RANGE_TABLE(estate, rte, changees) \
+	do { \
+		(rte)->updatedCols = (changees); \
+		ExecInitRangeTable((estate), list_make1(rte)); \
+	} while (0)
+#define FLUX_EPQ_INIT(epq, estate) EvalPlanQualInit((epq), (estate), NULL, NIL, -1)
+#endif
+
 #endif							/* FLUX_COMPAT_H */

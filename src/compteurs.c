@@ -563,6 +563,13 @@ signaler(Datum id, Datum regle)
 	elog(ERROR, "flux_mgmt: rule \"%s\" broken without an explanation", TextDatumGetCString(regle));
 }
 
+/* The tranche this backend writes the counters into. */
+int
+flux_tranche(void)
+{
+	return flux_tranche_imposee >= 0 ? flux_tranche_imposee : FLUX_BACKEND_SLOT() % FLUX_TRANCHES;
+}
+
 /*
  * Recounts the vacancies (locked by the first statement).  Under REPEATABLE
  * READ or SERIALIZABLE the recount's snapshot is the transaction's, older
@@ -577,8 +584,7 @@ recompter(Datum vacances)
 	Datum		valeurs[2];
 
 	valeurs[0] = vacances;
-	valeurs[1] = Int16GetDatum(flux_tranche_imposee >= 0 ? flux_tranche_imposee
-							   : FLUX_BACKEND_SLOT() % FLUX_TRANCHES);
+	valeurs[1] = Int16GetDatum(flux_tranche());
 	if (IsolationUsesXactSnapshot())
 	{
 		flux_exiger_declencheurs_surs(flux_relation("vacance"));
@@ -702,6 +708,10 @@ flux_compteurs_apres(PG_FUNCTION_ARGS)
 	 * trigger recounts every vacancy it touches.
 	 */
 	if (comptage_suspendu > 0)
+		return PointerGetDatum(NULL);
+
+	/* the common events, a few rows at a time: src/chemin_rapide.c */
+	if (flux_chemin_rapide_actif && flux_chemin_rapide(td, evenement))
 		return PointerGetDatum(NULL);
 
 	taille_englobante = taille;	/* a trigger may fire inside another */

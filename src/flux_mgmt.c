@@ -22,8 +22,8 @@ PG_MODULE_MAGIC;
 void		_PG_init(void);
 
 /*
- * Loading the module: its one setting, flux_mgmt.tranche, for tests only;
- * the prefix flux_mgmt is reserved, so that a misspelt flux_mgmt.* setting
+ * Loading the module: its settings, flux_mgmt.tranche and
+ * flux_mgmt.chemin_rapide, for tests and benchmarks only; the prefix flux_mgmt is reserved, so that a misspelt flux_mgmt.* setting
  * is an error rather than a placeholder.
  */
 void
@@ -38,5 +38,15 @@ _PG_init(void)
 							-1, -1, flux_nombre_tranches - 1,
 							PGC_SUSET, GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
+	DefineCustomBoolVariable("flux_mgmt.chemin_rapide",
+							 "For tests and benchmarks only: the common events take the counter triggers' fast path.",
+							 "On (the default), a vacancy, the first orientation of a vacancy and the attribution of "
+							 "its only orientation, inserted a few rows at a time under READ COMMITTED, are counted "
+							 "in C without SPI (src/chemin_rapide.c); off, every statement takes the general path. "
+							 "Both write the same counters.",
+							 &flux_chemin_rapide_actif,
+							 true,
+							 PGC_SUSET, GUC_NOT_IN_SAMPLE,
+							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("flux_mgmt");
 }

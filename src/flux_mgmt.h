@@ -19,6 +19,12 @@
 /* compteurs.c: the tranche the counter triggers write (the test-only GUC flux_mgmt.tranche) */
 extern int	flux_tranche_imposee;
 extern const int flux_nombre_tranches;
+extern int	flux_tranche(void);
+
+/* chemin_rapide.c: the fast path of the counter triggers */
+struct TriggerData;
+extern bool flux_chemin_rapide(struct TriggerData *td, int evenement);
+extern bool flux_chemin_rapide_actif;	/* the GUC flux_mgmt.chemin_rapide */
 
 /* proprietaire.c: acting as the owner of the extension's tables */
 typedef struct FluxIdentite

@@ -135,6 +135,10 @@ CREATE TABLE flux_mgmt.convention (
 );
 CREATE INDEX convention_bailleur_departement ON flux_mgmt.convention (bailleur, departement, annee_debut);
 CREATE INDEX convention_reservataire ON flux_mgmt.convention (reservataire);
+-- the convention in force for an orientation, looked up by the counter
+-- triggers' fast path (src/chemin_rapide.c) at every orientation
+CREATE INDEX convention_en_vigueur ON flux_mgmt.convention (bailleur, departement, reservataire, annee_debut);
+COMMENT ON INDEX flux_mgmt.convention_en_vigueur IS 'the conventions of a landlord, département and réservataire, by first year: the one in force for an orientation';
 COMMENT ON TABLE flux_mgmt.convention IS
 	'reservation conventions in flux: one landlord × réservataire × département, a share of the annual flux for a span of years';
 COMMENT ON COLUMN flux_mgmt.convention.id IS 'internal identifier';

@@ -112,7 +112,14 @@ SELECT is(pg_temp.estimation('flux_mgmt.orientation'), 1::bigint, 'and the orien
 
 -- the same events again, planned for empty tables
 CREATE TEMP TABLE perimees AS SELECT * FROM pg_temp.un_evenement('2026-06-01');
-SELECT todo('issue 17: under stale statistics the triggers'' kept plans (src/compteurs.c: seqscan, hash and merge joins off) walk whole indexes in nested loops', 6);
+-- The common events (a vacancy, its first orientation, its attribution) take
+-- the counter triggers' fast path (src/chemin_rapide.c), which plans nothing
+-- and reads by index; what they still read in whole are PostgreSQL's own
+-- foreign-key checks and orienter()'s lookups, planned for these statistics
+-- too: a sequential scan of a table of a few pages, and so whether they read
+-- it whole depends on the pages earlier tests left in the tables (in the
+-- whole suite they do not).  The other events take the general path.
+SELECT todo('issue 17: under stale statistics the general path''s kept plans (src/compteurs.c: seqscan, hash and merge joins off) walk whole indexes in nested loops, and foreign-key checks scan small tables', 6);
 SELECT ok(lues < 50, format('with stale statistics, recording an event (%s) reads fewer than 50 rows of any table', evenement))
 FROM perimees ORDER BY evenement;
 SELECT is_empty('SELECT * FROM verifier_compteurs()', 'the counters equal a recount');

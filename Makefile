@@ -14,10 +14,12 @@ EXTVERSION =  $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" flux_mgmt.cont
 MODULE_big = flux_mgmt
 OBJS = \
 	src/flux_mgmt.o \
+	src/acces.o \
 	src/chemin_rapide.o \
 	src/classement.o \
 	src/code_insee.o \
 	src/compteurs.o \
+	src/en_attente.o \
 	src/orientation.o \
 	src/proprietaire.o \
 	src/repartir.o \

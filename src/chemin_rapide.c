@@ -17,22 +17,20 @@
  *	   snapshot taken after the locks;
  *	4. the vacancies recounted: their contributions (the rows of the view
  *	   contribution_calculee for a vacancy with one orientation, computed
- *	   here) replace their ledger rows, and the differences are added to
- *	   the counter rows of the writer's tranche, locked in key order before
- *	   anything is written; an attribution sets its orientation's issue.
+ *	   here) replace their ledger rows; an attribution sets its
+ *	   orientation's issue; the differences go to the counters of the
+ *	   writer's tranche at the end of the transaction (en_attente.c).
  *
  * Rows are read through their indexes and written through the executor's
- * simple-relation routines (those logical replication applies changes with):
- * no query is planned, no name is resolved through a search_path.
+ * simple-relation routines (acces.c): no query is planned, no name is
+ * resolved through a search_path.
  *
  * Whatever it cannot do exactly it leaves, before writing anything, to the
  * general path: a rule broken (whose error the general path explains), a
- * vacancy with another orientation, a counter row that does not exist yet in
- * the tranche (the general path inserts it, safe against a concurrent
- * insertion), a statement of more than a few rows, a transaction snapshot,
- * restores (check_function_bodies off).  Both paths write the same rows: the
- * randomized test and the independent recount check it
- * (test/sql/230, test/oracle/recompte.sql).
+ * vacancy with another orientation, a statement of more than a few rows, a
+ * transaction snapshot, restores (check_function_bodies off), a 0.1 schema.
+ * Both paths write the same rows: tests 230 and 690 and the independent
+ * recount (test/oracle/recompte.sql) check it.
  *
  *-------------------------------------------------------------------------
  */
@@ -66,6 +64,7 @@
 #include "utils/varlena.h"
 
 #include "flux_mgmt.h"
+#include "acces.h"
 
 /* The GUC flux_mgmt.chemin_rapide (src/flux_mgmt.c). */
 bool		flux_chemin_rapide_actif = true;
@@ -84,47 +83,6 @@ bool		flux_chemin_rapide_actif = true;
 extern Datum flux_code_insee_departement(PG_FUNCTION_ARGS);
 extern Datum flux_typologie(PG_FUNCTION_ARGS);
 extern Datum flux_periode_construction(PG_FUNCTION_ARGS);
-
-/*
- * A row of the ledger (flux_mgmt.contribution), in its column order; the
- * counter tables take their keys from it.
- */
-enum
-{
-	C_VACANCE, C_BAILLEUR, C_COMMUNE, C_TYPOLOGIE, C_FINANCEMENT, C_QPV, C_PERIODE,
-	C_ANNEE, C_RESERVATAIRE, C_SOUSTRACTION, C_DANS_FLUX,
-	C_EN_COURS, C_ATTRIBUEES, C_CARENCES, C_ECHECS, C_RETIREES, C_DECOMPTES,
-	C_BAUX, C_HORS_QPV, C_Q1_HORS_QPV, C_Q234_EN_QPV, C_PRIORITAIRES,
-	C_NOMBRE
-};
-#define C_PREMIER_COMPTEUR C_EN_COURS
-#define NB_COMPTEURS (C_NOMBRE - C_PREMIER_COMPTEUR)
-
-static const char *const colonnes_contribution[C_NOMBRE] = {
-	"vacance_id", "bailleur", "commune", "typologie", "financement", "qpv", "periode",
-	"annee", "reservataire", "soustraction", "dans_flux",
-	"en_cours", "attribuees", "carences", "echecs", "retirees", "decomptes",
-	"baux", "hors_qpv", "q1_hors_qpv", "q234_en_qpv", "prioritaires"
-};
-
-typedef struct Ligne
-{
-	Datum		v[C_NOMBRE];
-	bool		n[C_NOMBRE];
-} Ligne;
-
-/* The keys of compteur_cle and compteur_bilan_cle, as ledger columns (tranche last). */
-static const int cle_compteur[] = {C_BAILLEUR, C_ANNEE, C_COMMUNE, C_RESERVATAIRE, C_SOUSTRACTION, C_DANS_FLUX};
-static const int cle_bilan[] = {C_BAILLEUR, C_ANNEE, C_COMMUNE, C_RESERVATAIRE, C_TYPOLOGIE, C_FINANCEMENT,
-C_QPV, C_PERIODE};
-
-/* A difference to add to one counter row: its key (a ledger row) and amounts. */
-typedef struct Ecart
-{
-	Ligne		cle;
-	int64		montants[NB_COMPTEURS];	/* compteur: the 11 counters; bilan: proposes, attribues */
-	ItemPointerData tid;		/* the row, once found and locked */
-} Ecart;
 
 /* What the fast path knows of one event row of the statement. */
 typedef struct Evenement
@@ -149,67 +107,6 @@ typedef struct Evenement
 	ItemPointerData tid_orientation;
 } Evenement;
 
-/* ---- catalog helpers ---- */
-
-static Oid
-index_de(const char *nom)
-{
-	Oid			oid = get_relname_relid(nom, get_namespace_oid(FLUX_SCHEMA, false));
-
-	if (!OidIsValid(oid))
-		elog(ERROR, "flux_mgmt: index %s.%s is missing", FLUX_SCHEMA, nom);
-	return oid;
-}
-
-/* The attribute number of a column, checked to exist. */
-static AttrNumber
-attnum(Relation rel, const char *nom)
-{
-	TupleDesc	desc = RelationGetDescr(rel);
-
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute a = TupleDescAttr(desc, i);
-
-		if (!a->attisdropped && strcmp(NameStr(a->attname), nom) == 0)
-			return a->attnum;
-	}
-	elog(ERROR, "flux_mgmt: column %s of %s is missing", nom, RelationGetRelationName(rel));
-	return InvalidAttrNumber;	/* keep the compiler quiet */
-}
-
-/* The OID of an enum label of the type of a column. */
-static Oid
-etiquette(Relation rel, const char *colonne, const char *label)
-{
-	Oid			type = TupleDescAttr(RelationGetDescr(rel), attnum(rel, colonne) - 1)->atttypid;
-	HeapTuple	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(type), CStringGetDatum(label));
-	Oid			oid;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "flux_mgmt: label %s of column %s is missing", label, colonne);
-	oid = ((Form_pg_enum) GETSTRUCT(tup))->oid;
-	ReleaseSysCache(tup);
-	return oid;
-}
-
-/* Two values of one column are equal (varlenas by their contents, not their headers). */
-static bool
-egales(Datum a, bool na, Datum b, bool nb, int16 typlen, bool typbyval)
-{
-	if (na || nb)
-		return na && nb;
-	if (typlen == -1)
-	{
-		text	   *ta = DatumGetTextPP(a);
-		text	   *tb = DatumGetTextPP(b);
-
-		return VARSIZE_ANY_EXHDR(ta) == VARSIZE_ANY_EXHDR(tb)
-			&& memcmp(VARDATA_ANY(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(ta)) == 0;
-	}
-	return datumIsEqual(a, b, typbyval, typlen);
-}
-
 static int
 annee_de(DateADT d)
 {
@@ -219,137 +116,6 @@ annee_de(DateADT d)
 
 	j2date(d + POSTGRES_EPOCH_JDATE, &y, &m, &j);
 	return y;
-}
-
-/* ---- reading through an index ---- */
-
-/*
- * Equality scan keys on the first n columns of an index (IS NULL for a null
- * value: the counter keys are NULLS NOT DISTINCT).
- */
-static void
-cles_egalite(Relation idx, int n, const Datum *valeurs, const bool *nuls, ScanKey cles)
-{
-	for (int i = 0; i < n; i++)
-	{
-		if (nuls != NULL && nuls[i])
-		{
-			ScanKeyEntryInitialize(&cles[i], SK_ISNULL | SK_SEARCHNULL, i + 1, InvalidStrategy,
-								   InvalidOid, InvalidOid, InvalidOid, (Datum) 0);
-			continue;
-		}
-		ScanKeyEntryInitialize(&cles[i], 0, i + 1, BTEqualStrategyNumber, InvalidOid,
-							   idx->rd_indcollation[i],
-							   get_opcode(get_opfamily_member(idx->rd_opfamily[i], idx->rd_opcintype[i],
-															  idx->rd_opcintype[i], BTEqualStrategyNumber)),
-							   valeurs[i]);
-	}
-}
-
-typedef struct Lecture
-{
-	Relation	idx;
-	IndexScanDesc scan;
-} Lecture;
-
-static void
-ouvrir_lecture(Lecture *l, Relation rel, const char *index, Snapshot snap, int n, const Datum *valeurs,
-			   const bool *nuls)
-{
-	ScanKeyData cles[INDEX_MAX_KEYS];
-
-	l->idx = index_open(index_de(index), AccessShareLock);
-	cles_egalite(l->idx, n, valeurs, nuls, cles);
-	l->scan = index_beginscan(rel, l->idx, snap, n, 0);
-	index_rescan(l->scan, cles, n, NULL, 0);
-}
-
-static void
-fermer_lecture(Lecture *l)
-{
-	index_endscan(l->scan);
-	index_close(l->idx, NoLock);
-}
-
-/* The one row of a unique key, visible to snap; false when there is none. */
-static bool
-lire(Relation rel, const char *index, Snapshot snap, int n, const Datum *valeurs, TupleTableSlot *slot)
-{
-	Lecture		l;
-	bool		trouve;
-
-	ouvrir_lecture(&l, rel, index, snap, n, valeurs, NULL);
-	trouve = index_getnext_slot(l.scan, ForwardScanDirection, slot);
-	fermer_lecture(&l);
-	return trouve;
-}
-
-/*
- * Locks the latest version of a row (waiting for its writers) and reads it
- * into slot; false when it was deleted meanwhile.
- */
-static bool
-verrouiller_ligne(Relation rel, ItemPointer tid, LockTupleMode mode, TupleTableSlot *slot)
-{
-	TM_FailureData tmfd;
-	TM_Result	r;
-
-	r = table_tuple_lock(rel, tid, GetActiveSnapshot(), slot, GetCurrentCommandId(false), mode,
-						 LockWaitBlock, TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
-	if (r == TM_Deleted || r == TM_SelfModified)
-		return false;			/* the general path will find out */
-	if (r != TM_Ok)
-		elog(ERROR, "flux_mgmt: unexpected tuple lock result %d", (int) r);
-	return true;
-}
-
-/* ---- writing ---- */
-
-typedef struct Ecriture
-{
-	Relation	rel;
-	EState	   *estate;
-	ResultRelInfo *rri;
-	EPQState	epq;
-	TupleTableSlot *slot;
-} Ecriture;
-
-static void
-ouvrir_ecriture(Ecriture *e, const char *table, Bitmapset *colonnes_changees)
-{
-	RangeTblEntry *rte = makeNode(RangeTblEntry);
-	Oid			relid = flux_relation(table);
-
-	/* its triggers run no other role's code: it is written as its owner */
-	flux_exiger_declencheurs_surs(relid);
-	e->rel = table_open(relid, RowExclusiveLock);
-	e->estate = CreateExecutorState();
-	rte->rtekind = RTE_RELATION;
-	rte->relid = relid;
-	rte->relkind = e->rel->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	/* the columns changed: column triggers (date_limite) see what changed */
-	FLUX_INIT_RANGE_TABLE(e->estate, rte, colonnes_changees);
-	e->rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(e->rri, e->rel, 1, NULL, 0);
-	e->estate->es_opened_result_relations = lappend(e->estate->es_opened_result_relations, e->rri);
-	e->estate->es_output_cid = GetCurrentCommandId(true);
-	e->estate->es_snapshot = GetActiveSnapshot();
-	ExecOpenIndices(e->rri, false);
-	FLUX_EPQ_INIT(&e->epq, e->estate);
-	e->slot = table_slot_create(e->rel, &e->estate->es_tupleTable);
-	AfterTriggerBeginQuery();
-}
-
-static void
-fermer_ecriture(Ecriture *e)
-{
-	AfterTriggerEndQuery(e->estate);	/* the row triggers (foreign keys) fire here */
-	EvalPlanQualEnd(&e->epq);
-	ExecCloseIndices(e->rri);
-	ExecResetTupleTable(e->estate->es_tupleTable, false);
-	FreeExecutorState(e->estate);
-	table_close(e->rel, NoLock);
 }
 
 /* ---- the computation: contribution_calculee for a vacancy with one orientation ---- */
@@ -380,20 +146,20 @@ lire_logement(TupleTableSlot *s, Relation rel, Logement *l)
 	bool		nul;
 	Datum		d;
 
-	l->bailleur = slot_getattr(s, attnum(rel, "bailleur"), &nul);
-	l->commune = slot_getattr(s, attnum(rel, "commune"), &nul);
-	d = slot_getattr(s, attnum(rel, "nb_pieces"), &l->sans_typologie);
+	l->bailleur = slot_getattr(s, flux_attnum(rel, "bailleur"), &nul);
+	l->commune = slot_getattr(s, flux_attnum(rel, "commune"), &nul);
+	d = slot_getattr(s, flux_attnum(rel, "nb_pieces"), &l->sans_typologie);
 	if (!l->sans_typologie)
 		l->typologie = DirectFunctionCall1(flux_typologie, d);
-	l->financement = slot_getattr(s, attnum(rel, "financement"), &l->sans_financement);
-	l->qpv = DatumGetBool(slot_getattr(s, attnum(rel, "qpv"), &nul));
-	d = slot_getattr(s, attnum(rel, "annee_construction"), &l->sans_periode);
+	l->financement = slot_getattr(s, flux_attnum(rel, "financement"), &l->sans_financement);
+	l->qpv = DatumGetBool(slot_getattr(s, flux_attnum(rel, "qpv"), &nul));
+	d = slot_getattr(s, flux_attnum(rel, "annee_construction"), &l->sans_periode);
 	if (!l->sans_periode)
 		l->periode = DirectFunctionCall1(flux_periode_construction, d);
-	l->regime = DatumGetObjectId(slot_getattr(s, attnum(rel, "regime"), &nul));
-	l->reservataire_stock = slot_getattr(s, attnum(rel, "reservataire_stock"), &l->sans_stock);
-	l->mise_en_service = DatumGetDateADT(slot_getattr(s, attnum(rel, "mise_en_service"), &l->sans_mise_en_service));
-	l->sortie = DatumGetDateADT(slot_getattr(s, attnum(rel, "sortie"), &l->sans_sortie));
+	l->regime = DatumGetObjectId(slot_getattr(s, flux_attnum(rel, "regime"), &nul));
+	l->reservataire_stock = slot_getattr(s, flux_attnum(rel, "reservataire_stock"), &l->sans_stock);
+	l->mise_en_service = DatumGetDateADT(slot_getattr(s, flux_attnum(rel, "mise_en_service"), &l->sans_mise_en_service));
+	l->sortie = DatumGetDateADT(slot_getattr(s, flux_attnum(rel, "sortie"), &l->sans_sortie));
 }
 
 /* A ledger row of the vacancy, its counters at zero, for a year. */
@@ -469,284 +235,6 @@ contributions(const Evenement *ev, const Logement *l, bool dans_flux, const char
 	return n;
 }
 
-/* ---- differences by counter key ---- */
-
-typedef struct Ecarts
-{
-	const int  *cle;			/* ledger columns of the key */
-	int			taille_cle;
-	int			n;
-	Ecart		e[4 * RAPIDE_MAX_LIGNES * 3];
-	TupleDesc	desc;			/* of contribution, for the key's types */
-} Ecarts;
-
-static bool
-meme_cle(const Ecarts *ec, const Ligne *a, const Ligne *b)
-{
-	for (int i = 0; i < ec->taille_cle; i++)
-	{
-		int			c = ec->cle[i];
-		Form_pg_attribute att = TupleDescAttr(ec->desc, c);
-
-		if (!egales(a->v[c], a->n[c], b->v[c], b->n[c], att->attlen, att->attbyval))
-			return false;
-	}
-	return true;
-}
-
-/* Adds signe times a ledger row to the differences, into its key's entry. */
-static void
-ajouter(Ecarts *ec, const Ligne *l, int signe, bool bilan)
-{
-	Ecart	   *e = NULL;
-	int64		m[NB_COMPTEURS] = {0};
-
-	if (bilan)
-	{
-		if (!DatumGetBool(l->v[C_DANS_FLUX]))
-			return;				/* the report counts the flux only */
-		for (int c = C_EN_COURS; c <= C_RETIREES; c++)
-			m[0] += DatumGetInt32(l->v[c]);
-		m[1] = DatumGetInt32(l->v[C_BAUX]);
-	}
-	else
-		for (int c = 0; c < NB_COMPTEURS; c++)
-			m[c] = DatumGetInt32(l->v[C_PREMIER_COMPTEUR + c]);
-	for (int i = 0; i < ec->n && e == NULL; i++)
-		if (meme_cle(ec, &ec->e[i].cle, l))
-			e = &ec->e[i];
-	if (e == NULL)
-	{
-		if (ec->n >= (int) lengthof(ec->e))
-			elog(ERROR, "flux_mgmt: too many counter keys for the fast path");
-		e = &ec->e[ec->n++];
-		memset(e, 0, sizeof(*e));
-		e->cle = *l;
-	}
-	for (int c = 0; c < NB_COMPTEURS; c++)
-		e->montants[c] += signe * m[c];
-}
-
-/* Order of the keys: the order in which their rows are locked. */
-static int
-comparer_cles(const Ecarts *ec, const Ecart *a, const Ecart *b)
-{
-	for (int i = 0; i < ec->taille_cle; i++)
-	{
-		int			c = ec->cle[i];
-		Form_pg_attribute att = TupleDescAttr(ec->desc, c);
-		Datum		x = a->cle.v[c],
-					y = b->cle.v[c];
-
-		if (a->cle.n[c] != b->cle.n[c])
-			return a->cle.n[c] ? 1 : -1;	/* nulls last */
-		if (a->cle.n[c])
-			continue;
-		if (att->attlen == -1)
-		{
-			int			r = varstr_cmp(VARDATA_ANY(DatumGetTextPP(x)), VARSIZE_ANY_EXHDR(DatumGetTextPP(x)),
-									   VARDATA_ANY(DatumGetTextPP(y)), VARSIZE_ANY_EXHDR(DatumGetTextPP(y)),
-									   C_COLLATION_OID);
-
-			if (r != 0)
-				return r;
-		}
-		else if (att->atttypid == BOOLOID)
-		{
-			if (DatumGetBool(x) != DatumGetBool(y))
-				return DatumGetBool(x) ? 1 : -1;
-		}
-		else if (att->attlen == 4 && att->attbyval)
-		{
-			/* annee, commune (ordered like its int32), enums (by OID: any fixed order will do) */
-			int64		dx = att->atttypid == INT4OID ? DatumGetInt32(x) : (int64) DatumGetUInt32(x);
-			int64		dy = att->atttypid == INT4OID ? DatumGetInt32(y) : (int64) DatumGetUInt32(y);
-
-			if (dx != dy)
-				return dx < dy ? -1 : 1;
-		}
-	}
-	return 0;
-}
-
-static void
-trier(Ecarts *ec)
-{
-	/* insertion sort: a handful of keys */
-	for (int i = 1; i < ec->n; i++)
-		for (int j = i; j > 0 && comparer_cles(ec, &ec->e[j - 1], &ec->e[j]) > 0; j--)
-		{
-			Ecart		t = ec->e[j];
-
-			ec->e[j] = ec->e[j - 1];
-			ec->e[j - 1] = t;
-		}
-}
-
-static bool
-nul_partout(const Ecart *e)
-{
-	for (int c = 0; c < NB_COMPTEURS; c++)
-		if (e->montants[c] != 0)
-			return false;
-	return true;
-}
-
-/*
- * Creates the counter row of a key in the tranche, at zero, unless it exists
- * (a concurrent writer may be creating it too): INSERT … ON CONFLICT DO
- * NOTHING, the one statement the fast path runs through SPI, for a key seen
- * for the first time in the tranche.  Its kept plan is made, and remade when
- * invalidated, under the pinned search_path, in a GUC nest level of its own.
- */
-static void
-creer_ligne_nulle(Relation rel, const Ecarts *ec, const Ecart *e, int16 tranche)
-{
-	static SPIPlanPtr plans[2];
-	bool		bilan = ec->cle == cle_bilan;
-	SPIPlanPtr *plan = &plans[bilan ? 1 : 0];
-	/* the key's columns in the table's order, the tranche after them */
-	static const int colonnes_compteur[] = {C_BAILLEUR, C_COMMUNE, C_ANNEE, C_RESERVATAIRE, C_SOUSTRACTION, C_DANS_FLUX};
-	static const int colonnes_bilan[] = {C_BAILLEUR, C_COMMUNE, C_ANNEE, C_RESERVATAIRE, C_TYPOLOGIE, C_FINANCEMENT,
-	C_QPV, C_PERIODE};
-	const int  *colonnes = bilan ? colonnes_bilan : colonnes_compteur;
-	int			n = bilan ? lengthof(colonnes_bilan) : lengthof(colonnes_compteur);
-	Oid			types[INDEX_MAX_KEYS];
-	Datum		valeurs[INDEX_MAX_KEYS];
-	char		nuls[INDEX_MAX_KEYS];
-	int			niveau;
-
-	for (int i = 0; i < n; i++)
-	{
-		if (strcmp(NameStr(TupleDescAttr(rel->rd_att, i)->attname), colonnes_contribution[colonnes[i]]) != 0)
-			elog(ERROR, "flux_mgmt: unexpected layout of table %s", RelationGetRelationName(rel));
-		types[i] = TupleDescAttr(rel->rd_att, i)->atttypid;
-		valeurs[i] = e->cle.v[colonnes[i]];
-		nuls[i] = e->cle.n[colonnes[i]] ? 'n' : ' ';
-	}
-	types[n] = INT2OID;
-	valeurs[n] = Int16GetDatum(tranche);
-	nuls[n] = ' ';
-	niveau = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, " FLUX_SCHEMA ", pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "flux_mgmt: SPI_connect failed");
-	if (*plan != NULL && !SPI_plan_is_valid(*plan))
-	{
-		SPI_freeplan(*plan);
-		*plan = NULL;
-	}
-	if (*plan == NULL)
-	{
-		const char *sql = bilan
-			? "INSERT INTO " FLUX_SCHEMA ".compteur_bilan (bailleur, commune, annee, reservataire, typologie,"
-			" financement, qpv, periode, tranche, proposes, attribues)"
-			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0) ON CONFLICT DO NOTHING"
-			: "INSERT INTO " FLUX_SCHEMA ".compteur (bailleur, commune, annee, reservataire, soustraction, dans_flux,"
-			" tranche, en_cours, attribuees, carences, echecs, retirees, decomptes, baux, hors_qpv, q1_hors_qpv,"
-			" q234_en_qpv, prioritaires)"
-			" VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) ON CONFLICT DO NOTHING";
-
-		*plan = SPI_prepare(sql, n + 1, types);
-		if (*plan == NULL || SPI_keepplan(*plan) != 0)
-			elog(ERROR, "flux_mgmt: could not prepare the creation of a counter row");
-	}
-	if (SPI_execute_plan(*plan, valeurs, nuls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "flux_mgmt: could not create a counter row");
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "flux_mgmt: SPI_finish failed");
-	AtEOXact_GUC(true, niveau);
-	CommandCounterIncrement();	/* the row is then locked like any other */
-}
-
-/*
- * Finds and locks the counter row of each key in the tranche, in key order,
- * creating the missing ones at zero.  A dirty snapshot sees rows being
- * inserted: their writer is waited for, then the row is looked up again.
- */
-static bool
-verrouiller_compteurs(Ecarts *ec, Relation rel, const char *index, int16 tranche, TupleTableSlot *slot)
-{
-	trier(ec);
-	for (int i = 0; i < ec->n; i++)
-	{
-		Ecart	   *e = &ec->e[i];
-		Datum		v[INDEX_MAX_KEYS];
-		bool		n[INDEX_MAX_KEYS];
-		bool		trouve;
-
-		if (nul_partout(e))
-			continue;
-		for (int k = 0; k < ec->taille_cle; k++)
-		{
-			v[k] = e->cle.v[ec->cle[k]];
-			n[k] = e->cle.n[ec->cle[k]];
-		}
-		v[ec->taille_cle] = Int16GetDatum(tranche);
-		n[ec->taille_cle] = false;
-		for (;;)
-		{
-			SnapshotData sale;
-			Lecture		l;
-			TransactionId attendre = InvalidTransactionId;
-
-			InitDirtySnapshot(sale);
-			ouvrir_lecture(&l, rel, index, &sale, ec->taille_cle + 1, v, n);
-			trouve = index_getnext_slot(l.scan, ForwardScanDirection, slot);
-			if (trouve)
-				attendre = TransactionIdIsValid(sale.xmin) ? sale.xmin : sale.xmax;
-			fermer_lecture(&l);
-			if (!trouve)
-			{
-				creer_ligne_nulle(rel, ec, e, tranche);
-				continue;
-			}
-			if (TransactionIdIsValid(attendre))
-			{
-				XactLockTableWait(attendre, NULL, NULL, XLTW_None);
-				continue;
-			}
-			if (verrouiller_ligne(rel, &slot->tts_tid, LockTupleNoKeyExclusive, slot))
-				break;
-		}
-		e->tid = slot->tts_tid;
-	}
-	return true;
-}
-
-/* Adds the differences to their locked rows. */
-static void
-ecrire_compteurs(Ecarts *ec, const char *table, int premier_montant)
-{
-	Ecriture	w;
-	TupleTableSlot *ancien;
-
-	ouvrir_ecriture(&w, table, NULL);
-	ancien = table_slot_create(w.rel, &w.estate->es_tupleTable);
-	for (int i = 0; i < ec->n; i++)
-	{
-		Ecart	   *e = &ec->e[i];
-		int			nb = w.rel->rd_att->natts - premier_montant;
-
-		if (nul_partout(e))
-			continue;
-		/* the version locked (the latest; maybe created after the snapshot) */
-		if (!table_tuple_fetch_row_version(w.rel, &e->tid, SnapshotAny, ancien))
-			elog(ERROR, "flux_mgmt: locked counter row vanished");
-		slot_getallattrs(ancien);
-		ExecClearTuple(w.slot);
-		memcpy(w.slot->tts_values, ancien->tts_values, sizeof(Datum) * w.rel->rd_att->natts);
-		memcpy(w.slot->tts_isnull, ancien->tts_isnull, sizeof(bool) * w.rel->rd_att->natts);
-		for (int c = 0; c < nb; c++)
-			w.slot->tts_values[premier_montant + c] =
-				Int64GetDatum(DatumGetInt64(ancien->tts_values[premier_montant + c]) + e->montants[c]);
-		ExecStoreVirtualTuple(w.slot);
-		ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, ancien, w.slot);
-	}
-	fermer_ecriture(&w);
-}
-
 /* ---- the statement ---- */
 
 typedef struct Contexte
@@ -772,26 +260,26 @@ static const char *
 mode_de(Contexte *x, const Evenement *ev, const Logement *l)
 {
 	Datum		cle[3];
-	Lecture		lec;
+	FluxLecture		lec;
 	int			annee = annee_de(ev->date_orientation);
 	const char *mode = NULL;
 
 	cle[0] = l->bailleur;
 	cle[1] = DirectFunctionCall1(flux_code_insee_departement, l->commune);
 	cle[2] = ev->reservataire;
-	ouvrir_lecture(&lec, x->convention, "convention_en_vigueur", GetActiveSnapshot(), 3, cle, NULL);
+	flux_ouvrir_lecture(&lec, x->convention, "convention_en_vigueur", GetActiveSnapshot(), 3, cle, NULL);
 	while (mode == NULL && index_getnext_slot(lec.scan, ForwardScanDirection, x->s_convention))
 	{
 		bool		sans_fin;
 		bool		nul;
-		int			debut = DatumGetInt32(slot_getattr(x->s_convention, attnum(x->convention, "annee_debut"), &nul));
-		Datum		fin = slot_getattr(x->s_convention, attnum(x->convention, "annee_fin"), &sans_fin);
+		int			debut = DatumGetInt32(slot_getattr(x->s_convention, flux_attnum(x->convention, "annee_debut"), &nul));
+		Datum		fin = slot_getattr(x->s_convention, flux_attnum(x->convention, "annee_fin"), &sans_fin);
 
 		if (debut <= annee && (sans_fin || annee <= DatumGetInt32(fin)))
 			mode = DatumGetCString(DirectFunctionCall1(enum_out,
-													   slot_getattr(x->s_convention, attnum(x->convention, "mode_decompte"), &nul)));
+													   slot_getattr(x->s_convention, flux_attnum(x->convention, "mode_decompte"), &nul)));
 	}
-	fermer_lecture(&lec);
+	flux_fermer_lecture(&lec);
 	return mode;
 }
 
@@ -803,14 +291,14 @@ mode_de(Contexte *x, const Evenement *ev, const Logement *l)
 static bool
 regles_orientation(Contexte *x, const Evenement *ev, const Logement *l, bool *dans_flux, const char **mode)
 {
-	bool		flux = l->regime == etiquette(x->logement, "regime", "flux");
-	bool		hors_champ = l->regime == etiquette(x->logement, "regime", "hors_champ");
+	bool		flux = l->regime == flux_etiquette(x->logement, "regime", "flux");
+	bool		hors_champ = l->regime == flux_etiquette(x->logement, "regime", "hors_champ");
 
 	if (!flux && !hors_champ)
 	{
 		/* kept in stock: the orientation goes to its holder, not subtracted */
 		if (l->sans_stock || ev->sans_reservataire || !ev->sans_soustraction
-			|| !egales(ev->reservataire, false, l->reservataire_stock, false, -1, false))
+			|| !flux_egales(ev->reservataire, false, l->reservataire_stock, false, -1, false))
 			return false;
 	}
 	if (hors_champ && !ev->sans_reservataire)
@@ -826,15 +314,15 @@ regles_orientation(Contexte *x, const Evenement *ev, const Logement *l, bool *da
 		*mode = mode_de(x, ev, l);
 		if (*mode == NULL)
 			return false;		/* sans_convention */
-		if (!lire(x->reservataire, "reservataire_pkey", GetActiveSnapshot(), 1, &ev->reservataire, x->s_reservataire))
+		if (!flux_lire(x->reservataire, "reservataire_pkey", GetActiveSnapshot(), 1, &ev->reservataire, x->s_reservataire))
 			return false;
-		type = DatumGetObjectId(slot_getattr(x->s_reservataire, attnum(x->reservataire, "type"), &nul));
-		if (type == etiquette(x->reservataire, "type", "commune") || type == etiquette(x->reservataire, "type", "epci")
-			|| type == etiquette(x->reservataire, "type", "ept"))
+		type = DatumGetObjectId(slot_getattr(x->s_reservataire, flux_attnum(x->reservataire, "type"), &nul));
+		if (type == flux_etiquette(x->reservataire, "type", "commune") || type == flux_etiquette(x->reservataire, "type", "epci")
+			|| type == flux_etiquette(x->reservataire, "type", "ept"))
 		{
 			cle[0] = ev->reservataire;
 			cle[1] = l->commune;
-			if (!lire(x->territoire, "territoire_pkey", GetActiveSnapshot(), 2, cle, x->s_territoire))
+			if (!flux_lire(x->territoire, "territoire_pkey", GetActiveSnapshot(), 2, cle, x->s_territoire))
 				return false;	/* hors_territoire */
 		}
 	}
@@ -846,17 +334,17 @@ static bool
 autres_orientations(Contexte *x, const Evenement *ev)
 {
 	Datum		cle = Int64GetDatum(ev->vacance);
-	Lecture		lec;
+	FluxLecture		lec;
 	bool		autre = false;
 
-	ouvrir_lecture(&lec, x->orientation, "orientation_vacance", GetActiveSnapshot(), 1, &cle, NULL);
+	flux_ouvrir_lecture(&lec, x->orientation, "orientation_vacance", GetActiveSnapshot(), 1, &cle, NULL);
 	while (!autre && index_getnext_slot(lec.scan, ForwardScanDirection, x->s_orientation))
 	{
 		bool		nul;
 
-		autre = DatumGetInt64(slot_getattr(x->s_orientation, attnum(x->orientation, "id"), &nul)) != ev->orientation;
+		autre = DatumGetInt64(slot_getattr(x->s_orientation, flux_attnum(x->orientation, "id"), &nul)) != ev->orientation;
 	}
-	fermer_lecture(&lec);
+	flux_fermer_lecture(&lec);
 	return autre;
 }
 
@@ -865,10 +353,10 @@ static int
 registre(Contexte *x, int64 vacance, Ligne *lignes, ItemPointerData *tids, int max)
 {
 	Datum		cle = Int64GetDatum(vacance);
-	Lecture		lec;
+	FluxLecture		lec;
 	int			n = 0;
 
-	ouvrir_lecture(&lec, x->contribution, "contribution_vacance", GetActiveSnapshot(), 1, &cle, NULL);
+	flux_ouvrir_lecture(&lec, x->contribution, "contribution_vacance", GetActiveSnapshot(), 1, &cle, NULL);
 	while (index_getnext_slot(lec.scan, ForwardScanDirection, x->s_contribution))
 	{
 		if (n >= max)
@@ -886,7 +374,7 @@ registre(Contexte *x, int64 vacance, Ligne *lignes, ItemPointerData *tids, int m
 		}
 		tids[n++] = x->s_contribution->tts_tid;
 	}
-	fermer_lecture(&lec);
+	flux_fermer_lecture(&lec);
 	return n;
 }
 
@@ -911,7 +399,7 @@ ouvrir_contexte(Contexte *x)
 	if (x->contribution->rd_att->natts != C_NOMBRE)
 		elog(ERROR, "flux_mgmt: unexpected layout of table contribution");
 	for (int c = 0; c < C_NOMBRE; c++)
-		if (attnum(x->contribution, colonnes_contribution[c]) != c + 1)
+		if (flux_attnum(x->contribution, flux_colonnes_contribution[c]) != c + 1)
 			elog(ERROR, "flux_mgmt: unexpected layout of table contribution");
 }
 
@@ -941,10 +429,10 @@ logement_de(Contexte *x, int64 vacance, Logement *l)
 	Datum		cle = Int64GetDatum(vacance);
 	bool		nul;
 
-	if (!lire(x->vacance, "vacance_pkey", GetActiveSnapshot(), 1, &cle, x->s_vacance))
+	if (!flux_lire(x->vacance, "vacance_pkey", GetActiveSnapshot(), 1, &cle, x->s_vacance))
 		return false;
-	cle = slot_getattr(x->s_vacance, attnum(x->vacance, "logement_id"), &nul);
-	if (!lire(x->logement, "logement_pkey", GetActiveSnapshot(), 1, &cle, x->s_logement))
+	cle = slot_getattr(x->s_vacance, flux_attnum(x->vacance, "logement_id"), &nul);
+	if (!flux_lire(x->logement, "logement_pkey", GetActiveSnapshot(), 1, &cle, x->s_logement))
 		return false;
 	lire_logement(x->s_logement, x->logement, l);
 	return true;
@@ -970,9 +458,9 @@ verrouiller_vacance(Contexte *x, int64 vacance)
 {
 	Datum		cle = Int64GetDatum(vacance);
 
-	if (!lire(x->vacance, "vacance_pkey", GetActiveSnapshot(), 1, &cle, x->s_vacance))
+	if (!flux_lire(x->vacance, "vacance_pkey", GetActiveSnapshot(), 1, &cle, x->s_vacance))
 		return false;
-	return verrouiller_ligne(x->vacance, &x->s_vacance->tts_tid, LockTupleNoKeyExclusive, x->s_vacance);
+	return flux_verrouiller_ligne(x->vacance, &x->s_vacance->tts_tid, LockTupleNoKeyExclusive, x->s_vacance);
 }
 
 static int
@@ -1006,25 +494,25 @@ lire_evenements(TriggerData *td, Contexte *x, bool attribution, Evenement *evs, 
 		memset(ev, 0, sizeof(*ev));
 		if (!attribution)
 		{
-			ev->orientation = DatumGetInt64(slot_getattr(slot, attnum(rel, "id"), &nul));
-			ev->vacance = DatumGetInt64(slot_getattr(slot, attnum(rel, "vacance_id"), &nul));
-			ev->reservataire = slot_getattr(slot, attnum(rel, "reservataire"), &ev->sans_reservataire);
+			ev->orientation = DatumGetInt64(slot_getattr(slot, flux_attnum(rel, "id"), &nul));
+			ev->vacance = DatumGetInt64(slot_getattr(slot, flux_attnum(rel, "vacance_id"), &nul));
+			ev->reservataire = slot_getattr(slot, flux_attnum(rel, "reservataire"), &ev->sans_reservataire);
 			if (!ev->sans_reservataire)
 				ev->reservataire = datumCopy(ev->reservataire, false, -1);
-			ev->soustraction = slot_getattr(slot, attnum(rel, "soustraction"), &ev->sans_soustraction);
-			ev->date_orientation = DatumGetDateADT(slot_getattr(slot, attnum(rel, "date_orientation"), &nul));
-			ok = DatumGetObjectId(slot_getattr(slot, attnum(rel, "issue"), &nul)) == etiquette(rel, "issue", "en_cours");
+			ev->soustraction = slot_getattr(slot, flux_attnum(rel, "soustraction"), &ev->sans_soustraction);
+			ev->date_orientation = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_orientation"), &nul));
+			ok = DatumGetObjectId(slot_getattr(slot, flux_attnum(rel, "issue"), &nul)) == flux_etiquette(rel, "issue", "en_cours");
 		}
 		else
 		{
 			ev->attribuee = true;
-			ev->orientation = DatumGetInt64(slot_getattr(slot, attnum(rel, "orientation_id"), &nul));
-			ev->date_caleol = DatumGetDateADT(slot_getattr(slot, attnum(rel, "date_caleol"), &nul));
-			ev->date_bail = DatumGetDateADT(slot_getattr(slot, attnum(rel, "date_bail"), &ev->sans_bail));
-			ev->premier_quartile = DatumGetBool(slot_getattr(slot, attnum(rel, "premier_quartile"), &nul));
-			ev->relogement_renouvellement = DatumGetBool(slot_getattr(slot, attnum(rel, "relogement_renouvellement"), &nul));
-			ev->prioritaire = DatumGetBool(slot_getattr(slot, attnum(rel, "dalo"), &nul))
-				|| DatumGetBool(slot_getattr(slot, attnum(rel, "prioritaire"), &nul));
+			ev->orientation = DatumGetInt64(slot_getattr(slot, flux_attnum(rel, "orientation_id"), &nul));
+			ev->date_caleol = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_caleol"), &nul));
+			ev->date_bail = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_bail"), &ev->sans_bail));
+			ev->premier_quartile = DatumGetBool(slot_getattr(slot, flux_attnum(rel, "premier_quartile"), &nul));
+			ev->relogement_renouvellement = DatumGetBool(slot_getattr(slot, flux_attnum(rel, "relogement_renouvellement"), &nul));
+			ev->prioritaire = DatumGetBool(slot_getattr(slot, flux_attnum(rel, "dalo"), &nul))
+				|| DatumGetBool(slot_getattr(slot, flux_attnum(rel, "prioritaire"), &nul));
 		}
 	}
 	ExecDropSingleTupleTableSlot(slot);
@@ -1043,18 +531,18 @@ lire_orientation_attribuee(Contexte *x, Evenement *ev)
 	TupleTableSlot *s = x->s_orientation;
 	bool		nul;
 
-	if (!lire(x->orientation, "orientation_pkey", GetActiveSnapshot(), 1, &cle, s)
-		|| !verrouiller_ligne(x->orientation, &s->tts_tid, LockTupleNoKeyExclusive, s))
+	if (!flux_lire(x->orientation, "orientation_pkey", GetActiveSnapshot(), 1, &cle, s)
+		|| !flux_verrouiller_ligne(x->orientation, &s->tts_tid, LockTupleNoKeyExclusive, s))
 		return false;
-	if (DatumGetObjectId(slot_getattr(s, attnum(x->orientation, "issue"), &nul)) != etiquette(x->orientation, "issue", "en_cours"))
+	if (DatumGetObjectId(slot_getattr(s, flux_attnum(x->orientation, "issue"), &nul)) != flux_etiquette(x->orientation, "issue", "en_cours"))
 		return false;			/* fermee, or attributed already: the general path says */
 	ev->tid_orientation = s->tts_tid;
-	ev->vacance = DatumGetInt64(slot_getattr(s, attnum(x->orientation, "vacance_id"), &nul));
-	ev->reservataire = slot_getattr(s, attnum(x->orientation, "reservataire"), &ev->sans_reservataire);
+	ev->vacance = DatumGetInt64(slot_getattr(s, flux_attnum(x->orientation, "vacance_id"), &nul));
+	ev->reservataire = slot_getattr(s, flux_attnum(x->orientation, "reservataire"), &ev->sans_reservataire);
 	if (!ev->sans_reservataire)
 		ev->reservataire = datumCopy(ev->reservataire, false, -1);
-	ev->soustraction = slot_getattr(s, attnum(x->orientation, "soustraction"), &ev->sans_soustraction);
-	ev->date_orientation = DatumGetDateADT(slot_getattr(s, attnum(x->orientation, "date_orientation"), &nul));
+	ev->soustraction = slot_getattr(s, flux_attnum(x->orientation, "soustraction"), &ev->sans_soustraction);
+	ev->date_orientation = DatumGetDateADT(slot_getattr(s, flux_attnum(x->orientation, "date_orientation"), &nul));
 	return ev->date_caleol >= ev->date_orientation;	/* avant_orientation otherwise */
 }
 
@@ -1062,15 +550,15 @@ lire_orientation_attribuee(Contexte *x, Evenement *ev)
 static void
 ecrire_issues(Contexte *x, Evenement *evs, int n)
 {
-	Ecriture	w;
+	FluxEcriture	w;
 	TupleTableSlot *ancien;
-	AttrNumber	issue = attnum(x->orientation, "issue");
-	AttrNumber	date_issue = attnum(x->orientation, "date_issue");
+	AttrNumber	issue = flux_attnum(x->orientation, "issue");
+	AttrNumber	date_issue = flux_attnum(x->orientation, "date_issue");
 	Bitmapset  *changees = NULL;
 
 	changees = bms_add_member(changees, issue - FirstLowInvalidHeapAttributeNumber);
 	changees = bms_add_member(changees, date_issue - FirstLowInvalidHeapAttributeNumber);
-	ouvrir_ecriture(&w, "orientation", changees);
+	flux_ouvrir_ecriture(&w, "orientation", changees);
 	ancien = table_slot_create(w.rel, &w.estate->es_tupleTable);
 	for (int i = 0; i < n; i++)
 	{
@@ -1080,22 +568,22 @@ ecrire_issues(Contexte *x, Evenement *evs, int n)
 		ExecClearTuple(w.slot);
 		memcpy(w.slot->tts_values, ancien->tts_values, sizeof(Datum) * w.rel->rd_att->natts);
 		memcpy(w.slot->tts_isnull, ancien->tts_isnull, sizeof(bool) * w.rel->rd_att->natts);
-		w.slot->tts_values[issue - 1] = ObjectIdGetDatum(etiquette(w.rel, "issue", "attribuee"));
+		w.slot->tts_values[issue - 1] = ObjectIdGetDatum(flux_etiquette(w.rel, "issue", "attribuee"));
 		w.slot->tts_values[date_issue - 1] = DateADTGetDatum(evs[i].date_bail);
 		w.slot->tts_isnull[date_issue - 1] = evs[i].sans_bail;
 		ExecStoreVirtualTuple(w.slot);
 		ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, ancien, w.slot);
 	}
-	fermer_ecriture(&w);
+	flux_fermer_ecriture(&w);
 }
 
 /* Replaces the ledger rows of the vacancies (tids) by their new rows. */
 static void
 ecrire_registre(ItemPointerData *anciennes, int nb_anciennes, Ligne *nouvelles, int nb_nouvelles)
 {
-	Ecriture	w;
+	FluxEcriture	w;
 
-	ouvrir_ecriture(&w, "contribution", NULL);
+	flux_ouvrir_ecriture(&w, "contribution", NULL);
 	for (int i = 0; i < nb_anciennes; i++)
 		simple_table_tuple_delete(w.rel, &anciennes[i], GetActiveSnapshot());
 	for (int i = 0; i < nb_nouvelles; i++)
@@ -1106,7 +594,7 @@ ecrire_registre(ItemPointerData *anciennes, int nb_anciennes, Ligne *nouvelles, 
 		ExecStoreVirtualTuple(w.slot);
 		ExecSimpleRelationInsert(w.rri, w.estate, w.slot);
 	}
-	fermer_ecriture(&w);
+	flux_fermer_ecriture(&w);
 }
 
 /* A vacancy statement: its rule (hors_possession), under the landlords' lock. */
@@ -1126,12 +614,12 @@ vacances(TriggerData *td, Contexte *x)
 	tuplestore_rescan(ts);
 	while (tuplestore_gettupleslot(ts, true, false, slot))
 	{
-		logements[n] = slot_getattr(slot, attnum(rel, "logement_id"), &nul);
-		dates[n] = DatumGetDateADT(slot_getattr(slot, attnum(rel, "date_liberation"), &nul));
-		if (!lire(x->logement, "logement_pkey", GetActiveSnapshot(), 1, &logements[n], x->s_logement))
+		logements[n] = slot_getattr(slot, flux_attnum(rel, "logement_id"), &nul);
+		dates[n] = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_liberation"), &nul));
+		if (!flux_lire(x->logement, "logement_pkey", GetActiveSnapshot(), 1, &logements[n], x->s_logement))
 			ok = false;
 		else
-			evs[n].bailleur = datumCopy(slot_getattr(x->s_logement, attnum(x->logement, "bailleur"), &nul), false, -1);
+			evs[n].bailleur = datumCopy(slot_getattr(x->s_logement, flux_attnum(x->logement, "bailleur"), &nul), false, -1);
 		n++;
 	}
 	ExecDropSingleTupleTableSlot(slot);
@@ -1145,7 +633,7 @@ vacances(TriggerData *td, Contexte *x)
 	{
 		Logement	l;
 
-		ok = lire(x->logement, "logement_pkey", GetActiveSnapshot(), 1, &logements[i], x->s_logement);
+		ok = flux_lire(x->logement, "logement_pkey", GetActiveSnapshot(), 1, &logements[i], x->s_logement);
 		if (ok)
 		{
 			lire_logement(x->s_logement, x->logement, &l);
@@ -1169,13 +657,6 @@ orientations(TriggerData *td, Contexte *x, bool attribution)
 	int			nb_nouvelles = 0;
 	int			nb_anciennes = 0;
 	int			n;
-	Ecarts		compteur,
-				bilan;
-	Relation	r_compteur,
-				r_bilan;
-	TupleTableSlot *s;
-	int16		tranche = (int16) flux_tranche();
-	bool		ok;
 
 	if (!lire_evenements(td, x, attribution, evs, &n))
 		GENERAL("an orientation not open");
@@ -1187,9 +668,9 @@ orientations(TriggerData *td, Contexte *x, bool attribution)
 			Datum		cle = Int64GetDatum(evs[i].orientation);
 			bool		nul;
 
-			if (!lire(x->orientation, "orientation_pkey", GetActiveSnapshot(), 1, &cle, x->s_orientation))
+			if (!flux_lire(x->orientation, "orientation_pkey", GetActiveSnapshot(), 1, &cle, x->s_orientation))
 				GENERAL("orientation not found");
-			evs[i].vacance = DatumGetInt64(slot_getattr(x->s_orientation, attnum(x->orientation, "vacance_id"), &nul));
+			evs[i].vacance = DatumGetInt64(slot_getattr(x->s_orientation, flux_attnum(x->orientation, "vacance_id"), &nul));
 		}
 		if (!logement_de(x, evs[i].vacance, &logements[i]))
 			GENERAL("vacancy not found");
@@ -1219,7 +700,7 @@ orientations(TriggerData *td, Contexte *x, bool attribution)
 		{
 			bool		nul;
 
-			if (ev->date_orientation < DatumGetDateADT(slot_getattr(x->s_vacance, attnum(x->vacance, "date_liberation"), &nul)))
+			if (ev->date_orientation < DatumGetDateADT(slot_getattr(x->s_vacance, flux_attnum(x->vacance, "date_liberation"), &nul)))
 				GENERAL("rule avant_vacance");
 		}
 		if (!regles_orientation(x, ev, l, &dans_flux[i], &modes[i]))
@@ -1232,45 +713,14 @@ orientations(TriggerData *td, Contexte *x, bool attribution)
 		nb_anciennes += k;
 		nb_nouvelles += contributions(ev, l, dans_flux[i], modes[i] ? modes[i] : "", &nouvelles[nb_nouvelles]);
 	}
-	/* the differences, by counter key */
-	memset(&compteur, 0, offsetof(Ecarts, e));
-	memset(&bilan, 0, offsetof(Ecarts, e));
-	compteur.cle = cle_compteur;
-	compteur.taille_cle = lengthof(cle_compteur);
-	compteur.desc = bilan.desc = RelationGetDescr(x->contribution);
-	bilan.cle = cle_bilan;
-	bilan.taille_cle = lengthof(cle_bilan);
-	for (int i = 0; i < nb_anciennes; i++)
-	{
-		ajouter(&compteur, &anciennes[i], -1, false);
-		ajouter(&bilan, &anciennes[i], -1, true);
-	}
-	for (int i = 0; i < nb_nouvelles; i++)
-	{
-		ajouter(&compteur, &nouvelles[i], 1, false);
-		ajouter(&bilan, &nouvelles[i], 1, true);
-	}
-	/* every counter row locked before anything is written */
-	flux_exiger_declencheurs_surs(flux_relation("compteur"));
-	flux_exiger_declencheurs_surs(flux_relation("compteur_bilan"));
-	r_compteur = table_open(flux_relation("compteur"), RowExclusiveLock);
-	r_bilan = table_open(flux_relation("compteur_bilan"), RowExclusiveLock);
-	s = table_slot_create(r_compteur, NULL);
-	ok = verrouiller_compteurs(&compteur, r_compteur, "compteur_cle", tranche, s);
-	ExecDropSingleTupleTableSlot(s);
-	s = table_slot_create(r_bilan, NULL);
-	ok = ok && verrouiller_compteurs(&bilan, r_bilan, "compteur_bilan_cle", tranche, s);
-	ExecDropSingleTupleTableSlot(s);
-	table_close(r_compteur, NoLock);
-	table_close(r_bilan, NoLock);
-	if (!ok)
-		return false;
-	/* the writes */
+	/* the writes: the issues, the ledger; the counters' differences wait for the end of the transaction */
 	if (attribution)
 		ecrire_issues(x, evs, n);
 	ecrire_registre(tids, nb_anciennes, nouvelles, nb_nouvelles);
-	ecrire_compteurs(&compteur, "compteur", attnum(r_compteur, "en_cours") - 1);
-	ecrire_compteurs(&bilan, "compteur_bilan", attnum(r_bilan, "proposes") - 1);
+	for (int i = 0; i < nb_anciennes; i++)
+		flux_differer(&anciennes[i], -1);
+	for (int i = 0; i < nb_nouvelles; i++)
+		flux_differer(&nouvelles[i], 1);
 	return true;
 }
 

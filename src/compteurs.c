@@ -61,6 +61,7 @@
 #include "utils/tuplestore.h"
 
 #include "flux_mgmt.h"
+#include "acces.h"
 
 /* Rows a counter key is spread over; readers sum over them. */
 #define FLUX_TRANCHES 8
@@ -787,6 +788,9 @@ flux_garder_derivees(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"garder_derivees\" must be fired BEFORE … FOR EACH STATEMENT")));
+	/* a TRUNCATE (the rebuild's) wipes the transaction's pending differences with the rows */
+	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event) && GetUserId() == td->tg_relation->rd_rel->relowner)
+		flux_ecrire_en_attente();
 	if (GetUserId() != td->tg_relation->rd_rel->relowner)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

@@ -15,6 +15,7 @@
 #include "utils/guc.h"
 
 #include "flux_mgmt.h"
+#include "acces.h"
 
 PG_MODULE_MAGIC;
 
@@ -22,8 +23,10 @@ PG_MODULE_MAGIC;
 void		_PG_init(void);
 
 /*
- * Loading the module: its settings, flux_mgmt.tranche and
- * flux_mgmt.chemin_rapide, for tests and benchmarks only; the prefix flux_mgmt is reserved, so that a misspelt flux_mgmt.* setting
+ * Loading the module: its settings, flux_mgmt.tranche,
+ * flux_mgmt.chemin_rapide and flux_mgmt.echec_ecriture, for tests and
+ * benchmarks only; the hooks that write the counters' pending differences
+ * (src/en_attente.c); the prefix flux_mgmt is reserved, so that a misspelt flux_mgmt.* setting
  * is an error rather than a placeholder.
  */
 void
@@ -48,5 +51,14 @@ _PG_init(void)
 							 true,
 							 PGC_SUSET, GUC_NOT_IN_SAMPLE,
 							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("flux_mgmt.echec_ecriture",
+							 "For tests only: the write of the transaction's counter differences fails.",
+							 "On, the write at the end of a transaction that recorded events on the fast path raises "
+							 "an error, so that tests can check that such an error leaves nothing behind.",
+							 &flux_echec_ecriture,
+							 false,
+							 PGC_SUSET, GUC_NOT_IN_SAMPLE,
+							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("flux_mgmt");
+	flux_init_en_attente();
 }

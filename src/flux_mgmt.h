@@ -25,6 +25,7 @@ extern int	flux_tranche(void);
 struct TriggerData;
 extern bool flux_chemin_rapide(struct TriggerData *td, int evenement);
 extern bool flux_chemin_rapide_actif;	/* the GUC flux_mgmt.chemin_rapide */
+extern bool flux_echec_ecriture;	/* the GUC flux_mgmt.echec_ecriture */
 
 /* proprietaire.c: acting as the owner of the extension's tables */
 typedef struct FluxIdentite

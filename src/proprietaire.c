@@ -34,14 +34,14 @@
 
 #include "flux_mgmt.h"
 
-/* The OID of a table of the extension's schema. */
+/* The OID of a table (or index) of the extension's schema. */
 Oid
 flux_relation(const char *nom)
 {
 	Oid			relid = get_relname_relid(nom, get_namespace_oid(FLUX_SCHEMA, false));
 
 	if (!OidIsValid(relid))
-		elog(ERROR, "flux_mgmt: table %s.%s is missing", FLUX_SCHEMA, nom);
+		elog(ERROR, "flux_mgmt: relation %s.%s is missing", FLUX_SCHEMA, nom);
 	return relid;
 }
 

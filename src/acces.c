@@ -1,0 +1,202 @@
+/*-------------------------------------------------------------------------
+ *
+ * acces.c
+ *		Reading the extension's tables through their indexes, locking rows,
+ *		and writing through the executor's simple-relation routines (those
+ *		logical replication applies changes with): no query planned, no name
+ *		resolved through a search_path.  The counter triggers' fast path
+ *		(chemin_rapide.c) and the writing of the counters (en_attente.c) use
+ *		them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_enum.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "flux_mgmt.h"
+#include "acces.h"
+
+
+/* The attribute number of a column, checked to exist. */
+AttrNumber
+flux_attnum(Relation rel, const char *nom)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+
+		if (!a->attisdropped && strcmp(NameStr(a->attname), nom) == 0)
+			return a->attnum;
+	}
+	elog(ERROR, "flux_mgmt: column %s of %s is missing", nom, RelationGetRelationName(rel));
+	return InvalidAttrNumber;	/* keep the compiler quiet */
+}
+
+/* The OID of an enum label of the type of a column. */
+Oid
+flux_etiquette(Relation rel, const char *colonne, const char *label)
+{
+	Oid			type = TupleDescAttr(RelationGetDescr(rel), flux_attnum(rel, colonne) - 1)->atttypid;
+	HeapTuple	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(type), CStringGetDatum(label));
+	Oid			oid;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "flux_mgmt: label %s of column %s is missing", label, colonne);
+	oid = ((Form_pg_enum) GETSTRUCT(tup))->oid;
+	ReleaseSysCache(tup);
+	return oid;
+}
+
+/* Two values of one column are equal (varlenas by their contents, not their headers). */
+bool
+flux_egales(Datum a, bool na, Datum b, bool nb, int16 typlen, bool typbyval)
+{
+	if (na || nb)
+		return na && nb;
+	if (typlen == -1)
+	{
+		text	   *ta = DatumGetTextPP(a);
+		text	   *tb = DatumGetTextPP(b);
+
+		return VARSIZE_ANY_EXHDR(ta) == VARSIZE_ANY_EXHDR(tb)
+			&& memcmp(VARDATA_ANY(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(ta)) == 0;
+	}
+	return datumIsEqual(a, b, typbyval, typlen);
+}
+
+/* ---- reading through an index ---- */
+
+/*
+ * Equality scan keys on the first n columns of an index (IS NULL for a null
+ * value: the counter keys are NULLS NOT DISTINCT).
+ */
+static void
+cles_egalite(Relation idx, int n, const Datum *valeurs, const bool *nuls, ScanKey cles)
+{
+	for (int i = 0; i < n; i++)
+	{
+		if (nuls != NULL && nuls[i])
+		{
+			ScanKeyEntryInitialize(&cles[i], SK_ISNULL | SK_SEARCHNULL, i + 1, InvalidStrategy,
+								   InvalidOid, InvalidOid, InvalidOid, (Datum) 0);
+			continue;
+		}
+		ScanKeyEntryInitialize(&cles[i], 0, i + 1, BTEqualStrategyNumber, InvalidOid,
+							   idx->rd_indcollation[i],
+							   get_opcode(get_opfamily_member(idx->rd_opfamily[i], idx->rd_opcintype[i],
+															  idx->rd_opcintype[i], BTEqualStrategyNumber)),
+							   valeurs[i]);
+	}
+}
+
+
+void
+flux_ouvrir_lecture(FluxLecture *l, Relation rel, const char *index, Snapshot snap, int n, const Datum *valeurs,
+			   const bool *nuls)
+{
+	ScanKeyData cles[INDEX_MAX_KEYS];
+
+	l->idx = index_open(flux_relation(index), AccessShareLock);
+	cles_egalite(l->idx, n, valeurs, nuls, cles);
+	l->scan = index_beginscan(rel, l->idx, snap, n, 0);
+	index_rescan(l->scan, cles, n, NULL, 0);
+}
+
+void
+flux_fermer_lecture(FluxLecture *l)
+{
+	index_endscan(l->scan);
+	index_close(l->idx, NoLock);
+}
+
+/* The one row of a unique key, visible to snap; false when there is none. */
+bool
+flux_lire(Relation rel, const char *index, Snapshot snap, int n, const Datum *valeurs, TupleTableSlot *slot)
+{
+	FluxLecture		l;
+	bool		trouve;
+
+	flux_ouvrir_lecture(&l, rel, index, snap, n, valeurs, NULL);
+	trouve = index_getnext_slot(l.scan, ForwardScanDirection, slot);
+	flux_fermer_lecture(&l);
+	return trouve;
+}
+
+/*
+ * Locks the latest version of a row (waiting for its writers) and reads it
+ * into slot; false when it was deleted meanwhile.
+ */
+bool
+flux_verrouiller_ligne(Relation rel, ItemPointer tid, LockTupleMode mode, TupleTableSlot *slot)
+{
+	TM_FailureData tmfd;
+	TM_Result	r;
+
+	r = table_tuple_lock(rel, tid, GetActiveSnapshot(), slot, GetCurrentCommandId(false), mode,
+						 LockWaitBlock, TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
+	if (r == TM_Deleted || r == TM_SelfModified)
+		return false;			/* the general path will find out */
+	if (r != TM_Ok)
+		elog(ERROR, "flux_mgmt: unexpected tuple lock result %d", (int) r);
+	return true;
+}
+
+/* ---- writing ---- */
+
+
+void
+flux_ouvrir_ecriture(FluxEcriture *e, const char *table, Bitmapset *colonnes_changees)
+{
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	Oid			relid = flux_relation(table);
+
+	/* its triggers run no other role's code: it is written as its owner */
+	flux_exiger_declencheurs_surs(relid);
+	e->rel = table_open(relid, RowExclusiveLock);
+	e->estate = CreateExecutorState();
+	rte->rtekind = RTE_RELATION;
+	rte->relid = relid;
+	rte->relkind = e->rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	/* the columns changed: column triggers (date_limite) see what changed */
+	FLUX_INIT_RANGE_TABLE(e->estate, rte, colonnes_changees);
+	e->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(e->rri, e->rel, 1, NULL, 0);
+	e->estate->es_opened_result_relations = lappend(e->estate->es_opened_result_relations, e->rri);
+	e->estate->es_output_cid = GetCurrentCommandId(true);
+	e->estate->es_snapshot = GetActiveSnapshot();
+	ExecOpenIndices(e->rri, false);
+	FLUX_EPQ_INIT(&e->epq, e->estate);
+	e->slot = table_slot_create(e->rel, &e->estate->es_tupleTable);
+	AfterTriggerBeginQuery();
+}
+
+void
+flux_fermer_ecriture(FluxEcriture *e)
+{
+	AfterTriggerEndQuery(e->estate);	/* the row triggers (foreign keys) fire here */
+	EvalPlanQualEnd(&e->epq);
+	ExecCloseIndices(e->rri);
+	ExecResetTupleTable(e->estate->es_tupleTable, false);
+	FreeExecutorState(e->estate);
+	table_close(e->rel, NoLock);
+}
+

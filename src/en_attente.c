@@ -1,0 +1,736 @@
+/*-------------------------------------------------------------------------
+ *
+ * en_attente.c
+ *		The counter differences of a transaction, kept in the backend and
+ *		written once, at its end.
+ *
+ * The fast path (chemin_rapide.c) does not update a counter row at each
+ * event: it adds the event's differences to a hash of this backend, one
+ * entry per counter row (key and tranche).  The rows are written once per
+ * transaction, keys in order, by flux_ecrire_en_attente():
+ *
+ *	- at XACT_EVENT_PRE_COMMIT and XACT_EVENT_PRE_PREPARE (after the deferred
+ *	  triggers, which may record events; an error there aborts the
+ *	  transaction, with the rest of its work);
+ *	- before any query of the transaction reads or writes a counter table
+ *	  (ExecutorStart_hook): readers, the general path's recount, see every
+ *	  event of their transaction;
+ *	- before a TRUNCATE of a counter table (its guard trigger): the rebuild
+ *	  that follows counts from the events, and must not count them twice.
+ *
+ * A row updated at each event of a long transaction grows a chain of
+ * versions that every later update walks (the transaction's own versions
+ * cannot be pruned): 10,000 events in one transaction took quadratic time.
+ * Written once per transaction, a counter row gets one new version.
+ *
+ * Subtransactions: an entry changed inside a subtransaction is logged with
+ * its nesting level; a subtransaction rolled back takes its changes out, one
+ * committed hands them to its parent.  At the top level nothing is logged:
+ * an abort discards the whole hash.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/varlena.h"
+
+#include "flux_mgmt.h"
+#include "acces.h"
+
+/* The test-only GUC flux_mgmt.echec_ecriture (src/flux_mgmt.c): the write at the end fails. */
+bool		flux_echec_ecriture = false;
+
+const char *const flux_colonnes_contribution[C_NOMBRE] = {
+	"vacance_id", "bailleur", "commune", "typologie", "financement", "qpv", "periode",
+	"annee", "reservataire", "soustraction", "dans_flux",
+	"en_cours", "attribuees", "carences", "echecs", "retirees", "decomptes",
+	"baux", "hors_qpv", "q1_hors_qpv", "q234_en_qpv", "prioritaires"
+};
+
+/* The keys of compteur_cle and compteur_bilan_cle, as ledger columns (tranche last). */
+static const int cle_compteur[] = {C_BAILLEUR, C_ANNEE, C_COMMUNE, C_RESERVATAIRE, C_SOUSTRACTION, C_DANS_FLUX};
+static const int cle_bilan[] = {C_BAILLEUR, C_ANNEE, C_COMMUNE, C_RESERVATAIRE, C_TYPOLOGIE, C_FINANCEMENT,
+C_QPV, C_PERIODE};
+
+/* The text columns of a key; the others are passed by value. */
+static bool
+est_texte(int c)
+{
+	return c == C_BAILLEUR || c == C_TYPOLOGIE || c == C_PERIODE || c == C_RESERVATAIRE;
+}
+
+/* The key of a counter row: which table, the key columns of a ledger row, the tranche. */
+typedef struct Cle
+{
+	bool		bilan;
+	int16		tranche;
+	Ligne		l;				/* only the key columns are set */
+} Cle;
+
+/* One counter row's difference. */
+typedef struct Ecart
+{
+	Cle			k;
+	int64		montants[NB_COMPTEURS];	/* compteur: the 11 counters; bilan: proposes, attribues */
+	int64		exterieur[NB_COMPTEURS];	/* while writing inside a subtransaction: the outer levels' part */
+	ItemPointerData tid;		/* the row, once found and locked */
+} Ecart;
+
+/* A set of differences of one table, to write. */
+typedef struct Ecarts
+{
+	bool		bilan;
+	const int  *cle;			/* ledger columns of the key */
+	int			taille_cle;
+	int			n;
+	Ecart	   *e;
+} Ecarts;
+
+/*
+ * What a subtransaction changed, undone if it rolls back: amounts it added
+ * to an entry (taken out again), or amounts of outer levels that a write
+ * made inside it took out of the hash (put back: the rows' updates go with
+ * the subtransaction).
+ */
+typedef struct Trace
+{
+	Ecart	   *e;				/* the entry of the hash (entries never move) */
+	int			niveau;
+	bool		ecrit;			/* amounts written inside the subtransaction, to put back */
+	int64		montants[NB_COMPTEURS];
+} Trace;
+
+static MemoryContext contexte = NULL;	/* of the hash and the log; reset at the end of the transaction */
+static HTAB *en_attente = NULL;
+static Trace *traces = NULL;
+static int	nb_traces = 0;
+static int	max_traces = 0;
+static bool en_ecriture = false;
+static ExecutorStart_hook_type executor_start_precedent = NULL;
+
+static int
+taille_cle(bool bilan)
+{
+	return bilan ? lengthof(cle_bilan) : lengthof(cle_compteur);
+}
+
+static const int *
+colonnes_cle(bool bilan)
+{
+	return bilan ? cle_bilan : cle_compteur;
+}
+
+static uint32
+hacher(const void *cle, Size taille)
+{
+	const Cle  *k = cle;
+	const int  *cols = colonnes_cle(k->bilan);
+	uint32		h = hash_uint32((uint32) k->bilan * 65536 + (uint16) k->tranche);
+
+	for (int i = 0; i < taille_cle(k->bilan); i++)
+	{
+		int			c = cols[i];
+		uint32		x;
+
+		if (k->l.n[c])
+			x = 0x9e3779b9;
+		else if (est_texte(c))
+		{
+			text	   *t = DatumGetTextPP(k->l.v[c]);
+
+			x = hash_any((const unsigned char *) VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+		}
+		else
+			x = hash_uint32(DatumGetUInt32(k->l.v[c]));
+		h = hash_combine(h, x);
+	}
+	return h;
+}
+
+static bool
+memes_colonnes(const Cle *a, const Cle *b)
+{
+	const int  *cols = colonnes_cle(a->bilan);
+
+	for (int i = 0; i < taille_cle(a->bilan); i++)
+	{
+		int			c = cols[i];
+
+		if (!flux_egales(a->l.v[c], a->l.n[c], b->l.v[c], b->l.n[c], est_texte(c) ? -1 : 4, !est_texte(c)))
+			return false;
+	}
+	return true;
+}
+
+static int
+comparer_hash(const void *x, const void *y, Size taille)
+{
+	const Cle  *a = x;
+	const Cle  *b = y;
+
+	return a->bilan == b->bilan && a->tranche == b->tranche && memes_colonnes(a, b) ? 0 : 1;
+}
+
+/* Order of the keys: the order their rows are locked in. */
+static int
+comparer_cles(const void *x, const void *y, void *arg)
+{
+	const Cle  *a = &((const Ecart *) x)->k;
+	const Cle  *b = &((const Ecart *) y)->k;
+	const int  *cols = colonnes_cle(a->bilan);
+
+	for (int i = 0; i < taille_cle(a->bilan); i++)
+	{
+		int			c = cols[i];
+
+		if (a->l.n[c] != b->l.n[c])
+			return a->l.n[c] ? 1 : -1;	/* nulls last */
+		if (a->l.n[c])
+			continue;
+		if (est_texte(c))
+		{
+			text	   *ta = DatumGetTextPP(a->l.v[c]);
+			text	   *tb = DatumGetTextPP(b->l.v[c]);
+			int			r = varstr_cmp(VARDATA_ANY(ta), VARSIZE_ANY_EXHDR(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(tb),
+									   C_COLLATION_OID);
+
+			if (r != 0)
+				return r;
+		}
+		else if (c == C_ANNEE || c == C_COMMUNE)
+		{
+			int32		p = DatumGetInt32(a->l.v[c]),
+						q = DatumGetInt32(b->l.v[c]);
+
+			if (p != q)
+				return p < q ? -1 : 1;
+		}
+		else
+		{
+			/* enums (by OID: any fixed order will do), booleans */
+			uint32		p = DatumGetUInt32(a->l.v[c]),
+						q = DatumGetUInt32(b->l.v[c]);
+
+			if (p != q)
+				return p < q ? -1 : 1;
+		}
+	}
+	return a->tranche == b->tranche ? 0 : (a->tranche < b->tranche ? -1 : 1);
+}
+
+static bool
+nul_partout(const Ecart *e)
+{
+	for (int c = 0; c < NB_COMPTEURS; c++)
+		if (e->montants[c] != 0)
+			return false;
+	return true;
+}
+
+static void
+oublier(void)
+{
+	if (contexte != NULL)
+		MemoryContextReset(contexte);
+	en_attente = NULL;
+	traces = NULL;
+	nb_traces = max_traces = 0;
+}
+
+static void
+ouvrir(void)
+{
+	HASHCTL		ctl;
+
+	if (contexte == NULL)
+		contexte = AllocSetContextCreate(TopMemoryContext, "flux_mgmt pending counter differences",
+										 ALLOCSET_DEFAULT_SIZES);
+	ctl.keysize = sizeof(Cle);
+	ctl.entrysize = sizeof(Ecart);
+	ctl.hash = hacher;
+	ctl.match = comparer_hash;
+	ctl.hcxt = contexte;
+	en_attente = hash_create("flux_mgmt pending counter differences", 64, &ctl,
+							 HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+}
+
+/* Logs what a subtransaction adds to an entry. */
+static void
+tracer(Ecart *e, const int64 *montants, bool ecrit)
+{
+	int			niveau = GetCurrentTransactionNestLevel();
+
+	if (niveau <= 1)
+		return;					/* an abort discards everything */
+	if (nb_traces > 0 && traces[nb_traces - 1].e == e && traces[nb_traces - 1].niveau == niveau
+		&& traces[nb_traces - 1].ecrit == ecrit)
+	{
+		for (int c = 0; c < NB_COMPTEURS; c++)
+			traces[nb_traces - 1].montants[c] += montants[c];
+		return;
+	}
+	if (nb_traces == max_traces)
+	{
+		max_traces = Max(64, 2 * max_traces);
+		traces = traces == NULL ? MemoryContextAlloc(contexte, sizeof(Trace) * max_traces)
+			: repalloc(traces, sizeof(Trace) * max_traces);
+	}
+	traces[nb_traces].e = e;
+	traces[nb_traces].niveau = niveau;
+	traces[nb_traces].ecrit = ecrit;
+	memcpy(traces[nb_traces].montants, montants, sizeof(int64) * NB_COMPTEURS);
+	nb_traces++;
+}
+
+/* Adds signe times a ledger row to one table's pending differences. */
+static void
+differer_dans(const Ligne *l, int signe, bool bilan)
+{
+	Cle			k;
+	Ecart	   *e;
+	bool		trouve;
+	int64		m[NB_COMPTEURS] = {0};
+	const int  *cols = colonnes_cle(bilan);
+
+	if (bilan)
+	{
+		if (!DatumGetBool(l->v[C_DANS_FLUX]))
+			return;				/* the report counts the flux only */
+		for (int c = C_EN_COURS; c <= C_RETIREES; c++)
+			m[0] += signe * DatumGetInt32(l->v[c]);
+		m[1] = signe * DatumGetInt32(l->v[C_BAUX]);
+	}
+	else
+		for (int c = 0; c < NB_COMPTEURS; c++)
+			m[c] = signe * DatumGetInt32(l->v[C_PREMIER_COMPTEUR + c]);
+	memset(&k, 0, sizeof(k));
+	k.bilan = bilan;
+	k.tranche = (int16) flux_tranche();
+	for (int i = 0; i < taille_cle(bilan); i++)
+	{
+		k.l.v[cols[i]] = l->v[cols[i]];
+		k.l.n[cols[i]] = l->n[cols[i]];
+	}
+	e = hash_search(en_attente, &k, HASH_ENTER, &trouve);
+	if (!trouve)
+	{
+		/* the key's texts, copied where the entry lives */
+		for (int i = 0; i < taille_cle(bilan); i++)
+			if (est_texte(cols[i]) && !e->k.l.n[cols[i]])
+				e->k.l.v[cols[i]] = PointerGetDatum(MemoryContextAlloc(contexte, VARSIZE_ANY(DatumGetPointer(l->v[cols[i]]))));
+		for (int i = 0; i < taille_cle(bilan); i++)
+			if (est_texte(cols[i]) && !e->k.l.n[cols[i]])
+				memcpy(DatumGetPointer(e->k.l.v[cols[i]]), DatumGetPointer(l->v[cols[i]]),
+					   VARSIZE_ANY(DatumGetPointer(l->v[cols[i]])));
+		memset(e->montants, 0, sizeof(e->montants));
+	}
+	for (int c = 0; c < NB_COMPTEURS; c++)
+		e->montants[c] += m[c];
+	tracer(e, m, false);
+}
+
+/* Adds signe times a ledger row to the pending differences of both counter tables. */
+void
+flux_differer(const Ligne *l, int signe)
+{
+	if (en_attente == NULL)
+		ouvrir();
+	differer_dans(l, signe, false);
+	differer_dans(l, signe, true);
+}
+
+/*
+ * Creates the counter row of a key in the tranche, at zero, unless it exists
+ * (a concurrent writer may be creating it too): INSERT … ON CONFLICT DO
+ * NOTHING, the one statement the fast path runs through SPI, for a key seen
+ * for the first time in the tranche.  Its kept plan is made, and remade when
+ * invalidated, under the pinned search_path, in a GUC nest level of its own.
+ */
+static void
+creer_ligne_nulle(Relation rel, const Ecarts *ec, const Ecart *e)
+{
+	static SPIPlanPtr plans[2];
+	bool		bilan = ec->bilan;
+	SPIPlanPtr *plan = &plans[bilan ? 1 : 0];
+	/* the key's columns in the table's order, the tranche after them */
+	static const int colonnes_compteur[] = {C_BAILLEUR, C_COMMUNE, C_ANNEE, C_RESERVATAIRE, C_SOUSTRACTION, C_DANS_FLUX};
+	static const int colonnes_bilan[] = {C_BAILLEUR, C_COMMUNE, C_ANNEE, C_RESERVATAIRE, C_TYPOLOGIE, C_FINANCEMENT,
+	C_QPV, C_PERIODE};
+	const int  *colonnes = bilan ? colonnes_bilan : colonnes_compteur;
+	int			n = bilan ? lengthof(colonnes_bilan) : lengthof(colonnes_compteur);
+	Oid			types[INDEX_MAX_KEYS];
+	Datum		valeurs[INDEX_MAX_KEYS];
+	char		nuls[INDEX_MAX_KEYS];
+	int			niveau;
+
+	for (int i = 0; i < n; i++)
+	{
+		if (strcmp(NameStr(TupleDescAttr(rel->rd_att, i)->attname), flux_colonnes_contribution[colonnes[i]]) != 0)
+			elog(ERROR, "flux_mgmt: unexpected layout of table %s", RelationGetRelationName(rel));
+		types[i] = TupleDescAttr(rel->rd_att, i)->atttypid;
+		valeurs[i] = e->k.l.v[colonnes[i]];
+		nuls[i] = e->k.l.n[colonnes[i]] ? 'n' : ' ';
+	}
+	types[n] = INT2OID;
+	valeurs[n] = Int16GetDatum(e->k.tranche);
+	nuls[n] = ' ';
+	niveau = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, " FLUX_SCHEMA ", pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "flux_mgmt: SPI_connect failed");
+	if (*plan != NULL && !SPI_plan_is_valid(*plan))
+	{
+		SPI_freeplan(*plan);
+		*plan = NULL;
+	}
+	if (*plan == NULL)
+	{
+		const char *sql = bilan
+			? "INSERT INTO " FLUX_SCHEMA ".compteur_bilan (bailleur, commune, annee, reservataire, typologie,"
+			" financement, qpv, periode, tranche, proposes, attribues)"
+			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0) ON CONFLICT DO NOTHING"
+			: "INSERT INTO " FLUX_SCHEMA ".compteur (bailleur, commune, annee, reservataire, soustraction, dans_flux,"
+			" tranche, en_cours, attribuees, carences, echecs, retirees, decomptes, baux, hors_qpv, q1_hors_qpv,"
+			" q234_en_qpv, prioritaires)"
+			" VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) ON CONFLICT DO NOTHING";
+
+		*plan = SPI_prepare(sql, n + 1, types);
+		if (*plan == NULL || SPI_keepplan(*plan) != 0)
+			elog(ERROR, "flux_mgmt: could not prepare the creation of a counter row");
+	}
+	if (SPI_execute_plan(*plan, valeurs, nuls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "flux_mgmt: could not create a counter row");
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "flux_mgmt: SPI_finish failed");
+	AtEOXact_GUC(true, niveau);
+	CommandCounterIncrement();	/* the row is then locked like any other */
+}
+
+/*
+ * Finds and locks the counter row of each key, in key order (sorted first),
+ * creating the missing ones at zero.  A dirty snapshot sees rows being
+ * inserted: their writer is waited for, then the row is looked up again.
+ */
+static bool
+verrouiller_compteurs(Ecarts *ec, Relation rel, const char *index, TupleTableSlot *slot)
+{
+	for (int i = 0; i < ec->n; i++)
+	{
+		Ecart	   *e = &ec->e[i];
+		Datum		v[INDEX_MAX_KEYS];
+		bool		n[INDEX_MAX_KEYS];
+		bool		trouve;
+
+		if (nul_partout(e))
+			continue;
+		for (int k = 0; k < ec->taille_cle; k++)
+		{
+			v[k] = e->k.l.v[ec->cle[k]];
+			n[k] = e->k.l.n[ec->cle[k]];
+		}
+		v[ec->taille_cle] = Int16GetDatum(e->k.tranche);
+		n[ec->taille_cle] = false;
+		for (;;)
+		{
+			SnapshotData sale;
+			FluxLecture		l;
+			TransactionId attendre = InvalidTransactionId;
+
+			InitDirtySnapshot(sale);
+			flux_ouvrir_lecture(&l, rel, index, &sale, ec->taille_cle + 1, v, n);
+			trouve = index_getnext_slot(l.scan, ForwardScanDirection, slot);
+			if (trouve)
+				attendre = TransactionIdIsValid(sale.xmin) ? sale.xmin : sale.xmax;
+			flux_fermer_lecture(&l);
+			if (!trouve)
+			{
+				creer_ligne_nulle(rel, ec, e);
+				continue;
+			}
+			if (TransactionIdIsValid(attendre))
+			{
+				XactLockTableWait(attendre, NULL, NULL, XLTW_None);
+				continue;
+			}
+			if (flux_verrouiller_ligne(rel, &slot->tts_tid, LockTupleNoKeyExclusive, slot))
+				break;
+		}
+		e->tid = slot->tts_tid;
+	}
+	return true;
+}
+
+/* Adds the differences to their locked rows. */
+static void
+ecrire_compteurs(Ecarts *ec, const char *table)
+{
+	FluxEcriture w;
+	TupleTableSlot *ancien;
+	int			premier_montant;
+
+	flux_ouvrir_ecriture(&w, table, NULL);
+	premier_montant = flux_attnum(w.rel, ec->bilan ? "proposes" : "en_cours") - 1;
+	ancien = table_slot_create(w.rel, &w.estate->es_tupleTable);
+	for (int i = 0; i < ec->n; i++)
+	{
+		Ecart	   *e = &ec->e[i];
+		int			nb = w.rel->rd_att->natts - premier_montant;
+
+		if (nul_partout(e))
+			continue;
+		/* the version locked (the latest; maybe created after the snapshot) */
+		if (!table_tuple_fetch_row_version(w.rel, &e->tid, SnapshotAny, ancien))
+			elog(ERROR, "flux_mgmt: locked counter row vanished");
+		slot_getallattrs(ancien);
+		ExecClearTuple(w.slot);
+		memcpy(w.slot->tts_values, ancien->tts_values, sizeof(Datum) * w.rel->rd_att->natts);
+		memcpy(w.slot->tts_isnull, ancien->tts_isnull, sizeof(bool) * w.rel->rd_att->natts);
+		for (int c = 0; c < nb; c++)
+			w.slot->tts_values[premier_montant + c] =
+				Int64GetDatum(DatumGetInt64(ancien->tts_values[premier_montant + c]) + e->montants[c]);
+		ExecStoreVirtualTuple(w.slot);
+		ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, ancien, w.slot);
+	}
+	flux_fermer_ecriture(&w);
+}
+
+
+/* The pending differences of one table, sorted, as an Ecarts. */
+static void
+rassembler(Ecarts *ec, bool bilan)
+{
+	HASH_SEQ_STATUS it;
+	Ecart	   *e;
+
+	ec->bilan = bilan;
+	ec->cle = colonnes_cle(bilan);
+	ec->taille_cle = taille_cle(bilan);
+	ec->n = 0;
+	ec->e = palloc(sizeof(Ecart) * Max(1, hash_get_num_entries(en_attente)));
+	hash_seq_init(&it, en_attente);
+	while ((e = hash_seq_search(&it)) != NULL)
+		if (e->k.bilan == bilan && !nul_partout(e))
+			ec->e[ec->n++] = *e;
+	qsort_arg(ec->e, ec->n, sizeof(Ecart), comparer_cles, NULL);
+}
+
+/* Writes one table's differences: rows locked in key order, then updated. */
+static void
+ecrire_table(bool bilan)
+{
+	Ecarts		ec;
+	const char *table = bilan ? "compteur_bilan" : "compteur";
+	Relation	rel;
+	TupleTableSlot *slot;
+
+	rassembler(&ec, bilan);
+	if (ec.n == 0)
+		return;
+	flux_exiger_declencheurs_surs(flux_relation(table));
+	rel = table_open(flux_relation(table), RowExclusiveLock);
+	slot = table_slot_create(rel, NULL);
+	verrouiller_compteurs(&ec, rel, bilan ? "compteur_bilan_cle" : "compteur_cle", slot);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, NoLock);
+	ecrire_compteurs(&ec, table);
+}
+
+/*
+ * After a write inside a subtransaction: the rows' updates go with it if it
+ * rolls back, so what it wrote of the outer levels' amounts is logged to be
+ * put back then; its own amounts, written, are no longer to undo.
+ */
+static void
+apres_ecriture_dans_sous_transaction(void)
+{
+	int			niveau = GetCurrentTransactionNestLevel();
+	HASH_SEQ_STATUS it;
+	Ecart	   *e;
+	int			i = nb_traces;
+	int			garde;
+
+	hash_seq_init(&it, en_attente);
+	while ((e = hash_seq_search(&it)) != NULL)
+		memcpy(e->exterieur, e->montants, sizeof(e->montants));
+
+	while (i > 0 && traces[i - 1].niveau >= niveau)
+		i--;
+	/* its own amounts, written, are no longer to undo; what earlier writes in it put back stays */
+	garde = i;
+	for (int j = i; j < nb_traces; j++)
+	{
+		if (traces[j].ecrit)
+			traces[garde++] = traces[j];
+		else
+			for (int c = 0; c < NB_COMPTEURS; c++)
+				traces[j].e->exterieur[c] -= traces[j].montants[c];
+	}
+	nb_traces = garde;
+	hash_seq_init(&it, en_attente);
+	while ((e = hash_seq_search(&it)) != NULL)
+	{
+		bool		reste = false;
+
+		for (int c = 0; c < NB_COMPTEURS; c++)
+			reste |= e->exterieur[c] != 0;
+		if (reste)
+			tracer(e, e->exterieur, true);
+		memset(e->montants, 0, sizeof(e->montants));
+	}
+}
+
+/*
+ * Writes the pending differences into the counter rows and forgets them:
+ * as the owner of the counter tables (only it writes them), under a
+ * snapshot that sees the transaction's work.
+ */
+void
+flux_ecrire_en_attente(void)
+{
+	FluxIdentite avant;
+
+	if (en_attente == NULL || en_ecriture)
+		return;
+	if (hash_get_num_entries(en_attente) == 0)
+	{
+		oublier();
+		return;
+	}
+	en_ecriture = true;
+	PG_TRY();
+	{
+		if (flux_echec_ecriture)
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("flux_mgmt.echec_ecriture: the counters' write fails, as the test asked")));
+		CommandCounterIncrement();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		flux_agir_en_proprietaire(flux_proprietaire(flux_relation("compteur")), &avant);
+		ecrire_table(false);
+		ecrire_table(true);
+		flux_redevenir(&avant);
+		PopActiveSnapshot();
+		CommandCounterIncrement();
+	}
+	PG_FINALLY();
+	{
+		en_ecriture = false;
+	}
+	PG_END_TRY();
+	if (GetCurrentTransactionNestLevel() <= 1)
+		oublier();
+	else
+		apres_ecriture_dans_sous_transaction();
+}
+
+/* Readers and writers of the counters see the transaction's pending differences. */
+static void
+executor_start(QueryDesc *queryDesc, int eflags)
+{
+	if (en_attente != NULL && !en_ecriture && hash_get_num_entries(en_attente) > 0)
+	{
+		Oid			compteur = get_relname_relid("compteur", get_namespace_oid(FLUX_SCHEMA, true));
+		Oid			bilan = get_relname_relid("compteur_bilan", get_namespace_oid(FLUX_SCHEMA, true));
+		ListCell   *lc;
+		bool		lit = false;
+
+		foreach(lc, queryDesc->plannedstmt->rtable)
+		{
+			RangeTblEntry *rte = lfirst(lc);
+
+			if (rte->rtekind == RTE_RELATION && (rte->relid == compteur || rte->relid == bilan))
+				lit = true;
+		}
+		if (lit)
+		{
+			flux_ecrire_en_attente();
+			/* the query's snapshot sees what was just written */
+			queryDesc->snapshot->curcid = GetCurrentCommandId(false);
+		}
+	}
+	if (executor_start_precedent)
+		executor_start_precedent(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
+static void
+fin_transaction(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			flux_ecrire_en_attente();
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PREPARE:
+			oublier();
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+fin_sous_transaction(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
+{
+	int			niveau = GetCurrentTransactionNestLevel();
+
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		/* its changes, and those of its committed children, taken out */
+		while (nb_traces > 0 && traces[nb_traces - 1].niveau >= niveau)
+		{
+			Trace	   *t = &traces[--nb_traces];
+
+			for (int c = 0; c < NB_COMPTEURS; c++)
+				t->e->montants[c] += t->ecrit ? t->montants[c] : -t->montants[c];
+		}
+	}
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		/* handed to the parent; at the top level, nothing is logged */
+		int			i = nb_traces;
+
+		while (i > 0 && traces[i - 1].niveau >= niveau)
+			i--;
+		if (niveau - 1 <= 1)
+			nb_traces = i;
+		else
+			for (int j = i; j < nb_traces; j++)
+				traces[j].niveau = niveau - 1;
+	}
+}
+
+void
+flux_init_en_attente(void)
+{
+	executor_start_precedent = ExecutorStart_hook;
+	ExecutorStart_hook = executor_start;
+	RegisterXactCallback(fin_transaction, NULL);
+	RegisterSubXactCallback(fin_sous_transaction, NULL);
+}

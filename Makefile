@@ -19,6 +19,7 @@ OBJS = \
 	src/classement.o \
 	src/code_insee.o \
 	src/compteurs.o \
+	src/date_limite.o \
 	src/en_attente.o \
 	src/orientation.o \
 	src/proprietaire.o \

@@ -19,10 +19,12 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_enum.h"
+#include "catalog/pg_trigger.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -200,3 +202,111 @@ flux_fermer_ecriture(FluxEcriture *e)
 	table_close(e->rel, NoLock);
 }
 
+
+/* ---- writing straight through the table AM ---- */
+
+/* The index entries of a row just written (all, or only the summarizing ones). */
+static void
+entrees_index(Relation rel, TupleTableSlot *slot, bool seulement_resume)
+{
+	EState	   *estate = CreateExecutorState();
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	ExecOpenIndices(rri, false);
+	if (rri->ri_NumIndices > 0)
+		(void) FLUX_INSERT_INDEX_TUPLES(rri, slot, estate, seulement_resume);
+	ExecCloseIndices(rri);
+	FreeExecutorState(estate);
+}
+
+/*
+ * Whether the row triggers and constraints of a table let the fast path
+ * write it straight through the table AM, no constraint checked, no trigger
+ * fired: an INSERT (colonnes_changees NULL) or an UPDATE of those columns
+ * would fire no row trigger but those of foreign keys checked immediately
+ * (the writes change no key, and each key was checked when its row was
+ * written), and the table has no more CHECK constraints than the caller
+ * knows hold.
+ */
+bool
+flux_ecriture_directe_permise(Relation rel, int checks_connus, Bitmapset *colonnes_changees)
+{
+	TriggerDesc *td = rel->trigdesc;
+	bool		mise_a_jour = colonnes_changees != NULL;
+
+	if (rel->rd_att->constr != NULL && rel->rd_att->constr->num_check > checks_connus)
+		return false;
+	for (int i = 0; td != NULL && i < td->numtriggers; i++)
+	{
+		Trigger    *t = &td->triggers[i];
+		bool		touche = t->tgnattr == 0;
+
+		if (!TRIGGER_FOR_ROW(t->tgtype) || t->tgenabled == TRIGGER_DISABLED)
+			continue;
+		if (mise_a_jour ? !TRIGGER_FOR_UPDATE(t->tgtype) : !TRIGGER_FOR_INSERT(t->tgtype))
+			continue;			/* not fired by this write */
+		if (t->tgisinternal && !t->tgdeferrable && t->tgfoid >= F_RI_FKEY_CHECK_INS && t->tgfoid <= F_RI_FKEY_NOACTION_UPD)
+			continue;			/* RI_FKey_* of a foreign key checked immediately */
+		for (int j = 0; mise_a_jour && j < t->tgnattr; j++)
+			touche |= bms_is_member(t->tgattr[j] - FirstLowInvalidHeapAttributeNumber, colonnes_changees);
+		if (mise_a_jour && !touche)
+			continue;			/* UPDATE OF other columns */
+		return false;
+	}
+	return true;
+}
+
+/* Updates the locked row at tid with slot's values, straight through the table AM. */
+void
+flux_mettre_a_jour(Relation rel, ItemPointer tid, TupleTableSlot *slot)
+{
+	bool		entrees;
+	bool		resume;
+
+	FLUX_SIMPLE_UPDATE(rel, tid, slot, GetActiveSnapshot(), entrees, resume);
+	if (entrees)
+		entrees_index(rel, slot, resume);	/* not HOT: the page was full */
+}
+
+/* Inserts slot's row, straight through the table AM, with its index entries. */
+void
+flux_inserer(Relation rel, TupleTableSlot *slot)
+{
+	simple_table_tuple_insert(rel, slot);
+	entrees_index(rel, slot, false);
+}
+
+/* ---- the convention in force ---- */
+
+extern Datum flux_code_insee_departement(PG_FUNCTION_ARGS);
+
+/*
+ * The convention of a landlord and réservataire covering a commune's
+ * département in force in a year (as convention_de() says), read into slot
+ * through the index convention_en_vigueur: false when there is none.
+ */
+bool
+flux_convention_en_vigueur(Relation convention, TupleTableSlot *slot, Datum bailleur, Datum commune,
+						   Datum reservataire, int annee)
+{
+	Datum		cle[3];
+	FluxLecture lec;
+	bool		trouve = false;
+
+	cle[0] = bailleur;
+	cle[1] = DirectFunctionCall1(flux_code_insee_departement, commune);
+	cle[2] = reservataire;
+	flux_ouvrir_lecture(&lec, convention, "convention_en_vigueur", GetActiveSnapshot(), 3, cle, NULL);
+	while (!trouve && index_getnext_slot(lec.scan, ForwardScanDirection, slot))
+	{
+		bool		sans_fin;
+		bool		nul;
+		int			debut = DatumGetInt32(slot_getattr(slot, flux_attnum(convention, "annee_debut"), &nul));
+		Datum		fin = slot_getattr(slot, flux_attnum(convention, "annee_fin"), &sans_fin);
+
+		trouve = debut <= annee && (sans_fin || annee <= DatumGetInt32(fin));
+	}
+	flux_fermer_lecture(&lec);
+	return trouve;
+}

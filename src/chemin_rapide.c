@@ -259,28 +259,13 @@ typedef struct Contexte
 static const char *
 mode_de(Contexte *x, const Evenement *ev, const Logement *l)
 {
-	Datum		cle[3];
-	FluxLecture		lec;
-	int			annee = annee_de(ev->date_orientation);
-	const char *mode = NULL;
+	bool		nul;
 
-	cle[0] = l->bailleur;
-	cle[1] = DirectFunctionCall1(flux_code_insee_departement, l->commune);
-	cle[2] = ev->reservataire;
-	flux_ouvrir_lecture(&lec, x->convention, "convention_en_vigueur", GetActiveSnapshot(), 3, cle, NULL);
-	while (mode == NULL && index_getnext_slot(lec.scan, ForwardScanDirection, x->s_convention))
-	{
-		bool		sans_fin;
-		bool		nul;
-		int			debut = DatumGetInt32(slot_getattr(x->s_convention, flux_attnum(x->convention, "annee_debut"), &nul));
-		Datum		fin = slot_getattr(x->s_convention, flux_attnum(x->convention, "annee_fin"), &sans_fin);
-
-		if (debut <= annee && (sans_fin || annee <= DatumGetInt32(fin)))
-			mode = DatumGetCString(DirectFunctionCall1(enum_out,
-													   slot_getattr(x->s_convention, flux_attnum(x->convention, "mode_decompte"), &nul)));
-	}
-	flux_fermer_lecture(&lec);
-	return mode;
+	if (!flux_convention_en_vigueur(x->convention, x->s_convention, l->bailleur, l->commune, ev->reservataire,
+									annee_de(ev->date_orientation)))
+		return NULL;
+	return DatumGetCString(DirectFunctionCall1(enum_out,
+											   slot_getattr(x->s_convention, flux_attnum(x->convention, "mode_decompte"), &nul)));
 }
 
 /*
@@ -546,55 +531,110 @@ lire_orientation_attribuee(Contexte *x, Evenement *ev)
 	return ev->date_caleol >= ev->date_orientation;	/* avant_orientation otherwise */
 }
 
-/* The attribution sets its orientation's issue (attribuee, on the lease's date). */
+/*
+ * The CHECK constraints of orientation, all true of an open orientation
+ * becoming attribuee on its lease's date: its date_issue (the lease) is on or
+ * after the CALEOL (attribution's CHECK), itself on or after the orientation
+ * (checked before), and within 1900-2200 (attribution's CHECK).
+ */
+#define CHECKS_ORIENTATION 5
+
+/* The new version of a locked row: its values, with the caller's changes to come. */
+static void
+copier_version(Relation rel, ItemPointer tid, TupleTableSlot *ancien, TupleTableSlot *nouveau)
+{
+	if (!table_tuple_fetch_row_version(rel, tid, SnapshotAny, ancien))
+		elog(ERROR, "flux_mgmt: locked row of %s vanished", RelationGetRelationName(rel));
+	slot_getallattrs(ancien);
+	ExecClearTuple(nouveau);
+	memcpy(nouveau->tts_values, ancien->tts_values, sizeof(Datum) * rel->rd_att->natts);
+	memcpy(nouveau->tts_isnull, ancien->tts_isnull, sizeof(bool) * rel->rd_att->natts);
+}
+
+/*
+ * The attribution sets its orientation's issue (attribuee, on the lease's
+ * date): straight through the table AM when the table's triggers and
+ * constraints allow it (a HOT update: no indexed column changes), through
+ * the executor's simple-relation update otherwise.
+ */
 static void
 ecrire_issues(Contexte *x, Evenement *evs, int n)
 {
-	FluxEcriture	w;
-	TupleTableSlot *ancien;
 	AttrNumber	issue = flux_attnum(x->orientation, "issue");
 	AttrNumber	date_issue = flux_attnum(x->orientation, "date_issue");
+	AttrNumber	ouverte = flux_attnum(x->orientation, "ouverte");
+	Datum		attribuee = ObjectIdGetDatum(flux_etiquette(x->orientation, "issue", "attribuee"));
 	Bitmapset  *changees = NULL;
+	FluxEcriture w;
+	Relation	rel;
+	TupleTableSlot *ancien;
+	TupleTableSlot *nouveau;
+	bool		directe;
 
 	changees = bms_add_member(changees, issue - FirstLowInvalidHeapAttributeNumber);
 	changees = bms_add_member(changees, date_issue - FirstLowInvalidHeapAttributeNumber);
-	flux_ouvrir_ecriture(&w, "orientation", changees);
-	ancien = table_slot_create(w.rel, &w.estate->es_tupleTable);
+	directe = flux_ecriture_directe_permise(x->orientation, CHECKS_ORIENTATION, changees);
+	if (directe)
+	{
+		flux_exiger_declencheurs_surs(RelationGetRelid(x->orientation));
+		rel = table_open(RelationGetRelid(x->orientation), RowExclusiveLock);
+		nouveau = table_slot_create(rel, NULL);
+	}
+	else
+	{
+		flux_ouvrir_ecriture(&w, "orientation", changees);
+		rel = w.rel;
+		nouveau = w.slot;
+	}
+	ancien = table_slot_create(rel, NULL);
 	for (int i = 0; i < n; i++)
 	{
-		if (!table_tuple_fetch_row_version(w.rel, &evs[i].tid_orientation, SnapshotAny, ancien))
-			elog(ERROR, "flux_mgmt: locked orientation vanished");
-		slot_getallattrs(ancien);
-		ExecClearTuple(w.slot);
-		memcpy(w.slot->tts_values, ancien->tts_values, sizeof(Datum) * w.rel->rd_att->natts);
-		memcpy(w.slot->tts_isnull, ancien->tts_isnull, sizeof(bool) * w.rel->rd_att->natts);
-		w.slot->tts_values[issue - 1] = ObjectIdGetDatum(flux_etiquette(w.rel, "issue", "attribuee"));
-		w.slot->tts_values[date_issue - 1] = DateADTGetDatum(evs[i].date_bail);
-		w.slot->tts_isnull[date_issue - 1] = evs[i].sans_bail;
-		ExecStoreVirtualTuple(w.slot);
-		ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, ancien, w.slot);
+		copier_version(rel, &evs[i].tid_orientation, ancien, nouveau);
+		nouveau->tts_values[issue - 1] = attribuee;
+		nouveau->tts_values[date_issue - 1] = DateADTGetDatum(evs[i].date_bail);
+		nouveau->tts_isnull[date_issue - 1] = evs[i].sans_bail;
+		nouveau->tts_values[ouverte - 1] = BoolGetDatum(true);	/* generated: attribuee is open */
+		ExecStoreVirtualTuple(nouveau);
+		if (directe)
+			flux_mettre_a_jour(rel, &evs[i].tid_orientation, nouveau);
+		else
+			ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, ancien, nouveau);
 	}
-	flux_fermer_ecriture(&w);
+	ExecDropSingleTupleTableSlot(ancien);
+	if (directe)
+	{
+		ExecDropSingleTupleTableSlot(nouveau);
+		table_close(rel, NoLock);
+	}
+	else
+		flux_fermer_ecriture(&w);
 }
 
 /* Replaces the ledger rows of the vacancies (tids) by their new rows. */
 static void
 ecrire_registre(ItemPointerData *anciennes, int nb_anciennes, Ligne *nouvelles, int nb_nouvelles)
 {
-	FluxEcriture	w;
+	Oid			relid = flux_relation("contribution");
+	Relation	rel;
+	TupleTableSlot *slot;
 
-	flux_ouvrir_ecriture(&w, "contribution", NULL);
+	flux_exiger_declencheurs_surs(relid);
+	rel = table_open(relid, RowExclusiveLock);
+	if (!flux_ecriture_directe_permise(rel, 0, NULL))
+		elog(ERROR, "flux_mgmt: table contribution has row triggers or CHECK constraints it should not have");
+	slot = table_slot_create(rel, NULL);
 	for (int i = 0; i < nb_anciennes; i++)
-		simple_table_tuple_delete(w.rel, &anciennes[i], GetActiveSnapshot());
+		simple_table_tuple_delete(rel, &anciennes[i], GetActiveSnapshot());
 	for (int i = 0; i < nb_nouvelles; i++)
 	{
-		ExecClearTuple(w.slot);
-		memcpy(w.slot->tts_values, nouvelles[i].v, sizeof(Datum) * C_NOMBRE);
-		memcpy(w.slot->tts_isnull, nouvelles[i].n, sizeof(bool) * C_NOMBRE);
-		ExecStoreVirtualTuple(w.slot);
-		ExecSimpleRelationInsert(w.rri, w.estate, w.slot);
+		ExecClearTuple(slot);
+		memcpy(slot->tts_values, nouvelles[i].v, sizeof(Datum) * C_NOMBRE);
+		memcpy(slot->tts_isnull, nouvelles[i].n, sizeof(bool) * C_NOMBRE);
+		ExecStoreVirtualTuple(slot);
+		flux_inserer(rel, slot);
 	}
-	flux_fermer_ecriture(&w);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, NoLock);
 }
 
 /* A vacancy statement: its rule (hors_possession), under the landlords' lock. */

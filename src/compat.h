@@ -62,4 +62,29 @@
 #define FLUX_EPQ_INIT(epq, estate) EvalPlanQualInit((epq), (estate), NULL, NIL, -1)
 #endif
 
+/*
+ * A direct update through the table AM (src/acces.c): PostgreSQL 16 says
+ * whether all indexes, only the summarizing ones, or none need new entries;
+ * 15 says all or none.
+ */
+#if PG_VERSION_NUM >= 160000
+#define FLUX_SIMPLE_UPDATE(rel, tid, slot, snap, entrees, resume) \
+	do { \
+		TU_UpdateIndexes u_; \
+		simple_table_tuple_update((rel), (tid), (slot), (snap), &u_); \
+		(entrees) = u_ != TU_None; \
+		(resume) = u_ == TU_Summarizing; \
+	} while (0)
+#define FLUX_INSERT_INDEX_TUPLES(rri, slot, estate, resume) \
+	ExecInsertIndexTuples((rri), (slot), (estate), false, false, NULL, NIL, (resume))
+#else
+#define FLUX_SIMPLE_UPDATE(rel, tid, slot, snap, entrees, resume) \
+	do { \
+		simple_table_tuple_update((rel), (tid), (slot), (snap), &(entrees)); \
+		(resume) = false; \
+	} while (0)
+#define FLUX_INSERT_INDEX_TUPLES(rri, slot, estate, resume) \
+	((void) (resume), ExecInsertIndexTuples((rri), (slot), (estate), false, false, NULL, NIL))
+#endif
+
 #endif							/* FLUX_COMPAT_H */

@@ -480,40 +480,55 @@ verrouiller_compteurs(Ecarts *ec, Relation rel, const char *index, TupleTableSlo
 	return true;
 }
 
-/* Adds the differences to their locked rows. */
+/*
+ * Adds the differences to their locked rows, straight through the table AM
+ * (HOT updates: no indexed column changes).  The counter tables have no row
+ * trigger nor CHECK constraint: a table given one is refused rather than
+ * written around it.
+ */
 static void
 ecrire_compteurs(Ecarts *ec, const char *table)
 {
-	FluxEcriture w;
+	Oid			relid = flux_relation(table);
+	Relation	rel;
 	TupleTableSlot *ancien;
+	TupleTableSlot *nouveau;
 	int			premier_montant;
+	Bitmapset  *changees = NULL;
 
-	flux_ouvrir_ecriture(&w, table, NULL);
-	premier_montant = flux_attnum(w.rel, ec->bilan ? "proposes" : "en_cours") - 1;
-	ancien = table_slot_create(w.rel, &w.estate->es_tupleTable);
+	flux_exiger_declencheurs_surs(relid);
+	rel = table_open(relid, RowExclusiveLock);
+	premier_montant = flux_attnum(rel, ec->bilan ? "proposes" : "en_cours") - 1;
+	for (int c = premier_montant; c < rel->rd_att->natts; c++)
+		changees = bms_add_member(changees, c + 1 - FirstLowInvalidHeapAttributeNumber);
+	if (!flux_ecriture_directe_permise(rel, 0, changees))
+		elog(ERROR, "flux_mgmt: table %s has row triggers or CHECK constraints it should not have", table);
+	ancien = table_slot_create(rel, NULL);
+	nouveau = table_slot_create(rel, NULL);
 	for (int i = 0; i < ec->n; i++)
 	{
 		Ecart	   *e = &ec->e[i];
-		int			nb = w.rel->rd_att->natts - premier_montant;
+		int			nb = rel->rd_att->natts - premier_montant;
 
 		if (nul_partout(e))
 			continue;
 		/* the version locked (the latest; maybe created after the snapshot) */
-		if (!table_tuple_fetch_row_version(w.rel, &e->tid, SnapshotAny, ancien))
+		if (!table_tuple_fetch_row_version(rel, &e->tid, SnapshotAny, ancien))
 			elog(ERROR, "flux_mgmt: locked counter row vanished");
 		slot_getallattrs(ancien);
-		ExecClearTuple(w.slot);
-		memcpy(w.slot->tts_values, ancien->tts_values, sizeof(Datum) * w.rel->rd_att->natts);
-		memcpy(w.slot->tts_isnull, ancien->tts_isnull, sizeof(bool) * w.rel->rd_att->natts);
+		ExecClearTuple(nouveau);
+		memcpy(nouveau->tts_values, ancien->tts_values, sizeof(Datum) * rel->rd_att->natts);
+		memcpy(nouveau->tts_isnull, ancien->tts_isnull, sizeof(bool) * rel->rd_att->natts);
 		for (int c = 0; c < nb; c++)
-			w.slot->tts_values[premier_montant + c] =
+			nouveau->tts_values[premier_montant + c] =
 				Int64GetDatum(DatumGetInt64(ancien->tts_values[premier_montant + c]) + e->montants[c]);
-		ExecStoreVirtualTuple(w.slot);
-		ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, ancien, w.slot);
+		ExecStoreVirtualTuple(nouveau);
+		flux_mettre_a_jour(rel, &e->tid, nouveau);
 	}
-	flux_fermer_ecriture(&w);
+	ExecDropSingleTupleTableSlot(ancien);
+	ExecDropSingleTupleTableSlot(nouveau);
+	table_close(rel, NoLock);
 }
-
 
 /* The pending differences of one table, sorted, as an Ecarts. */
 static void

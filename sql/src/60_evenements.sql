@@ -124,24 +124,11 @@ END;
 COMMENT ON FUNCTION flux_mgmt.convention_de(text, text, flux_mgmt.code_insee, date) IS
 	'the convention of a landlord and réservataire covering a commune''s département in force at a date (no row when there is none)';
 
--- date_limite defaults to the orientation date plus the convention's delay.
--- Its one query looks up keys: a generic plan made with index scans, kept
--- (the plan cache would otherwise plan it anew for every row).
+-- date_limite defaults to the orientation date plus the convention's delay:
+-- a C trigger (src/date_limite.c) that reads the vacancy, its dwelling and
+-- the convention in force through their indexes, as the table's owner.
 CREATE FUNCTION flux_mgmt.date_limite_par_defaut() RETURNS trigger
-	LANGUAGE plpgsql
-	SET plan_cache_mode = force_generic_plan
-	SET enable_seqscan = off
-	SET search_path = pg_catalog, flux_mgmt, pg_temp
-AS $$
-BEGIN
-	SELECT NEW.date_orientation + c.delai INTO NEW.date_limite
-	FROM flux_mgmt.vacance v
-	JOIN flux_mgmt.logement l ON l.id = v.logement_id
-	CROSS JOIN LATERAL flux_mgmt.convention_de(l.bailleur, NEW.reservataire, l.commune, NEW.date_orientation) AS c
-	WHERE v.id = NEW.vacance_id AND l.regime = 'flux' AND NEW.soustraction IS NULL;
-	RETURN NEW;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'flux_date_limite_par_defaut' LANGUAGE C;
 COMMENT ON FUNCTION flux_mgmt.date_limite_par_defaut() IS
 	'BEFORE INSERT or UPDATE trigger of orientation: an orientation under a convention without date_limite gets date_orientation plus the convention''s delay';
 CREATE TRIGGER date_limite BEFORE INSERT OR UPDATE OF reservataire, date_orientation, date_limite ON flux_mgmt.orientation

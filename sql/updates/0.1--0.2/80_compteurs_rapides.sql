@@ -16,3 +16,7 @@ COMMENT ON INDEX flux_mgmt.orientation_une_ouverte_par_vacance IS 'at most one o
 -- (src/chemin_rapide.c).
 CREATE INDEX convention_en_vigueur ON flux_mgmt.convention (bailleur, departement, reservataire, annee_debut);
 COMMENT ON INDEX flux_mgmt.convention_en_vigueur IS 'the conventions of a landlord, département and réservataire, by first year: the one in force for an orientation';
+
+-- The default deadline in C (src/date_limite.c): no plan, no GUC nest level.
+CREATE OR REPLACE FUNCTION flux_mgmt.date_limite_par_defaut() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'flux_date_limite_par_defaut' LANGUAGE C;

@@ -363,23 +363,37 @@ registre(Contexte *x, int64 vacance, Ligne *lignes, ItemPointerData *tids, int m
 	return n;
 }
 
+/* Opens a table of the context and makes its slot. */
 static void
-ouvrir_contexte(Contexte *x)
+ouvrir_table(const char *nom, Relation *rel, TupleTableSlot **slot)
 {
-	x->vacance = table_open(flux_relation("vacance"), AccessShareLock);
-	x->logement = table_open(flux_relation("logement"), AccessShareLock);
-	x->orientation = table_open(flux_relation("orientation"), AccessShareLock);
-	x->contribution = table_open(flux_relation("contribution"), AccessShareLock);
-	x->convention = table_open(flux_relation("convention"), AccessShareLock);
-	x->territoire = table_open(flux_relation("territoire"), AccessShareLock);
-	x->reservataire = table_open(flux_relation("reservataire"), AccessShareLock);
-	x->s_vacance = table_slot_create(x->vacance, NULL);
-	x->s_logement = table_slot_create(x->logement, NULL);
-	x->s_orientation = table_slot_create(x->orientation, NULL);
-	x->s_contribution = table_slot_create(x->contribution, NULL);
-	x->s_convention = table_slot_create(x->convention, NULL);
-	x->s_territoire = table_slot_create(x->territoire, NULL);
-	x->s_reservataire = table_slot_create(x->reservataire, NULL);
+	*rel = table_open(flux_relation(nom), AccessShareLock);
+	*slot = table_slot_create(*rel, NULL);
+}
+
+static void
+fermer_table(Relation rel, TupleTableSlot *slot)
+{
+	if (rel == NULL)
+		return;
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, NoLock);
+}
+
+/* The tables a statement reads: the dwellings only for vacancies, every one for the others. */
+static void
+ouvrir_contexte(Contexte *x, bool vacances_seules)
+{
+	memset(x, 0, sizeof(*x));
+	ouvrir_table("logement", &x->logement, &x->s_logement);
+	if (vacances_seules)
+		return;
+	ouvrir_table("vacance", &x->vacance, &x->s_vacance);
+	ouvrir_table("orientation", &x->orientation, &x->s_orientation);
+	ouvrir_table("contribution", &x->contribution, &x->s_contribution);
+	ouvrir_table("convention", &x->convention, &x->s_convention);
+	ouvrir_table("territoire", &x->territoire, &x->s_territoire);
+	ouvrir_table("reservataire", &x->reservataire, &x->s_reservataire);
 	/* the ledger's layout is the one this file writes */
 	if (x->contribution->rd_att->natts != C_NOMBRE)
 		elog(ERROR, "flux_mgmt: unexpected layout of table contribution");
@@ -391,20 +405,13 @@ ouvrir_contexte(Contexte *x)
 static void
 fermer_contexte(Contexte *x)
 {
-	ExecDropSingleTupleTableSlot(x->s_vacance);
-	ExecDropSingleTupleTableSlot(x->s_logement);
-	ExecDropSingleTupleTableSlot(x->s_orientation);
-	ExecDropSingleTupleTableSlot(x->s_contribution);
-	ExecDropSingleTupleTableSlot(x->s_convention);
-	ExecDropSingleTupleTableSlot(x->s_territoire);
-	ExecDropSingleTupleTableSlot(x->s_reservataire);
-	table_close(x->vacance, NoLock);
-	table_close(x->logement, NoLock);
-	table_close(x->orientation, NoLock);
-	table_close(x->contribution, NoLock);
-	table_close(x->convention, NoLock);
-	table_close(x->territoire, NoLock);
-	table_close(x->reservataire, NoLock);
+	fermer_table(x->vacance, x->s_vacance);
+	fermer_table(x->logement, x->s_logement);
+	fermer_table(x->orientation, x->s_orientation);
+	fermer_table(x->contribution, x->s_contribution);
+	fermer_table(x->convention, x->s_convention);
+	fermer_table(x->territoire, x->s_territoire);
+	fermer_table(x->reservataire, x->s_reservataire);
 }
 
 /* The dwelling of a vacancy (the vacancy's row into s_vacance, the dwelling's into s_logement). */
@@ -791,7 +798,7 @@ flux_chemin_rapide(TriggerData *td, int evenement)
 	PushActiveSnapshot(GetLatestSnapshot());
 	/* as the owner of the table written, like the general path (compteurs.c) */
 	flux_agir_en_proprietaire(td->tg_relation->rd_rel->relowner, &avant);
-	ouvrir_contexte(&x);
+	ouvrir_contexte(&x, strcmp(table, "vacance") == 0);
 	if (strcmp(table, "vacance") == 0)
 		fait = vacances(td, &x);
 	else

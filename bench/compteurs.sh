@@ -2,7 +2,10 @@
 # Benchmark of the counter triggers (issue 5), side by side in one run:
 #   sans       the extension's triggers disabled on vacance, orientation and
 #              attribution: the physical limit of recording these events
-#   flux_mgmt  the extension as shipped (C statement triggers)
+#   flux_mgmt  the extension as shipped (C statement triggers; the common
+#              events take the fast path, src/chemin_rapide.c)
+#   general    the same with the fast path off (flux_mgmt.chemin_rapide =
+#              off): every statement takes the general path's recount
 #   plpgsql    the reference a DBA would write: PL/pgSQL row triggers keeping
 #              the same counters with INSERT … ON CONFLICT DO UPDATE
 #              (bench/compteurs/reference_plpgsql.sql)
@@ -29,6 +32,7 @@ dans_un_cluster -o shared_buffers=1GB -o max_wal_size=8GB -o checkpoint_timeout=
 						-c 'ALTER TABLE flux_mgmt.orientation DISABLE TRIGGER USER' \
 						-c 'ALTER TABLE flux_mgmt.attribution DISABLE TRIGGER USER' ;;
 			*plpgsql*) psql -X -q -d \$1 -f \$B/reference_plpgsql.sql ;;
+			*general*) psql -X -q -d \$1 -c \"ALTER DATABASE \$1 SET flux_mgmt.chemin_rapide = off\" ;;
 		esac
 	}
 	tps() {   # database, clients, script
@@ -39,7 +43,7 @@ dans_un_cluster -o shared_buffers=1GB -o max_wal_size=8GB -o checkpoint_timeout=
 	}
 	echo '== pgbench: one transaction = a vacancy, its orientation, its attribution (tps, $DUREE s each)'
 	printf '%-10s %10s %10s   %s\n' variant '1 client' '2 clients' 'counters = recount'
-	for v in sans flux_mgmt plpgsql; do
+	for v in sans flux_mgmt general plpgsql; do
 		nouvelle bench_\$v
 		t1=\$(tps bench_\$v 1 \$B/evenement.pgbench)
 		t2=\$(tps bench_\$v 2 \$B/evenement.pgbench)
@@ -49,10 +53,11 @@ dans_un_cluster -o shared_buffers=1GB -o max_wal_size=8GB -o checkpoint_timeout=
 	done
 	awk '{t1[\$1] = \$2; t2[\$1] = \$3} END {
 		printf \"flux_mgmt / sans:    %.2f (1 client), %.2f (2 clients)\\n\", t1[\"flux_mgmt\"] / t1[\"sans\"], t2[\"flux_mgmt\"] / t2[\"sans\"];
-		printf \"flux_mgmt / plpgsql: %.2f (1 client), %.2f (2 clients)\\n\", t1[\"flux_mgmt\"] / t1[\"plpgsql\"], t2[\"flux_mgmt\"] / t2[\"plpgsql\"] }' $DOSSIER/tps
+		printf \"flux_mgmt / plpgsql: %.2f (1 client), %.2f (2 clients)\\n\", t1[\"flux_mgmt\"] / t1[\"plpgsql\"], t2[\"flux_mgmt\"] / t2[\"plpgsql\"];
+		printf \"flux_mgmt / general: %.2f (1 client), %.2f (2 clients)\\n\", t1[\"flux_mgmt\"] / t1[\"general\"], t2[\"flux_mgmt\"] / t2[\"general\"] }' $DOSSIER/tps
 
 	echo '== 2 clients, same counter key (Action Logement, Montreuil, 2026) versus different keys (tps)'
-	for v in flux_mgmt plpgsql; do
+	for v in flux_mgmt general plpgsql; do
 		nouvelle bench_cle_\$v
 		m=\$(tps bench_cle_\$v 2 \$B/meme_cle.pgbench)
 		d=\$(tps bench_cle_\$v 2 \$B/cles_differentes.pgbench)

@@ -13,6 +13,8 @@
 # and 2 clients; 2 clients charging the same counter key versus different
 # ones; a COPY of one million events.  As root on Debian 12:
 #   bash bench/compteurs.sh [seconds per pgbench run, default 30]
+#   SANS_COPIE=1 bash bench/compteurs.sh 10    # the pgbench runs only (the COPY
+#                                              # with the PL/pgSQL reference takes 12 min or more)
 cd "$(dirname "$0")/.."
 . scripts/common.sh
 DUREE=${1:-30}
@@ -35,11 +37,12 @@ dans_un_cluster -o shared_buffers=1GB -o max_wal_size=8GB -o checkpoint_timeout=
 			*general*) psql -X -q -d \$1 -c \"ALTER DATABASE \$1 SET flux_mgmt.chemin_rapide = off\" ;;
 		esac
 	}
-	tps() {   # database, clients, script
+	tps() {   # database, clients, script: 3 s of warm-up (new counter rows, caches), then the run
+		pgbench -n -M prepared -c \$2 -j \$2 -T 3 -f \$3 \$1 >/dev/null 2>&1
 		pgbench -n -M prepared -c \$2 -j \$2 -T $DUREE -f \$3 \$1 2>&1 | awk '/^tps/ {print \$3}'
 	}
-	ecarts() {   # counters that differ from a recount
-		psql -X -At -d \$1 -c 'SELECT count(*) FROM flux_mgmt.verifier_compteurs()'
+	ecarts() {   # counters that differ from a recount (the PL/pgSQL reference keeps no ledger: the counters only)
+		psql -X -At -d \$1 -c 'SELECT count(*) FROM flux_mgmt.ecarts_compteurs()'
 	}
 	echo '== pgbench: one transaction = a vacancy, its orientation, its attribution (tps, $DUREE s each)'
 	printf '%-10s %10s %10s   %s\n' variant '1 client' '2 clients' 'counters = recount'
@@ -65,6 +68,7 @@ dans_un_cluster -o shared_buffers=1GB -o max_wal_size=8GB -o checkpoint_timeout=
 		awk -v v=\$v -v m=\$m -v d=\$d -v e=\$e 'BEGIN {printf \"%-10s same key %8.1f   different keys %8.1f   ratio %.2f   counters = recount: %s\\n\", v, m, d, m / d, e}'
 	done
 
+	[ -z \"${SANS_COPIE:-}\" ] || exit 0
 	echo '== COPY of one million events (400,000 vacancies, 400,000 orientations, 200,000 attributions)'
 	nouvelle bench_generation
 	psql -X -q -d bench_generation -v dossier=$DOSSIER -f \$B/generer_copie.sql

@@ -671,7 +671,7 @@ vacances(TriggerData *td, Contexte *x)
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	if (!ok)
-		return false;
+		GENERAL("dwelling not found");
 	verrouiller_bailleurs_partages(evs, n);
 	/* read again under the lock: a sale recorded meanwhile counts */
 	PopActiveSnapshot();
@@ -687,7 +687,9 @@ vacances(TriggerData *td, Contexte *x)
 			ok = (l.sans_mise_en_service || dates[i] >= l.mise_en_service) && (l.sans_sortie || dates[i] < l.sortie);
 		}
 	}
-	return ok;
+	if (!ok)
+		GENERAL("rule hors_possession, or dwelling gone");
+	return true;
 }
 
 /* An orientation or attribution statement (see the head of the file). */
@@ -783,16 +785,22 @@ flux_chemin_rapide(TriggerData *td, int evenement)
 	FluxIdentite avant;
 	bool		fait;
 
-	if (evenement != TRIGGER_EVENT_INSERT || IsolationUsesXactSnapshot() || !check_function_bodies
-		|| td->tg_newtable == NULL || tuplestore_tuple_count(td->tg_newtable) > RAPIDE_MAX_LIGNES
-		|| tuplestore_tuple_count(td->tg_newtable) == 0
-		|| RelationGetNamespace(td->tg_relation) != get_namespace_oid(FLUX_SCHEMA, false))
+	/* updates, deletes and the other tables' statements: the general path, without a word */
+	if (evenement != TRIGGER_EVENT_INSERT || td->tg_newtable == NULL
+		|| RelationGetNamespace(td->tg_relation) != get_namespace_oid(FLUX_SCHEMA, false)
+		|| (strcmp(table, "vacance") != 0 && strcmp(table, "orientation") != 0 && strcmp(table, "attribution") != 0))
 		return false;
-	if (strcmp(table, "vacance") != 0 && strcmp(table, "orientation") != 0 && strcmp(table, "attribution") != 0)
-		return false;
+	if (tuplestore_tuple_count(td->tg_newtable) == 0)
+		return false;			/* nothing to count */
+	if (tuplestore_tuple_count(td->tg_newtable) > RAPIDE_MAX_LIGNES)
+		GENERAL("more than 8 rows");
+	if (IsolationUsesXactSnapshot())
+		GENERAL("a transaction snapshot (REPEATABLE READ or SERIALIZABLE)");
+	if (!check_function_bodies)
+		GENERAL("check_function_bodies is off (a restore)");
 	/* a 0.1 schema, not updated yet (ALTER EXTENSION flux_mgmt UPDATE), lacks its index */
 	if (!OidIsValid(get_relname_relid("convention_en_vigueur", RelationGetNamespace(td->tg_relation))))
-		return false;
+		GENERAL("the schema of 0.1, not updated");
 	/* the statement's rows and everything before them visible, as to an SPI query */
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetLatestSnapshot());

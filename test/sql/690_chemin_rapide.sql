@@ -23,7 +23,7 @@
 --    with track_functions = all in pg_stat_xact_user_functions); a second
 --    orientation of a vacancy after a carence, and the attribution of an
 --    orientation that is not its vacancy's only one, fall back and say why;
---    a statement of 9 rows falls back without a word.
+--    so does a statement of 9 rows.
 --
 -- The history is the same at every run (fixed seed, identity sequences
 -- restarted in the transaction, every random choice made in a PL/pgSQL loop
@@ -325,9 +325,7 @@ RESET client_min_messages;
 SELECT cmp_ok((SELECT n FROM appels), '>', :'appels_avant'::numeric,
 			  'the second orientation and its attribution are recounted by the general path');
 -- a first orientation of 9 vacancies (more than 8 rows) takes the general
--- path too, but without a DEBUG line: flux_chemin_rapide() returns before
--- it says why (as it does for a vacancy statement, a transaction snapshot,
--- a restore)
+-- path too, and says so
 INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2028-03-01' FROM logement WHERE ref BETWEEN 'R01' AND 'R09';
 SELECT n AS appels_avant FROM appels \gset
 SET client_min_messages = debug1;

@@ -230,13 +230,21 @@ entrees_index(Relation rel, TupleTableSlot *slot, bool seulement_resume)
  * knows hold.
  */
 bool
-flux_ecriture_directe_permise(Relation rel, int checks_connus, Bitmapset *colonnes_changees)
+flux_ecriture_directe_permise(Relation rel, const char *const *checks_connus, Bitmapset *colonnes_changees)
 {
 	TriggerDesc *td = rel->trigdesc;
 	bool		mise_a_jour = colonnes_changees != NULL;
 
-	if (rel->rd_att->constr != NULL && rel->rd_att->constr->num_check > checks_connus)
-		return false;
+	/* every CHECK constraint one of those the caller knows hold, by name */
+	for (int i = 0; rel->rd_att->constr != NULL && i < rel->rd_att->constr->num_check; i++)
+	{
+		bool		connu = false;
+
+		for (int j = 0; checks_connus != NULL && checks_connus[j] != NULL; j++)
+			connu |= strcmp(rel->rd_att->constr->check[i].ccname, checks_connus[j]) == 0;
+		if (!connu)
+			return false;
+	}
 	for (int i = 0; td != NULL && i < td->numtriggers; i++)
 	{
 		Trigger    *t = &td->triggers[i];

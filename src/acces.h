@@ -71,7 +71,7 @@ extern bool flux_lire(Relation rel, const char *index, Snapshot snap, int n, con
 extern bool flux_verrouiller_ligne(Relation rel, ItemPointer tid, LockTupleMode mode, TupleTableSlot *slot);
 extern void flux_ouvrir_ecriture(FluxEcriture *e, const char *table, Bitmapset *colonnes_changees);
 extern void flux_fermer_ecriture(FluxEcriture *e);
-extern bool flux_ecriture_directe_permise(Relation rel, int checks_connus, Bitmapset *colonnes_changees);
+extern bool flux_ecriture_directe_permise(Relation rel, const char *const *checks_connus, Bitmapset *colonnes_changees);
 extern void flux_mettre_a_jour(Relation rel, ItemPointer tid, TupleTableSlot *slot);
 extern void flux_inserer(Relation rel, TupleTableSlot *slot);
 extern bool flux_convention_en_vigueur(Relation convention, TupleTableSlot *slot, Datum bailleur, Datum commune,

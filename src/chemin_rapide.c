@@ -146,7 +146,8 @@ lire_logement(TupleTableSlot *s, Relation rel, Logement *l)
 	bool		nul;
 	Datum		d;
 
-	l->bailleur = slot_getattr(s, flux_attnum(rel, "bailleur"), &nul);
+	/* copied: the slot's page is unpinned when the slot reads the next dwelling */
+	l->bailleur = datumCopy(slot_getattr(s, flux_attnum(rel, "bailleur"), &nul), false, -1);
 	l->commune = slot_getattr(s, flux_attnum(rel, "commune"), &nul);
 	d = slot_getattr(s, flux_attnum(rel, "nb_pieces"), &l->sans_typologie);
 	if (!l->sans_typologie)
@@ -158,6 +159,8 @@ lire_logement(TupleTableSlot *s, Relation rel, Logement *l)
 		l->periode = DirectFunctionCall1(flux_periode_construction, d);
 	l->regime = DatumGetObjectId(slot_getattr(s, flux_attnum(rel, "regime"), &nul));
 	l->reservataire_stock = slot_getattr(s, flux_attnum(rel, "reservataire_stock"), &l->sans_stock);
+	if (!l->sans_stock)
+		l->reservataire_stock = datumCopy(l->reservataire_stock, false, -1);
 	l->mise_en_service = DatumGetDateADT(slot_getattr(s, flux_attnum(rel, "mise_en_service"), &l->sans_mise_en_service));
 	l->sortie = DatumGetDateADT(slot_getattr(s, flux_attnum(rel, "sortie"), &l->sans_sortie));
 }
@@ -544,7 +547,10 @@ lire_orientation_attribuee(Contexte *x, Evenement *ev)
  * after the CALEOL (attribution's CHECK), itself on or after the orientation
  * (checked before), and within 1900-2200 (attribution's CHECK).
  */
-#define CHECKS_ORIENTATION 5
+static const char *const checks_orientation[] = {
+	"orientation_soustraite_sans_reservataire", "orientation_date_issue", "orientation_dates_apres_orientation",
+	"orientation_carence_apres_delai", "orientation_dates_entre_1900_et_2200", NULL
+};
 
 /* The new version of a locked row: its values, with the caller's changes to come. */
 static void
@@ -580,15 +586,16 @@ ecrire_issues(Contexte *x, Evenement *evs, int n)
 
 	changees = bms_add_member(changees, issue - FirstLowInvalidHeapAttributeNumber);
 	changees = bms_add_member(changees, date_issue - FirstLowInvalidHeapAttributeNumber);
-	directe = flux_ecriture_directe_permise(x->orientation, CHECKS_ORIENTATION, changees);
+	changees = bms_add_member(changees, ouverte - FirstLowInvalidHeapAttributeNumber);	/* generated: recomputed */
+	/* the lock first (no trigger can be created after it), then the triggers read */
+	flux_exiger_declencheurs_surs(RelationGetRelid(x->orientation));
+	rel = table_open(RelationGetRelid(x->orientation), RowExclusiveLock);
+	directe = flux_ecriture_directe_permise(rel, checks_orientation, changees);
 	if (directe)
-	{
-		flux_exiger_declencheurs_surs(RelationGetRelid(x->orientation));
-		rel = table_open(RelationGetRelid(x->orientation), RowExclusiveLock);
 		nouveau = table_slot_create(rel, NULL);
-	}
 	else
 	{
+		table_close(rel, NoLock);
 		flux_ouvrir_ecriture(&w, "orientation", changees);
 		rel = w.rel;
 		nouveau = w.slot;
@@ -625,10 +632,19 @@ ecrire_registre(ItemPointerData *anciennes, int nb_anciennes, Ligne *nouvelles, 
 	Relation	rel;
 	TupleTableSlot *slot;
 
+	FluxEcriture w;
+	bool		directe;
+
 	flux_exiger_declencheurs_surs(relid);
 	rel = table_open(relid, RowExclusiveLock);
-	if (!flux_ecriture_directe_permise(rel, 0, NULL))
-		elog(ERROR, "flux_mgmt: table contribution has row triggers or CHECK constraints it should not have");
+	directe = flux_ecriture_directe_permise(rel, NULL, NULL);
+	if (!directe)
+	{
+		/* a row trigger or a CHECK constraint added: through the executor, which fires and checks them */
+		table_close(rel, NoLock);
+		flux_ouvrir_ecriture(&w, "contribution", NULL);
+		rel = w.rel;
+	}
 	slot = table_slot_create(rel, NULL);
 	for (int i = 0; i < nb_anciennes; i++)
 		simple_table_tuple_delete(rel, &anciennes[i], GetActiveSnapshot());
@@ -638,10 +654,16 @@ ecrire_registre(ItemPointerData *anciennes, int nb_anciennes, Ligne *nouvelles, 
 		memcpy(slot->tts_values, nouvelles[i].v, sizeof(Datum) * C_NOMBRE);
 		memcpy(slot->tts_isnull, nouvelles[i].n, sizeof(bool) * C_NOMBRE);
 		ExecStoreVirtualTuple(slot);
-		flux_inserer(rel, slot);
+		if (directe)
+			flux_inserer(rel, slot);
+		else
+			ExecSimpleRelationInsert(w.rri, w.estate, slot);
 	}
 	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, NoLock);
+	if (directe)
+		table_close(rel, NoLock);
+	else
+		flux_fermer_ecriture(&w);
 }
 
 /* A vacancy statement: its rule (hors_possession), under the landlords' lock. */
@@ -745,6 +767,8 @@ orientations(TriggerData *td, Contexte *x, bool attribution)
 
 		if (!logement_de(x, ev->vacance, l))
 			GENERAL("vacancy not found");
+		if (!flux_egales(l->bailleur, false, ev->bailleur, false, -1, false))
+			GENERAL("the dwelling changed landlord before the lock");
 		if (!attribution)
 		{
 			bool		nul;

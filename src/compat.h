@@ -39,7 +39,7 @@
 #endif
 
 /*
- * The executor state of a direct write (src/chemin_rapide.c): PostgreSQL 16
+ * The executor state of a write through the executor (src/acces.c): PostgreSQL 16
  * moved the columns an UPDATE changes from the range table entry to its
  * permission info, and gave EvalPlanQualInit the result relations.
  */

@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "access/table.h"
+#include "access/xact.h"
 #include "access/tableam.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
@@ -114,7 +115,10 @@ flux_date_limite_par_defaut(PG_FUNCTION_ARGS)
 						FLUX_SCHEMA)));
 	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
 	flux_agir_en_proprietaire(td->tg_relation->rd_rel->relowner, &avant);
+	/* the conventions as committed now, as the query it replaces read them under READ COMMITTED */
+	PushActiveSnapshot(IsolationUsesXactSnapshot() ? GetActiveSnapshot() : GetLatestSnapshot());
 	avec_limite = delai_de(td->tg_relation, tuple, &limite);
+	PopActiveSnapshot();
 	flux_redevenir(&avant);
 	if (avec_limite)
 	{

@@ -210,8 +210,9 @@ comparer_cles(const void *x, const void *y, void *arg)
 		{
 			text	   *ta = DatumGetTextPP(a->l.v[c]);
 			text	   *tb = DatumGetTextPP(b->l.v[c]);
+			/* the columns' collation: the general path's ORDER BY locks rows in that order */
 			int			r = varstr_cmp(VARDATA_ANY(ta), VARSIZE_ANY_EXHDR(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(tb),
-									   C_COLLATION_OID);
+									   DEFAULT_COLLATION_OID);
 
 			if (r != 0)
 				return r;
@@ -495,14 +496,24 @@ ecrire_compteurs(Ecarts *ec, const char *table)
 	TupleTableSlot *nouveau;
 	int			premier_montant;
 	Bitmapset  *changees = NULL;
+	bool		directe;
+	FluxEcriture w;
 
 	flux_exiger_declencheurs_surs(relid);
 	rel = table_open(relid, RowExclusiveLock);
 	premier_montant = flux_attnum(rel, ec->bilan ? "proposes" : "en_cours") - 1;
 	for (int c = premier_montant; c < rel->rd_att->natts; c++)
 		changees = bms_add_member(changees, c + 1 - FirstLowInvalidHeapAttributeNumber);
-	if (!flux_ecriture_directe_permise(rel, 0, changees))
-		elog(ERROR, "flux_mgmt: table %s has row triggers or CHECK constraints it should not have", table);
+	if (rel->rd_att->natts - premier_montant != (ec->bilan ? 2 : NB_COMPTEURS))
+		elog(ERROR, "flux_mgmt: unexpected layout of table %s", table);
+	directe = flux_ecriture_directe_permise(rel, NULL, changees);
+	if (!directe)
+	{
+		/* a row trigger or a CHECK constraint added: through the executor, which fires and checks them */
+		table_close(rel, NoLock);
+		flux_ouvrir_ecriture(&w, table, changees);
+		rel = w.rel;
+	}
 	ancien = table_slot_create(rel, NULL);
 	nouveau = table_slot_create(rel, NULL);
 	for (int i = 0; i < ec->n; i++)
@@ -523,11 +534,17 @@ ecrire_compteurs(Ecarts *ec, const char *table)
 			nouveau->tts_values[premier_montant + c] =
 				Int64GetDatum(DatumGetInt64(ancien->tts_values[premier_montant + c]) + e->montants[c]);
 		ExecStoreVirtualTuple(nouveau);
-		flux_mettre_a_jour(rel, &e->tid, nouveau);
+		if (directe)
+			flux_mettre_a_jour(rel, &e->tid, nouveau);
+		else
+			ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, ancien, nouveau);
 	}
 	ExecDropSingleTupleTableSlot(ancien);
 	ExecDropSingleTupleTableSlot(nouveau);
-	table_close(rel, NoLock);
+	if (directe)
+		table_close(rel, NoLock);
+	else
+		flux_fermer_ecriture(&w);
 }
 
 /* The pending differences of one table, sorted, as an Ecarts. */
@@ -626,8 +643,11 @@ flux_ecrire_en_attente(void)
 
 	if (en_attente == NULL || en_ecriture)
 		return;
-	if (hash_get_num_entries(en_attente) == 0)
+	if (hash_get_num_entries(en_attente) == 0
+		|| !OidIsValid(get_namespace_oid(FLUX_SCHEMA, true))
+		|| !OidIsValid(get_relname_relid("compteur", get_namespace_oid(FLUX_SCHEMA, true))))
 	{
+		/* nothing, or the extension dropped by the transaction: nothing to write */
 		oublier();
 		return;
 	}
@@ -676,11 +696,21 @@ executor_start(QueryDesc *queryDesc, int eflags)
 			if (rte->rtekind == RTE_RELATION && (rte->relid == compteur || rte->relid == bilan))
 				lit = true;
 		}
-		if (lit)
+		if (lit && !IsInParallelMode())
 		{
+			Snapshot	ancien = queryDesc->snapshot;
+
 			flux_ecrire_en_attente();
-			/* the query's snapshot sees what was just written */
-			queryDesc->snapshot->curcid = GetCurrentCommandId(false);
+			/*
+			 * This query's snapshot sees what was just written: a copy of its
+			 * snapshot at the new command, for this query only (the snapshot it
+			 * had may be its caller's, still scanning).
+			 */
+			PushCopiedSnapshot(ancien);
+			UpdateActiveSnapshotCommandId();
+			queryDesc->snapshot = RegisterSnapshot(GetActiveSnapshot());
+			PopActiveSnapshot();
+			UnregisterSnapshot(ancien);
 		}
 	}
 	if (executor_start_precedent)

@@ -34,6 +34,9 @@
 #include "flux_mgmt.h"
 #include "acces.h"
 
+static bool flux_ecriture_directe_permise(Relation rel, const char *const *checks_connus,
+										  Bitmapset *colonnes_changees);
+
 
 /* The attribute number of a column, checked to exist. */
 AttrNumber
@@ -161,18 +164,31 @@ flux_verrouiller_ligne(Relation rel, ItemPointer tid, LockTupleMode mode, TupleT
 	return true;
 }
 
-/* ---- writing ---- */
-
-
+/*
+ * Opens a table to write as its owner: straight through the table AM when
+ * its row triggers and CHECK constraints allow it (flux_ecriture_directe_permise,
+ * checks_connus the constraints known to hold, colonnes_changees those an
+ * UPDATE changes, NULL for an INSERT), else through the executor's
+ * simple-relation routines, which fire and check them.  The table is locked
+ * before its triggers are read: none can be created in between.
+ */
 void
-flux_ouvrir_ecriture(FluxEcriture *e, const char *table, Bitmapset *colonnes_changees)
+flux_ouvrir_ecriture(FluxEcriture *e, const char *table, const char *const *checks_connus,
+					 Bitmapset *colonnes_changees)
 {
-	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	RangeTblEntry *rte;
 	Oid			relid = flux_relation(table);
 
+	memset(e, 0, sizeof(*e));
 	/* its triggers run no other role's code: it is written as its owner */
 	flux_exiger_declencheurs_surs(relid);
 	e->rel = table_open(relid, RowExclusiveLock);
+	if (flux_ecriture_directe_permise(e->rel, checks_connus, colonnes_changees))
+	{
+		e->slot = table_slot_create(e->rel, NULL);
+		return;
+	}
+	rte = makeNode(RangeTblEntry);
 	e->estate = CreateExecutorState();
 	rte->rtekind = RTE_RELATION;
 	rte->relid = relid;
@@ -194,14 +210,34 @@ flux_ouvrir_ecriture(FluxEcriture *e, const char *table, Bitmapset *colonnes_cha
 void
 flux_fermer_ecriture(FluxEcriture *e)
 {
-	AfterTriggerEndQuery(e->estate);	/* the row triggers (foreign keys) fire here */
-	EvalPlanQualEnd(&e->epq);
-	ExecCloseIndices(e->rri);
-	ExecResetTupleTable(e->estate->es_tupleTable, false);
-	FreeExecutorState(e->estate);
+	if (e->estate == NULL)
+		ExecDropSingleTupleTableSlot(e->slot);
+	else
+	{
+		AfterTriggerEndQuery(e->estate);	/* the row triggers (foreign keys) fire here */
+		EvalPlanQualEnd(&e->epq);
+		ExecCloseIndices(e->rri);
+		ExecResetTupleTable(e->estate->es_tupleTable, false);
+		FreeExecutorState(e->estate);
+	}
 	table_close(e->rel, NoLock);
 }
 
+/*
+ * Reads the locked version at tid into ancien and copies its values into the
+ * writer's slot, for the caller to change and write with flux_ecrire_version().
+ * SnapshotAny: the version locked is the latest, maybe made after the snapshot.
+ */
+void
+flux_copier_version(FluxEcriture *e, ItemPointer tid, TupleTableSlot *ancien)
+{
+	if (!table_tuple_fetch_row_version(e->rel, tid, SnapshotAny, ancien))
+		elog(ERROR, "flux_mgmt: locked row of %s vanished", RelationGetRelationName(e->rel));
+	slot_getallattrs(ancien);
+	ExecClearTuple(e->slot);
+	memcpy(e->slot->tts_values, ancien->tts_values, sizeof(Datum) * e->rel->rd_att->natts);
+	memcpy(e->slot->tts_isnull, ancien->tts_isnull, sizeof(bool) * e->rel->rd_att->natts);
+}
 
 /* ---- writing straight through the table AM ---- */
 
@@ -229,7 +265,7 @@ entrees_index(Relation rel, TupleTableSlot *slot, bool seulement_resume)
  * written), and the table has no more CHECK constraints than the caller
  * knows hold.
  */
-bool
+static bool
 flux_ecriture_directe_permise(Relation rel, const char *const *checks_connus, Bitmapset *colonnes_changees)
 {
 	TriggerDesc *td = rel->trigdesc;
@@ -266,8 +302,8 @@ flux_ecriture_directe_permise(Relation rel, const char *const *checks_connus, Bi
 }
 
 /* Updates the locked row at tid with slot's values, straight through the table AM. */
-void
-flux_mettre_a_jour(Relation rel, ItemPointer tid, TupleTableSlot *slot)
+static void
+mettre_a_jour(Relation rel, ItemPointer tid, TupleTableSlot *slot)
 {
 	bool		entrees;
 	bool		resume;
@@ -278,11 +314,31 @@ flux_mettre_a_jour(Relation rel, ItemPointer tid, TupleTableSlot *slot)
 }
 
 /* Inserts slot's row, straight through the table AM, with its index entries. */
-void
-flux_inserer(Relation rel, TupleTableSlot *slot)
+static void
+inserer(Relation rel, TupleTableSlot *slot)
 {
 	simple_table_tuple_insert(rel, slot);
 	entrees_index(rel, slot, false);
+}
+
+/* Writes the writer's slot (virtual, stored) as the new version of ancien's row. */
+void
+flux_ecrire_version(FluxEcriture *e, TupleTableSlot *ancien)
+{
+	if (e->estate == NULL)
+		mettre_a_jour(e->rel, &ancien->tts_tid, e->slot);
+	else
+		ExecSimpleRelationUpdate(e->rri, e->estate, &e->epq, ancien, e->slot);
+}
+
+/* Inserts the writer's slot (virtual, stored) as a new row. */
+void
+flux_ecrire_nouvelle(FluxEcriture *e)
+{
+	if (e->estate == NULL)
+		inserer(e->rel, e->slot);
+	else
+		ExecSimpleRelationInsert(e->rri, e->estate, e->slot);
 }
 
 /* ---- the convention in force ---- */

@@ -51,6 +51,7 @@ typedef struct FluxLecture
 	IndexScanDesc scan;
 } FluxLecture;
 
+/* A table being written: estate NULL when straight through the table AM. */
 typedef struct FluxEcriture
 {
 	Relation	rel;
@@ -69,11 +70,12 @@ extern void flux_fermer_lecture(FluxLecture *l);
 extern bool flux_lire(Relation rel, const char *index, Snapshot snap, int n, const Datum *valeurs,
 					  TupleTableSlot *slot);
 extern bool flux_verrouiller_ligne(Relation rel, ItemPointer tid, LockTupleMode mode, TupleTableSlot *slot);
-extern void flux_ouvrir_ecriture(FluxEcriture *e, const char *table, Bitmapset *colonnes_changees);
+extern void flux_ouvrir_ecriture(FluxEcriture *e, const char *table, const char *const *checks_connus,
+								 Bitmapset *colonnes_changees);
 extern void flux_fermer_ecriture(FluxEcriture *e);
-extern bool flux_ecriture_directe_permise(Relation rel, const char *const *checks_connus, Bitmapset *colonnes_changees);
-extern void flux_mettre_a_jour(Relation rel, ItemPointer tid, TupleTableSlot *slot);
-extern void flux_inserer(Relation rel, TupleTableSlot *slot);
+extern void flux_copier_version(FluxEcriture *e, ItemPointer tid, TupleTableSlot *ancien);
+extern void flux_ecrire_version(FluxEcriture *e, TupleTableSlot *ancien);
+extern void flux_ecrire_nouvelle(FluxEcriture *e);
 extern bool flux_convention_en_vigueur(Relation convention, TupleTableSlot *slot, Datum bailleur, Datum commune,
 									   Datum reservataire, int annee);
 

@@ -552,23 +552,9 @@ static const char *const checks_orientation[] = {
 	"orientation_carence_apres_delai", "orientation_dates_entre_1900_et_2200", NULL
 };
 
-/* The new version of a locked row: its values, with the caller's changes to come. */
-static void
-copier_version(Relation rel, ItemPointer tid, TupleTableSlot *ancien, TupleTableSlot *nouveau)
-{
-	if (!table_tuple_fetch_row_version(rel, tid, SnapshotAny, ancien))
-		elog(ERROR, "flux_mgmt: locked row of %s vanished", RelationGetRelationName(rel));
-	slot_getallattrs(ancien);
-	ExecClearTuple(nouveau);
-	memcpy(nouveau->tts_values, ancien->tts_values, sizeof(Datum) * rel->rd_att->natts);
-	memcpy(nouveau->tts_isnull, ancien->tts_isnull, sizeof(bool) * rel->rd_att->natts);
-}
-
 /*
  * The attribution sets its orientation's issue (attribuee, on the lease's
- * date): straight through the table AM when the table's triggers and
- * constraints allow it (a HOT update: no indexed column changes), through
- * the executor's simple-relation update otherwise.
+ * date): a HOT update, no indexed column changing.
  */
 static void
 ecrire_issues(Contexte *x, Evenement *evs, int n)
@@ -579,91 +565,45 @@ ecrire_issues(Contexte *x, Evenement *evs, int n)
 	Datum		attribuee = ObjectIdGetDatum(flux_etiquette(x->orientation, "issue", "attribuee"));
 	Bitmapset  *changees = NULL;
 	FluxEcriture w;
-	Relation	rel;
 	TupleTableSlot *ancien;
-	TupleTableSlot *nouveau;
-	bool		directe;
 
 	changees = bms_add_member(changees, issue - FirstLowInvalidHeapAttributeNumber);
 	changees = bms_add_member(changees, date_issue - FirstLowInvalidHeapAttributeNumber);
 	changees = bms_add_member(changees, ouverte - FirstLowInvalidHeapAttributeNumber);	/* generated: recomputed */
-	/* the lock first (no trigger can be created after it), then the triggers read */
-	flux_exiger_declencheurs_surs(RelationGetRelid(x->orientation));
-	rel = table_open(RelationGetRelid(x->orientation), RowExclusiveLock);
-	directe = flux_ecriture_directe_permise(rel, checks_orientation, changees);
-	if (directe)
-		nouveau = table_slot_create(rel, NULL);
-	else
-	{
-		table_close(rel, NoLock);
-		flux_ouvrir_ecriture(&w, "orientation", changees);
-		rel = w.rel;
-		nouveau = w.slot;
-	}
-	ancien = table_slot_create(rel, NULL);
+	flux_ouvrir_ecriture(&w, "orientation", checks_orientation, changees);
+	ancien = table_slot_create(w.rel, NULL);
 	for (int i = 0; i < n; i++)
 	{
-		copier_version(rel, &evs[i].tid_orientation, ancien, nouveau);
-		nouveau->tts_values[issue - 1] = attribuee;
-		nouveau->tts_values[date_issue - 1] = DateADTGetDatum(evs[i].date_bail);
-		nouveau->tts_isnull[date_issue - 1] = evs[i].sans_bail;
-		nouveau->tts_values[ouverte - 1] = BoolGetDatum(true);	/* generated: attribuee is open */
-		ExecStoreVirtualTuple(nouveau);
-		if (directe)
-			flux_mettre_a_jour(rel, &evs[i].tid_orientation, nouveau);
-		else
-			ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, ancien, nouveau);
+		flux_copier_version(&w, &evs[i].tid_orientation, ancien);
+		w.slot->tts_values[issue - 1] = attribuee;
+		w.slot->tts_values[date_issue - 1] = DateADTGetDatum(evs[i].date_bail);
+		w.slot->tts_isnull[date_issue - 1] = evs[i].sans_bail;
+		w.slot->tts_values[ouverte - 1] = BoolGetDatum(true);	/* generated: attribuee is open */
+		ExecStoreVirtualTuple(w.slot);
+		flux_ecrire_version(&w, ancien);
 	}
 	ExecDropSingleTupleTableSlot(ancien);
-	if (directe)
-	{
-		ExecDropSingleTupleTableSlot(nouveau);
-		table_close(rel, NoLock);
-	}
-	else
-		flux_fermer_ecriture(&w);
+	flux_fermer_ecriture(&w);
 }
 
 /* Replaces the ledger rows of the vacancies (tids) by their new rows. */
 static void
 ecrire_registre(ItemPointerData *anciennes, int nb_anciennes, Ligne *nouvelles, int nb_nouvelles)
 {
-	Oid			relid = flux_relation("contribution");
-	Relation	rel;
-	TupleTableSlot *slot;
-
 	FluxEcriture w;
-	bool		directe;
 
-	flux_exiger_declencheurs_surs(relid);
-	rel = table_open(relid, RowExclusiveLock);
-	directe = flux_ecriture_directe_permise(rel, NULL, NULL);
-	if (!directe)
-	{
-		/* a row trigger or a CHECK constraint added: through the executor, which fires and checks them */
-		table_close(rel, NoLock);
-		flux_ouvrir_ecriture(&w, "contribution", NULL);
-		rel = w.rel;
-	}
-	slot = table_slot_create(rel, NULL);
+	flux_ouvrir_ecriture(&w, "contribution", NULL, NULL);
 	for (int i = 0; i < nb_anciennes; i++)
-		simple_table_tuple_delete(rel, &anciennes[i], GetActiveSnapshot());
+		simple_table_tuple_delete(w.rel, &anciennes[i], GetActiveSnapshot());
 	for (int i = 0; i < nb_nouvelles; i++)
 	{
-		ExecClearTuple(slot);
-		memcpy(slot->tts_values, nouvelles[i].v, sizeof(Datum) * C_NOMBRE);
-		memcpy(slot->tts_isnull, nouvelles[i].n, sizeof(bool) * C_NOMBRE);
-		ExecStoreVirtualTuple(slot);
-		if (directe)
-			flux_inserer(rel, slot);
-		else
-			ExecSimpleRelationInsert(w.rri, w.estate, slot);
+		ExecClearTuple(w.slot);
+		memcpy(w.slot->tts_values, nouvelles[i].v, sizeof(Datum) * C_NOMBRE);
+		memcpy(w.slot->tts_isnull, nouvelles[i].n, sizeof(bool) * C_NOMBRE);
+		ExecStoreVirtualTuple(w.slot);
+		flux_ecrire_nouvelle(&w);
 	}
-	ExecDropSingleTupleTableSlot(slot);
-	if (directe)
-		table_close(rel, NoLock);
-	else
-		flux_fermer_ecriture(&w);
+	flux_fermer_ecriture(&w);
 }
 
 /* A vacancy statement: its rule (hors_possession), under the landlords' lock. */

@@ -482,69 +482,42 @@ verrouiller_compteurs(Ecarts *ec, Relation rel, const char *index, TupleTableSlo
 }
 
 /*
- * Adds the differences to their locked rows, straight through the table AM
- * (HOT updates: no indexed column changes).  The counter tables have no row
- * trigger nor CHECK constraint: a table given one is refused rather than
- * written around it.
+ * Adds the differences to their locked rows (HOT updates: no indexed column
+ * changes), straight through the table AM unless a row trigger or a CHECK
+ * constraint was given to the table (src/acces.c).
  */
 static void
 ecrire_compteurs(Ecarts *ec, const char *table)
 {
-	Oid			relid = flux_relation(table);
-	Relation	rel;
+	FluxEcriture w;
 	TupleTableSlot *ancien;
-	TupleTableSlot *nouveau;
 	int			premier_montant;
 	Bitmapset  *changees = NULL;
-	bool		directe;
-	FluxEcriture w;
+	Relation	rel = table_open(flux_relation(table), AccessShareLock);
 
-	flux_exiger_declencheurs_surs(relid);
-	rel = table_open(relid, RowExclusiveLock);
+	/* the amounts: every column after the first, bigints, as many as the differences have */
 	premier_montant = flux_attnum(rel, ec->bilan ? "proposes" : "en_cours") - 1;
-	for (int c = premier_montant; c < rel->rd_att->natts; c++)
-		changees = bms_add_member(changees, c + 1 - FirstLowInvalidHeapAttributeNumber);
 	if (rel->rd_att->natts - premier_montant != (ec->bilan ? 2 : NB_COMPTEURS))
 		elog(ERROR, "flux_mgmt: unexpected layout of table %s", table);
-	directe = flux_ecriture_directe_permise(rel, NULL, changees);
-	if (!directe)
-	{
-		/* a row trigger or a CHECK constraint added: through the executor, which fires and checks them */
-		table_close(rel, NoLock);
-		flux_ouvrir_ecriture(&w, table, changees);
-		rel = w.rel;
-	}
-	ancien = table_slot_create(rel, NULL);
-	nouveau = table_slot_create(rel, NULL);
+	for (int c = premier_montant; c < rel->rd_att->natts; c++)
+		changees = bms_add_member(changees, c + 1 - FirstLowInvalidHeapAttributeNumber);
+	table_close(rel, NoLock);
+	flux_ouvrir_ecriture(&w, table, NULL, changees);
+	ancien = table_slot_create(w.rel, NULL);
 	for (int i = 0; i < ec->n; i++)
 	{
 		Ecart	   *e = &ec->e[i];
-		int			nb = rel->rd_att->natts - premier_montant;
 
 		if (nul_partout(e))
 			continue;
-		/* the version locked (the latest; maybe created after the snapshot) */
-		if (!table_tuple_fetch_row_version(rel, &e->tid, SnapshotAny, ancien))
-			elog(ERROR, "flux_mgmt: locked counter row vanished");
-		slot_getallattrs(ancien);
-		ExecClearTuple(nouveau);
-		memcpy(nouveau->tts_values, ancien->tts_values, sizeof(Datum) * rel->rd_att->natts);
-		memcpy(nouveau->tts_isnull, ancien->tts_isnull, sizeof(bool) * rel->rd_att->natts);
-		for (int c = 0; c < nb; c++)
-			nouveau->tts_values[premier_montant + c] =
-				Int64GetDatum(DatumGetInt64(ancien->tts_values[premier_montant + c]) + e->montants[c]);
-		ExecStoreVirtualTuple(nouveau);
-		if (directe)
-			flux_mettre_a_jour(rel, &e->tid, nouveau);
-		else
-			ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, ancien, nouveau);
+		flux_copier_version(&w, &e->tid, ancien);
+		for (int c = premier_montant; c < w.rel->rd_att->natts; c++)
+			w.slot->tts_values[c] = Int64GetDatum(DatumGetInt64(ancien->tts_values[c]) + e->montants[c - premier_montant]);
+		ExecStoreVirtualTuple(w.slot);
+		flux_ecrire_version(&w, ancien);
 	}
 	ExecDropSingleTupleTableSlot(ancien);
-	ExecDropSingleTupleTableSlot(nouveau);
-	if (directe)
-		table_close(rel, NoLock);
-	else
-		flux_fermer_ecriture(&w);
+	flux_fermer_ecriture(&w);
 }
 
 /* The pending differences of one table, sorted, as an Ecarts. */

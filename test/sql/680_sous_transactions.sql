@@ -132,21 +132,7 @@ CREATE TEMP VIEW totaux AS
 		OR sum(decomptes) <> 0 OR sum(baux) <> 0 OR sum(prioritaires) <> 0;
 -- (keys whose counts all went back to zero left out: whether their rows
 -- stay is the triggers' business)
-CREATE TEMP VIEW etat AS
-	SELECT 'compteur' AS t, format('%s', (bailleur, annee, commune, reservataire, soustraction, dans_flux)) AS cle,
-		   ARRAY[sum(en_cours), sum(attribuees), sum(carences), sum(echecs), sum(retirees), sum(decomptes), sum(baux),
-				 sum(hors_qpv), sum(q1_hors_qpv), sum(q234_en_qpv), sum(prioritaires)] AS valeurs
-	FROM flux_mgmt.compteur GROUP BY 1, 2
-	HAVING sum(en_cours) <> 0 OR sum(attribuees) <> 0 OR sum(carences) <> 0 OR sum(echecs) <> 0 OR sum(retirees) <> 0
-		OR sum(decomptes) <> 0 OR sum(baux) <> 0 OR sum(hors_qpv) <> 0 OR sum(q1_hors_qpv) <> 0 OR sum(q234_en_qpv) <> 0
-		OR sum(prioritaires) <> 0
-	UNION ALL
-	SELECT 'compteur_bilan', format('%s', (bailleur, annee, commune, reservataire, typologie, financement, qpv, periode)),
-		   ARRAY[sum(proposes), sum(attribues)]
-	FROM flux_mgmt.compteur_bilan GROUP BY 1, 2
-	HAVING sum(proposes) <> 0 OR sum(attribues) <> 0
-	UNION ALL
-	SELECT 'contribution', format('%s', c), ARRAY[count(*)] FROM flux_mgmt.contribution c GROUP BY 1, 2;
+\i test/fixtures/vue_etat.sql
 
 -- The script of savepoints, drawn once: groups of one to three events in a
 -- savepoint, a third of them with a nested savepoint, some continuing

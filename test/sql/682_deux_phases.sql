@@ -44,29 +44,8 @@ SELECT id AS l_b2 FROM logement WHERE ref = 'B2' \gset
 SELECT orienter(:m2, 'al', date_orientation => '2026-03-02') AS o_m2 \gset
 SELECT orienter(:b2, 'prefet', date_orientation => '2026-03-02') AS o_b2 \gset
 
-CREATE TEMP VIEW totaux AS
-	SELECT coalesce(reservataire, 'pool') AS beneficiaire, dans_flux, sum(en_cours)::int AS en_cours, sum(attribuees)::int AS attribuees,
-		   sum(carences)::int AS carences, sum(retirees)::int AS retirees, sum(decomptes)::int AS decomptes, sum(baux)::int AS baux,
-		   sum(hors_qpv)::int AS hors_qpv, sum(q1_hors_qpv)::int AS q1_hors_qpv, sum(q234_en_qpv)::int AS q234_en_qpv,
-		   sum(prioritaires)::int AS prioritaires
-	FROM flux_mgmt.compteur GROUP BY 1, 2
-	HAVING sum(en_cours) <> 0 OR sum(attribuees) <> 0 OR sum(carences) <> 0 OR sum(retirees) <> 0 OR sum(decomptes) <> 0
-		OR sum(baux) <> 0 OR sum(prioritaires) <> 0;
-CREATE TEMP VIEW etat AS
-	SELECT 'compteur' AS t, format('%s', (bailleur, annee, commune, reservataire, soustraction, dans_flux)) AS cle,
-		   ARRAY[sum(en_cours), sum(attribuees), sum(carences), sum(echecs), sum(retirees), sum(decomptes), sum(baux),
-				 sum(hors_qpv), sum(q1_hors_qpv), sum(q234_en_qpv), sum(prioritaires)] AS valeurs
-	FROM flux_mgmt.compteur GROUP BY 1, 2
-	HAVING sum(en_cours) <> 0 OR sum(attribuees) <> 0 OR sum(carences) <> 0 OR sum(echecs) <> 0 OR sum(retirees) <> 0
-		OR sum(decomptes) <> 0 OR sum(baux) <> 0 OR sum(hors_qpv) <> 0 OR sum(q1_hors_qpv) <> 0 OR sum(q234_en_qpv) <> 0
-		OR sum(prioritaires) <> 0
-	UNION ALL
-	SELECT 'compteur_bilan', format('%s', (bailleur, annee, commune, reservataire, typologie, financement, qpv, periode)),
-		   ARRAY[sum(proposes), sum(attribues)]
-	FROM flux_mgmt.compteur_bilan GROUP BY 1, 2
-	HAVING sum(proposes) <> 0 OR sum(attribues) <> 0
-	UNION ALL
-	SELECT 'contribution', format('%s', c), ARRAY[count(*)] FROM flux_mgmt.contribution c GROUP BY 1, 2;
+\i test/fixtures/vue_totaux.sql
+\i test/fixtures/vue_etat.sql
 CREATE TABLE pg_temp.avant AS SELECT * FROM etat;
 SELECT results_eq('SELECT * FROM totaux ORDER BY 1, 2',
 	-- beneficiary, in flux, en_cours, attribuees, carences, retirees, decomptes, baux, hors_qpv, q1_hors_qpv, q234_en_qpv, prioritaires

@@ -21,14 +21,7 @@ ALTER TABLE flux_mgmt.attribution ALTER COLUMN id RESTART;
 \i test/fixtures/evenements_ids.sql
 \i test/oracle/recompte.sql
 
-CREATE TEMP VIEW totaux AS
-	SELECT coalesce(reservataire, 'pool') AS beneficiaire, dans_flux, sum(en_cours)::int AS en_cours, sum(attribuees)::int AS attribuees,
-		   sum(carences)::int AS carences, sum(retirees)::int AS retirees, sum(decomptes)::int AS decomptes, sum(baux)::int AS baux,
-		   sum(hors_qpv)::int AS hors_qpv, sum(q1_hors_qpv)::int AS q1_hors_qpv, sum(q234_en_qpv)::int AS q234_en_qpv,
-		   sum(prioritaires)::int AS prioritaires
-	FROM flux_mgmt.compteur GROUP BY 1, 2
-	HAVING sum(en_cours) <> 0 OR sum(attribuees) <> 0 OR sum(carences) <> 0 OR sum(retirees) <> 0 OR sum(decomptes) <> 0
-		OR sum(baux) <> 0 OR sum(prioritaires) <> 0;
+\i test/fixtures/vue_totaux.sql
 
 -- written normally first: M1 to Action Logement (mixte), open; B2 to the
 -- préfet (orientation), open

@@ -24,6 +24,7 @@ OBJS = \
 	src/orientation.o \
 	src/proprietaire.o \
 	src/repartir.o \
+	src/statistiques.o \
 	src/verrous.o
 
 SQL_SOURCES = $(sort $(wildcard sql/src/*.sql))

@@ -26,7 +26,8 @@ void		_PG_init(void);
  * Loading the module: its settings, flux_mgmt.tranche,
  * flux_mgmt.chemin_rapide and flux_mgmt.echec_ecriture, for tests and
  * benchmarks only; the hooks that write the counters' pending differences
- * (src/en_attente.c); the prefix flux_mgmt is reserved, so that a misspelt flux_mgmt.* setting
+ * (src/en_attente.c); the planner's hook for tables with stale statistics
+ * (src/statistiques.c); the prefix flux_mgmt is reserved, so that a misspelt flux_mgmt.* setting
  * is an error rather than a placeholder.
  */
 void
@@ -61,4 +62,5 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("flux_mgmt");
 	flux_init_en_attente();
+	flux_init_statistiques();
 }

@@ -39,6 +39,9 @@ extern void flux_agir_en_proprietaire(Oid owner, FluxIdentite *avant);
 extern void flux_redevenir(const FluxIdentite *avant);
 extern void flux_exiger_declencheurs_surs(Oid relid);
 
+/* statistiques.c: the planner's estimate of a table of the extension with stale statistics */
+extern void flux_init_statistiques(void);
+
 /* verrous.c: the landlord locks */
 extern void flux_verrouiller_codes(Datum *codes, bool *nuls, int n, LOCKMODE mode);
 extern void flux_verrouiller_exclusif(ArrayType *codes);

@@ -95,6 +95,13 @@ FROM suggerer((SELECT max(id) FROM vacance));
 \echo '== 8. Attainment of 2026 per convention and the pool (view atteinte, from the counters)'
 SELECT coalesce(reservataire, 'pool') AS reservataire, taux, flux_realise, droit, decomptes, ecart, en_cours, carences
 FROM atteinte WHERE bailleur = 'cannes' AND annee = 2026 ORDER BY reservataire NULLS LAST;
+\echo '   The engine counts each vacancy once, for the beneficiary it is charged to (or, open, will be):'
+\echo '   every ecart lies within its bound 1 - 1/(2n-2) plus the orientations still open:'
+SELECT coalesce(a.reservataire, 'pool') AS reservataire, round(a.ecart, 2) AS ecart, round(1 - 1.0 / (2 * n.n - 2), 3) AS borne,
+	   a.en_cours AS ouvertes, abs(a.ecart) <= 1 - 1.0 / (2 * n.n - 2) + a.en_cours AS "within"
+FROM atteinte a,
+	 LATERAL (SELECT count(*) AS n FROM atteinte x WHERE (x.bailleur, x.annee, x.departement) = (a.bailleur, a.annee, a.departement)) AS n
+WHERE a.bailleur = 'cannes' AND a.annee = 2026 ORDER BY a.reservataire NULLS LAST;
 \echo '   Allocation objectives O1-O4 with the attributions still missing (view objectifs_attribution):'
 SELECT objectif, coalesce(reservataire, '') AS reservataire, numerateur, denominateur, cible, taux, manque
 FROM objectifs_attribution WHERE bailleur = 'cannes' AND annee = 2026 AND epci IS NULL ORDER BY objectif, reservataire NULLS FIRST;

@@ -209,6 +209,8 @@ contributions(const Evenement *ev, const Logement *l, bool dans_flux, const char
 	/* the orientation and its issue, in the year of the orientation */
 	lignes[n] = ligne_de(ev, l, dans_flux, annee_de(ev->date_orientation));
 	lignes[n].v[ev->attribuee ? C_ATTRIBUEES : C_EN_COURS] = Int32GetDatum(1);
+	/* the engine counts the vacancy once: the only orientation is open or its charge */
+	lignes[n].v[C_IMPUTEES] = Int32GetDatum(dans_flux);
 	n++;
 	/* the charge: the vacancy's first chargeable orientation, this one */
 	if (dans_flux)

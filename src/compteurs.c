@@ -321,8 +321,8 @@ typedef struct PlansDeclencheur
 static HTAB *plans_declencheurs = NULL;
 static SPIPlanPtr plan_verrou_instantane;
 static SPIPlanPtr plan_signaler;
-static SPIPlanPtr plan_recompte;
-static char *sql_recompte;
+static SPIPlanPtr plan_recompte[2];	/* by schema: 0.1, 0.2 */
+static char *sql_recompte[2];
 
 /* PETIT or GRAND, for the statement being counted */
 static int	taille = PETIT;
@@ -334,11 +334,20 @@ static int	taille = PETIT;
  */
 static int	comptage_suspendu = 0;
 
-/* The counter columns of contribution, compteur (compteur_bilan sums them). */
+/*
+ * The counter columns of contribution, compteur (compteur_bilan sums them).
+ * The last, imputees, came with 0.2: a database still at 0.1 (between the
+ * install of the new library and ALTER EXTENSION ... UPDATE) is counted
+ * without it.
+ */
 static const char *const compteurs[] = {
 	"en_cours", "attribuees", "carences", "echecs", "retirees", "decomptes",
-	"baux", "hors_qpv", "q1_hors_qpv", "q234_en_qpv", "prioritaires"
+	"baux", "hors_qpv", "q1_hors_qpv", "q234_en_qpv", "prioritaires", "imputees"
 };
+#define COMPTEURS_0_1 11
+
+/* The counter columns the schema has: all of them, or 0.1's. */
+static int	nb_compteurs = lengthof(compteurs);
 
 #define CLE_COMPTEUR "bailleur, annee, commune, reservataire, soustraction, dans_flux"
 #define CLE_BILAN "bailleur, annee, commune, reservataire, typologie, financement, qpv, periode"
@@ -347,7 +356,7 @@ static const char *const compteurs[] = {
 static void
 lister(StringInfo buf, const char *modele, const char *separateur)
 {
-	for (size_t i = 0; i < lengthof(compteurs); i++)
+	for (int i = 0; i < nb_compteurs; i++)
 	{
 		if (i > 0)
 			appendStringInfoString(buf, separateur);
@@ -583,6 +592,7 @@ recompter(Datum vacances)
 {
 	Oid			types[2] = {INT8ARRAYOID, INT2OID};
 	Datum		valeurs[2];
+	int			schema;			/* 1 at 0.2, 0 at 0.1 */
 
 	valeurs[0] = vacances;
 	valeurs[1] = Int16GetDatum(flux_tranche());
@@ -605,9 +615,12 @@ recompter(Datum vacances)
 	flux_exiger_declencheurs_surs(flux_relation("contribution"));
 	flux_exiger_declencheurs_surs(flux_relation("compteur"));
 	flux_exiger_declencheurs_surs(flux_relation("compteur_bilan"));
-	if (sql_recompte == NULL)
-		sql_recompte = MemoryContextStrdup(TopMemoryContext, texte_recompte());
-	executer(&plan_recompte, sql_recompte, 2, types, valeurs, SPI_OK_INSERT);
+	/* one text and plan per layout; ALTER EXTENSION ... UPDATE invalidates the kept plan */
+	schema = get_attnum(flux_relation("compteur"), compteurs[COMPTEURS_0_1]) != InvalidAttrNumber;
+	nb_compteurs = schema ? lengthof(compteurs) : COMPTEURS_0_1;
+	if (sql_recompte[schema] == NULL)
+		sql_recompte[schema] = MemoryContextStrdup(TopMemoryContext, texte_recompte());
+	executer(&plan_recompte[schema], sql_recompte[schema], 2, types, valeurs, SPI_OK_INSERT);
 }
 
 /* The side effect of a statement (an orientation's issue follows its attribution). */

@@ -63,7 +63,7 @@ const char *const flux_colonnes_contribution[C_NOMBRE] = {
 	"vacance_id", "bailleur", "commune", "typologie", "financement", "qpv", "periode",
 	"annee", "reservataire", "soustraction", "dans_flux",
 	"en_cours", "attribuees", "carences", "echecs", "retirees", "decomptes",
-	"baux", "hors_qpv", "q1_hors_qpv", "q234_en_qpv", "prioritaires"
+	"baux", "hors_qpv", "q1_hors_qpv", "q234_en_qpv", "prioritaires", "imputees"
 };
 
 /* The keys of compteur_cle and compteur_bilan_cle, as ledger columns (tranche last). */
@@ -90,7 +90,7 @@ typedef struct Cle
 typedef struct Ecart
 {
 	Cle			k;
-	int64		montants[NB_COMPTEURS];	/* compteur: the 11 counters; bilan: proposes, attribues */
+	int64		montants[NB_COMPTEURS];	/* compteur: the 12 counters; bilan: proposes, attribues */
 	int64		exterieur[NB_COMPTEURS];	/* while writing inside a subtransaction: the outer levels' part */
 	ItemPointerData tid;		/* the row, once found and locked */
 } Ecart;
@@ -412,8 +412,8 @@ creer_ligne_nulle(Relation rel, const Ecarts *ec, const Ecart *e)
 			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0) ON CONFLICT DO NOTHING"
 			: "INSERT INTO " FLUX_SCHEMA ".compteur (bailleur, commune, annee, reservataire, soustraction, dans_flux,"
 			" tranche, en_cours, attribuees, carences, echecs, retirees, decomptes, baux, hors_qpv, q1_hors_qpv,"
-			" q234_en_qpv, prioritaires)"
-			" VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) ON CONFLICT DO NOTHING";
+			" q234_en_qpv, prioritaires, imputees)"
+			" VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) ON CONFLICT DO NOTHING";
 
 		*plan = SPI_prepare(sql, n + 1, types);
 		if (*plan == NULL || SPI_keepplan(*plan) != 0)

@@ -21,7 +21,11 @@
 
 CREATE VIEW flux_mgmt.orientation_decompte WITH (security_invoker = true) AS
 SELECT x.*, x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
-		OVER (PARTITION BY x.vacance_id) AS decompte
+		OVER (PARTITION BY x.vacance_id) AS decompte,
+	   -- the engine's count: the charge, or while nothing is charged the open orientation
+	   x.dans_flux AND coalesce(x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
+									OVER (PARTITION BY x.vacance_id),
+								x.issue OPERATOR(pg_catalog.=) ANY ('{en_cours,attribuee}')) AS imputee
 FROM (
 	SELECT o.id, o.vacance_id, o.reservataire, o.soustraction, o.date_orientation, o.issue, o.date_issue,
 		   l.bailleur, l.commune, flux_mgmt.typologie(l.nb_pieces) AS typologie, l.financement, l.qpv,
@@ -65,25 +69,26 @@ COMMENT ON COLUMN flux_mgmt.orientation_decompte.prioritaire IS 'the attributed 
 COMMENT ON COLUMN flux_mgmt.orientation_decompte.mode_decompte IS 'mode of the convention it counts under; bail for the pool; null outside the flux';
 COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_decompte IS 'when it is chargeable: orientation mode, its date unless withdrawn; bail, the lease; mixte, the lease or the carence';
 COMMENT ON COLUMN flux_mgmt.orientation_decompte.decompte IS 'it is the charge of its vacancy';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.imputee IS 'the orientation engine counts its vacancy for its beneficiary: it is the vacancy''s charge, or nothing of the vacancy is charged and it is open (en_cours or attribuee) in the flux; one orientation of a vacancy at most';
 
 CREATE VIEW flux_mgmt.contribution_calculee WITH (security_invoker = true) AS
 SELECT e.vacance_id, e.bailleur, e.commune, e.typologie, e.financement, e.qpv, e.periode,
 	   k.annee, e.reservataire, e.soustraction, e.dans_flux,
 	   k.en_cours, k.attribuees, k.carences, k.echecs, k.retirees, k.decomptes,
-	   k.baux, k.hors_qpv, k.q1_hors_qpv, k.q234_en_qpv, k.prioritaires
+	   k.baux, k.hors_qpv, k.q1_hors_qpv, k.q234_en_qpv, k.prioritaires, k.imputees
 FROM flux_mgmt.orientation_decompte AS e
 CROSS JOIN LATERAL (VALUES
 	(pg_catalog.date_part('year', e.date_orientation)::integer,
 	 (e.issue OPERATOR(pg_catalog.=) 'en_cours')::integer, (e.issue OPERATOR(pg_catalog.=) 'attribuee')::integer,
 	 (e.issue OPERATOR(pg_catalog.=) 'carence')::integer, (e.issue OPERATOR(pg_catalog.=) 'echec')::integer,
-	 (e.issue OPERATOR(pg_catalog.=) 'retiree')::integer, 0, 0, 0, 0, 0, 0),
+	 (e.issue OPERATOR(pg_catalog.=) 'retiree')::integer, 0, 0, 0, 0, 0, 0, e.imputee::integer),
 	(CASE WHEN e.decompte THEN pg_catalog.date_part('year', e.date_decompte)::integer END,
-	 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0),
+	 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0),
 	(pg_catalog.date_part('year', e.date_bail)::integer,
 	 0, 0, 0, 0, 0, 0, 1, (NOT e.qpv)::integer,
 	 (NOT e.qpv AND (e.premier_quartile OR e.relogement_renouvellement))::integer,
-	 (e.qpv AND NOT e.premier_quartile)::integer, e.prioritaire::integer)
-) AS k (annee, en_cours, attribuees, carences, echecs, retirees, decomptes, baux, hors_qpv, q1_hors_qpv, q234_en_qpv, prioritaires)
+	 (e.qpv AND NOT e.premier_quartile)::integer, e.prioritaire::integer, 0)
+) AS k (annee, en_cours, attribuees, carences, echecs, retirees, decomptes, baux, hors_qpv, q1_hors_qpv, q234_en_qpv, prioritaires, imputees)
 WHERE k.annee IS NOT NULL;
 COMMENT ON VIEW flux_mgmt.contribution_calculee IS
 	'the counting rules: what each orientation of a vacancy contributes to the counters, recomputed from the events, one row per kind (the orientation and its issue in the year of the orientation; the vacancy''s charge in the year of its date; the lease and the O1-O4 numerators in the year of the lease); the counters are its sums';
@@ -109,6 +114,7 @@ COMMENT ON COLUMN flux_mgmt.contribution_calculee.hors_qpv IS '1 for a lease out
 COMMENT ON COLUMN flux_mgmt.contribution_calculee.q1_hors_qpv IS '1 for a lease outside QPV to a first-quartile or renewal-rehoused household (O1 numerator)';
 COMMENT ON COLUMN flux_mgmt.contribution_calculee.q234_en_qpv IS '1 for a lease inside QPV to a household of quartiles 2-4 (O2 numerator)';
 COMMENT ON COLUMN flux_mgmt.contribution_calculee.prioritaires IS '1 for a lease to a DALO or priority household (O3, O4 numerators)';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.imputees IS '1 for the orientation the engine counts its vacancy for (orientation_decompte.imputee), in the year of the orientation';
 
 CREATE TABLE flux_mgmt.contribution (
 	vacance_id bigint NOT NULL,
@@ -132,7 +138,8 @@ CREATE TABLE flux_mgmt.contribution (
 	hors_qpv integer NOT NULL,
 	q1_hors_qpv integer NOT NULL,
 	q234_en_qpv integer NOT NULL,
-	prioritaires integer NOT NULL
+	prioritaires integer NOT NULL,
+	imputees integer NOT NULL
 );
 CREATE INDEX contribution_vacance ON flux_mgmt.contribution (vacance_id);
 COMMENT ON TABLE flux_mgmt.contribution IS
@@ -159,6 +166,7 @@ COMMENT ON COLUMN flux_mgmt.contribution.hors_qpv IS 'as in contribution_calcule
 COMMENT ON COLUMN flux_mgmt.contribution.q1_hors_qpv IS 'as in contribution_calculee: 1 for a lease outside QPV to a first-quartile or renewal-rehoused household (O1 numerator)';
 COMMENT ON COLUMN flux_mgmt.contribution.q234_en_qpv IS 'as in contribution_calculee: 1 for a lease inside QPV to a household of quartiles 2-4 (O2 numerator)';
 COMMENT ON COLUMN flux_mgmt.contribution.prioritaires IS 'as in contribution_calculee: 1 for a lease to a DALO or priority household (O3, O4 numerators)';
+COMMENT ON COLUMN flux_mgmt.contribution.imputees IS 'as in contribution_calculee: 1 for the orientation the engine counts its vacancy for (orientation_decompte.imputee), in the year of the orientation';
 
 CREATE TABLE flux_mgmt.compteur (
 	bailleur text NOT NULL,
@@ -179,6 +187,7 @@ CREATE TABLE flux_mgmt.compteur (
 	q1_hors_qpv bigint NOT NULL,
 	q234_en_qpv bigint NOT NULL,
 	prioritaires bigint NOT NULL,
+	imputees bigint NOT NULL,
 	CONSTRAINT compteur_cle UNIQUE NULLS NOT DISTINCT
 		(bailleur, annee, commune, reservataire, soustraction, dans_flux, tranche)
 );
@@ -187,7 +196,7 @@ COMMENT ON TABLE flux_mgmt.compteur IS
 COMMENT ON COLUMN flux_mgmt.compteur.tranche IS 'slot of the writing backend; readers sum over it';
 COMMENT ON COLUMN flux_mgmt.compteur.bailleur IS 'landlord owning the dwelling';
 COMMENT ON COLUMN flux_mgmt.compteur.commune IS 'commune of the dwelling';
-COMMENT ON COLUMN flux_mgmt.compteur.annee IS 'year counted in: of the orientation (en_cours … retirees), of the charge (decomptes), of the lease (baux … prioritaires)';
+COMMENT ON COLUMN flux_mgmt.compteur.annee IS 'year counted in: of the orientation (en_cours … retirees, imputees), of the charge (decomptes), of the lease (baux … prioritaires)';
 COMMENT ON COLUMN flux_mgmt.compteur.reservataire IS 'beneficiary: réservataire, null for the landlord''s pool';
 COMMENT ON COLUMN flux_mgmt.compteur.soustraction IS 'motif when the vacancy was subtracted from the flux, else null';
 COMMENT ON COLUMN flux_mgmt.compteur.dans_flux IS 'dwelling of regime flux and not subtracted';
@@ -202,6 +211,7 @@ COMMENT ON COLUMN flux_mgmt.compteur.hors_qpv IS 'of those, dwellings outside QP
 COMMENT ON COLUMN flux_mgmt.compteur.q1_hors_qpv IS 'outside QPV, to a first-quartile or renewal-rehoused household (O1 numerator)';
 COMMENT ON COLUMN flux_mgmt.compteur.q234_en_qpv IS 'inside QPV, to a household of quartiles 2-4 (O2 numerator; denominator baux - hors_qpv)';
 COMMENT ON COLUMN flux_mgmt.compteur.prioritaires IS 'to a DALO or priority household (O3, O4 numerators)';
+COMMENT ON COLUMN flux_mgmt.compteur.imputees IS 'in-flux vacancies the orientation engine counts for the beneficiary, by the year of the orientation: charged to it, or oriented to it and open while nothing of the vacancy is charged (each vacancy once)';
 
 CREATE TABLE flux_mgmt.compteur_bilan (
 	bailleur text NOT NULL,
@@ -334,10 +344,10 @@ BEGIN
 	INSERT INTO contribution SELECT * FROM contribution_calculee;
 	INSERT INTO compteur (bailleur, annee, commune, reservataire, soustraction, dans_flux, tranche,
 						  en_cours, attribuees, carences, echecs, retirees, decomptes, baux,
-						  hors_qpv, q1_hors_qpv, q234_en_qpv, prioritaires)
+						  hors_qpv, q1_hors_qpv, q234_en_qpv, prioritaires, imputees)
 	SELECT bailleur, annee, commune, reservataire, soustraction, dans_flux, 0,
 		   sum(en_cours), sum(attribuees), sum(carences), sum(echecs), sum(retirees), sum(decomptes), sum(baux),
-		   sum(hors_qpv), sum(q1_hors_qpv), sum(q234_en_qpv), sum(prioritaires)
+		   sum(hors_qpv), sum(q1_hors_qpv), sum(q234_en_qpv), sum(prioritaires), sum(imputees)
 	FROM contribution
 	GROUP BY bailleur, annee, commune, reservataire, soustraction, dans_flux;
 	GET DIAGNOSTICS ecrits = ROW_COUNT;
@@ -367,7 +377,7 @@ AS $$
 			   sum(en_cours) AS en_cours, sum(attribuees) AS attribuees, sum(carences) AS carences,
 			   sum(echecs) AS echecs, sum(retirees) AS retirees, sum(decomptes) AS decomptes, sum(baux) AS baux,
 			   sum(hors_qpv) AS hors_qpv, sum(q1_hors_qpv) AS q1_hors_qpv, sum(q234_en_qpv) AS q234_en_qpv,
-			   sum(prioritaires) AS prioritaires
+			   sum(prioritaires) AS prioritaires, sum(imputees) AS imputees
 		FROM contribution_calculee
 		GROUP BY bailleur, annee, commune, reservataire, soustraction, dans_flux
 	), trouve AS (
@@ -375,7 +385,7 @@ AS $$
 			   sum(en_cours) AS en_cours, sum(attribuees) AS attribuees, sum(carences) AS carences,
 			   sum(echecs) AS echecs, sum(retirees) AS retirees, sum(decomptes) AS decomptes, sum(baux) AS baux,
 			   sum(hors_qpv) AS hors_qpv, sum(q1_hors_qpv) AS q1_hors_qpv, sum(q234_en_qpv) AS q234_en_qpv,
-			   sum(prioritaires) AS prioritaires
+			   sum(prioritaires) AS prioritaires, sum(imputees) AS imputees
 		FROM compteur
 		GROUP BY bailleur, annee, commune, reservataire, soustraction, dans_flux
 	), bilan_attendu AS (
@@ -406,7 +416,7 @@ AS $$
 		('carences', a.carences, t.carences), ('echecs', a.echecs, t.echecs), ('retirees', a.retirees, t.retirees),
 		('decomptes', a.decomptes, t.decomptes), ('baux', a.baux, t.baux), ('hors_qpv', a.hors_qpv, t.hors_qpv),
 		('q1_hors_qpv', a.q1_hors_qpv, t.q1_hors_qpv), ('q234_en_qpv', a.q234_en_qpv, t.q234_en_qpv),
-		('prioritaires', a.prioritaires, t.prioritaires)) AS v(nom, attendu, trouve)
+		('prioritaires', a.prioritaires, t.prioritaires), ('imputees', a.imputees, t.imputees)) AS v(nom, attendu, trouve)
 	WHERE coalesce(v.attendu, 0) <> coalesce(v.trouve, 0)
 	UNION ALL
 	SELECT format('compteur_bilan(%s, %s, %s, %s, %s, %s, %s, %s).%s', cle.bailleur, cle.annee, cle.commune,

@@ -59,7 +59,10 @@ COMMENT ON TYPE flux_mgmt.candidat_orientation IS
 
 -- The candidates of an in-flux dwelling: the conventions in force in the year
 -- whose scope contains its commune, and the pool, with their counts from the
--- counters (orientations of the year en_cours, attribuee or carence) and their
+-- counters (compteur.imputees: the in-flux vacancies oriented in the year,
+-- each once, for the beneficiary it is charged to, or while nothing is
+-- charged the one its open orientation names: a carence charged to a
+-- réservataire and the same dwelling let from the pool count once) and their
 -- preferences.  The pool's entitlement is what the département's count leaves
 -- after every convention's entitlement (the territorial ones elsewhere
 -- included); its share is that entitlement over the département's count.
@@ -78,7 +81,9 @@ BEGIN
 		SELECT premiere_commune(d) AS premiere, derniere_commune(d) AS derniere, d
 		FROM (SELECT departement($2) AS d) AS x
 	), comptes AS (
-		SELECT k.reservataire, k.commune, sum(k.en_cours + k.attribuees + k.carences) AS n
+		-- each in-flux vacancy once, for the beneficiary it is (or, while its
+		-- orientation is open, will be) charged to
+		SELECT k.reservataire, k.commune, sum(k.imputees) AS n
 		FROM bornes, compteur k
 		WHERE k.bailleur = $1 AND k.annee = $3 AND k.commune BETWEEN bornes.premiere AND bornes.derniere AND k.dans_flux
 		GROUP BY k.reservataire, k.commune

@@ -46,6 +46,11 @@
 --    échec, a withdrawal: never).  A vacancy is charged once: by its first
 --    chargeable in-flux orientation (lowest id), under that orientation's
 --    key, in the year of the charge;
+--  * the engine's count (imputees, from 0.2; a database at 0.1 has no such
+--    column and is compared without it): each in-flux vacancy once, under
+--    the key of its charging orientation, or while none is charged of its
+--    open (en_cours or attribuee) in-flux orientation, in the year of that
+--    orientation;
 --  * the yearly report (§3.8) counts in-flux orientations only: proposes in
 --    the year of the orientation, attribues in the year of the lease, by
 --    landlord, commune, réservataire, typology (T1 … T4 by main rooms, T5+
@@ -100,6 +105,16 @@ WITH orientation AS (
 	FROM chargeable c
 	WHERE c.date_charge IS NOT NULL
 	ORDER BY c.vacance_id, c.id
+), avec_imputees AS (
+	SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+				   WHERE a.attrelid = 'flux_mgmt.compteur'::regclass AND a.attname = 'imputees' AND NOT a.attisdropped) AS oui
+), imputee AS (
+	-- the orientation the engine counts each vacancy for
+	SELECT o.*
+	FROM orientation o
+	WHERE o.dans_flux
+	  AND (o.id IN (SELECT c.id FROM charge c)
+		   OR (o.issue IN ('en_cours', 'attribuee') AND o.vacance_id NOT IN (SELECT c.vacance_id FROM charge c)))
 ), recompte AS (
 	-- what each orientation adds: (key, column, 1 or 0)
 	SELECT o.bailleur, extract(year FROM o.date_orientation)::integer AS annee, o.commune, o.reservataire,
@@ -112,6 +127,11 @@ WITH orientation AS (
 	SELECT c.bailleur, extract(year FROM c.date_charge)::integer, c.commune, c.reservataire, c.soustraction, c.dans_flux,
 		   'decomptes', 1
 	FROM charge c
+	UNION ALL
+	SELECT i.bailleur, extract(year FROM i.date_orientation)::integer, i.commune, i.reservataire, i.soustraction,
+		   i.dans_flux, 'imputees', 1
+	FROM imputee i, avec_imputees x
+	WHERE x.oui
 	UNION ALL
 	SELECT o.bailleur, extract(year FROM o.date_bail)::integer, o.commune, o.reservataire, o.soustraction, o.dans_flux,
 		   b.colonne, b.n
@@ -136,7 +156,10 @@ WITH orientation AS (
 	CROSS JOIN LATERAL (VALUES
 		('en_cours', k.en_cours), ('attribuees', k.attribuees), ('carences', k.carences), ('echecs', k.echecs),
 		('retirees', k.retirees), ('decomptes', k.decomptes), ('baux', k.baux), ('hors_qpv', k.hors_qpv),
-		('q1_hors_qpv', k.q1_hors_qpv), ('q234_en_qpv', k.q234_en_qpv), ('prioritaires', k.prioritaires)) AS v (colonne, n)
+		('q1_hors_qpv', k.q1_hors_qpv), ('q234_en_qpv', k.q234_en_qpv), ('prioritaires', k.prioritaires),
+		-- read by name: absent at 0.1
+		('imputees', (pg_catalog.to_jsonb(k) ->> 'imputees')::bigint)) AS v (colonne, n)
+	WHERE v.n IS NOT NULL
 	GROUP BY k.bailleur, k.annee, k.commune::text, k.reservataire, k.soustraction::text, k.dans_flux, v.colonne
 ), bilan_recompte AS (
 	-- the yearly report: in-flux orientations (proposes) and their leases (attribues)

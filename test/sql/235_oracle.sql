@@ -111,7 +111,17 @@ SELECT bag_eq($$SELECT compteur, attendu FROM oracle_comparaisons WHERE attendu 
 	('compteur_bilan(b93, 2026, 93048, montreuil, T3, plus, f, 1949-1974).attribues', 1),
 	('compteur_bilan(b93, 2026, 93048, montreuil, T3, plus, f, 1949-1974).proposes', 2),
 	('compteur_bilan(b93, 2027, 93008, prefet, T5+, plus, f, 1975-1989).proposes', 1),
-	('compteur_bilan(b93, 2027, 93048, al, T2, plai, t, 1990-2004).attribues', 1)
+	('compteur_bilan(b93, 2027, 93048, al, T2, plai, t, 1990-2004).attribues', 1),
+	-- the engine's count, each in-flux vacancy once in the year of its orientation:
+	-- M1, M3 and M2 for Action Logement (charged at the carence, at the lease
+	-- and at the lease of 2027), not the agents' carence (bail) nor M1's
+	-- subtraction; M1's second vacancy once for Montreuil (its carence, not
+	-- again at the lease); B1 for the pool; B2's open orientation of 2027, not
+	-- the one withdrawn
+	('compteur(b93, 2026, 93048, al, -, flux).imputees', 3),
+	('compteur(b93, 2026, 93048, montreuil, -, flux).imputees', 1),
+	('compteur(b93, 2026, 93008, pool, -, flux).imputees', 1),
+	('compteur(b93, 2027, 93008, prefet, -, flux).imputees', 1)
 	$$, 'the oracle''s recount of the history, value by value, as DOMAIN.md''s rules give it');
 SELECT is_empty('SELECT * FROM oracle_ecarts', 'the extension''s counters equal the oracle''s recount');
 SELECT is_empty('SELECT * FROM verifier_compteurs()', 'and their own');
@@ -135,10 +145,12 @@ UPDATE flux_mgmt.compteur_bilan SET proposes = proposes - 1
 WHERE annee = 2026 AND reservataire = 'montreuil' AND proposes > 0
   AND tranche = (SELECT min(tranche) FROM flux_mgmt.compteur_bilan WHERE reservataire = 'montreuil' AND annee = 2026 AND proposes > 0);
 INSERT INTO flux_mgmt.compteur (bailleur, annee, commune, reservataire, soustraction, dans_flux, tranche, en_cours,
-								attribuees, carences, echecs, retirees, decomptes, baux, hors_qpv, q1_hors_qpv, q234_en_qpv, prioritaires)
-VALUES ('b93', 2025, '93048', 'prefet', NULL, true, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0);
+								attribuees, carences, echecs, retirees, decomptes, baux, hors_qpv, q1_hors_qpv, q234_en_qpv, prioritaires,
+								imputees)
+VALUES ('b93', 2025, '93048', 'prefet', NULL, true, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 1);
 SELECT results_eq('SELECT * FROM oracle_ecarts',
 				  $$VALUES ('compteur(b93, 2025, 93048, prefet, -, flux).baux', 0::bigint, 4::bigint),
+						   ('compteur(b93, 2025, 93048, prefet, -, flux).imputees', 0, 1),
 						   ('compteur_bilan(b93, 2026, 93048, montreuil, T3, plus, f, 1949-1974).proposes', 2, 1)$$,
 				  'a forged bilan counter and a planted key: the oracle names both');
 SELECT results_eq('SELECT * FROM verifier_compteurs()', 'SELECT * FROM oracle_ecarts',
@@ -148,8 +160,8 @@ ROLLBACK TO SAVEPOINT intact;
 UPDATE flux_mgmt.contribution SET baux = baux + 1 WHERE vacance_id = :m2 AND baux = 1;
 SELECT is_empty('SELECT * FROM oracle_ecarts', 'a forged ledger row: the oracle, which does not read the ledger, sees nothing');
 SELECT results_eq('SELECT * FROM verifier_compteurs()',
-	$$VALUES ('contribution(2,b93,93048,T2,plai,t,1990-2004,2027,al,,t,0,0,0,0,0,0,1,0,0,1,0)', 1::bigint, 0::bigint),
-			 ('contribution(2,b93,93048,T2,plai,t,1990-2004,2027,al,,t,0,0,0,0,0,0,2,0,0,1,0)', 0, 1)$$,
+	$$VALUES ('contribution(2,b93,93048,T2,plai,t,1990-2004,2027,al,,t,0,0,0,0,0,0,1,0,0,1,0,0)', 1::bigint, 0::bigint),
+			 ('contribution(2,b93,93048,T2,plai,t,1990-2004,2027,al,,t,0,0,0,0,0,0,2,0,0,1,0,0)', 0, 1)$$,
 	'verifier_compteurs() names the forged row (in the ledger only) and the true one (missing)');
 ROLLBACK TO SAVEPOINT intact;
 RESET ROLE;
@@ -158,7 +170,8 @@ RESET ROLE;
 -- carence.  The counters rebuilt under it agree with verifier_compteurs(),
 -- which recounts through the same rules; the oracle names the charge lost
 -- (M1's second vacancy, whose carence is not charged any more, is charged at
--- its lease instead: the same counter).
+-- its lease instead: the same counter; M1's first vacancy, whose carence
+-- was its only charge, leaves the engine's count).
 SELECT isnt(regexp_replace(pg_get_viewdef('flux_mgmt.orientation_decompte'),
 							'WHEN ''carence''::[a-z_.]*issue_orientation THEN o\.date_issue', ''),
 			pg_get_viewdef('flux_mgmt.orientation_decompte'), 'the carence arm of mixte is found in orientation_decompte');
@@ -170,8 +183,9 @@ END $$;
 SELECT recalculer_compteurs() > 0 AS recalcule \gset
 SELECT is_empty('SELECT * FROM verifier_compteurs()', 'the changed rule fools verifier_compteurs()');
 SELECT results_eq('SELECT * FROM oracle_ecarts',
-				  $$VALUES ('compteur(b93, 2026, 93048, al, -, flux).decomptes', 2::bigint, 1::bigint)$$,
-				  'but not the oracle: it names the charge of the carence lost');
+				  $$VALUES ('compteur(b93, 2026, 93048, al, -, flux).decomptes', 2::bigint, 1::bigint),
+						   ('compteur(b93, 2026, 93048, al, -, flux).imputees', 3, 2)$$,
+				  'but not the oracle: it names the charge of the carence lost, and M1 no longer counted by the engine');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -42,17 +42,21 @@ SET LOCAL session_replication_role = origin;
 
 SELECT results_eq('SELECT * FROM flux_mgmt.ecarts_compteurs()',
 	-- B2's deleted orientation still counted (open, charged: préfet, mode
-	-- orientation); M1's carence not (still open for the counters; mixte
-	-- charges a carence); M2's lease to Montreuil missing (in a QPV,
-	-- quartiles 2-4: O2), and its orientation in the yearly report
+	-- orientation, counted by the engine); M1's carence not (still open for
+	-- the counters; mixte charges a carence; the engine counts it for Action
+	-- Logement either way); M2's lease to Montreuil missing (in a QPV,
+	-- quartiles 2-4: O2; the engine's count), and its orientation in the
+	-- yearly report
 	$$VALUES ('compteur(b93, 2026, 93008, prefet, -, flux).decomptes', 0::bigint, 1::bigint),
 			 ('compteur(b93, 2026, 93008, prefet, -, flux).en_cours', 0, 1),
+			 ('compteur(b93, 2026, 93008, prefet, -, flux).imputees', 0, 1),
 			 ('compteur(b93, 2026, 93048, al, -, flux).carences', 1, 0),
 			 ('compteur(b93, 2026, 93048, al, -, flux).decomptes', 1, 0),
 			 ('compteur(b93, 2026, 93048, al, -, flux).en_cours', 0, 1),
 			 ('compteur(b93, 2026, 93048, montreuil, -, flux).attribuees', 1, 0),
 			 ('compteur(b93, 2026, 93048, montreuil, -, flux).baux', 1, 0),
 			 ('compteur(b93, 2026, 93048, montreuil, -, flux).decomptes', 1, 0),
+			 ('compteur(b93, 2026, 93048, montreuil, -, flux).imputees', 1, 0),
 			 ('compteur(b93, 2026, 93048, montreuil, -, flux).q234_en_qpv', 1, 0),
 			 ('compteur_bilan(b93, 2026, 93008, prefet, T5+, plus, f, 1975-1989).proposes', 0, 1),
 			 ('compteur_bilan(b93, 2026, 93048, montreuil, T2, plai, t, 1990-2004).attribues', 1, 0),
@@ -61,14 +65,14 @@ SELECT results_eq('SELECT * FROM flux_mgmt.ecarts_compteurs()',
 SELECT results_eq('SELECT * FROM flux_mgmt.ecarts_registre()',
 	-- vacancy 1 (M1): its open row stale, its carence and charge missing;
 	-- 2 (M2): orientation, lease, charge missing; 5 (B2): both rows stale
-	$$VALUES ('contribution(1,b93,93048,T3,plus,f,1949-1974,2026,al,,t,0,0,0,0,0,1,0,0,0,0,0)', 1::bigint, 0::bigint),
-			 ('contribution(1,b93,93048,T3,plus,f,1949-1974,2026,al,,t,0,0,1,0,0,0,0,0,0,0,0)', 1, 0),
-			 ('contribution(1,b93,93048,T3,plus,f,1949-1974,2026,al,,t,1,0,0,0,0,0,0,0,0,0,0)', 0, 1),
-			 ('contribution(2,b93,93048,T2,plai,t,1990-2004,2026,montreuil,,t,0,0,0,0,0,0,1,0,0,1,0)', 1, 0),
-			 ('contribution(2,b93,93048,T2,plai,t,1990-2004,2026,montreuil,,t,0,0,0,0,0,1,0,0,0,0,0)', 1, 0),
-			 ('contribution(2,b93,93048,T2,plai,t,1990-2004,2026,montreuil,,t,0,1,0,0,0,0,0,0,0,0,0)', 1, 0),
-			 ('contribution(5,b93,93008,T5+,plus,f,1975-1989,2026,prefet,,t,0,0,0,0,0,1,0,0,0,0,0)', 0, 1),
-			 ('contribution(5,b93,93008,T5+,plus,f,1975-1989,2026,prefet,,t,1,0,0,0,0,0,0,0,0,0,0)', 0, 1)$$,
+	$$VALUES ('contribution(1,b93,93048,T3,plus,f,1949-1974,2026,al,,t,0,0,0,0,0,1,0,0,0,0,0,0)', 1::bigint, 0::bigint),
+			 ('contribution(1,b93,93048,T3,plus,f,1949-1974,2026,al,,t,0,0,1,0,0,0,0,0,0,0,0,1)', 1, 0),
+			 ('contribution(1,b93,93048,T3,plus,f,1949-1974,2026,al,,t,1,0,0,0,0,0,0,0,0,0,0,1)', 0, 1),
+			 ('contribution(2,b93,93048,T2,plai,t,1990-2004,2026,montreuil,,t,0,0,0,0,0,0,1,0,0,1,0,0)', 1, 0),
+			 ('contribution(2,b93,93048,T2,plai,t,1990-2004,2026,montreuil,,t,0,0,0,0,0,1,0,0,0,0,0,0)', 1, 0),
+			 ('contribution(2,b93,93048,T2,plai,t,1990-2004,2026,montreuil,,t,0,1,0,0,0,0,0,0,0,0,0,1)', 1, 0),
+			 ('contribution(5,b93,93008,T5+,plus,f,1975-1989,2026,prefet,,t,0,0,0,0,0,1,0,0,0,0,0,0)', 0, 1),
+			 ('contribution(5,b93,93008,T5+,plus,f,1975-1989,2026,prefet,,t,1,0,0,0,0,0,0,0,0,0,0,1)', 0, 1)$$,
 	'and every ledger row: the missing ones (1, 0), the stale ones (0, 1)');
 SELECT results_eq('SELECT * FROM flux_mgmt.verifier_compteurs()',
 	'SELECT * FROM flux_mgmt.ecarts_compteurs() UNION ALL SELECT * FROM flux_mgmt.ecarts_registre() ORDER BY 1',
@@ -81,12 +85,14 @@ SELECT orienter(:b1, 'agents', date_orientation => '2026-03-03') > 0 AS oriente;
 SELECT results_eq('SELECT * FROM flux_mgmt.ecarts_compteurs()',
 	$$VALUES ('compteur(b93, 2026, 93008, prefet, -, flux).decomptes', 0::bigint, 1::bigint),
 			 ('compteur(b93, 2026, 93008, prefet, -, flux).en_cours', 0, 1),
+			 ('compteur(b93, 2026, 93008, prefet, -, flux).imputees', 0, 1),
 			 ('compteur(b93, 2026, 93048, al, -, flux).carences', 1, 0),
 			 ('compteur(b93, 2026, 93048, al, -, flux).decomptes', 1, 0),
 			 ('compteur(b93, 2026, 93048, al, -, flux).en_cours', 0, 1),
 			 ('compteur(b93, 2026, 93048, montreuil, -, flux).attribuees', 1, 0),
 			 ('compteur(b93, 2026, 93048, montreuil, -, flux).baux', 1, 0),
 			 ('compteur(b93, 2026, 93048, montreuil, -, flux).decomptes', 1, 0),
+			 ('compteur(b93, 2026, 93048, montreuil, -, flux).imputees', 1, 0),
 			 ('compteur(b93, 2026, 93048, montreuil, -, flux).q234_en_qpv', 1, 0),
 			 ('compteur_bilan(b93, 2026, 93008, prefet, T5+, plus, f, 1975-1989).proposes', 0, 1),
 			 ('compteur_bilan(b93, 2026, 93048, montreuil, T2, plai, t, 1990-2004).attribues', 1, 0),

@@ -139,10 +139,10 @@ BEGIN
 	INSERT INTO contribution SELECT * FROM contribution_calculee;
 	INSERT INTO compteur (bailleur, annee, commune, reservataire, soustraction, dans_flux, tranche,
 						  en_cours, attribuees, carences, echecs, retirees, decomptes, baux,
-						  hors_qpv, q1_hors_qpv, q234_en_qpv, prioritaires)
+						  hors_qpv, q1_hors_qpv, q234_en_qpv, prioritaires, imputees)
 	SELECT bailleur, annee, commune, reservataire, soustraction, dans_flux, 0,
 		   sum(en_cours), sum(attribuees), sum(carences), sum(echecs), sum(retirees), sum(decomptes), sum(baux),
-		   sum(hors_qpv), sum(q1_hors_qpv), sum(q234_en_qpv), sum(prioritaires)
+		   sum(hors_qpv), sum(q1_hors_qpv), sum(q234_en_qpv), sum(prioritaires), sum(imputees)
 	FROM contribution
 	GROUP BY bailleur, annee, commune, reservataire, soustraction, dans_flux;
 	GET DIAGNOSTICS ecrits = ROW_COUNT;

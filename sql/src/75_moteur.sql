@@ -190,10 +190,11 @@ CREATE TYPE flux_mgmt.decision_orientation AS (
 	titulaire text,							-- the holder of a stock dwelling
 	nom_titulaire text,
 	candidats flux_mgmt.candidat_orientation[],	-- in-flux dwelling: its candidates
-	choix flux_mgmt.choix_orientation
+	choix flux_mgmt.choix_orientation,
+	decompte text								-- in-flux vacancy already charged: which charge
 );
 COMMENT ON TYPE flux_mgmt.decision_orientation IS
-	'the orientation decision for a vacancy: its dwelling''s regime and stock holder, or its candidates and the kernel''s choice';
+	'the orientation decision for a vacancy: its dwelling''s regime and stock holder, or its candidates and the kernel''s choice, or, for an in-flux vacancy already charged by an orientation now closed (a carence in mixte or orientation mode), that charge (decompte): the dwelling came back to the landlord, who lets it from its pool';
 
 CREATE FUNCTION flux_mgmt.decider(vacance_id bigint) RETURNS flux_mgmt.decision_orientation
 	LANGUAGE plpgsql STABLE
@@ -216,6 +217,17 @@ BEGIN
 	d.titulaire := v.reservataire_stock;
 	d.nom_titulaire := v.nom;
 	IF v.regime = 'flux' THEN
+		-- charged already by a closed orientation (a carence, in mixte or
+		-- orientation mode): the dwelling is the landlord's to let, and counts
+		-- for no one again (DOMAIN §3.5, §3.6)
+		SELECT format('already charged to %s (%s on %s, mode %s): the dwelling came back to the landlord, who lets it from its pool; it counts for no one again',
+					  coalesce(r.nom, od.reservataire, 'the landlord''s pool'), od.issue,
+					  coalesce(od.date_issue, od.date_orientation), od.mode_decompte)
+		INTO d.decompte
+		FROM orientation_decompte od LEFT JOIN reservataire r ON r.code = od.reservataire
+		WHERE od.vacance_id = decider.vacance_id AND od.decompte AND od.issue NOT IN ('en_cours', 'attribuee');
+	END IF;
+	IF v.regime = 'flux' AND d.decompte IS NULL THEN
 		d.candidats := ARRAY(SELECT x FROM candidats(v.bailleur, v.commune, v.annee, v.nb_pieces, v.financement, v.qpv) AS x);
 		d.choix := (SELECT choisir_orientation(array_agg(x.t ORDER BY i), array_agg(x.a ORDER BY i),
 											   array_agg(round(x.taux * 10000)::bigint ORDER BY i),
@@ -227,7 +239,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.decider(bigint) IS
-	'the orientation decision for a vacancy (see decision_orientation): a stock dwelling''s holder, or the candidates of an in-flux dwelling in the year of the vacancy and the choice of choisir_orientation()';
+	'the orientation decision for a vacancy (see decision_orientation): a stock dwelling''s holder, the charge of an in-flux vacancy already charged by a closed orientation, or the candidates of an in-flux dwelling in the year of the vacancy and the choice of choisir_orientation()';
 
 CREATE FUNCTION flux_mgmt.suggerer(vacance_id bigint)
 RETURNS TABLE (rang integer, reservataire text, ecart numeric, score numeric, motifs text[])
@@ -247,6 +259,9 @@ BEGIN
 	ELSIF d.regime = 'hors_champ' THEN
 		RETURN QUERY SELECT 1, NULL::text, NULL::numeric, NULL::numeric,
 			ARRAY['dwelling outside the L441-1 regime: outside the flux, it goes to the landlord''s own pool'];
+		RETURN;
+	ELSIF d.decompte IS NOT NULL THEN
+		RETURN QUERY SELECT 1, NULL::text, NULL::numeric, NULL::numeric, ARRAY[d.decompte];
 		RETURN;
 	END IF;
 	n := (SELECT count(*) FROM unnest(c) AS x WHERE x.taux > 0);
@@ -280,7 +295,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.suggerer(bigint) IS
-	'ranked orientation suggestions for a vacancy (rank 1 first): its holder for a stock dwelling, the pool for a hors champ one; otherwise the conventions whose scope contains the dwelling and the pool, by Tijdeman''s quota rule with the indicative objectives as preferences; ecart = entitlement t × taux / 100 minus dwellings received (in the year of the vacancy, in the candidate''s scope); score = dwellings before it falls below its quota, (1 - c - ecart) / share, with c = 1/(2n - 2); motifs says why';
+	'ranked orientation suggestions for a vacancy (rank 1 first): its holder for a stock dwelling, the pool for a hors champ one or an in-flux vacancy already charged (a carence: the dwelling came back to the landlord); otherwise the conventions whose scope contains the dwelling and the pool, by Tijdeman''s quota rule with the indicative objectives as preferences; ecart = entitlement t × taux / 100 minus dwellings received (in the year of the vacancy, in the candidate''s scope); score = dwellings before it falls below its quota, (1 - c - ecart) / share, with c = 1/(2n - 2); motifs says why';
 
 CREATE FUNCTION flux_mgmt.orienter_suggestion(vacance_id bigint, date_orientation date DEFAULT current_date)
 RETURNS bigint
@@ -291,7 +306,8 @@ DECLARE
 	d decision_orientation := decider(orienter_suggestion.vacance_id);
 BEGIN
 	RETURN orienter(orienter_suggestion.vacance_id,
-					CASE WHEN d.regime = 'flux' THEN (d.candidats[(d.choix).classement[1]]).reservataire
+					CASE WHEN d.decompte IS NOT NULL THEN NULL
+						 WHEN d.regime = 'flux' THEN (d.candidats[(d.choix).classement[1]]).reservataire
 						 WHEN d.regime = 'hors_champ' THEN NULL ELSE d.titulaire END,
 					NULL, orienter_suggestion.date_orientation);
 END

@@ -1,11 +1,12 @@
 -- Issue 17, untested: decider's decision record (a flux dwelling, a stock
 -- one, a hors champ one), candidats exactly (counts in each scope and
 -- preferences), the effect of parametre_orientation on suggerer's ranking,
--- suggerer on a vacancy already oriented, and the error paths of
+-- suggerer on a vacancy already oriented, on one already charged (a carence:
+-- the pool, counted for no one), and the error paths of
 -- orienter_suggestion, orienter_en_attente, suggerer and decider.
 \i test/setup.sql
 BEGIN;
-SELECT plan(29);
+SELECT plan(35);
 \i test/fixtures/diagnostics.sql
 \i test/fixtures/evenements.sql
 \i test/fixtures/evenements_ids.sql
@@ -134,6 +135,43 @@ SELECT throws_ok($$SELECT * FROM flux_mgmt.orienter_en_attente('b93', 0)$$, '220
 -- a null vacancy is an unknown one, named by nothing (documented as found)
 SELECT is(pg_temp.erreur('SELECT * FROM flux_mgmt.suggerer(NULL)'), '23503 unknown vacancy ', 'suggerer(NULL): 23503, no id in the message');
 SELECT is(pg_temp.erreur('SELECT flux_mgmt.decider(NULL)'), '23503 unknown vacancy ', 'decider(NULL) likewise');
+
+-- a vacancy already charged by a closed orientation came back to the
+-- landlord: the engine gives it to the pool, and it counts for no one again
+INSERT INTO logement (bailleur, ref, commune, nb_pieces, financement, qpv, annee_construction)
+VALUES ('b93', 'C1', '93008', 2, 'plus', false, 1985), ('b93', 'C2', '93008', 2, 'plus', false, 1985),
+	   ('b93', 'C3', '93008', 2, 'plus', false, 1985);
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2026-05-01' FROM logement WHERE ref IN ('C1', 'C2', 'C3');
+SELECT v.id AS c1 FROM vacance v JOIN logement l ON l.id = v.logement_id WHERE l.ref = 'C1' \gset
+SELECT v.id AS c2 FROM vacance v JOIN logement l ON l.id = v.logement_id WHERE l.ref = 'C2' \gset
+SELECT v.id AS c3 FROM vacance v JOIN logement l ON l.id = v.logement_id WHERE l.ref = 'C3' \gset
+-- C1: Action Logement (mixte) lets the delay pass, charged at the carence;
+-- C2: the State agents (bail) likewise, not charged; C3: the préfet
+-- (orientation mode, charged when oriented), an échec
+SELECT cloturer(orienter(:c1, 'al', NULL, '2026-05-02'), 'carence', '2026-06-02');
+SELECT cloturer(orienter(:c2, 'agents', NULL, '2026-05-02'), 'carence', '2026-06-02');
+SELECT cloturer(orienter(:c3, 'prefet', NULL, '2026-05-02'), 'echec', '2026-06-02');
+SELECT results_eq(format($$SELECT (d).decompte, (d).candidats IS NULL, (d).choix IS NULL FROM flux_mgmt.decider(%s) AS d$$, :c1),
+	$$VALUES ('already charged to Action Logement Services (carence on 2026-06-02, mode mixte): the dwelling came back to the landlord, who lets it from its pool; it counts for no one again'::text, true, true)$$,
+	'a carence charged in mixte: decider gives the charge, no candidate');
+SELECT results_eq(format('SELECT rang, reservataire, ecart, score, motifs FROM flux_mgmt.suggerer(%s)', :c1),
+	$$VALUES (1, NULL::text, NULL::numeric, NULL::numeric,
+			  '{"already charged to Action Logement Services (carence on 2026-06-02, mode mixte): the dwelling came back to the landlord, who lets it from its pool; it counts for no one again"}'::text[])$$,
+	'suggerer: the pool alone, saying why');
+SELECT results_eq(format($$SELECT (d).decompte, (d).candidats IS NULL FROM flux_mgmt.decider(%s) AS d$$, :c3),
+	$$VALUES ('already charged to Préfet, prioritaires (echec on 2026-06-02, mode orientation): the dwelling came back to the landlord, who lets it from its pool; it counts for no one again'::text, true)$$,
+	'the préfet''s échec in orientation mode: charged when oriented, the same');
+SELECT results_eq(format($$SELECT (d).decompte, (d).candidats IS NULL FROM flux_mgmt.decider(%s) AS d$$, :c2),
+	$$VALUES (NULL::text, false)$$, 'the agents'' carence in bail mode charged nothing: the engine chooses again among the candidates');
+SELECT results_eq($$SELECT o.vacance_id, o.reservataire FROM flux_mgmt.orienter_en_attente('b93', 2026) AS o
+					WHERE o.vacance_id IN ($$ || :c1 || ', ' || :c3 || $$) ORDER BY 1$$,
+	format('VALUES (%s::bigint, NULL::text), (%s, NULL)', :c1, :c3),
+	'orienter_en_attente orients both charged vacancies to the pool');
+SELECT results_eq(format($$SELECT vacance_id, reservataire, issue::text, imputee FROM flux_mgmt.orientation_decompte
+						   WHERE vacance_id IN (%s, %s) ORDER BY vacance_id, id$$, :c1, :c3),
+	format($$VALUES (%s::bigint, 'al'::text, 'carence'::text, true), (%1$s, NULL, 'en_cours', false),
+					(%s, 'prefet', 'echec', true), (%2$s, NULL, 'en_cours', false)$$, :c1, :c3),
+	'and the engine still counts them for Action Logement and the préfet, once, not for the pool');
 SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()', 'the counters agree after all of it');
 \i test/oracle/recompte.sql
 SELECT is_empty('SELECT * FROM oracle_ecarts', 'with the independent recount too');

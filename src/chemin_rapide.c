@@ -96,6 +96,7 @@ typedef struct Evenement
 	Datum		soustraction;
 	bool		sans_soustraction;
 	DateADT		date_orientation;
+	DateADT		date_liberation;	/* of the vacancy, read under its lock */
 	/* the attribution's row (attribution only) */
 	bool		attribuee;
 	DateADT		date_caleol;
@@ -197,7 +198,7 @@ ligne_de(const Evenement *ev, const Logement *l, bool dans_flux, int annee)
  * The rows of contribution_calculee of a vacancy whose only orientation is
  * ev's, open (en_cours) or, with ev->attribuee, attributed; mode is the
  * décompte mode of its convention ('bail' for the pool), dans_flux whether it
- * is in the flux.  Returns the number of rows (up to 3).
+ * is in the flux.  Returns the number of rows (up to 4).
  */
 static int
 contributions(const Evenement *ev, const Logement *l, bool dans_flux, const char *mode, Ligne *lignes)
@@ -209,9 +210,19 @@ contributions(const Evenement *ev, const Logement *l, bool dans_flux, const char
 	/* the orientation and its issue, in the year of the orientation */
 	lignes[n] = ligne_de(ev, l, dans_flux, annee_de(ev->date_orientation));
 	lignes[n].v[ev->attribuee ? C_ATTRIBUEES : C_EN_COURS] = Int32GetDatum(1);
-	/* the engine counts the vacancy once: the only orientation is open or its charge */
-	lignes[n].v[C_IMPUTEES] = Int32GetDatum(dans_flux);
+	/*
+	 * the engine counts the vacancy once, in the year it became available:
+	 * the only orientation is open or its charge
+	 */
+	if (dans_flux && annee_de(ev->date_liberation) == annee_de(ev->date_orientation))
+		lignes[n].v[C_IMPUTEES] = Int32GetDatum(1);
 	n++;
+	if (dans_flux && annee_de(ev->date_liberation) != annee_de(ev->date_orientation))
+	{
+		lignes[n] = ligne_de(ev, l, dans_flux, annee_de(ev->date_liberation));
+		lignes[n].v[C_IMPUTEES] = Int32GetDatum(1);
+		n++;
+	}
 	/* the charge: the vacancy's first chargeable orientation, this one */
 	if (dans_flux)
 	{
@@ -664,9 +675,9 @@ orientations(TriggerData *td, Contexte *x, bool attribution)
 	Logement	logements[RAPIDE_MAX_LIGNES];
 	bool		dans_flux[RAPIDE_MAX_LIGNES];
 	const char *modes[RAPIDE_MAX_LIGNES];
-	Ligne		nouvelles[3 * RAPIDE_MAX_LIGNES];
-	Ligne		anciennes[3 * RAPIDE_MAX_LIGNES];
-	ItemPointerData tids[3 * RAPIDE_MAX_LIGNES];
+	Ligne		nouvelles[4 * RAPIDE_MAX_LIGNES];
+	Ligne		anciennes[4 * RAPIDE_MAX_LIGNES];
+	ItemPointerData tids[4 * RAPIDE_MAX_LIGNES];
 	int			nb_nouvelles = 0;
 	int			nb_anciennes = 0;
 	int			n;
@@ -711,18 +722,18 @@ orientations(TriggerData *td, Contexte *x, bool attribution)
 			GENERAL("vacancy not found");
 		if (!flux_egales(l->bailleur, false, ev->bailleur, false, -1, false))
 			GENERAL("the dwelling changed landlord before the lock");
-		if (!attribution)
 		{
 			bool		nul;
 
-			if (ev->date_orientation < DatumGetDateADT(slot_getattr(x->s_vacance, flux_attnum(x->vacance, "date_liberation"), &nul)))
+			ev->date_liberation = DatumGetDateADT(slot_getattr(x->s_vacance, flux_attnum(x->vacance, "date_liberation"), &nul));
+			if (!attribution && ev->date_orientation < ev->date_liberation)
 				GENERAL("rule avant_vacance");
 		}
 		if (!regles_orientation(x, ev, l, &dans_flux[i], &modes[i]))
 			GENERAL("a rule of the orientation");
 		if (autres_orientations(x, ev))
 			GENERAL("the vacancy has another orientation");
-		k = registre(x, ev->vacance, &anciennes[nb_anciennes], &tids[nb_anciennes], attribution ? 2 : 0);
+		k = registre(x, ev->vacance, &anciennes[nb_anciennes], &tids[nb_anciennes], attribution ? 3 : 0);
 		if (k < 0)
 			GENERAL("ledger rows of the vacancy");
 		nb_anciennes += k;

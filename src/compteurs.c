@@ -47,6 +47,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -801,6 +802,12 @@ flux_garder_derivees(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"garder_derivees\" must be fired BEFORE … FOR EACH STATEMENT")));
+	/*
+	 * The extension's own update script fills what a new version adds, as
+	 * whichever superuser runs ALTER EXTENSION ... UPDATE.
+	 */
+	if (creating_extension && CurrentExtensionObject == get_extension_oid(FLUX_SCHEMA, true))
+		return PointerGetDatum(NULL);
 	/* a TRUNCATE (the rebuild's) wipes the transaction's pending differences with the rows */
 	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event) && GetUserId() == td->tg_relation->rd_rel->relowner)
 		flux_ecrire_en_attente();

@@ -66,12 +66,17 @@ estimer(PlannerInfo *root, Oid relid, bool inhparent, RelOptInfo *rel)
 	if (get_rel_namespace(relid) != get_namespace_oid(FLUX_SCHEMA, true))
 		return;
 	rel->tuples = lignes_estimees(relid, rel->pages);
-	/* an index over the whole table has its rows; a partial one its own statistics */
+	/*
+	 * An index over the whole table has its rows.  A partial one was clamped
+	 * to the table's 0 rows: it gets the table's rows too, an upper bound (its
+	 * predicate's selectivity cannot be estimated before the planner has
+	 * registered the relation), so that it is never costed as empty.
+	 */
 	foreach(lc, rel->indexlist)
 	{
 		IndexOptInfo *index = lfirst_node(IndexOptInfo, lc);
 
-		if (index->indpred == NIL)
+		if (index->indpred == NIL || index->tuples < 1)
 			index->tuples = rel->tuples;
 	}
 }

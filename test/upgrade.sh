@@ -17,9 +17,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RELEASE=0.1	# the last release: sql/flux_mgmt--0.1.sql, frozen
-FRESH=flux_upgrade_fresh FRESH2=flux_upgrade_fresh2 DATA=flux_upgrade_data EMPTY=flux_upgrade_empty PLANTE=flux_upgrade_plante
+FRESH=flux_upgrade_fresh FRESH2=flux_upgrade_fresh2 DATA=flux_upgrade_data EMPTY=flux_upgrade_empty PLANTE=flux_upgrade_plante AUTRE=flux_upgrade_autre
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"; for db in $FRESH $FRESH2 $DATA $EMPTY $PLANTE; do dropdb --if-exists "$db" 2>/dev/null; done' EXIT
+trap 'rm -rf "$TMP"; for db in $FRESH $FRESH2 $DATA $EMPTY $PLANTE $AUTRE; do dropdb --if-exists "$db" 2>/dev/null; done' EXIT
 
 sql() { local db=$1; shift; psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 version() { sql "$1" -c "SELECT extversion FROM pg_extension WHERE extname = 'flux_mgmt'"; }
@@ -95,6 +95,18 @@ figures $DATA > "$TMP/figures.apres"
 if ! diff -u "$TMP/figures.avant" "$TMP/figures.apres"; then
 	fail "figures changed in the update (- before, + after)"
 fi
+
+echo "== $RELEASE updated by another superuser than the one who created it"
+# the update writes the derived tables (new columns filled), which only their
+# owner may write outside the extension's own script
+createdb $AUTRE
+sql $AUTRE -c "CREATE EXTENSION flux_mgmt VERSION '$RELEASE'"
+sql $AUTRE -c "DROP ROLE IF EXISTS flux_upgrade_admin" -c "CREATE ROLE flux_upgrade_admin SUPERUSER"
+sql $AUTRE -c "SET ROLE flux_upgrade_admin" -c 'ALTER EXTENSION flux_mgmt UPDATE' \
+	|| fail "ALTER EXTENSION flux_mgmt UPDATE by another superuser failed"
+[ "$(version $AUTRE)" = "$TARGET" ] || fail "updated by another superuser, the extension is at $(version $AUTRE)"
+dropdb $AUTRE
+sql $FRESH -c "DROP ROLE flux_upgrade_admin"
 
 echo "== $RELEASE without data"
 createdb $EMPTY

@@ -16,16 +16,21 @@
 -- the same view; recalculer_compteurs() rebuilds.
 --
 -- Years: an orientation and its outcome count in the year of date_orientation,
--- a charge (décompte) in the year of its date, a lease in the year of date_bail.
+-- a charge (décompte) in the year of its date, a lease in the year of date_bail,
+-- the engine's count of a vacancy (imputees) in the year of date_liberation.
 --------------------------------------------------------------------------------
 
 CREATE VIEW flux_mgmt.orientation_decompte WITH (security_invoker = true) AS
-SELECT x.*, x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
+SELECT x.id, x.vacance_id, x.reservataire, x.soustraction, x.date_orientation, x.issue, x.date_issue,
+	   x.bailleur, x.commune, x.typologie, x.financement, x.qpv, x.periode, x.dans_flux, x.mode_decompte,
+	   x.date_bail, x.premier_quartile, x.relogement_renouvellement, x.prioritaire, x.date_decompte,
+	   x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
 		OVER (PARTITION BY x.vacance_id) AS decompte,
 	   -- the engine's count: the charge, or while nothing is charged the open orientation
 	   x.dans_flux AND coalesce(x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
 									OVER (PARTITION BY x.vacance_id),
-								x.issue OPERATOR(pg_catalog.=) ANY ('{en_cours,attribuee}')) AS imputee
+								x.issue OPERATOR(pg_catalog.=) ANY ('{en_cours,attribuee}')) AS imputee,
+	   x.date_liberation
 FROM (
 	SELECT o.id, o.vacance_id, o.reservataire, o.soustraction, o.date_orientation, o.issue, o.date_issue,
 		   l.bailleur, l.commune, flux_mgmt.typologie(l.nb_pieces) AS typologie, l.financement, l.qpv,
@@ -38,7 +43,8 @@ FROM (
 			   WHEN 'bail' THEN CASE WHEN o.issue OPERATOR(pg_catalog.=) 'attribuee' THEN a.date_bail END
 			   ELSE CASE o.issue WHEN 'attribuee' THEN a.date_bail WHEN 'carence' THEN o.date_issue END
 			   END
-		   END AS date_decompte
+		   END AS date_decompte,
+		   v.date_liberation
 	FROM flux_mgmt.orientation o
 	JOIN flux_mgmt.vacance v ON v.id OPERATOR(pg_catalog.=) o.vacance_id
 	JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
@@ -70,6 +76,7 @@ COMMENT ON COLUMN flux_mgmt.orientation_decompte.mode_decompte IS 'mode of the c
 COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_decompte IS 'when it is chargeable: orientation mode, its date unless withdrawn; bail, the lease; mixte, the lease or the carence';
 COMMENT ON COLUMN flux_mgmt.orientation_decompte.decompte IS 'it is the charge of its vacancy';
 COMMENT ON COLUMN flux_mgmt.orientation_decompte.imputee IS 'the orientation engine counts its vacancy for its beneficiary: it is the vacancy''s charge, or nothing of the vacancy is charged and it is open (en_cours or attribuee) in the flux; one orientation of a vacancy at most';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_liberation IS 'when its vacancy''s dwelling became available: the engine counts the vacancy in that year';
 
 CREATE VIEW flux_mgmt.contribution_calculee WITH (security_invoker = true) AS
 SELECT e.vacance_id, e.bailleur, e.commune, e.typologie, e.financement, e.qpv, e.periode,
@@ -81,7 +88,12 @@ CROSS JOIN LATERAL (VALUES
 	(pg_catalog.date_part('year', e.date_orientation)::integer,
 	 (e.issue OPERATOR(pg_catalog.=) 'en_cours')::integer, (e.issue OPERATOR(pg_catalog.=) 'attribuee')::integer,
 	 (e.issue OPERATOR(pg_catalog.=) 'carence')::integer, (e.issue OPERATOR(pg_catalog.=) 'echec')::integer,
-	 (e.issue OPERATOR(pg_catalog.=) 'retiree')::integer, 0, 0, 0, 0, 0, 0, e.imputee::integer),
+	 (e.issue OPERATOR(pg_catalog.=) 'retiree')::integer, 0, 0, 0, 0, 0, 0,
+	 (e.imputee AND pg_catalog.date_part('year', e.date_liberation) OPERATOR(pg_catalog.=) pg_catalog.date_part('year', e.date_orientation))::integer),
+	-- the engine's count, in the year of the vacancy: on the orientation's row when the years agree
+	(CASE WHEN e.imputee AND pg_catalog.date_part('year', e.date_liberation) OPERATOR(pg_catalog.<>) pg_catalog.date_part('year', e.date_orientation)
+		  THEN pg_catalog.date_part('year', e.date_liberation)::integer END,
+	 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1),
 	(CASE WHEN e.decompte THEN pg_catalog.date_part('year', e.date_decompte)::integer END,
 	 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0),
 	(pg_catalog.date_part('year', e.date_bail)::integer,
@@ -114,7 +126,7 @@ COMMENT ON COLUMN flux_mgmt.contribution_calculee.hors_qpv IS '1 for a lease out
 COMMENT ON COLUMN flux_mgmt.contribution_calculee.q1_hors_qpv IS '1 for a lease outside QPV to a first-quartile or renewal-rehoused household (O1 numerator)';
 COMMENT ON COLUMN flux_mgmt.contribution_calculee.q234_en_qpv IS '1 for a lease inside QPV to a household of quartiles 2-4 (O2 numerator)';
 COMMENT ON COLUMN flux_mgmt.contribution_calculee.prioritaires IS '1 for a lease to a DALO or priority household (O3, O4 numerators)';
-COMMENT ON COLUMN flux_mgmt.contribution_calculee.imputees IS '1 for the orientation the engine counts its vacancy for (orientation_decompte.imputee), in the year of the orientation';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.imputees IS '1 for the orientation the engine counts its vacancy for (orientation_decompte.imputee), in the year the vacancy''s dwelling became available';
 
 CREATE TABLE flux_mgmt.contribution (
 	vacance_id bigint NOT NULL,
@@ -166,7 +178,7 @@ COMMENT ON COLUMN flux_mgmt.contribution.hors_qpv IS 'as in contribution_calcule
 COMMENT ON COLUMN flux_mgmt.contribution.q1_hors_qpv IS 'as in contribution_calculee: 1 for a lease outside QPV to a first-quartile or renewal-rehoused household (O1 numerator)';
 COMMENT ON COLUMN flux_mgmt.contribution.q234_en_qpv IS 'as in contribution_calculee: 1 for a lease inside QPV to a household of quartiles 2-4 (O2 numerator)';
 COMMENT ON COLUMN flux_mgmt.contribution.prioritaires IS 'as in contribution_calculee: 1 for a lease to a DALO or priority household (O3, O4 numerators)';
-COMMENT ON COLUMN flux_mgmt.contribution.imputees IS 'as in contribution_calculee: 1 for the orientation the engine counts its vacancy for (orientation_decompte.imputee), in the year of the orientation';
+COMMENT ON COLUMN flux_mgmt.contribution.imputees IS 'as in contribution_calculee: 1 for the orientation the engine counts its vacancy for (orientation_decompte.imputee), in the year the vacancy''s dwelling became available';
 
 CREATE TABLE flux_mgmt.compteur (
 	bailleur text NOT NULL,
@@ -196,7 +208,7 @@ COMMENT ON TABLE flux_mgmt.compteur IS
 COMMENT ON COLUMN flux_mgmt.compteur.tranche IS 'slot of the writing backend; readers sum over it';
 COMMENT ON COLUMN flux_mgmt.compteur.bailleur IS 'landlord owning the dwelling';
 COMMENT ON COLUMN flux_mgmt.compteur.commune IS 'commune of the dwelling';
-COMMENT ON COLUMN flux_mgmt.compteur.annee IS 'year counted in: of the orientation (en_cours … retirees, imputees), of the charge (decomptes), of the lease (baux … prioritaires)';
+COMMENT ON COLUMN flux_mgmt.compteur.annee IS 'year counted in: of the orientation (en_cours … retirees), of the vacancy (imputees), of the charge (decomptes), of the lease (baux … prioritaires)';
 COMMENT ON COLUMN flux_mgmt.compteur.reservataire IS 'beneficiary: réservataire, null for the landlord''s pool';
 COMMENT ON COLUMN flux_mgmt.compteur.soustraction IS 'motif when the vacancy was subtracted from the flux, else null';
 COMMENT ON COLUMN flux_mgmt.compteur.dans_flux IS 'dwelling of regime flux and not subtracted';
@@ -211,7 +223,7 @@ COMMENT ON COLUMN flux_mgmt.compteur.hors_qpv IS 'of those, dwellings outside QP
 COMMENT ON COLUMN flux_mgmt.compteur.q1_hors_qpv IS 'outside QPV, to a first-quartile or renewal-rehoused household (O1 numerator)';
 COMMENT ON COLUMN flux_mgmt.compteur.q234_en_qpv IS 'inside QPV, to a household of quartiles 2-4 (O2 numerator; denominator baux - hors_qpv)';
 COMMENT ON COLUMN flux_mgmt.compteur.prioritaires IS 'to a DALO or priority household (O3, O4 numerators)';
-COMMENT ON COLUMN flux_mgmt.compteur.imputees IS 'in-flux vacancies the orientation engine counts for the beneficiary, by the year of the orientation: charged to it, or oriented to it and open while nothing of the vacancy is charged (each vacancy once)';
+COMMENT ON COLUMN flux_mgmt.compteur.imputees IS 'in-flux vacancies the orientation engine counts for the beneficiary, by the year the dwelling became available: charged to it, or oriented to it and open while nothing of the vacancy is charged (each vacancy once)';
 
 CREATE TABLE flux_mgmt.compteur_bilan (
 	bailleur text NOT NULL,

@@ -49,8 +49,8 @@
 --  * the engine's count (imputees, from 0.2; a database at 0.1 has no such
 --    column and is compared without it): each in-flux vacancy once, under
 --    the key of its charging orientation, or while none is charged of its
---    open (en_cours or attribuee) in-flux orientation, in the year of that
---    orientation;
+--    open (en_cours or attribuee) in-flux orientation, in the year the
+--    vacancy's dwelling became available (date_liberation);
 --  * the yearly report (§3.8) counts in-flux orientations only: proposes in
 --    the year of the orientation, attribues in the year of the lease, by
 --    landlord, commune, réservataire, typology (T1 … T4 by main rooms, T5+
@@ -71,7 +71,7 @@ WITH orientation AS (
 		   o.date_orientation, o.date_issue,
 		   l.bailleur, l.commune::text AS commune, l.qpv, l.nb_pieces, l.financement::text AS financement,
 		   l.annee_construction, l.regime::text = 'flux' AND o.soustraction IS NULL AS dans_flux,
-		   a.date_bail, a.premier_quartile, a.relogement_renouvellement, a.dalo, a.prioritaire
+		   a.date_bail, a.premier_quartile, a.relogement_renouvellement, a.dalo, a.prioritaire, v.date_liberation
 	FROM flux_mgmt.orientation o
 	JOIN flux_mgmt.vacance v ON v.id = o.vacance_id
 	JOIN flux_mgmt.logement l ON l.id = v.logement_id
@@ -128,7 +128,7 @@ WITH orientation AS (
 		   'decomptes', 1
 	FROM charge c
 	UNION ALL
-	SELECT i.bailleur, extract(year FROM i.date_orientation)::integer, i.commune, i.reservataire, i.soustraction,
+	SELECT i.bailleur, extract(year FROM i.date_liberation)::integer, i.commune, i.reservataire, i.soustraction,
 		   i.dans_flux, 'imputees', 1
 	FROM imputee i, avec_imputees x
 	WHERE x.oui

@@ -112,16 +112,16 @@ SELECT bag_eq($$SELECT compteur, attendu FROM oracle_comparaisons WHERE attendu 
 	('compteur_bilan(b93, 2026, 93048, montreuil, T3, plus, f, 1949-1974).proposes', 2),
 	('compteur_bilan(b93, 2027, 93008, prefet, T5+, plus, f, 1975-1989).proposes', 1),
 	('compteur_bilan(b93, 2027, 93048, al, T2, plai, t, 1990-2004).attribues', 1),
-	-- the engine's count, each in-flux vacancy once in the year of its orientation:
-	-- M1, M3 and M2 for Action Logement (charged at the carence, at the lease
-	-- and at the lease of 2027), not the agents' carence (bail) nor M1's
-	-- subtraction; M1's second vacancy once for Montreuil (its carence, not
-	-- again at the lease); B1 for the pool; B2's open orientation of 2027, not
-	-- the one withdrawn
+	-- the engine's count, each in-flux vacancy once in the year it became
+	-- available (every one in 2026): M1, M3 and M2 for Action Logement
+	-- (charged at the carence, at the lease and at the lease of 2027), not the
+	-- agents' carence (bail) nor M1's subtraction; M1's second vacancy once for
+	-- Montreuil (its carence, not again at the lease); B1 for the pool; B2 for
+	-- the préfet, by its open orientation of 2027, not the one withdrawn
 	('compteur(b93, 2026, 93048, al, -, flux).imputees', 3),
 	('compteur(b93, 2026, 93048, montreuil, -, flux).imputees', 1),
 	('compteur(b93, 2026, 93008, pool, -, flux).imputees', 1),
-	('compteur(b93, 2027, 93008, prefet, -, flux).imputees', 1)
+	('compteur(b93, 2026, 93008, prefet, -, flux).imputees', 1)
 	$$, 'the oracle''s recount of the history, value by value, as DOMAIN.md''s rules give it');
 SELECT is_empty('SELECT * FROM oracle_ecarts', 'the extension''s counters equal the oracle''s recount');
 SELECT is_empty('SELECT * FROM verifier_compteurs()', 'and their own');

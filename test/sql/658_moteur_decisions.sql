@@ -152,14 +152,14 @@ SELECT cloturer(orienter(:c1, 'al', NULL, '2026-05-02'), 'carence', '2026-06-02'
 SELECT cloturer(orienter(:c2, 'agents', NULL, '2026-05-02'), 'carence', '2026-06-02');
 SELECT cloturer(orienter(:c3, 'prefet', NULL, '2026-05-02'), 'echec', '2026-06-02');
 SELECT results_eq(format($$SELECT (d).decompte, (d).candidats IS NULL, (d).choix IS NULL FROM flux_mgmt.decider(%s) AS d$$, :c1),
-	$$VALUES ('already charged to Action Logement Services (carence on 2026-06-02, mode mixte): the dwelling came back to the landlord, who lets it from its pool; it counts for no one again'::text, true, true)$$,
+	$$VALUES ('already charged to Action Logement Services on 2026-06-02 (mode mixte, carence on 2026-06-02): the dwelling came back to the landlord, who lets it from its pool; it counts for no one again'::text, true, true)$$,
 	'a carence charged in mixte: decider gives the charge, no candidate');
 SELECT results_eq(format('SELECT rang, reservataire, ecart, score, motifs FROM flux_mgmt.suggerer(%s)', :c1),
 	$$VALUES (1, NULL::text, NULL::numeric, NULL::numeric,
-			  '{"already charged to Action Logement Services (carence on 2026-06-02, mode mixte): the dwelling came back to the landlord, who lets it from its pool; it counts for no one again"}'::text[])$$,
+			  '{"already charged to Action Logement Services on 2026-06-02 (mode mixte, carence on 2026-06-02): the dwelling came back to the landlord, who lets it from its pool; it counts for no one again"}'::text[])$$,
 	'suggerer: the pool alone, saying why');
 SELECT results_eq(format($$SELECT (d).decompte, (d).candidats IS NULL FROM flux_mgmt.decider(%s) AS d$$, :c3),
-	$$VALUES ('already charged to Préfet, prioritaires (echec on 2026-06-02, mode orientation): the dwelling came back to the landlord, who lets it from its pool; it counts for no one again'::text, true)$$,
+	$$VALUES ('already charged to Préfet, prioritaires on 2026-05-02 (mode orientation, echec on 2026-06-02): the dwelling came back to the landlord, who lets it from its pool; it counts for no one again'::text, true)$$,
 	'the préfet''s échec in orientation mode: charged when oriented, the same');
 SELECT results_eq(format($$SELECT (d).decompte, (d).candidats IS NULL FROM flux_mgmt.decider(%s) AS d$$, :c2),
 	$$VALUES (NULL::text, false)$$, 'the agents'' carence in bail mode charged nothing: the engine chooses again among the candidates');

@@ -279,7 +279,8 @@ SELECT is(:'evenements_rapide'::bigint[], '{250,239,206,52,11,18}'::bigint[],
 		  'the same at every run: 250 vacancies (7 of the fixture), 239 orientations, 206 attributions (52 without a lease), 11 carences, 18 vacancies oriented twice');
 SELECT results_eq(format('SELECT unnest(%L::text[])', :'registre_rapide'), format('SELECT unnest(%L::text[])', :'registre_general'),
 				  'the ledger rows are the same on both paths');
-SELECT is(cardinality(:'registre_rapide'::text[]), 529, '529 ledger rows after the history');
+-- (two of them the engine's count of vacancies freed in one year and oriented in the next)
+SELECT is(cardinality(:'registre_rapide'::text[]), 531, '531 ledger rows after the history');
 SELECT results_eq(format('SELECT unnest(%L::text[])', :'sommes_rapide'), format('SELECT unnest(%L::text[])', :'sommes_general'),
 				  'the counter sums per key (compteur and compteur_bilan) are the same on both paths');
 SELECT is(cardinality(:'sommes_rapide'::text[]), 170, '170 counter keys not at zero after the history');

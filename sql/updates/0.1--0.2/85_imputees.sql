@@ -1,19 +1,23 @@
 --------------------------------------------------------------------------------
 -- The engine balances what is charged (issue 13): each in-flux vacancy counts
--- once in the engine's step t, for the beneficiary it is charged to, or while
--- nothing is charged the one its open orientation names (a carence charged
--- to a réservataire and the same dwelling let from the pool count once).
--- A counter column, imputees, in the ledger and the counters; see
--- sql/src/65_compteurs.sql and 75_moteur.sql.
+-- once in the engine's step t, in the year it became available, for the
+-- beneficiary it is charged to, or while nothing is charged the one its open
+-- orientation names (a carence charged to a réservataire and the same
+-- dwelling let from the pool count once).  A counter column, imputees, in
+-- the ledger and the counters; see sql/src/65_compteurs.sql and 75_moteur.sql.
 --------------------------------------------------------------------------------
 
 CREATE OR REPLACE VIEW flux_mgmt.orientation_decompte WITH (security_invoker = true) AS
-SELECT x.*, x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
+SELECT x.id, x.vacance_id, x.reservataire, x.soustraction, x.date_orientation, x.issue, x.date_issue,
+	   x.bailleur, x.commune, x.typologie, x.financement, x.qpv, x.periode, x.dans_flux, x.mode_decompte,
+	   x.date_bail, x.premier_quartile, x.relogement_renouvellement, x.prioritaire, x.date_decompte,
+	   x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
 		OVER (PARTITION BY x.vacance_id) AS decompte,
 	   -- the engine's count: the charge, or while nothing is charged the open orientation
 	   x.dans_flux AND coalesce(x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
 									OVER (PARTITION BY x.vacance_id),
-								x.issue OPERATOR(pg_catalog.=) ANY ('{en_cours,attribuee}')) AS imputee
+								x.issue OPERATOR(pg_catalog.=) ANY ('{en_cours,attribuee}')) AS imputee,
+	   x.date_liberation
 FROM (
 	SELECT o.id, o.vacance_id, o.reservataire, o.soustraction, o.date_orientation, o.issue, o.date_issue,
 		   l.bailleur, l.commune, flux_mgmt.typologie(l.nb_pieces) AS typologie, l.financement, l.qpv,
@@ -26,7 +30,8 @@ FROM (
 			   WHEN 'bail' THEN CASE WHEN o.issue OPERATOR(pg_catalog.=) 'attribuee' THEN a.date_bail END
 			   ELSE CASE o.issue WHEN 'attribuee' THEN a.date_bail WHEN 'carence' THEN o.date_issue END
 			   END
-		   END AS date_decompte
+		   END AS date_decompte,
+		   v.date_liberation
 	FROM flux_mgmt.orientation o
 	JOIN flux_mgmt.vacance v ON v.id OPERATOR(pg_catalog.=) o.vacance_id
 	JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
@@ -35,6 +40,7 @@ FROM (
 	LEFT JOIN LATERAL flux_mgmt.convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) AS c ON f.dans_flux
 ) AS x;
 COMMENT ON COLUMN flux_mgmt.orientation_decompte.imputee IS 'the orientation engine counts its vacancy for its beneficiary: it is the vacancy''s charge, or nothing of the vacancy is charged and it is open (en_cours or attribuee) in the flux; one orientation of a vacancy at most';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_liberation IS 'when its vacancy''s dwelling became available: the engine counts the vacancy in that year';
 
 CREATE OR REPLACE VIEW flux_mgmt.contribution_calculee WITH (security_invoker = true) AS
 SELECT e.vacance_id, e.bailleur, e.commune, e.typologie, e.financement, e.qpv, e.periode,
@@ -46,7 +52,12 @@ CROSS JOIN LATERAL (VALUES
 	(pg_catalog.date_part('year', e.date_orientation)::integer,
 	 (e.issue OPERATOR(pg_catalog.=) 'en_cours')::integer, (e.issue OPERATOR(pg_catalog.=) 'attribuee')::integer,
 	 (e.issue OPERATOR(pg_catalog.=) 'carence')::integer, (e.issue OPERATOR(pg_catalog.=) 'echec')::integer,
-	 (e.issue OPERATOR(pg_catalog.=) 'retiree')::integer, 0, 0, 0, 0, 0, 0, e.imputee::integer),
+	 (e.issue OPERATOR(pg_catalog.=) 'retiree')::integer, 0, 0, 0, 0, 0, 0,
+	 (e.imputee AND pg_catalog.date_part('year', e.date_liberation) OPERATOR(pg_catalog.=) pg_catalog.date_part('year', e.date_orientation))::integer),
+	-- the engine's count, in the year of the vacancy: on the orientation's row when the years agree
+	(CASE WHEN e.imputee AND pg_catalog.date_part('year', e.date_liberation) OPERATOR(pg_catalog.<>) pg_catalog.date_part('year', e.date_orientation)
+		  THEN pg_catalog.date_part('year', e.date_liberation)::integer END,
+	 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1),
 	(CASE WHEN e.decompte THEN pg_catalog.date_part('year', e.date_decompte)::integer END,
 	 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0),
 	(pg_catalog.date_part('year', e.date_bail)::integer,
@@ -55,38 +66,32 @@ CROSS JOIN LATERAL (VALUES
 	 (e.qpv AND NOT e.premier_quartile)::integer, e.prioritaire::integer, 0)
 ) AS k (annee, en_cours, attribuees, carences, echecs, retirees, decomptes, baux, hors_qpv, q1_hors_qpv, q234_en_qpv, prioritaires, imputees)
 WHERE k.annee IS NOT NULL;
-COMMENT ON COLUMN flux_mgmt.contribution_calculee.imputees IS '1 for the orientation the engine counts its vacancy for (orientation_decompte.imputee), in the year of the orientation';
+COMMENT ON COLUMN flux_mgmt.contribution_calculee.imputees IS '1 for the orientation the engine counts its vacancy for (orientation_decompte.imputee), in the year the vacancy''s dwelling became available';
 
--- the new columns, filled from the events: the ledger rows of every vacancy
--- get their imputees from the view; each counter key gets the sum of its
--- ledger rows on its lowest tranche (the other columns and tranches kept)
+-- The new columns, filled from the events, in statements linear in the size
+-- of the tables: the ledger rows of every vacancy again from the view (the
+-- other columns as they were, the ledger being exact); each counter key gets
+-- the sum of its ledger rows on its lowest tranche, the other columns and
+-- tranches kept; a key the counters lacked gets a row at zero but for it.
 ALTER TABLE flux_mgmt.contribution ADD COLUMN imputees integer;
 ALTER TABLE flux_mgmt.compteur ADD COLUMN imputees bigint;
-COMMENT ON COLUMN flux_mgmt.contribution.imputees IS 'as in contribution_calculee: 1 for the orientation the engine counts its vacancy for (orientation_decompte.imputee), in the year of the orientation';
-COMMENT ON COLUMN flux_mgmt.compteur.imputees IS 'in-flux vacancies the orientation engine counts for the beneficiary, by the year of the orientation: charged to it, or oriented to it and open while nothing of the vacancy is charged (each vacancy once)';
-COMMENT ON COLUMN flux_mgmt.compteur.annee IS 'year counted in: of the orientation (en_cours … retirees, imputees), of the charge (decomptes), of the lease (baux … prioritaires)';
+COMMENT ON COLUMN flux_mgmt.contribution.imputees IS 'as in contribution_calculee: 1 for the orientation the engine counts its vacancy for (orientation_decompte.imputee), in the year the vacancy''s dwelling became available';
+COMMENT ON COLUMN flux_mgmt.compteur.imputees IS 'in-flux vacancies the orientation engine counts for the beneficiary, by the year the dwelling became available: charged to it, or oriented to it and open while nothing of the vacancy is charged (each vacancy once)';
+COMMENT ON COLUMN flux_mgmt.compteur.annee IS 'year counted in: of the orientation (en_cours … retirees), of the vacancy (imputees), of the charge (decomptes), of the lease (baux … prioritaires)';
 DELETE FROM flux_mgmt.contribution;
 INSERT INTO flux_mgmt.contribution SELECT * FROM flux_mgmt.contribution_calculee;
-UPDATE flux_mgmt.compteur k SET imputees = coalesce((
-	SELECT sum(c.imputees) FROM flux_mgmt.contribution c
-	WHERE (c.bailleur, c.annee, c.commune, c.dans_flux) = (k.bailleur, k.annee, k.commune, k.dans_flux)
-	  AND c.reservataire IS NOT DISTINCT FROM k.reservataire AND c.soustraction IS NOT DISTINCT FROM k.soustraction
-	  AND k.tranche = (SELECT min(m.tranche) FROM flux_mgmt.compteur m
-					   WHERE (m.bailleur, m.annee, m.commune, m.dans_flux) = (k.bailleur, k.annee, k.commune, k.dans_flux)
-						 AND m.reservataire IS NOT DISTINCT FROM k.reservataire
-						 AND m.soustraction IS NOT DISTINCT FROM k.soustraction)), 0);
--- a key the counters lacked (counters that had drifted): its row, at zero but for imputees
-INSERT INTO flux_mgmt.compteur (bailleur, annee, commune, reservataire, soustraction, dans_flux, tranche,
+INSERT INTO flux_mgmt.compteur AS k (bailleur, annee, commune, reservataire, soustraction, dans_flux, tranche,
 								en_cours, attribuees, carences, echecs, retirees, decomptes, baux,
 								hors_qpv, q1_hors_qpv, q234_en_qpv, prioritaires, imputees)
-SELECT c.bailleur, c.annee, c.commune, c.reservataire, c.soustraction, c.dans_flux, 0,
-	   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, sum(c.imputees)
-FROM flux_mgmt.contribution c
-WHERE NOT EXISTS (SELECT FROM flux_mgmt.compteur k
-				  WHERE (k.bailleur, k.annee, k.commune, k.dans_flux) = (c.bailleur, c.annee, c.commune, c.dans_flux)
-					AND k.reservataire IS NOT DISTINCT FROM c.reservataire AND k.soustraction IS NOT DISTINCT FROM c.soustraction)
-GROUP BY c.bailleur, c.annee, c.commune, c.reservataire, c.soustraction, c.dans_flux
-HAVING sum(c.imputees) <> 0;
+SELECT u.bailleur, u.annee, u.commune, u.reservataire, u.soustraction, u.dans_flux, coalesce(min(u.tranche), 0),
+	   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, sum(u.n)
+FROM (SELECT bailleur, annee, commune, reservataire, soustraction, dans_flux, tranche, 0 AS n FROM flux_mgmt.compteur
+	  UNION ALL
+	  SELECT bailleur, annee, commune, reservataire, soustraction, dans_flux, NULL, imputees FROM flux_mgmt.contribution) AS u
+GROUP BY u.bailleur, u.annee, u.commune, u.reservataire, u.soustraction, u.dans_flux
+HAVING sum(u.n) <> 0
+ON CONFLICT (bailleur, annee, commune, reservataire, soustraction, dans_flux, tranche) DO UPDATE SET imputees = excluded.imputees;
+UPDATE flux_mgmt.compteur SET imputees = 0 WHERE imputees IS NULL;
 ALTER TABLE flux_mgmt.contribution ALTER COLUMN imputees SET NOT NULL;
 ALTER TABLE flux_mgmt.compteur ALTER COLUMN imputees SET NOT NULL;
 

@@ -1,14 +1,15 @@
 --------------------------------------------------------------------------------
--- A vacancy already charged (issue 13): a carence in mixte or orientation
--- mode charged the réservataire; the dwelling came back to the landlord, who
--- lets it from its pool, and it counts for no one again.  decider() says so
--- (decision_orientation.decompte), suggerer() gives the pool with that
--- reason, orienter_suggestion() and orienter_en_attente() orient to the pool.
+-- A vacancy already charged (issue 13): a carence in mixte, a carence or an
+-- échec in orientation mode charged the réservataire; the dwelling came back
+-- to the landlord, who lets it from its pool, and it counts for no one again.
+-- decider() says so (decision_orientation.decompte), suggerer() gives the
+-- pool with that reason, orienter_suggestion() and orienter_en_attente()
+-- orient to the pool (the latter dated when the last orientation ended).
 --------------------------------------------------------------------------------
 
 ALTER TYPE flux_mgmt.decision_orientation ADD ATTRIBUTE decompte text;
 COMMENT ON TYPE flux_mgmt.decision_orientation IS
-	'the orientation decision for a vacancy: its dwelling''s regime and stock holder, or its candidates and the kernel''s choice, or, for an in-flux vacancy already charged by an orientation now closed (a carence in mixte or orientation mode), that charge (decompte): the dwelling came back to the landlord, who lets it from its pool';
+	'the orientation decision for a vacancy: its dwelling''s regime and stock holder, or its candidates and the kernel''s choice, or, for an in-flux vacancy already charged by an orientation now closed (a carence in mixte, a carence or an échec in orientation mode), that charge (decompte): the dwelling came back to the landlord, who lets it from its pool';
 
 CREATE OR REPLACE FUNCTION flux_mgmt.decider(vacance_id bigint) RETURNS flux_mgmt.decision_orientation
 	LANGUAGE plpgsql STABLE
@@ -34,9 +35,9 @@ BEGIN
 		-- charged already by a closed orientation (a carence, in mixte or
 		-- orientation mode): the dwelling is the landlord's to let, and counts
 		-- for no one again (DOMAIN §3.5, §3.6)
-		SELECT format('already charged to %s (%s on %s, mode %s): the dwelling came back to the landlord, who lets it from its pool; it counts for no one again',
-					  coalesce(r.nom, od.reservataire, 'the landlord''s pool'), od.issue,
-					  coalesce(od.date_issue, od.date_orientation), od.mode_decompte)
+		SELECT format('already charged to %s on %s (mode %s, %s on %s): the dwelling came back to the landlord, who lets it from its pool; it counts for no one again',
+					  coalesce(r.nom, od.reservataire, 'the landlord''s pool'), od.date_decompte, od.mode_decompte,
+					  od.issue, od.date_issue)
 		INTO d.decompte
 		FROM orientation_decompte od LEFT JOIN reservataire r ON r.code = od.reservataire
 		WHERE od.vacance_id = decider.vacance_id AND od.decompte AND od.issue NOT IN ('en_cours', 'attribuee');
@@ -131,3 +132,38 @@ $$;
 
 COMMENT ON FUNCTION flux_mgmt.orienter_suggestion(bigint, date) IS
 	'records rank 1 of suggerer() as the vacancy''s orientation; returns the orientation id';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.orienter_en_attente(bailleur text, annee integer)
+RETURNS TABLE (vacance_id bigint, orientation_id bigint, reservataire text)
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v record;
+	o bigint;
+BEGIN
+	PERFORM exiger_bailleur(orienter_en_attente.bailleur);
+	FOR v IN
+		SELECT va.id, va.date_liberation
+		FROM vacance va JOIN logement l ON l.id = va.logement_id
+		WHERE l.bailleur = orienter_en_attente.bailleur
+		  AND va.date_liberation >= make_date(orienter_en_attente.annee, 1, 1)
+		  AND va.date_liberation < make_date(orienter_en_attente.annee + 1, 1, 1)
+		  AND NOT EXISTS (SELECT FROM orientation x WHERE x.vacance_id = va.id
+						  AND (x.issue IN ('en_cours', 'attribuee', 'retiree') OR x.soustraction IS NOT NULL))
+		ORDER BY va.date_liberation, va.id
+	LOOP
+		-- a vacancy whose orientation ended (a carence, an échec) is oriented
+		-- again when it came back to the landlord, not before
+		o := orienter_suggestion(v.id, greatest(v.date_liberation,
+												(SELECT max(x.date_issue) FROM orientation x WHERE x.vacance_id = v.id)));
+		vacance_id := v.id;
+		orientation_id := o;
+		reservataire := (SELECT x.reservataire FROM orientation x WHERE x.id = o);
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION flux_mgmt.orienter_en_attente(text, integer) IS
+	'orients, in date order, every vacancy of a landlord freed in a year that waits for an orientation (none yet, or the last ended in carence or échec), each with rank 1 of suggerer() and dated its date_liberation, or the date its last orientation ended when later, each seeing the ones before; returns what it recorded';

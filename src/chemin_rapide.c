@@ -210,18 +210,17 @@ contributions(const Evenement *ev, const Logement *l, bool dans_flux, const char
 	/* the orientation and its issue, in the year of the orientation */
 	lignes[n] = ligne_de(ev, l, dans_flux, annee_de(ev->date_orientation));
 	lignes[n].v[ev->attribuee ? C_ATTRIBUEES : C_EN_COURS] = Int32GetDatum(1);
-	/*
-	 * the engine counts the vacancy once, in the year it became available:
-	 * the only orientation is open or its charge
-	 */
-	if (dans_flux && annee_de(ev->date_liberation) == annee_de(ev->date_orientation))
-		lignes[n].v[C_IMPUTEES] = Int32GetDatum(1);
 	n++;
-	if (dans_flux && annee_de(ev->date_liberation) != annee_de(ev->date_orientation))
+	/*
+	 * the engine counts the vacancy once, in the year it became available
+	 * (the only orientation is open or its charge): on the orientation's row
+	 * when the years agree, else on a row of its own
+	 */
+	if (dans_flux)
 	{
-		lignes[n] = ligne_de(ev, l, dans_flux, annee_de(ev->date_liberation));
-		lignes[n].v[C_IMPUTEES] = Int32GetDatum(1);
-		n++;
+		if (annee_de(ev->date_liberation) != annee_de(ev->date_orientation))
+			lignes[n++] = ligne_de(ev, l, dans_flux, annee_de(ev->date_liberation));
+		lignes[n - 1].v[C_IMPUTEES] = Int32GetDatum(1);
 	}
 	/* the charge: the vacancy's first chargeable orientation, this one */
 	if (dans_flux)

@@ -347,15 +347,12 @@ static const char *const compteurs[] = {
 };
 #define COMPTEURS_0_1 11
 
-/* The counter columns the schema has: all of them, or 0.1's. */
-static int	nb_compteurs = lengthof(compteurs);
-
 #define CLE_COMPTEUR "bailleur, annee, commune, reservataire, soustraction, dans_flux"
 #define CLE_BILAN "bailleur, annee, commune, reservataire, typologie, financement, qpv, periode"
 
 /* Appends the model once per counter column (each %s is the column), separated. */
 static void
-lister(StringInfo buf, const char *modele, const char *separateur)
+lister(StringInfo buf, const char *modele, const char *separateur, int nb_compteurs)
 {
 	for (int i = 0; i < nb_compteurs; i++)
 	{
@@ -372,7 +369,7 @@ lister(StringInfo buf, const char *modele, const char *separateur)
  * order (so two writers sharing a tranche lock rows in the same order).
  */
 static char *
-texte_recompte(void)
+texte_recompte(int nb_compteurs)
 {
 	StringInfoData q;
 
@@ -389,14 +386,14 @@ texte_recompte(void)
 						   " UNION ALL SELECT -1, * FROM anciennes_contributions"
 						   "), compteur_ecrit AS ("
 						   " INSERT INTO " FLUX_SCHEMA ".compteur AS t (" CLE_COMPTEUR ", tranche, ");
-	lister(&q, "%s", ", ");
+	lister(&q, "%s", ", ", nb_compteurs);
 	appendStringInfoString(&q, ") SELECT " CLE_COMPTEUR ", $2, ");
-	lister(&q, "sum(signe * %s)", ", ");
+	lister(&q, "sum(signe * %s)", ", ", nb_compteurs);
 	appendStringInfoString(&q, " FROM delta GROUP BY " CLE_COMPTEUR " HAVING ");
-	lister(&q, "sum(signe * %s) <> 0", " OR ");
+	lister(&q, "sum(signe * %s) <> 0", " OR ", nb_compteurs);
 	appendStringInfoString(&q, " ORDER BY " CLE_COMPTEUR
 						   " ON CONFLICT (" CLE_COMPTEUR ", tranche) DO UPDATE SET ");
-	lister(&q, "%s = t.%s + excluded.%s", ", ");
+	lister(&q, "%s = t.%s + excluded.%s", ", ", nb_compteurs);
 	appendStringInfoString(&q,
 						   ") INSERT INTO " FLUX_SCHEMA ".compteur_bilan AS t (" CLE_BILAN ", tranche, proposes, attribues)"
 						   " SELECT " CLE_BILAN ", $2, sum(signe * (en_cours + attribuees + carences + echecs + retirees)),"
@@ -593,6 +590,7 @@ recompter(Datum vacances)
 {
 	Oid			types[2] = {INT8ARRAYOID, INT2OID};
 	Datum		valeurs[2];
+	Oid			compteur = flux_relation("compteur");
 	int			schema;			/* 1 at 0.2, 0 at 0.1 */
 
 	valeurs[0] = vacances;
@@ -614,13 +612,12 @@ recompter(Datum vacances)
 		PG_END_TRY();
 	}
 	flux_exiger_declencheurs_surs(flux_relation("contribution"));
-	flux_exiger_declencheurs_surs(flux_relation("compteur"));
+	flux_exiger_declencheurs_surs(compteur);
 	flux_exiger_declencheurs_surs(flux_relation("compteur_bilan"));
 	/* one text and plan per layout; ALTER EXTENSION ... UPDATE invalidates the kept plan */
-	schema = get_attnum(flux_relation("compteur"), compteurs[COMPTEURS_0_1]) != InvalidAttrNumber;
-	nb_compteurs = schema ? lengthof(compteurs) : COMPTEURS_0_1;
+	schema = get_attnum(compteur, compteurs[COMPTEURS_0_1]) != InvalidAttrNumber;
 	if (sql_recompte[schema] == NULL)
-		sql_recompte[schema] = MemoryContextStrdup(TopMemoryContext, texte_recompte());
+		sql_recompte[schema] = MemoryContextStrdup(TopMemoryContext, texte_recompte(schema ? lengthof(compteurs) : COMPTEURS_0_1));
 	executer(&plan_recompte[schema], sql_recompte[schema], 2, types, valeurs, SPI_OK_INSERT);
 }
 

@@ -24,11 +24,7 @@ LOCK TABLE flux_mgmt.bailleur, flux_mgmt.reservataire, flux_mgmt.territoire, flu
 -- rolled back with the test, like everything below
 UPDATE pg_catalog.pg_class SET relpages = 0, reltuples = -1, relallvisible = 0
 WHERE relnamespace = 'flux_mgmt'::regnamespace AND relkind IN ('r', 'i');
-ALTER TABLE flux_mgmt.logement ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.convention ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.vacance ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.orientation ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.attribution ALTER COLUMN id RESTART;
+\i test/fixtures/ids_depuis_1.sql
 SELECT setseed(0.2026);
 \i test/fixtures/evenements.sql
 -- more dwellings, in two communes, so that keys move around

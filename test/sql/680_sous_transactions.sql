@@ -30,11 +30,7 @@
 \i test/setup.sql
 BEGIN;
 SELECT plan(16);
-ALTER TABLE flux_mgmt.logement ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.convention ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.vacance ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.orientation ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.attribution ALTER COLUMN id RESTART;
+\i test/fixtures/ids_depuis_1.sql
 SELECT setseed(0.680);
 \i test/fixtures/evenements.sql
 INSERT INTO logement (bailleur, ref, commune, nb_pieces, financement, qpv, annee_construction)

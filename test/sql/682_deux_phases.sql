@@ -31,10 +31,7 @@ TRUNCATE flux_mgmt.bailleur, flux_mgmt.reservataire CASCADE;
 RESET client_min_messages;
 
 -- the fixture, committed, with ids from 1
-ALTER TABLE flux_mgmt.logement ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.vacance ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.orientation ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.attribution ALTER COLUMN id RESTART;
+\i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
 \i test/fixtures/evenements_ids.sql
 \i test/oracle/recompte.sql

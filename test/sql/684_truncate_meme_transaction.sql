@@ -23,10 +23,7 @@
 \i test/setup.sql
 BEGIN;
 SELECT plan(19);
-ALTER TABLE flux_mgmt.logement ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.vacance ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.orientation ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.attribution ALTER COLUMN id RESTART;
+\i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
 \i test/fixtures/evenements_ids.sql
 \i test/oracle/recompte.sql

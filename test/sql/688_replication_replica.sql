@@ -13,10 +13,7 @@
 \i test/setup.sql
 BEGIN;
 SELECT plan(11);
-ALTER TABLE flux_mgmt.logement ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.vacance ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.orientation ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.attribution ALTER COLUMN id RESTART;
+\i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
 \i test/fixtures/evenements_ids.sql
 \i test/oracle/recompte.sql
@@ -62,6 +59,7 @@ SELECT results_eq('SELECT * FROM flux_mgmt.ecarts_compteurs()',
 			 ('compteur_bilan(b93, 2026, 93048, montreuil, T2, plai, t, 1990-2004).attribues', 1, 0),
 			 ('compteur_bilan(b93, 2026, 93048, montreuil, T2, plai, t, 1990-2004).proposes', 1, 0)$$,
 	'verifier_compteurs() lists every counter the replica writes missed: recount, then what the counters hold');
+CREATE TEMP TABLE ecart_replica AS SELECT * FROM flux_mgmt.ecarts_compteurs();
 SELECT results_eq('SELECT * FROM flux_mgmt.ecarts_registre()',
 	-- vacancy 1 (M1): its open row stale, its carence and charge missing;
 	-- 2 (M2): orientation, lease, charge missing; 5 (B2): both rows stale
@@ -82,21 +80,7 @@ SELECT results_eq('SELECT * FROM oracle_ecarts', 'SELECT * FROM flux_mgmt.ecarts
 
 -- a later event elsewhere (B1 to the State agents) counts itself only
 SELECT orienter(:b1, 'agents', date_orientation => '2026-03-03') > 0 AS oriente;
-SELECT results_eq('SELECT * FROM flux_mgmt.ecarts_compteurs()',
-	$$VALUES ('compteur(b93, 2026, 93008, prefet, -, flux).decomptes', 0::bigint, 1::bigint),
-			 ('compteur(b93, 2026, 93008, prefet, -, flux).en_cours', 0, 1),
-			 ('compteur(b93, 2026, 93008, prefet, -, flux).imputees', 0, 1),
-			 ('compteur(b93, 2026, 93048, al, -, flux).carences', 1, 0),
-			 ('compteur(b93, 2026, 93048, al, -, flux).decomptes', 1, 0),
-			 ('compteur(b93, 2026, 93048, al, -, flux).en_cours', 0, 1),
-			 ('compteur(b93, 2026, 93048, montreuil, -, flux).attribuees', 1, 0),
-			 ('compteur(b93, 2026, 93048, montreuil, -, flux).baux', 1, 0),
-			 ('compteur(b93, 2026, 93048, montreuil, -, flux).decomptes', 1, 0),
-			 ('compteur(b93, 2026, 93048, montreuil, -, flux).imputees', 1, 0),
-			 ('compteur(b93, 2026, 93048, montreuil, -, flux).q234_en_qpv', 1, 0),
-			 ('compteur_bilan(b93, 2026, 93008, prefet, T5+, plus, f, 1975-1989).proposes', 0, 1),
-			 ('compteur_bilan(b93, 2026, 93048, montreuil, T2, plai, t, 1990-2004).attribues', 1, 0),
-			 ('compteur_bilan(b93, 2026, 93048, montreuil, T2, plai, t, 1990-2004).proposes', 1, 0)$$,
+SELECT results_eq('SELECT * FROM flux_mgmt.ecarts_compteurs() ORDER BY 1', 'SELECT * FROM ecart_replica ORDER BY 1',
 	'an event on another vacancy neither hides nor widens the gap');
 
 SELECT is(flux_mgmt.recalculer_compteurs(), 6::bigint,

@@ -33,9 +33,7 @@
 \i test/setup.sql
 BEGIN;
 SELECT plan(22);
-ALTER TABLE flux_mgmt.logement ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.convention ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.vacance ALTER COLUMN id RESTART;
+\i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
 -- more dwellings: flux ones in both communes (some in a QPV), a security
 -- stock one held by the ministry, two more hors_champ

@@ -20,11 +20,7 @@
 \i test/setup.sql
 BEGIN;
 SELECT plan(11);
-ALTER TABLE flux_mgmt.logement ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.convention ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.vacance ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.orientation ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.attribution ALTER COLUMN id RESTART;
+\i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
 -- a dwelling owned from 2026 to 2027, three more flux ones, a réservataire
 -- without any convention, a vacancy of 2024 (before every convention)

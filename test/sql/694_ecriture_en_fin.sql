@@ -15,10 +15,7 @@ SELECT plan(8);
 SET client_min_messages = warning;
 TRUNCATE flux_mgmt.bailleur, flux_mgmt.reservataire CASCADE;
 RESET client_min_messages;
-ALTER TABLE flux_mgmt.logement ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.vacance ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.orientation ALTER COLUMN id RESTART;
-ALTER TABLE flux_mgmt.attribution ALTER COLUMN id RESTART;
+\i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
 \i test/oracle/recompte.sql
 CREATE TEMP VIEW etat AS

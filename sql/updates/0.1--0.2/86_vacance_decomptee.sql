@@ -31,16 +31,18 @@ BEGIN
 	d.regime := v.regime;
 	d.titulaire := v.reservataire_stock;
 	d.nom_titulaire := v.nom;
-	IF v.regime = 'flux' THEN
-		-- charged already by a closed orientation (a carence, in mixte or
-		-- orientation mode): the dwelling is the landlord's to let, and counts
-		-- for no one again (DOMAIN §3.5, §3.6)
+	-- charged already by a closed orientation (a carence in mixte, a carence
+	-- or an échec in orientation mode): the dwelling is the landlord's to let,
+	-- and counts for no one again (DOMAIN §3.5, §3.6); the rules are read only
+	-- for a vacancy with such an orientation, not at every first orientation
+	IF v.regime = 'flux' AND EXISTS (SELECT FROM orientation o WHERE o.vacance_id = decider.vacance_id
+									  AND o.issue IN ('carence', 'echec')) THEN
 		SELECT format('already charged to %s on %s (mode %s, %s on %s): the dwelling came back to the landlord, who lets it from its pool; it counts for no one again',
 					  coalesce(r.nom, od.reservataire, 'the landlord''s pool'), od.date_decompte, od.mode_decompte,
 					  od.issue, od.date_issue)
 		INTO d.decompte
 		FROM orientation_decompte od LEFT JOIN reservataire r ON r.code = od.reservataire
-		WHERE od.vacance_id = decider.vacance_id AND od.decompte AND od.issue NOT IN ('en_cours', 'attribuee');
+		WHERE od.vacance_id = decider.vacance_id AND od.decompte AND od.issue IN ('carence', 'echec');
 	END IF;
 	IF v.regime = 'flux' AND d.decompte IS NULL THEN
 		d.candidats := ARRAY(SELECT x FROM candidats(v.bailleur, v.commune, v.annee, v.nb_pieces, v.financement, v.qpv) AS x);

@@ -70,6 +70,11 @@ SELECT * FROM convertir_stock('cannes', '06', '2026-01-01', :flux_2026);
 \echo '   … and into conventions in one step; the share rules judge the result:'
 SELECT * FROM convertir_en_conventions('cannes', '06', '2026-01-01', :flux_2026);
 SELECT count(*) AS "rules broken in 2026" FROM controler_conventions('cannes', '06', 2026);
+\echo '   The employer delegates the designation of its candidates to the landlord (gestion déléguée, DOMAIN §3.10):'
+\echo '   its orientations get no deadline and no carence.'
+UPDATE convention SET gestion = 'deleguee' WHERE bailleur = 'cannes' AND reservataire = 'employeur';
+SELECT reservataire, annee_debut, annee_fin, taux, mode_decompte, delai, gestion
+FROM convention WHERE bailleur = 'cannes' ORDER BY reservataire, annee_debut;
 \echo '   A small réservataire gets its dwellings on a fixed calendar: volume 0.4 a year over ten years:'
 SELECT calendrier(0.4, 10) AS "dwellings per year";
 
@@ -110,6 +115,20 @@ SELECT motif, prevu, realise FROM bilan_soustractions WHERE bailleur = 'cannes' 
 \echo '   The yearly report by typology (view bilan_annuel, first rows):'
 SELECT coalesce(reservataire, 'pool') AS reservataire, typologie, sum(logements_proposes) AS proposes, sum(logements_attribues) AS attribues
 FROM bilan_annuel WHERE bailleur = 'cannes' AND annee = 2026 GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 12;
+\echo '   Delegated management: the employer''s orientations of the year, no deadline, no carence:'
+SELECT o.issue, count(*) AS orientations, count(o.date_limite) AS "with a deadline"
+FROM orientation o JOIN vacance v ON v.id = o.vacance_id JOIN logement l ON l.id = v.logement_id
+WHERE l.bailleur = 'cannes' AND o.reservataire = 'employeur' GROUP BY o.issue ORDER BY o.issue;
+\echo '   The diagnostic partagé: the rotation observed in 2026 from the year''s vacancies, next to the'
+\echo '   reference of the département and the rate assumed for the forecast (rotation_observee):'
+SELECT coalesce(o.reservataire, '') AS territoire, coalesce(o.typologie, 'all') AS typologie, o.logements, o.departs,
+	   o.taux AS observe, taux_rotation_reference('06') AS reference,
+	   (SELECT taux FROM rotation WHERE bailleur = 'cannes' AND departement = '06' AND annee = 2026) AS "assumed for 2026"
+FROM rotation_observee('cannes', '06', 2026) AS o WHERE NOT o.moyenne
+ORDER BY o.reservataire NULLS FIRST, o.typologie NULLS FIRST;
+\echo '   … retained for the forecast of 2027 (retenir_rotation, replacing the rate set in section 4):'
+SELECT retenir_rotation('cannes', '06', 2026, remplacer => true) AS "rate of 2027",
+	   (SELECT flux_net FROM flux_previsionnel('cannes', '06', 2027)) AS "flux_net 2027";
 \echo '   Converted single-use rights used and left:'
 SELECT reservataire, droits_uniques, decomptes, droits_utilises, droits_restants, fin FROM consommation_conversion('cannes', '06');
 \echo '   The counters against a recount from the events, and the events against the rules (view infraction):'

@@ -9,8 +9,10 @@
  * vacancy, its dwelling and the convention in force through their indexes
  * (src/acces.c), as the owner of the table, like the counter triggers: no
  * query planned, no GUC nest level, no name resolved through the caller's
- * search_path.  An orientation outside the flux, subtracted, or without a
- * convention keeps its null deadline (the counter triggers refuse the last).
+ * search_path.  An orientation outside the flux, subtracted, without a
+ * convention (the counter triggers refuse it) or under a convention in
+ * delegated management (the landlord designates the candidates itself)
+ * keeps its null deadline.
  *
  *-------------------------------------------------------------------------
  */
@@ -22,6 +24,7 @@
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/rel.h"
@@ -30,6 +33,25 @@
 
 #include "flux_mgmt.h"
 #include "acces.h"
+
+/*
+ * Whether the convention in the slot is in delegated management: the
+ * landlord designates the candidates, no delay applies.  A 0.1 schema (the
+ * 0.2 library installed, ALTER EXTENSION … UPDATE still to run) has no
+ * column gestion: every convention is managed directly.
+ */
+static bool
+deleguee(Relation convention, TupleTableSlot *slot)
+{
+	AttrNumber	colonne = get_attnum(RelationGetRelid(convention), "gestion");
+	bool		nul;
+	Datum		gestion;
+
+	if (colonne == InvalidAttrNumber)
+		return false;
+	gestion = slot_getattr(slot, colonne, &nul);
+	return !nul && DatumGetObjectId(gestion) == flux_etiquette(convention, "gestion", "deleguee");
+}
 
 /* The deadline of the orientation in tuple, or false when it gets none. */
 static bool
@@ -73,7 +95,8 @@ delai_de(Relation orientation, HeapTuple tuple, DateADT *limite)
 			&& flux_convention_en_vigueur(r_convention, s_convention,
 										  slot_getattr(s_logement, flux_attnum(r_logement, "bailleur"), &nul),
 										  slot_getattr(s_logement, flux_attnum(r_logement, "commune"), &nul),
-										  reservataire, y))
+										  reservataire, y)
+			&& !deleguee(r_convention, s_convention))
 		{
 			Datum		delai = slot_getattr(s_convention, flux_attnum(r_convention, "delai"), &nul);
 

@@ -160,6 +160,10 @@ CREATE TYPE flux_mgmt.issue_orientation AS ENUM ('en_cours', 'attribuee', 'caren
 COMMENT ON TYPE flux_mgmt.issue_orientation IS
 	'outcome of an orientation: open, attributed (lease), carence (no candidate within the delay), échec (no candidate led to a lease), withdrawn by the landlord';
 
+CREATE TYPE flux_mgmt.mode_gestion AS ENUM ('directe', 'deleguee');
+COMMENT ON TYPE flux_mgmt.mode_gestion IS
+	'who designates the candidates for a dwelling oriented under a convention (DOMAIN §3.10): directe, the réservataire (the default); deleguee, the landlord on its behalf, by agreement (no delay, no carence)';
+
 CREATE TYPE flux_mgmt.financement AS ENUM ('plai', 'plus', 'pls', 'pli', 'pla', 'hlm_o', 'autre');
 COMMENT ON TYPE flux_mgmt.financement IS
 	'initial financing product of a dwelling (RPLS FINAN grouped, see financement_rpls)';

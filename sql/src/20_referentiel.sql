@@ -127,6 +127,7 @@ CREATE TABLE flux_mgmt.convention (
 	mode_decompte flux_mgmt.mode_decompte NOT NULL DEFAULT 'mixte',
 	delai interval NOT NULL DEFAULT '1 month',
 	derogation_prefet boolean NOT NULL DEFAULT false,
+	gestion flux_mgmt.mode_gestion NOT NULL DEFAULT 'directe',
 	CONSTRAINT convention_taux CHECK (taux > 0 AND taux <= 100),
 	CONSTRAINT convention_annees CHECK (annee_fin >= annee_debut),
 	CONSTRAINT convention_delai CHECK (delai > '0'::interval),
@@ -151,6 +152,7 @@ COMMENT ON COLUMN flux_mgmt.convention.taux IS 'share of the flux of its scope, 
 COMMENT ON COLUMN flux_mgmt.convention.mode_decompte IS 'when an oriented dwelling is charged to it (DOMAIN §3.6)';
 COMMENT ON COLUMN flux_mgmt.convention.delai IS 'delay for the réservataire to propose candidates (above 0, at most 5 years)';
 COMMENT ON COLUMN flux_mgmt.convention.derogation_prefet IS 'a préfet''s arrêté lets the State exceed its caps (one year at most)';
+COMMENT ON COLUMN flux_mgmt.convention.gestion IS 'directe: the réservataire designates the candidates within the delay; deleguee: the landlord designates them on its behalf, so its orientations have no deadline and no carence (DOMAIN §3.10)';
 
 CREATE TABLE flux_mgmt.objectif_indicatif (
 	convention_id bigint NOT NULL REFERENCES flux_mgmt.convention ON DELETE CASCADE,

@@ -190,6 +190,7 @@ CREATE FUNCTION flux_mgmt.verifier_convention() RETURNS trigger
 AS $$
 DECLARE
 	nom text := format('convention %s/%s/%s', NEW.bailleur, NEW.reservataire, NEW.departement);
+	carences record;
 BEGIN
 	PERFORM flux_mgmt.exiger_departement(NEW.departement, nom);
 	PERFORM flux_mgmt.exiger_fini(NEW.taux, 'share', nom);
@@ -239,11 +240,29 @@ BEGIN
 			'A préfet''s arrêté may derogate for one year at most.',
 			'Give the derogating convention annee_fin = annee_debut, and a separate convention for the other years.');
 	END IF;
+	-- delegated management has no carence: not over carences already recorded
+	-- (a restore, check_function_bodies off, loads conventions after the events)
+	IF NEW.gestion = 'deleguee' AND current_setting('check_function_bodies') <> 'off' THEN
+		SELECT count(*) AS n, min(o.id) AS premiere INTO STRICT carences
+		FROM flux_mgmt.orientation o
+		JOIN flux_mgmt.vacance v ON v.id = o.vacance_id
+		JOIN flux_mgmt.logement l ON l.id = v.logement_id
+		WHERE o.reservataire = NEW.reservataire AND o.issue = 'carence'
+		  AND l.bailleur = NEW.bailleur AND flux_mgmt.departement(l.commune) = NEW.departement
+		  AND date_part('year', o.date_orientation) BETWEEN NEW.annee_debut AND coalesce(NEW.annee_fin, 9999);
+		IF carences.n > 0 THEN
+			PERFORM flux_mgmt.refuser(
+				format('%s cannot be in delegated management: %s carence(s) are recorded under it (orientation %s first)',
+					nom, carences.n, carences.premiere),
+				'In delegated management the landlord designates the candidates: there is no carence (DOMAIN §3.10).',
+				'Start delegated management in a new convention from the next year (end this one with annee_fin), or record those orientations'' real outcome.');
+		END IF;
+	END IF;
 	RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.verifier_convention() IS
-	'row rules of convention: département, a finite share in (0, 100], years within 1900-2200 in order, a delay above 0 and at most 5 years, derogation only for the State and one year';
+	'row rules of convention: département, a finite share in (0, 100], years within 1900-2200 in order, a delay above 0 and at most 5 years, derogation only for the State and one year, delegated management only where no carence is recorded';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.convention
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_convention();
 COMMENT ON TRIGGER verifier ON flux_mgmt.convention IS 'runs flux_mgmt.verifier_convention() on every written row: the rules of a convention, each error naming the value and what to do';

@@ -170,6 +170,9 @@ FROM (
 			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND flux_mgmt.est_territorial(r.type) AND t.commune IS NULL
 					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
 					THEN 'hors_territoire'
+			   WHEN o.issue OPERATOR(pg_catalog.=) 'carence' AND c.gestion OPERATOR(pg_catalog.=) 'deleguee'
+					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+					THEN 'carence_deleguee'
 			   WHEN o.issue OPERATOR(pg_catalog.<>) 'attribuee' AND a.id IS NOT NULL THEN 'attribution'
 			   -- a restore loads orientations before their attributions
 			   WHEN o.issue OPERATOR(pg_catalog.=) 'attribuee' AND a.id IS NULL
@@ -189,7 +192,7 @@ FROM (
 ) AS x
 WHERE x.regle IS NOT NULL;
 COMMENT ON VIEW flux_mgmt.orientation_infraction IS
-	'orientations breaking a rule, with the first one: avant_vacance, stock (a stock dwelling goes to its holder), hors_champ (to the pool), sans_convention (no convention in force), hors_territoire, attribution (an attributed orientation keeps its issue), attribuee_sans_attribution';
+	'orientations breaking a rule, with the first one: avant_vacance, stock (a stock dwelling goes to its holder), hors_champ (to the pool), sans_convention (no convention in force), hors_territoire, carence_deleguee (a carence under a convention in delegated management), attribution (an attributed orientation keeps its issue), attribuee_sans_attribution';
 COMMENT ON COLUMN flux_mgmt.orientation_infraction.id IS 'the orientation''s id';
 COMMENT ON COLUMN flux_mgmt.orientation_infraction.regle IS 'the first rule it breaks';
 
@@ -270,6 +273,10 @@ BEGIN
 		PERFORM refuser(format('dwelling %L in %s is outside the territory of %L', f.ref, f.commune, f.reservataire),
 						format('A commune, EPCI or EPT only receives dwellings of its territory (vacancy %s).', f.vacance_id),
 						'Orient the vacancy to a réservataire whose scope covers the commune, or add the commune to flux_mgmt.territoire.');
+	WHEN 'carence_deleguee' THEN
+		PERFORM refuser(format('no carence for orientation %s: the convention with %L is in delegated management', f.id, f.reservataire),
+						'In delegated management the landlord designates the candidates on the réservataire''s behalf: there is no delay for it to let pass (DOMAIN §3.10).',
+						'Record an échec when no candidate led to a lease, or a withdrawal.');
 	WHEN 'attribution' THEN
 		PERFORM refuser(format('orientation %s has an attribution: its issue cannot become %s', f.id, f.issue),
 						NULL, 'Delete the attribution first (its lease no longer stands), then close the orientation.');

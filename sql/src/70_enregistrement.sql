@@ -72,6 +72,14 @@ BEGIN
 		PERFORM refuser(format('orientation %s cannot close on %s, before it was made on %s', o.id, cloturer.date_issue, o.date_orientation),
 						NULL, 'Check date_issue.');
 	END IF;
+	IF cloturer.issue = 'carence' AND EXISTS (
+			SELECT FROM vacance v JOIN logement l ON l.id = v.logement_id
+			CROSS JOIN LATERAL convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) AS c
+			WHERE v.id = o.vacance_id AND c.gestion = 'deleguee') THEN
+		PERFORM refuser(format('no carence for orientation %s: the convention with %L is in delegated management', o.id, o.reservataire),
+						'In delegated management the landlord designates the candidates on the réservataire''s behalf: there is no delay for it to let pass (DOMAIN §3.10).',
+						'Record an échec when no candidate led to a lease, or a withdrawal.');
+	END IF;
 	IF cloturer.issue = 'carence' AND o.date_limite IS NULL THEN
 		PERFORM refuser(format('no carence for orientation %s: it has no deadline', o.id),
 						'A carence is the réservataire letting its delay pass; the pool, a stock holder and a subtraction have none.',
@@ -87,5 +95,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.cloturer(bigint, flux_mgmt.issue_orientation, date) IS
-	'records the outcome of an open orientation: carence (no candidate within the delay), echec, or retiree (withdrawn by the landlord)';
+	'records the outcome of an open orientation: carence (no candidate within the delay; none under a convention in delegated management), echec, or retiree (withdrawn by the landlord)';
 

@@ -52,10 +52,11 @@ CREATE TYPE flux_mgmt.candidat_orientation AS (
 	t bigint,					-- this dwelling's rank among the in-flux dwellings of its scope this year
 	a bigint,					-- in-flux dwellings it received in its scope this year
 	preference numeric,			-- percentage points (positive: the dwelling suits its objectives)
-	motifs_preference text[]
+	motifs_preference text[],
+	gestion flux_mgmt.mode_gestion	-- of its convention (null: the pool)
 );
 COMMENT ON TYPE flux_mgmt.candidat_orientation IS
-	'a candidate for a dwelling as suggerer() gathers it: share, counts in its scope, preference and its reasons';
+	'a candidate for a dwelling as suggerer() gathers it: share, counts in its scope, preference and its reasons, its convention''s management (directe or deleguee; null for the pool)';
 
 -- The candidates of an in-flux dwelling: the conventions in force in the year
 -- whose scope contains its commune, and the pool, with their counts from the
@@ -134,9 +135,10 @@ BEGIN
 		GROUP BY b.reservataire, b.commune, b.typologie, b.financement, b.qpv
 	)
 	SELECT x.reservataire, coalesce(r.nom, 'landlord''s pool'), x.communes IS NOT NULL, greatest(x.taux, 0)::numeric,
-		   x.t::bigint, x.a::bigint, coalesce(p.preference, 0)::numeric, coalesce(p.motifs, '{}')::text[]
+		   x.t::bigint, x.a::bigint, coalesce(p.preference, 0)::numeric, coalesce(p.motifs, '{}')::text[], cv.gestion
 	FROM tous x
 	LEFT JOIN reservataire r ON r.code = x.reservataire
+	LEFT JOIN convention cv ON cv.id = x.id
 	LEFT JOIN LATERAL (
 		-- each indicative objective the dwelling meets: its target minus the
 		-- share reached so far among the réservataire's proposals this year;
@@ -181,7 +183,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, smallint, flux_mgmt.financement, boolean) IS
-	'the candidates for an in-flux dwelling of a landlord in a commune in a year: conventions in force whose scope contains the commune, with their counts in their scope (this dwelling included), and the landlord''s pool, whose entitlement is what the département''s count leaves after every convention''s entitlement (its share: that over the count); with their preferences in percentage points: each indicative objective the dwelling meets, its target minus the share reached; the préfet''s floor outside QPV (parametre_orientation, default 30); single-use rights of converted stock left (up to 5 points)';
+	'the candidates for an in-flux dwelling of a landlord in a commune in a year: conventions in force whose scope contains the commune, with their counts in their scope (this dwelling included), and the landlord''s pool, whose entitlement is what the département''s count leaves after every convention''s entitlement (its share: that over the count); with their convention''s management (directe, deleguee) and their preferences in percentage points: each indicative objective the dwelling meets, its target minus the share reached; the préfet''s floor outside QPV (parametre_orientation, default 30); single-use rights of converted stock left (up to 5 points)';
 
 -- The decision for a vacancy, before it is explained: what suggerer() and
 -- orienter_suggestion() share.
@@ -235,7 +237,7 @@ BEGIN
 											   array_agg(round(x.taux * 10000)::bigint ORDER BY i),
 											   array_agg(round(x.preference * 10000)::bigint ORDER BY i))
 					FROM unnest(d.candidats) WITH ORDINALITY
-						 AS x (reservataire, nom, territorial, taux, t, a, preference, motifs_preference, i));
+						 AS x (reservataire, nom, territorial, taux, t, a, preference, motifs_preference, gestion, i));
 	END IF;
 	RETURN d;
 END
@@ -289,6 +291,8 @@ BEGIN
 			  END
 		   || x.motifs_preference
 		   || CASE WHEN x.territorial THEN ARRAY['territorial réservataire: the dwelling is in its territory'] ELSE '{}' END
+		   || CASE WHEN x.gestion = 'deleguee'
+				THEN ARRAY['delegated management: the landlord designates the candidates on its behalf (no delay, no carence)'] ELSE '{}' END
 		   || CASE WHEN x.reservataire IS NULL THEN ARRAY['landlord''s pool: what the département''s flux leaves after every convention''s entitlement'] ELSE '{}' END
 	FROM unnest((d.choix).classement) WITH ORDINALITY AS r(idx, rang)
 	CROSS JOIN LATERAL (SELECT (c[r.idx]).*) AS x

@@ -230,13 +230,17 @@ BEGIN
 	-- 1. entitlements and charges, per département
 	html := html || format('<h2>1. Droits et logements décomptés en %s</h2>', annee);
 	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
-		SELECT jsonb_agg(jsonb_build_array(nom_beneficiaire(a.reservataire), a.taux, a.flux_realise, round(a.droit, 2),
+		SELECT jsonb_agg(jsonb_build_array(nom_beneficiaire(a.reservataire)
+										   || CASE WHEN c.gestion = 'deleguee' THEN ' — gestion déléguée' ELSE '' END,
+										   a.taux, a.flux_realise, round(a.droit, 2),
 										   a.decomptes, round(a.ecart, 2), a.en_cours, a.carences)
 						 ORDER BY a.reservataire IS NULL, a.reservataire COLLATE "C"),
 			   jsonb_agg(jsonb_build_array(nom_beneficiaire(a.reservataire), a.droit, a.decomptes)
 						 ORDER BY a.reservataire IS NULL, a.reservataire COLLATE "C")
 		INTO lignes, barres
-		FROM atteinte_annuelle(bailleur, d, annee) AS a;
+		FROM atteinte_annuelle(bailleur, d, annee) AS a
+		LEFT JOIN conventions_en_vigueur(bailleur, d, annee) AS v ON v.reservataire = a.reservataire
+		LEFT JOIN convention c ON c.id = v.id;
 		html := html || format('<h3>Département %s</h3>', echapper_html(d))
 			|| html_tableau(ARRAY['Réservataire', 'Part (%)', 'Flux réalisé', 'Droit', 'Décomptés', 'Écart', 'En cours', 'Carences'],
 							lignes)

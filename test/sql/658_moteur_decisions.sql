@@ -24,12 +24,12 @@ SELECT results_eq(format('SELECT (d).regime, (d).titulaire, (d).nom_titulaire, (
 	$$VALUES ('flux'::flux_mgmt.regime, NULL::text, NULL::text, '("{4,2,5,3,1}",2,50)'::text)$$,
 	'a flux dwelling in Montreuil: the kernel ranks candidates 4, 2, 5, 3, 1; the rule''s choice is 2 (al); the préfet (4) preferred after 50 simulated steps');
 SELECT results_eq(format('SELECT x.* FROM flux_mgmt.decider(%s) AS d, unnest((d).candidats) WITH ORDINALITY AS x ORDER BY x.ordinality', :m1),
-	$$VALUES ('agents'::text, 'Préfet, agents de l''État'::text, false, 5::numeric, 1::bigint, 0::bigint, 0::numeric, '{}'::text[], 1::bigint),
-			 ('al', 'Action Logement Services', false, 35, 1, 0, 0, '{}', 2),
-			 ('montreuil', 'Ville de Montreuil', true, 10, 1, 0, 0, '{}', 3),
+	$$VALUES ('agents'::text, 'Préfet, agents de l''État'::text, false, 5::numeric, 1::bigint, 0::bigint, 0::numeric, '{}'::text[], 'directe'::mode_gestion, 1::bigint),
+			 ('al', 'Action Logement Services', false, 35, 1, 0, 0, '{}', 'directe', 2),
+			 ('montreuil', 'Ville de Montreuil', true, 10, 1, 0, 0, '{}', 'directe', 3),
 			 ('prefet', 'Préfet, prioritaires', false, 25, 1, 0, 30,
-			  '{"préfet outside QPV: 0.0 % of its orientations so far, at least 30 % wanted"}', 4),
-			 (NULL, 'landlord''s pool', false, 25, 1, 0, 0, '{}', 5)$$,
+			  '{"préfet outside QPV: 0.0 % of its orientations so far, at least 30 % wanted"}', 'directe', 4),
+			 (NULL, 'landlord''s pool', false, 25, 1, 0, 0, '{}', NULL, 5)$$,
 	'its candidates, in code order, the pool last: each share, t = 1 (this dwelling), a = 0, the préfet''s floor outside QPV');
 SELECT is((SELECT reservataire FROM flux_mgmt.suggerer(:m1) WHERE rang = 1), 'prefet',
 		  'suggerer''s rank 1 is the kernel''s first');
@@ -70,20 +70,20 @@ SELECT orienter(:b1, 'prefet', date_orientation => '2026-03-02') AS o_b1 \gset
 SELECT orienter(:b2, NULL, date_orientation => '2026-03-02') AS o_b2 \gset
 SELECT orienter(:m3, 'montreuil', date_orientation => '2026-03-02') AS o_m3 \gset
 SELECT results_eq($$SELECT * FROM flux_mgmt.candidats('b93', '93048', 2026, 3::smallint, 'plus', false)$$,
-	$$VALUES ('agents'::text, 'Préfet, agents de l''État'::text, false, 5::numeric, 5::bigint, 0::bigint, 0::numeric, '{}'::text[]),
+	$$VALUES ('agents'::text, 'Préfet, agents de l''État'::text, false, 5::numeric, 5::bigint, 0::bigint, 0::numeric, '{}'::text[], 'directe'::mode_gestion),
 			 ('al', 'Action Logement Services', false, 35, 5, 1, 130,
-			  '{"objective nb_pieces = 3: 50 % wanted, 0.0 % so far","objective qpv = false: 80 % wanted, 0.0 % so far"}'),
-			 ('montreuil', 'Ville de Montreuil', true, 10, 3, 1, 0, '{}'),
+			  '{"objective nb_pieces = 3: 50 % wanted, 0.0 % so far","objective qpv = false: 80 % wanted, 0.0 % so far"}', 'directe'),
+			 ('montreuil', 'Ville de Montreuil', true, 10, 3, 1, 0, '{}', 'directe'),
 			 ('prefet', 'Préfet, prioritaires', false, 25, 5, 1, 30,
-			  '{"préfet outside QPV: 0.0 % of its orientations so far, at least 30 % wanted"}'),
-			 (NULL, 'landlord''s pool', false, 29, 5, 1, 0, '{}')$$,
+			  '{"préfet outside QPV: 0.0 % of its orientations so far, at least 30 % wanted"}', 'directe'),
+			 (NULL, 'landlord''s pool', false, 29, 5, 1, 0, '{}', NULL)$$,
 	'a 3-room dwelling outside QPV in Montreuil: t = 4 in the département + 1, 2 + 1 in the commune; both of Action Logement''s objectives met (50 + 80 points); the pool 29 % (5 − 3.55 entitled to the others)');
 SELECT results_eq($$SELECT * FROM flux_mgmt.candidats('b93', '93008', 2026, 5::smallint, 'plus', true)$$,
-	$$VALUES ('agents'::text, 'Préfet, agents de l''État'::text, false, 5::numeric, 5::bigint, 0::bigint, 0::numeric, '{}'::text[]),
-			 ('al', 'Action Logement Services', false, 35, 5, 1, 0, '{}'),
+	$$VALUES ('agents'::text, 'Préfet, agents de l''État'::text, false, 5::numeric, 5::bigint, 0::bigint, 0::numeric, '{}'::text[], 'directe'::mode_gestion),
+			 ('al', 'Action Logement Services', false, 35, 5, 1, 0, '{}', 'directe'),
 			 ('prefet', 'Préfet, prioritaires', false, 25, 5, 1, -30,
-			  '{"préfet outside QPV: 0.0 % of its orientations so far, at least 30 % wanted"}'),
-			 (NULL, 'landlord''s pool', false, 31, 5, 1, 0, '{}')$$,
+			  '{"préfet outside QPV: 0.0 % of its orientations so far, at least 30 % wanted"}', 'directe'),
+			 (NULL, 'landlord''s pool', false, 31, 5, 1, 0, '{}', NULL)$$,
 	'a 5-room dwelling in a QPV in Bobigny: no commune candidate, no objective met, the préfet''s floor counts against it (−30)');
 SELECT results_eq($$SELECT reservataire, taux, t, a FROM flux_mgmt.candidats('b93', '93048', 2024, 3::smallint, 'plus', false)
 					UNION ALL SELECT reservataire, taux, t, a FROM flux_mgmt.candidats('b93', '75056', 2026, 3::smallint, 'plus', false)$$,

@@ -1,0 +1,97 @@
+--------------------------------------------------------------------------------
+-- Observed rotation rates (issue 16, item 2: the diagnostic partagé):
+-- rotation_observee() computes them from the landlord's history,
+-- retenir_rotation() writes the pooled rate into rotation for the next year.
+--------------------------------------------------------------------------------
+
+CREATE FUNCTION flux_mgmt.rotation_observee(bailleur text, departement text, annee integer)
+RETURNS TABLE (reservataire text, typologie text, annee_debut integer, annee_fin integer, moyenne boolean,
+			   logements bigint, departs bigint, taux numeric)
+	LANGUAGE plpgsql STABLE STRICT
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+	PERFORM exiger_portee($1, $2, $3, 'rotation_observee');
+	RETURN QUERY
+	WITH annees AS (
+		SELECT y FROM generate_series($3 - 2, $3) AS y
+		WHERE EXISTS (SELECT FROM logement l JOIN vacance va ON va.logement_id = l.id
+					  WHERE l.bailleur = $1 AND departement(l.commune) = $2
+						AND va.date_liberation >= make_date(y, 1, 1) AND va.date_liberation < make_date(y + 1, 1, 1))
+	), loues AS (
+		-- the dwellings let at 1 January (the assiette) and their departures of the year
+		SELECT a.y, l.commune, typologie(l.nb_pieces) AS typologie,
+			   (SELECT count(*) FROM vacance va
+				WHERE va.logement_id = l.id AND NOT va.premiere_location
+				  AND va.date_liberation >= make_date(a.y, 1, 1) AND va.date_liberation < make_date(a.y + 1, 1, 1)) AS departs
+		FROM annees a CROSS JOIN LATERAL logements_detenus($1, $2, make_date(a.y, 1, 1)) AS l
+		WHERE l.regime = 'flux'
+	), territoires AS (
+		-- the territorial réservataires of the landlord's conventions of the window
+		SELECT DISTINCT t.reservataire, t.commune
+		FROM convention c JOIN territoire t ON t.reservataire = c.reservataire
+		WHERE c.bailleur = $1 AND c.departement = $2
+		  AND c.annee_debut <= $3 AND coalesce(c.annee_fin, $3) >= $3 - 2
+	), lignes AS (
+		SELECT NULL::text AS reservataire, lo.y, lo.typologie, lo.departs FROM loues lo
+		UNION ALL
+		SELECT t.reservataire, lo.y, NULL, lo.departs FROM loues lo JOIN territoires t ON t.commune = lo.commune
+	), groupes AS (
+		SELECT li.reservataire, li.typologie, GROUPING(li.typologie) = 1 AS toutes, GROUPING(li.y) = 1 AS moyenne,
+			   min(li.y) AS debut, max(li.y) AS fin, count(*) AS logements, sum(li.departs)::bigint AS departs
+		FROM lignes li
+		GROUP BY GROUPING SETS ((li.reservataire, li.y), (li.reservataire), (li.reservataire, li.typologie, li.y), (li.reservataire, li.typologie))
+	)
+	SELECT g.reservataire, g.typologie, g.debut, g.fin, g.moyenne, g.logements, g.departs,
+		   round(100.0 * g.departs / g.logements, 2)
+	FROM groupes g
+	-- per typology for the whole département only; a dwelling of unknown typology counts in the totals
+	WHERE g.toutes OR (g.reservataire IS NULL AND g.typologie IS NOT NULL)
+	ORDER BY g.reservataire COLLATE "C" NULLS FIRST, g.typologie COLLATE "C" NULLS FIRST, g.moyenne, g.debut;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.rotation_observee(text, text, integer) IS
+	'DOMAIN §3.3, §3.10, the diagnostic partagé: a landlord''s observed rotation rate in a département, for each of the years annee-2 to annee in which it recorded vacancies there, and pooled over them (moyenne: sum of departures ÷ sum of dwellings): dwellings let = its assiette at 1 January (regime flux, owned, in service), departures = their vacancies of the year that are not first lettings; rows for the whole département (reservataire and typologie null), per typology (a dwelling of unknown typology only in the totals), and per territory of the territorial réservataires of its conventions of those years; taux in percent, rounded to 0.01';
+
+CREATE FUNCTION flux_mgmt.retenir_rotation(bailleur text, departement text, annee integer, remplacer boolean DEFAULT false)
+RETURNS numeric
+	LANGUAGE plpgsql STRICT
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	r record;
+BEGIN
+	PERFORM exiger_portee($1, $2, $3, 'retenir_rotation');
+	SELECT o.* INTO r FROM rotation_observee($1, $2, $3) AS o
+	WHERE o.reservataire IS NULL AND o.typologie IS NULL AND o.moyenne;
+	IF NOT FOUND THEN
+		PERFORM refuser(
+			format('no history of landlord %L in département %s from %s to %s', $1, $2, $3 - 2, $3),
+			'The observed rate is departures ÷ dwellings let over the years in which the landlord recorded vacancies (rotation_observee); it recorded none in those years.',
+			format('Record the vacancies of those years, or agree on a rate and insert it: INSERT INTO flux_mgmt.rotation (bailleur, departement, annee, taux) VALUES (%L, %L, %s, %s);',
+				   $1, $2, $3 + 1, taux_rotation_reference($2)),
+			'invalid_parameter_value');
+	END IF;
+	IF r.taux IS NULL THEN
+		PERFORM refuser(
+			format('landlord %L had no dwelling let in département %s from %s to %s', $1, $2, r.annee_debut, r.annee_fin),
+			'The observed rate is departures ÷ dwellings let at 1 January; there were none.',
+			'Agree on a rate and insert it into flux_mgmt.rotation.',
+			'invalid_parameter_value');
+	END IF;
+	IF NOT remplacer AND EXISTS (SELECT FROM rotation x WHERE x.bailleur = $1 AND x.departement = $2 AND x.annee = $3 + 1) THEN
+		PERFORM refuser(
+			format('landlord %L already has a rotation rate for département %s in %s', $1, $2, $3 + 1),
+			format('The rate of %s is %s %%; the observed rate would be %s %%.',
+				   $3 + 1, (SELECT x.taux FROM rotation x WHERE x.bailleur = $1 AND x.departement = $2 AND x.annee = $3 + 1), r.taux),
+			'Call it with remplacer => true to replace it.',
+			'unique_violation');
+	END IF;
+	INSERT INTO rotation AS x (bailleur, departement, annee, taux) VALUES ($1, $2, $3 + 1, r.taux)
+	ON CONFLICT ON CONSTRAINT rotation_pkey DO UPDATE SET taux = excluded.taux;
+	RETURN r.taux;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.retenir_rotation(text, text, integer, boolean) IS
+	'writes into rotation, for the year after annee, the landlord''s rotation rate observed in the département over annee-2 to annee (rotation_observee, pooled), and returns it; an existing rate of that year is an error (23505) unless remplacer; no history in those years is an error (22023) whose hint is the row to insert by hand';

@@ -1,0 +1,793 @@
+--------------------------------------------------------------------------------
+-- Direct or delegated management (issue 16, item 3; DOMAIN §3.10): a
+-- convention says who designates the candidates (convention.gestion).  In
+-- delegated management the landlord designates them on the réservataire's
+-- behalf: its orientations get no deadline and no carence (date_limite's
+-- trigger, cloturer(), the rule carence_deleguee of orientation_infraction,
+-- verifier_convention()); suggerer(), rapport_annuel() and
+-- export_reservataire() show it.
+--------------------------------------------------------------------------------
+
+CREATE TYPE flux_mgmt.mode_gestion AS ENUM ('directe', 'deleguee');
+COMMENT ON TYPE flux_mgmt.mode_gestion IS
+	'who designates the candidates for a dwelling oriented under a convention (DOMAIN §3.10): directe, the réservataire (the default); deleguee, the landlord on its behalf, by agreement (no delay, no carence)';
+
+ALTER TABLE flux_mgmt.convention ADD COLUMN gestion flux_mgmt.mode_gestion NOT NULL DEFAULT 'directe';
+COMMENT ON COLUMN flux_mgmt.convention.gestion IS 'directe: the réservataire designates the candidates within the delay; deleguee: the landlord designates them on its behalf, so its orientations have no deadline and no carence (DOMAIN §3.10)';
+
+-- the stored body of convention_de lists the table's columns: again, with gestion
+CREATE OR REPLACE FUNCTION flux_mgmt.convention_de(bailleur text, reservataire text, commune flux_mgmt.code_insee, le date)
+RETURNS SETOF flux_mgmt.convention
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT c.* FROM flux_mgmt.convention c
+	WHERE c.bailleur OPERATOR(pg_catalog.=) convention_de.bailleur
+	  AND c.reservataire OPERATOR(pg_catalog.=) convention_de.reservataire
+	  AND c.departement OPERATOR(pg_catalog.=) flux_mgmt.departement(convention_de.commune)
+	  AND pg_catalog.date_part('year', convention_de.le) >= c.annee_debut
+	  AND pg_catalog.date_part('year', convention_de.le) <= coalesce(c.annee_fin, 9999);
+END;
+COMMENT ON FUNCTION flux_mgmt.convention_de(text, text, flux_mgmt.code_insee, date) IS
+	'the convention of a landlord and réservataire covering a commune''s département in force at a date (no row when there is none)';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.verifier_convention() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
+AS $$
+DECLARE
+	nom text := format('convention %s/%s/%s', NEW.bailleur, NEW.reservataire, NEW.departement);
+	carences record;
+BEGIN
+	PERFORM flux_mgmt.exiger_departement(NEW.departement, nom);
+	PERFORM flux_mgmt.exiger_fini(NEW.taux, 'share', nom);
+	IF NOT (NEW.taux > 0 AND NEW.taux <= 100) THEN
+		PERFORM flux_mgmt.refuser(
+			format('share %s %% of %s is out of range', NEW.taux, nom),
+			'A share is a percentage of the flux, above 0 and at most 100.',
+			'Write the share in percent (30 means 30 %); end the convention rather than set it to 0.');
+	END IF;
+	IF NEW.annee_debut NOT BETWEEN 1900 AND 2200 OR NEW.annee_fin NOT BETWEEN 1900 AND 2200 THEN
+		PERFORM flux_mgmt.refuser(
+			format('%s in force from %s to %s is outside the years 1900 to 2200',
+				nom, NEW.annee_debut, coalesce(NEW.annee_fin::text, 'open')),
+			'Conventions, like every date of flux_mgmt, lie within 1900-01-01 and 2200-12-31.',
+			'Give calendar years such as 2026; leave annee_fin null for an open convention.');
+	END IF;
+	IF NEW.annee_fin < NEW.annee_debut THEN
+		PERFORM flux_mgmt.refuser(
+			format('%s ends in %s, before it starts in %s', nom, NEW.annee_fin, NEW.annee_debut),
+			NULL,
+			'annee_fin is the last year in force (inclusive), or null for an open convention.');
+	END IF;
+	IF NEW.delai <= '0'::interval THEN
+		PERFORM flux_mgmt.refuser(
+			format('delay %s of %s is not positive', NEW.delai, nom),
+			NULL,
+			'The delay for proposing candidates is one month in Île-de-France.');
+	END IF;
+	IF NEW.delai > '5 years'::interval THEN
+		PERFORM flux_mgmt.refuser(
+			format('delay %s of %s is above 5 years', NEW.delai, nom),
+			'The delay for proposing candidates is counted in weeks or months: at most 5 years (60 months of 30 days).',
+			'The delay is one month in Île-de-France: ''1 month''.');
+	END IF;
+	IF NEW.derogation_prefet AND NOT EXISTS (
+		SELECT FROM flux_mgmt.reservataire r
+		WHERE r.code = NEW.reservataire AND r.type IN ('etat_prioritaires', 'etat_agents')) THEN
+		PERFORM flux_mgmt.refuser(
+			format('%s has a préfet''s derogation but %L is not the State', nom, NEW.reservataire),
+			NULL,
+			'Only the State''s conventions (etat_prioritaires, etat_agents) can derogate to the State caps.');
+	END IF;
+	IF NEW.derogation_prefet AND NEW.annee_fin IS DISTINCT FROM NEW.annee_debut THEN
+		PERFORM flux_mgmt.refuser(
+			format('%s derogates to the State caps for more than one year (%s to %s)',
+				nom, NEW.annee_debut, coalesce(NEW.annee_fin::text, 'open')),
+			'A préfet''s arrêté may derogate for one year at most.',
+			'Give the derogating convention annee_fin = annee_debut, and a separate convention for the other years.');
+	END IF;
+	-- delegated management has no carence: not over carences already recorded
+	-- (a restore, check_function_bodies off, loads conventions after the events)
+	IF NEW.gestion = 'deleguee' AND current_setting('check_function_bodies') <> 'off' THEN
+		SELECT count(*) AS n, min(o.id) AS premiere INTO STRICT carences
+		FROM flux_mgmt.orientation o
+		JOIN flux_mgmt.vacance v ON v.id = o.vacance_id
+		JOIN flux_mgmt.logement l ON l.id = v.logement_id
+		WHERE o.reservataire = NEW.reservataire AND o.issue = 'carence'
+		  AND l.bailleur = NEW.bailleur AND flux_mgmt.departement(l.commune) = NEW.departement
+		  AND date_part('year', o.date_orientation) BETWEEN NEW.annee_debut AND coalesce(NEW.annee_fin, 9999);
+		IF carences.n > 0 THEN
+			PERFORM flux_mgmt.refuser(
+				format('%s cannot be in delegated management: %s carence(s) are recorded under it (orientation %s first)',
+					nom, carences.n, carences.premiere),
+				'In delegated management the landlord designates the candidates: there is no carence (DOMAIN §3.10).',
+				'Start delegated management in a new convention from the next year (end this one with annee_fin), or record those orientations'' real outcome.');
+		END IF;
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_convention() IS
+	'row rules of convention: département, a finite share in (0, 100], years within 1900-2200 in order, a delay above 0 and at most 5 years, derogation only for the State and one year, delegated management only where no carence is recorded';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.signaler_infraction(regle text, id bigint) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	f record;
+BEGIN
+	IF regle = 'hors_possession' THEN
+		SELECT v.id, v.date_liberation, l.ref, l.bailleur, l.mise_en_service, l.sortie INTO f
+		FROM vacance v JOIN logement l ON l.id = v.logement_id WHERE v.id = signaler_infraction.id;
+		PERFORM refuser(
+			format('vacancy %s of dwelling %L on %s falls outside the time the landlord %L owns it (%s to %s)',
+				   f.id, f.ref, f.date_liberation, f.bailleur, coalesce(f.mise_en_service::text, '…'), coalesce(f.sortie::text, '…')),
+			NULL, 'Check date_liberation, or the dwelling''s mise_en_service and sortie.');
+	ELSIF regle IN ('fermee', 'avant_orientation') THEN
+		SELECT a.orientation_id, a.date_caleol, o.issue, o.date_orientation INTO f
+		FROM attribution a JOIN orientation o ON o.id = a.orientation_id WHERE a.id = signaler_infraction.id;
+		IF regle = 'fermee' THEN
+			PERFORM refuser(format('orientation %s is %s: it cannot be attributed', f.orientation_id, f.issue),
+							'Only an open orientation (en_cours) receives an attribution.',
+							'Orient the vacancy again (flux_mgmt.orienter) and attribute the new orientation.');
+		END IF;
+		PERFORM refuser(format('attribution of orientation %s decided by the CALEOL on %s, before the orientation on %s',
+							   f.orientation_id, f.date_caleol, f.date_orientation),
+						NULL, 'Check date_caleol.');
+	END IF;
+	SELECT o.id, o.vacance_id, o.reservataire, o.soustraction, o.date_orientation, o.issue,
+		   v.date_liberation, l.ref, l.bailleur, l.commune, l.reservataire_stock, departement(l.commune) AS departement
+	INTO f
+	FROM orientation o JOIN vacance v ON v.id = o.vacance_id JOIN logement l ON l.id = v.logement_id
+	WHERE o.id = signaler_infraction.id;
+	CASE regle
+	WHEN 'avant_vacance' THEN
+		PERFORM refuser(format('orientation of vacancy %s on %s, before the dwelling %L became available on %s',
+							   f.vacance_id, f.date_orientation, f.ref, f.date_liberation),
+						NULL, 'Orient a vacancy on or after its date_liberation.');
+	WHEN 'stock' THEN
+		PERFORM refuser(format('dwelling %L is kept in stock for %L: vacancy %s cannot go to %s',
+							   f.ref, f.reservataire_stock, f.vacance_id,
+							   coalesce(quote_literal(f.reservataire),
+										CASE WHEN f.soustraction IS NOT NULL THEN 'a subtraction (' || f.soustraction || ')'
+											 ELSE 'the landlord''s pool' END)),
+						'Defence, security and health reservations stay in stock: the dwelling goes back to its holder at each vacancy.',
+						format('Orient it to %L.', f.reservataire_stock));
+	WHEN 'hors_champ' THEN
+		PERFORM refuser(format('dwelling %L is outside the L441-1 regime: vacancy %s cannot go to %L', f.ref, f.vacance_id, f.reservataire),
+						'A hors_champ dwelling is outside the flux and goes to the landlord''s own pool.',
+						'Orient it with reservataire null.');
+	WHEN 'sans_convention' THEN
+		PERFORM refuser(format('no convention of landlord %L with %L in département %s is in force in %s',
+							   f.bailleur, f.reservataire, f.departement, extract(year FROM f.date_orientation)),
+						format('Orientation %s of vacancy %s (dwelling %L) needs a convention in force in its year.', f.id, f.vacance_id, f.ref),
+						'Record the convention, or orient the vacancy to another réservataire or to the pool (reservataire null); end a convention with annee_fin rather than delete it.');
+	WHEN 'hors_territoire' THEN
+		PERFORM refuser(format('dwelling %L in %s is outside the territory of %L', f.ref, f.commune, f.reservataire),
+						format('A commune, EPCI or EPT only receives dwellings of its territory (vacancy %s).', f.vacance_id),
+						'Orient the vacancy to a réservataire whose scope covers the commune, or add the commune to flux_mgmt.territoire.');
+	WHEN 'carence_deleguee' THEN
+		PERFORM refuser(format('no carence for orientation %s: the convention with %L is in delegated management', f.id, f.reservataire),
+						'In delegated management the landlord designates the candidates on the réservataire''s behalf: there is no delay for it to let pass (DOMAIN §3.10).',
+						'Record an échec when no candidate led to a lease, or a withdrawal.');
+	WHEN 'attribution' THEN
+		PERFORM refuser(format('orientation %s has an attribution: its issue cannot become %s', f.id, f.issue),
+						NULL, 'Delete the attribution first (its lease no longer stands), then close the orientation.');
+	WHEN 'attribuee_sans_attribution' THEN
+		PERFORM refuser(format('orientation %s cannot be attribuee without an attribution', f.id),
+						'An orientation becomes attribuee when its attribution (the CALEOL''s decision) is recorded.',
+						'Record it with INSERT INTO flux_mgmt.attribution, which sets the issue; close the orientation otherwise with flux_mgmt.cloturer().');
+	END CASE;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.signaler_infraction(text, bigint) IS
+	'raises the error explaining why a vacancy, orientation or attribution breaks a rule of the *_infraction views';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.cloturer(orientation_id bigint, issue flux_mgmt.issue_orientation, date_issue date)
+RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	o orientation;
+BEGIN
+	IF cloturer.issue NOT IN ('carence', 'echec', 'retiree') OR cloturer.issue IS NULL THEN
+		PERFORM refuser(format('cloturer records carence, echec or retiree, not %s', coalesce(cloturer.issue::text, 'null')),
+						NULL, 'An orientation becomes attribuee when its attribution is recorded (INSERT INTO flux_mgmt.attribution).',
+						'invalid_parameter_value');
+	END IF;
+	IF cloturer.date_issue IS NULL THEN
+		PERFORM refuser('cloturer needs the date of the outcome', NULL, 'Pass date_issue.', 'null_value_not_allowed');
+	END IF;
+	SELECT * INTO o FROM orientation WHERE id = cloturer.orientation_id FOR UPDATE;
+	IF NOT FOUND THEN
+		PERFORM refuser(format('unknown orientation %s', cloturer.orientation_id), NULL,
+						'Give the id returned by flux_mgmt.orienter.', 'foreign_key_violation');
+	END IF;
+	IF o.issue <> 'en_cours' THEN
+		PERFORM refuser(format('orientation %s is already closed (%s)', o.id, o.issue), NULL,
+						'Only an open orientation (en_cours) can be closed.');
+	END IF;
+	IF cloturer.date_issue < o.date_orientation THEN
+		PERFORM refuser(format('orientation %s cannot close on %s, before it was made on %s', o.id, cloturer.date_issue, o.date_orientation),
+						NULL, 'Check date_issue.');
+	END IF;
+	IF cloturer.issue = 'carence' AND EXISTS (
+			SELECT FROM vacance v JOIN logement l ON l.id = v.logement_id
+			CROSS JOIN LATERAL convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) AS c
+			WHERE v.id = o.vacance_id AND c.gestion = 'deleguee') THEN
+		PERFORM refuser(format('no carence for orientation %s: the convention with %L is in delegated management', o.id, o.reservataire),
+						'In delegated management the landlord designates the candidates on the réservataire''s behalf: there is no delay for it to let pass (DOMAIN §3.10).',
+						'Record an échec when no candidate led to a lease, or a withdrawal.');
+	END IF;
+	IF cloturer.issue = 'carence' AND o.date_limite IS NULL THEN
+		PERFORM refuser(format('no carence for orientation %s: it has no deadline', o.id),
+						'A carence is the réservataire letting its delay pass; the pool, a stock holder and a subtraction have none.',
+						'Record an échec or a withdrawal instead.');
+	END IF;
+	IF cloturer.issue = 'carence' AND cloturer.date_issue < o.date_limite THEN
+		PERFORM refuser(format('no carence for orientation %s on %s: the réservataire has until %s to propose candidates',
+							   o.id, cloturer.date_issue, o.date_limite),
+						'A carence is recorded when the delay has passed without a candidate.',
+						format('Record it on or after %s, or record an échec or a withdrawal.', o.date_limite));
+	END IF;
+	UPDATE orientation SET issue = cloturer.issue, date_issue = cloturer.date_issue WHERE id = o.id;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.cloturer(bigint, flux_mgmt.issue_orientation, date) IS
+	'records the outcome of an open orientation: carence (no candidate within the delay; none under a convention in delegated management), echec, or retiree (withdrawn by the landlord)';
+
+CREATE OR REPLACE VIEW flux_mgmt.orientation_decompte WITH (security_invoker = true) AS
+SELECT x.id, x.vacance_id, x.reservataire, x.soustraction, x.date_orientation, x.issue, x.date_issue,
+	   x.bailleur, x.commune, x.typologie, x.financement, x.qpv, x.periode, x.dans_flux, x.mode_decompte,
+	   x.date_bail, x.premier_quartile, x.relogement_renouvellement, x.prioritaire, x.date_decompte,
+	   x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
+		OVER (PARTITION BY x.vacance_id) AS decompte,
+	   -- the engine's count: the charge, or while nothing is charged the open orientation
+	   x.dans_flux AND coalesce(x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
+									OVER (PARTITION BY x.vacance_id),
+								x.issue OPERATOR(pg_catalog.=) ANY ('{en_cours,attribuee}')) AS imputee,
+	   x.date_liberation
+FROM (
+	SELECT o.id, o.vacance_id, o.reservataire, o.soustraction, o.date_orientation, o.issue, o.date_issue,
+		   l.bailleur, l.commune, flux_mgmt.typologie(l.nb_pieces) AS typologie, l.financement, l.qpv,
+		   flux_mgmt.periode_construction(l.annee_construction) AS periode, f.dans_flux,
+		   CASE WHEN f.dans_flux THEN coalesce(c.mode_decompte, 'bail') END AS mode_decompte,
+		   a.date_bail, a.premier_quartile, a.relogement_renouvellement, a.dalo OR a.prioritaire AS prioritaire,
+		   CASE WHEN f.dans_flux THEN
+			   CASE coalesce(c.mode_decompte, 'bail')  -- the pool behaves as bail
+			   WHEN 'orientation' THEN CASE WHEN o.issue OPERATOR(pg_catalog.<>) 'retiree' THEN o.date_orientation END
+			   WHEN 'bail' THEN CASE WHEN o.issue OPERATOR(pg_catalog.=) 'attribuee' THEN a.date_bail END
+			   ELSE CASE o.issue WHEN 'attribuee' THEN a.date_bail WHEN 'carence' THEN o.date_issue END
+			   END
+		   END AS date_decompte,
+		   v.date_liberation
+	FROM flux_mgmt.orientation o
+	JOIN flux_mgmt.vacance v ON v.id OPERATOR(pg_catalog.=) o.vacance_id
+	JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
+	CROSS JOIN LATERAL (SELECT l.regime OPERATOR(pg_catalog.=) 'flux' AND o.soustraction IS NULL AS dans_flux) AS f
+	LEFT JOIN flux_mgmt.attribution a ON a.orientation_id OPERATOR(pg_catalog.=) o.id
+	LEFT JOIN LATERAL flux_mgmt.convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) AS c ON f.dans_flux
+) AS x;
+COMMENT ON VIEW flux_mgmt.orientation_decompte IS
+	'every orientation with what counting needs: its dwelling''s classification, whether it is in the flux, the décompte mode of its convention (the pool behaves as bail), the date it became chargeable, and whether it is its vacancy''s charge (the first chargeable in-flux orientation by id: a vacancy is charged once)';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.dans_flux IS 'dwelling of regime flux and no subtraction';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.id IS 'the orientation';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.vacance_id IS 'its vacancy';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.reservataire IS 'beneficiary: réservataire, null for the pool or a subtraction';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.soustraction IS 'motif of a subtraction, else null';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_orientation IS 'date of the orientation';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.issue IS 'its issue';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_issue IS 'date of its issue';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.bailleur IS 'landlord owning the dwelling';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.commune IS 'commune of the dwelling';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.typologie IS 'typology of the dwelling (T1 … T5+)';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.financement IS 'financing of the dwelling';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.qpv IS 'the dwelling is in a QPV';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.periode IS 'construction period of the dwelling (periode_construction)';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_bail IS 'date of the lease of its attribution, if any';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.premier_quartile IS 'the attributed household is of the first quartile';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.relogement_renouvellement IS 'the attributed household is rehoused by urban renewal';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.prioritaire IS 'the attributed household is DALO or priority';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.mode_decompte IS 'mode of the convention it counts under; bail for the pool; null outside the flux';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_decompte IS 'when it is chargeable: orientation mode, its date unless withdrawn; bail, the lease; mixte, the lease or the carence';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.decompte IS 'it is the charge of its vacancy';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.imputee IS 'the orientation engine counts its vacancy for its beneficiary: it is the vacancy''s charge, or nothing of the vacancy is charged and it is open (en_cours or attribuee) in the flux; one orientation of a vacancy at most';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_liberation IS 'when its vacancy''s dwelling became available: the engine counts the vacancy in that year';
+
+CREATE OR REPLACE VIEW flux_mgmt.orientation_infraction WITH (security_invoker = true) AS
+SELECT x.id, x.regle
+FROM (
+	SELECT o.id,
+		   CASE
+			   WHEN o.date_orientation OPERATOR(pg_catalog.<) v.date_liberation THEN 'avant_vacance'
+			   WHEN l.regime IN ('stock_defense', 'stock_securite', 'stock_sante')
+					AND (o.reservataire IS DISTINCT FROM l.reservataire_stock OR o.soustraction IS NOT NULL) THEN 'stock'
+			   WHEN l.regime OPERATOR(pg_catalog.=) 'hors_champ' AND o.reservataire IS NOT NULL THEN 'hors_champ'
+			   -- The two rules below read tables that pg_restore loads after the
+			   -- events (convention, territoire): they are not checked while
+			   -- check_function_bodies is off, as pg_dump's scripts set it (and as
+			   -- PostgreSQL's own validators read it); restored rows were checked
+			   -- when they were first written.
+			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND o.reservataire IS NOT NULL AND c.id IS NULL
+					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+					THEN 'sans_convention'
+			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND flux_mgmt.est_territorial(r.type) AND t.commune IS NULL
+					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+					THEN 'hors_territoire'
+			   WHEN o.issue OPERATOR(pg_catalog.=) 'carence' AND c.gestion OPERATOR(pg_catalog.=) 'deleguee'
+					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+					THEN 'carence_deleguee'
+			   WHEN o.issue OPERATOR(pg_catalog.<>) 'attribuee' AND a.id IS NOT NULL THEN 'attribution'
+			   -- a restore loads orientations before their attributions
+			   WHEN o.issue OPERATOR(pg_catalog.=) 'attribuee' AND a.id IS NULL
+					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+					THEN 'attribuee_sans_attribution'
+		   END AS regle
+	FROM flux_mgmt.orientation o
+	JOIN flux_mgmt.vacance v ON v.id OPERATOR(pg_catalog.=) o.vacance_id
+	JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
+	LEFT JOIN flux_mgmt.reservataire r ON r.code OPERATOR(pg_catalog.=) o.reservataire
+	-- lookups as joins, not EXISTS: a subquery could be planned as a hash of
+	-- the whole table, rebuilt at every statement
+	LEFT JOIN LATERAL flux_mgmt.convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) AS c ON true
+	LEFT JOIN flux_mgmt.territoire t
+		ON t.reservataire OPERATOR(pg_catalog.=) o.reservataire AND t.commune OPERATOR(flux_mgmt.=) l.commune
+	LEFT JOIN flux_mgmt.attribution a ON a.orientation_id OPERATOR(pg_catalog.=) o.id
+) AS x
+WHERE x.regle IS NOT NULL;
+COMMENT ON VIEW flux_mgmt.orientation_infraction IS
+	'orientations breaking a rule, with the first one: avant_vacance, stock (a stock dwelling goes to its holder), hors_champ (to the pool), sans_convention (no convention in force), hors_territoire, carence_deleguee (a carence under a convention in delegated management), attribution (an attributed orientation keeps its issue), attribuee_sans_attribution';
+COMMENT ON COLUMN flux_mgmt.orientation_infraction.id IS 'the orientation''s id';
+COMMENT ON COLUMN flux_mgmt.orientation_infraction.regle IS 'the first rule it breaks';
+
+ALTER TYPE flux_mgmt.candidat_orientation ADD ATTRIBUTE gestion flux_mgmt.mode_gestion;
+COMMENT ON TYPE flux_mgmt.candidat_orientation IS
+	'a candidate for a dwelling as suggerer() gathers it: share, counts in its scope, preference and its reasons, its convention''s management (directe or deleguee; null for the pool)';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.candidats(bailleur text, commune flux_mgmt.code_insee, annee integer,
+									nb_pieces smallint, financement flux_mgmt.financement, qpv boolean)
+RETURNS SETOF flux_mgmt.candidat_orientation
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+	-- plpgsql keeps the plan of its query (an SQL function would plan it at
+	-- every call); generic, since it only looks up keys
+	SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+	RETURN QUERY
+	WITH bornes AS (
+		SELECT premiere_commune(d) AS premiere, derniere_commune(d) AS derniere, d
+		FROM (SELECT departement($2) AS d) AS x
+	), comptes AS (
+		-- each in-flux vacancy once, for the beneficiary it is (or, while its
+		-- orientation is open, will be) charged to
+		SELECT k.reservataire, k.commune, sum(k.imputees) AS n
+		FROM bornes, compteur k
+		WHERE k.bailleur = $1 AND k.annee = $3 AND k.commune BETWEEN bornes.premiere AND bornes.derniere AND k.dans_flux
+		GROUP BY k.reservataire, k.commune
+	), par_beneficiaire AS (
+		SELECT k.reservataire, sum(k.n) AS n FROM comptes k GROUP BY k.reservataire
+	), total AS (
+		SELECT coalesce(sum(k.n), 0) AS n FROM comptes k
+	), conventions AS (
+		-- every convention in force in the département, with its count and
+		-- entitlement in its scope (a territory's communes are summed apart)
+		SELECT c.reservataire, c.taux, c.communes, c.type, c.id, m.porte, m.t, m.a, m.t * c.taux / 100 AS droit
+		FROM bornes, total, conventions_en_vigueur($1, bornes.d, $3) AS c
+		LEFT JOIN par_beneficiaire pb ON pb.reservataire = c.reservataire
+		CROSS JOIN LATERAL (SELECT c.communes IS NULL OR $2 = ANY (c.communes) AS porte) AS p
+		CROSS JOIN LATERAL (
+			SELECT p.porte,
+				   p.porte::int + CASE WHEN c.communes IS NULL THEN total.n
+					   ELSE (SELECT coalesce(sum(k.n), 0) FROM comptes k WHERE k.commune = ANY (c.communes)) END AS t,
+				   CASE WHEN c.communes IS NULL THEN coalesce(pb.n, 0)
+					   ELSE (SELECT coalesce(sum(k.n), 0) FROM comptes k
+							 WHERE k.reservataire = c.reservataire AND k.commune = ANY (c.communes)) END AS a
+		) AS m
+	), pool AS (
+		SELECT 1 + total.n AS t, coalesce((SELECT pb.n FROM par_beneficiaire pb WHERE pb.reservataire IS NULL), 0) AS a
+		FROM total
+	), tous AS (
+		SELECT c.reservataire, c.taux, c.communes, c.type, c.id, c.t, c.a FROM conventions c WHERE c.porte
+		UNION ALL
+		SELECT NULL, round(100 * (p.t - coalesce((SELECT sum(c.droit) FROM conventions c), 0)) / p.t, 4), NULL, NULL, NULL, p.t, p.a
+		FROM pool p
+	), conversions AS MATERIALIZED (
+		-- single-use rights of converted stock still to use (issue of the conversion);
+		-- MATERIALIZED: read once, not once per candidate
+		SELECT c.reservataire, c.droits_uniques, c.droits_restants, c.fin
+		FROM bornes, consommation_conversion($1, bornes.d) AS c
+		WHERE EXISTS (SELECT FROM conversion k WHERE k.bailleur = $1 AND k.departement = bornes.d)
+		  AND c.droits_restants > 0 AND (c.fin IS NULL OR c.fin >= make_date($3, 1, 1))
+	), proposes AS (
+		-- the mix so far of the candidates a preference reads it for (indicative
+		-- objectives, the préfet's floor): the others' rows are not grouped
+		SELECT b.reservataire, b.commune, b.typologie, b.financement, b.qpv, sum(b.proposes) AS n
+		FROM bornes, compteur_bilan b
+		WHERE b.bailleur = $1 AND b.annee = $3 AND b.commune BETWEEN bornes.premiere AND bornes.derniere
+		  -- an array computed once: a join to tous was planned as a loop over it per row
+		  AND b.reservataire = ANY (ARRAY(SELECT x.reservataire FROM tous x
+										  WHERE x.type = 'etat_prioritaires'
+											 OR EXISTS (SELECT FROM objectif_indicatif oi WHERE oi.convention_id = x.id)))
+		GROUP BY b.reservataire, b.commune, b.typologie, b.financement, b.qpv
+	)
+	SELECT x.reservataire, coalesce(r.nom, 'landlord''s pool'), x.communes IS NOT NULL, greatest(x.taux, 0)::numeric,
+		   x.t::bigint, x.a::bigint, coalesce(p.preference, 0)::numeric, coalesce(p.motifs, '{}')::text[], cv.gestion
+	FROM tous x
+	LEFT JOIN reservataire r ON r.code = x.reservataire
+	LEFT JOIN convention cv ON cv.id = x.id
+	LEFT JOIN LATERAL (
+		-- each indicative objective the dwelling meets: its target minus the
+		-- share reached so far among the réservataire's proposals this year;
+		-- for the préfet, the floor of orientations outside QPV
+		SELECT sum(o.ecart) AS preference, array_agg(o.motif ORDER BY o.motif) AS motifs
+		FROM (
+			SELECT oi.part - coalesce(100.0 * sum(m.n) FILTER (WHERE m.conforme) / nullif(sum(m.n), 0), 0) AS ecart,
+				   format('objective %s = %s: %s %% wanted, %s %% so far', oi.critere, oi.valeur, oi.part,
+						  round(coalesce(100.0 * sum(m.n) FILTER (WHERE m.conforme) / nullif(sum(m.n), 0), 0), 1)) AS motif
+			FROM objectif_indicatif oi
+			LEFT JOIN LATERAL (
+				SELECT pr.n, CASE oi.critere
+					WHEN 'nb_pieces' THEN pr.typologie = typologie(oi.valeur::smallint)
+					WHEN 'financement' THEN pr.financement::text = oi.valeur
+					WHEN 'qpv' THEN pr.qpv = oi.valeur::boolean
+					WHEN 'commune' THEN pr.commune::text = oi.valeur END AS conforme
+				FROM proposes pr
+				WHERE pr.reservataire = x.reservataire AND (x.communes IS NULL OR pr.commune = ANY (x.communes))
+			) AS m ON true
+			WHERE oi.convention_id = x.id
+			  AND CASE oi.critere
+				  WHEN 'nb_pieces' THEN least($4, 5) = oi.valeur::smallint
+				  WHEN 'financement' THEN $5::text = oi.valeur
+				  WHEN 'qpv' THEN $6 = oi.valeur::boolean
+				  WHEN 'commune' THEN $2::text = oi.valeur END
+			GROUP BY oi.critere, oi.valeur, oi.part
+			UNION ALL
+			SELECT CASE WHEN $6 THEN -1 ELSE 1 END * greatest(0, pl.valeur - coalesce(hq.part, 0)),
+				   format('préfet outside QPV: %s %% of its orientations so far, at least %s %% wanted', round(coalesce(hq.part, 0), 1), pl.valeur)
+			FROM (SELECT coalesce((SELECT valeur FROM parametre_orientation WHERE cle = 'plancher_prefet_hors_qpv'), 30) AS valeur) AS pl,
+				 LATERAL (SELECT 100.0 * sum(pr.n) FILTER (WHERE NOT pr.qpv) / nullif(sum(pr.n), 0) AS part
+						  FROM proposes pr WHERE pr.reservataire = x.reservataire) AS hq
+			WHERE x.type = 'etat_prioritaires'
+			UNION ALL
+			SELECT 5 * cv.droits_restants / cv.droits_uniques,
+				   format('converted stock: %s single-use rights left of %s, until %s',
+						  trim_scale(round(cv.droits_restants, 2)), trim_scale(round(cv.droits_uniques, 2)), coalesce(cv.fin::text, 'used up'))
+			FROM conversions cv WHERE cv.reservataire = x.reservataire
+		) AS o
+	) AS p ON true
+	ORDER BY x.reservataire NULLS LAST;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, smallint, flux_mgmt.financement, boolean) IS
+	'the candidates for an in-flux dwelling of a landlord in a commune in a year: conventions in force whose scope contains the commune, with their counts in their scope (this dwelling included), and the landlord''s pool, whose entitlement is what the département''s count leaves after every convention''s entitlement (its share: that over the count); with their convention''s management (directe, deleguee) and their preferences in percentage points: each indicative objective the dwelling meets, its target minus the share reached; the préfet''s floor outside QPV (parametre_orientation, default 30); single-use rights of converted stock left (up to 5 points)';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.decider(vacance_id bigint) RETURNS flux_mgmt.decision_orientation
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v record;
+	d decision_orientation;
+BEGIN
+	SELECT l.bailleur, l.commune, l.nb_pieces, l.financement, l.qpv, l.regime, l.reservataire_stock, r.nom,
+		   extract(year FROM va.date_liberation)::integer AS annee
+	INTO v
+	FROM vacance va JOIN logement l ON l.id = va.logement_id LEFT JOIN flux_mgmt.reservataire r ON r.code = l.reservataire_stock
+	WHERE va.id = decider.vacance_id;
+	IF NOT FOUND THEN
+		PERFORM refuser(format('unknown vacancy %s', decider.vacance_id), NULL,
+						'Give the id of a row of flux_mgmt.vacance.', 'foreign_key_violation');
+	END IF;
+	d.regime := v.regime;
+	d.titulaire := v.reservataire_stock;
+	d.nom_titulaire := v.nom;
+	-- charged already by a closed orientation (a carence in mixte, a carence
+	-- or an échec in orientation mode): the dwelling is the landlord's to let,
+	-- and counts for no one again (DOMAIN §3.5, §3.6); the rules are read only
+	-- for a vacancy with such an orientation, not at every first orientation
+	IF v.regime = 'flux' AND EXISTS (SELECT FROM orientation o WHERE o.vacance_id = decider.vacance_id
+									  AND o.issue IN ('carence', 'echec')) THEN
+		SELECT format('already charged to %s on %s (mode %s, %s on %s): the dwelling came back to the landlord, who lets it from its pool; it counts for no one again',
+					  coalesce(r.nom, od.reservataire, 'the landlord''s pool'), od.date_decompte, od.mode_decompte,
+					  od.issue, od.date_issue)
+		INTO d.decompte
+		FROM orientation_decompte od LEFT JOIN reservataire r ON r.code = od.reservataire
+		WHERE od.vacance_id = decider.vacance_id AND od.decompte AND od.issue IN ('carence', 'echec');
+	END IF;
+	IF v.regime = 'flux' AND d.decompte IS NULL THEN
+		d.candidats := ARRAY(SELECT x FROM candidats(v.bailleur, v.commune, v.annee, v.nb_pieces, v.financement, v.qpv) AS x);
+		d.choix := (SELECT choisir_orientation(array_agg(x.t ORDER BY i), array_agg(x.a ORDER BY i),
+											   array_agg(round(x.taux * 10000)::bigint ORDER BY i),
+											   array_agg(round(x.preference * 10000)::bigint ORDER BY i))
+					FROM unnest(d.candidats) WITH ORDINALITY
+						 AS x (reservataire, nom, territorial, taux, t, a, preference, motifs_preference, gestion, i));
+	END IF;
+	RETURN d;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.decider(bigint) IS
+	'the orientation decision for a vacancy (see decision_orientation): a stock dwelling''s holder, the charge of an in-flux vacancy already charged by a closed orientation, or the candidates of an in-flux dwelling in the year of the vacancy and the choice of choisir_orientation()';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.suggerer(vacance_id bigint)
+RETURNS TABLE (rang integer, reservataire text, ecart numeric, score numeric, motifs text[])
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	d decision_orientation := decider(suggerer.vacance_id);
+	c candidat_orientation[] := d.candidats;
+	n integer;
+	k numeric;
+BEGIN
+	IF d.regime IN ('stock_defense', 'stock_securite', 'stock_sante') THEN
+		RETURN QUERY SELECT 1, d.titulaire, NULL::numeric, NULL::numeric,
+			ARRAY[format('dwelling kept in stock (%s): it goes back to its holder %s at each vacancy, outside the flux', d.regime, d.nom_titulaire)];
+		RETURN;
+	ELSIF d.regime = 'hors_champ' THEN
+		RETURN QUERY SELECT 1, NULL::text, NULL::numeric, NULL::numeric,
+			ARRAY['dwelling outside the L441-1 regime: outside the flux, it goes to the landlord''s own pool'];
+		RETURN;
+	ELSIF d.decompte IS NOT NULL THEN
+		RETURN QUERY SELECT 1, NULL::text, NULL::numeric, NULL::numeric, ARRAY[d.decompte];
+		RETURN;
+	END IF;
+	n := (SELECT count(*) FROM unnest(c) AS x WHERE x.taux > 0);
+	k := CASE WHEN n >= 2 THEN 2 * n - 2 ELSE 1 END;	-- c = 1/k
+
+	RETURN QUERY
+	SELECT r.rang::integer, x.reservataire, trim_scale(e.ecart),
+		   CASE WHEN x.taux > 0 THEN round((1 - 1 / k - e.ecart) / (x.taux / 100), 3) END,
+		   ARRAY[format('%s: entitlement %s of the %s in-flux dwellings of %s this year (%s %%), %s received: ecart %s',
+						x.nom, round(x.t * x.taux / 100, 3), x.t,
+						CASE WHEN x.territorial THEN 'its territory' ELSE 'the département' END,
+						trim_scale(x.taux), x.a, round(e.ecart, 3))]
+		   || CASE
+				WHEN x.taux <= 0 THEN ARRAY['no entitlement left to it']
+				WHEN e.ecart * k < 1 THEN ARRAY[format('at or above its quota: ecart below %s, not eligible this time', round(1 / k, 3))]
+				WHEN r.rang = 1 AND r.idx = (d.choix).plus_urgent
+					THEN ARRAY[format('most urgent: it falls below its quota within %s more dwellings (Tijdeman''s rule)',
+									  round((1 - 1 / k - e.ecart) / (x.taux / 100), 3))]
+				WHEN r.rang = 1
+					THEN ARRAY[format('preferred over %s, more urgent, for its objectives: the quota bound of %s still holds (checked over the next %s dwellings)',
+									  c[(d.choix).plus_urgent].nom, round(1 - 1 / k, 3), (d.choix).horizon)]
+				ELSE ARRAY[format('eligible: below its quota by %s or more', round(1 / k, 3))]
+			  END
+		   || x.motifs_preference
+		   || CASE WHEN x.territorial THEN ARRAY['territorial réservataire: the dwelling is in its territory'] ELSE '{}' END
+		   || CASE WHEN x.gestion = 'deleguee'
+				THEN ARRAY['delegated management: the landlord designates the candidates on its behalf (no delay, no carence)'] ELSE '{}' END
+		   || CASE WHEN x.reservataire IS NULL THEN ARRAY['landlord''s pool: what the département''s flux leaves after every convention''s entitlement'] ELSE '{}' END
+	FROM unnest((d.choix).classement) WITH ORDINALITY AS r(idx, rang)
+	CROSS JOIN LATERAL (SELECT (c[r.idx]).*) AS x
+	CROSS JOIN LATERAL (SELECT x.t * x.taux / 100 - x.a AS ecart) AS e
+	ORDER BY r.rang;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.suggerer(bigint) IS
+	'ranked orientation suggestions for a vacancy (rank 1 first): its holder for a stock dwelling, the pool for a hors champ one or an in-flux vacancy already charged (a carence: the dwelling came back to the landlord); otherwise the conventions whose scope contains the dwelling and the pool, by Tijdeman''s quota rule with the indicative objectives as preferences; ecart = entitlement t × taux / 100 minus dwellings received (in the year of the vacancy, in the candidate''s scope); score = dwellings before it falls below its quota, (1 - c - ecart) / share, with c = 1/(2n - 2); motifs says why';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.rapport_annuel(bailleur text, annee integer) RETURNS text
+	LANGUAGE plpgsql STABLE STRICT
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	b flux_mgmt.bailleur;
+	d text;
+	r record;
+	html text;
+	lignes jsonb;
+	barres jsonb;
+	motifs CONSTANT jsonb := '{"mutation_interne": "Mutations internes", "renouvellement_urbain": "Relogements (renouvellement urbain)", "copropriete_degradee": "Relogements (copropriétés dégradées)", "habitat_indigne": "Relogements (lutte contre l''habitat indigne)", "vente": "Relogements liés aux ventes"}';
+BEGIN
+	PERFORM exiger_rapport(bailleur, annee, 'rapport_annuel');
+	SELECT * INTO b FROM flux_mgmt.bailleur x WHERE x.code = rapport_annuel.bailleur;
+	html := format(
+		'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Bilan annuel %1$s de la gestion en flux — %2$s</title>'
+		'<style>body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:13px;margin:24px 32px;color:#222}'
+		'h1{font-size:22px;color:#1f4e79}h2{font-size:17px;color:#1f4e79;border-bottom:2px solid #1f4e79;margin-top:28px}'
+		'h3{font-size:14px;margin:16px 0 6px}table{border-collapse:collapse;margin:6px 12px 10px 0;display:inline-table;vertical-align:top}'
+		'caption{font-weight:bold;text-align:left;padding:2px 0}th,td{border:1px solid #bbb;padding:3px 7px}'
+		'th{background:#e8eef5}td.n{text-align:right;white-space:nowrap}td.vide{color:#777;font-style:italic}'
+		'.alerte{color:#9a3b00;font-weight:bold}.conseil{color:#555}svg text{font-size:12px;fill:#222}svg text.valeur{font-size:11px}'
+		'</style></head><body>'
+		'<h1>Bilan annuel %1$s de la gestion en flux</h1>'
+		'<p>Bailleur : <strong>%2$s</strong> (%3$s%4$s). Bilan de l''année %1$s prévu par l''article R441-5-1 du code de la construction et de l''habitation, '
+		'à adresser avant le 28 février %5$s à chaque réservataire, aux EPCI et EPT concernés et à la conférence intercommunale du logement. '
+		'Établi le %6$s à partir des compteurs de flux_mgmt.</p>',
+		annee, echapper_html(b.nom), echapper_html(b.code), coalesce(', SIREN ' || echapper_html(b.siren), ''), annee + 1,
+		to_char(current_date, 'DD/MM/YYYY'));
+
+	-- 1. entitlements and charges, per département
+	html := html || format('<h2>1. Droits et logements décomptés en %s</h2>', annee);
+	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+		SELECT jsonb_agg(jsonb_build_array(nom_beneficiaire(a.reservataire)
+										   || CASE WHEN c.gestion = 'deleguee' THEN ' — gestion déléguée' ELSE '' END,
+										   a.taux, a.flux_realise, round(a.droit, 2),
+										   a.decomptes, round(a.ecart, 2), a.en_cours, a.carences)
+						 ORDER BY a.reservataire IS NULL, a.reservataire COLLATE "C"),
+			   jsonb_agg(jsonb_build_array(nom_beneficiaire(a.reservataire), a.droit, a.decomptes)
+						 ORDER BY a.reservataire IS NULL, a.reservataire COLLATE "C")
+		INTO lignes, barres
+		FROM atteinte_annuelle(bailleur, d, annee) AS a
+		LEFT JOIN conventions_en_vigueur(bailleur, d, annee) AS v ON v.reservataire = a.reservataire
+		LEFT JOIN convention c ON c.id = v.id;
+		html := html || format('<h3>Département %s</h3>', echapper_html(d))
+			|| html_tableau(ARRAY['Réservataire', 'Part (%)', 'Flux réalisé', 'Droit', 'Décomptés', 'Écart', 'En cours', 'Carences'],
+							lignes)
+			|| '<div>' || svg_droits_decomptes(barres, format('Droit et logements décomptés par réservataire, département %s, %s', d, annee))
+			|| '</div>';
+	END LOOP;
+
+	-- 2. proposed and attributed dwellings, R441-5-1 breakdowns
+	html := html || format('<h2>2. Logements proposés et attribués en %s</h2>', annee)
+		|| '<p>Logements du flux orientés vers chaque réservataire (proposés, dans l''année de l''orientation) et attribués (bail signé dans l''année).</p>'
+		|| html_tableau(ARRAY['Réservataire', 'Proposés', 'Attribués'],
+						(SELECT jsonb_agg(jsonb_build_array(nom_beneficiaire(t.reservataire), t.p, t.a)
+										  ORDER BY t.reservataire IS NULL, t.reservataire COLLATE "C")
+						 FROM (SELECT x.reservataire, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+							   FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+							   GROUP BY x.reservataire) AS t),
+						'Ensemble');
+	FOR r IN SELECT x.reservataire FROM bilan_annuel x
+			 WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+			 GROUP BY x.reservataire
+			 ORDER BY x.reservataire IS NULL, x.reservataire COLLATE "C" LOOP
+		html := html || format('<h3>%s</h3>', echapper_html(nom_beneficiaire(r.reservataire))) || (
+			SELECT string_agg(html_tableau(ARRAY[c.titre, 'Proposés', 'Attribués'], c.lignes), '' ORDER BY c.ordre)
+			FROM (SELECT 1 AS ordre, 'Typologie' AS titre,
+						 jsonb_agg(jsonb_build_array(coalesce(g.cle, 'non renseignée'), g.p, g.a) ORDER BY g.cle) AS lignes
+				  FROM (SELECT x.typologie AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g
+				  UNION ALL
+				  SELECT 2, 'Financement', jsonb_agg(jsonb_build_array(coalesce(upper(g.cle), 'non renseigné'), g.p, g.a) ORDER BY g.cle)
+				  FROM (SELECT x.financement::text AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g
+				  UNION ALL
+				  SELECT 3, 'Localisation', jsonb_agg(jsonb_build_array(CASE WHEN g.cle THEN 'en QPV' ELSE 'hors QPV' END, g.p, g.a) ORDER BY g.cle)
+				  FROM (SELECT x.qpv AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g
+				  UNION ALL
+				  SELECT 4, 'Commune', jsonb_agg(jsonb_build_array(g.nom, g.p, g.a) ORDER BY g.cle)
+				  FROM (SELECT x.commune AS cle, coalesce(m.nom || ' (' || x.commune || ')', x.commune::text) AS nom,
+							   sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+						FROM bilan_annuel x LEFT JOIN commune m ON m.code = x.commune
+						WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1, 2) AS g
+				  UNION ALL
+				  SELECT 5, 'Période de construction', jsonb_agg(jsonb_build_array(coalesce(g.cle, 'non renseignée'), g.p, g.a)
+															   ORDER BY g.cle <> 'avant 1949', g.cle)
+				  FROM (SELECT x.periode_construction AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g) AS c);
+	END LOOP;
+
+	-- 3. subtractions, 4. forecast of the next year, per département
+	html := html || format('<h2>3. Logements soustraits du flux</h2><p>Réalisé et prévu en %s, prévu en %s (articles R441-5 et suivants).</p>',
+						   annee, annee + 1);
+	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+		html := html || html_tableau(
+			ARRAY['Motif', format('Prévu %s', annee), format('Réalisé %s', annee), format('Prévu %s', annee + 1)],
+			(SELECT jsonb_agg(jsonb_build_array(motifs ->> m.motif::text, n.prevu, coalesce(n.realise, 0), s.prevu) ORDER BY m.motif)
+			 FROM unnest(enum_range(NULL::motif_soustraction)) AS m(motif)
+			 LEFT JOIN bilan_soustractions n ON n.bailleur = rapport_annuel.bailleur AND n.departement = d
+				  AND n.annee = rapport_annuel.annee AND n.motif = m.motif
+			 LEFT JOIN bilan_soustractions s ON s.bailleur = rapport_annuel.bailleur AND s.departement = d
+				  AND s.annee = rapport_annuel.annee + 1 AND s.motif = m.motif),
+			format('Département %s', d));
+	END LOOP;
+	html := html || format('<h2>4. Flux prévisionnel %s par réservataire</h2>', annee + 1);
+	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+		html := html || format('<h3>Département %s</h3>', echapper_html(d)) || html_flux_previsionnel(bailleur, d, annee + 1);
+	END LOOP;
+
+	-- 5. allocation objectives
+	html := html || format('<h2>5. Objectifs d''attribution %s (article L441-1)</h2>', annee)
+		|| '<p>O1 : hors QPV, attributions au premier quartile ou à des ménages relogés (renouvellement urbain, ORCOD) ; '
+		|| 'O2 : en QPV, attributions aux quartiles 2 à 4 ; O3 : chaque réservataire autre que l''État, ménages DALO ou prioritaires ; '
+		|| 'O4 : contingent propre du bailleur et logements repris, ménages DALO ou prioritaires. Le manque est le nombre d''attributions qu''il aurait fallu en plus pour atteindre la cible.</p>'
+		|| html_tableau(ARRAY['Objectif', 'Périmètre', 'Attributions concernées', 'Conformes', 'Taux (%)', 'Cible (%)', 'Manque'],
+						(SELECT jsonb_agg(jsonb_build_array(o.objectif,
+															CASE WHEN o.reservataire IS NOT NULL THEN nom_beneficiaire(o.reservataire)
+																 WHEN o.epci IS NOT NULL THEN coalesce(o.epci_nom, o.epci) || ' (' || o.epci || ')'
+																 WHEN o.objectif = 'O4' THEN 'Contingent propre du bailleur'
+																 ELSE 'Ensemble du patrimoine' END,
+															o.denominateur, o.numerateur, o.taux, o.cible, o.manque)
+										  ORDER BY o.objectif, o.epci IS NOT NULL, o.epci_nom, o.reservataire COLLATE "C")
+						 FROM objectifs_attribution o
+						 WHERE o.bailleur = rapport_annuel.bailleur AND o.annee = rapport_annuel.annee));
+	RETURN html || '</body></html>';
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.rapport_annuel(text, integer) IS
+	'the yearly report of CCH R441-5-1 (DOMAIN §3.8) of a landlord for the year reported on (N-1, sent before 28 February of N), as a self-contained HTML document in French: entitlements and charges per réservataire with an SVG chart, proposed and attributed dwellings per réservataire by typology, financing, QPV, commune and construction period, subtractions forecast and actual (and forecast for N), the forecast flux of N per réservataire (or why it cannot be computed), objectives O1-O4 with shortfalls; every figure from the counters; errors for an unknown landlord (23503), a year out of range (22023) or with nothing to report (23503)';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.export_reservataire(bailleur text, reservataire text, annee integer) RETURNS jsonb
+	LANGUAGE plpgsql STABLE STRICT
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	d text;
+	previsions jsonb := '[]';
+	part jsonb;
+	message text;
+BEGIN
+	PERFORM exiger_bailleur(bailleur);
+	IF NOT EXISTS (SELECT FROM flux_mgmt.reservataire r WHERE r.code = export_reservataire.reservataire) THEN
+		PERFORM refuser(format('unknown réservataire %L', reservataire), NULL,
+						'Give the code of a row of flux_mgmt.reservataire.', 'foreign_key_violation');
+	END IF;
+	IF annee NOT BETWEEN 1900 AND 2199 THEN
+		PERFORM refuser(format('year %s in export_reservataire is out of range', annee), NULL,
+						'Give the calendar year reported on, such as 2025.', 'invalid_parameter_value');
+	END IF;
+	IF NOT EXISTS (SELECT FROM convention c
+				   WHERE c.bailleur = export_reservataire.bailleur AND c.reservataire = export_reservataire.reservataire
+					 AND c.annee_debut <= export_reservataire.annee + 1 AND coalesce(c.annee_fin, 9999) >= export_reservataire.annee)
+	   AND NOT EXISTS (SELECT FROM compteur k
+					   WHERE k.bailleur = export_reservataire.bailleur AND k.annee = export_reservataire.annee
+						 AND k.reservataire = export_reservataire.reservataire) THEN
+		PERFORM refuser(
+			format('réservataire %L has nothing with landlord %L in %s', reservataire, bailleur, annee),
+			'It has no convention with the landlord in force that year or the next, and nothing was oriented or leased to it that year.',
+			'Check the year and the réservataire: flux_mgmt.convention lists its conventions.',
+			'foreign_key_violation');
+	END IF;
+	-- the forecast of the next year where it has a convention then
+	FOR d IN SELECT DISTINCT c.departement FROM convention c
+			 WHERE c.bailleur = export_reservataire.bailleur AND c.reservataire = export_reservataire.reservataire
+			   AND c.annee_debut <= export_reservataire.annee + 1 AND coalesce(c.annee_fin, 9999) >= export_reservataire.annee + 1
+			 ORDER BY 1 LOOP
+		BEGIN
+			SELECT jsonb_build_object('departement', d, 'annee', annee + 1, 'taux', p.taux, 'droit', p.droit, 'droit_entier', p.droit_entier)
+			INTO part
+			FROM parts_annuelles(bailleur, d, annee + 1) AS p WHERE p.reservataire = export_reservataire.reservataire;
+		EXCEPTION WHEN foreign_key_violation OR check_violation OR numeric_value_out_of_range THEN
+			GET STACKED DIAGNOSTICS message = MESSAGE_TEXT;
+			part := jsonb_build_object('departement', d, 'annee', annee + 1, 'erreur', neutraliser_controles(message));
+		END;
+		previsions := previsions || jsonb_build_array(part);
+	END LOOP;
+	RETURN jsonb_build_object(
+		'format', 'flux_mgmt.export_reservataire 1',
+		-- the names as the report shows them: no control character, no bidirectional override
+		'bailleur', (SELECT jsonb_build_object('code', neutraliser_controles(b.code), 'nom', neutraliser_controles(b.nom), 'siren', b.siren)
+					 FROM flux_mgmt.bailleur b WHERE b.code = export_reservataire.bailleur),
+		'reservataire', (SELECT jsonb_build_object('code', neutraliser_controles(r.code), 'nom', neutraliser_controles(r.nom), 'type', r.type)
+						 FROM flux_mgmt.reservataire r WHERE r.code = export_reservataire.reservataire),
+		'annee', annee,
+		'atteinte', coalesce((
+			SELECT jsonb_agg(jsonb_build_object('departement', x.d, 'taux', a.taux, 'flux_realise', a.flux_realise, 'droit', a.droit,
+												'decomptes', a.decomptes, 'ecart', a.ecart, 'en_cours', a.en_cours, 'carences', a.carences,
+												'gestion', c.gestion)
+							 ORDER BY x.d)
+			FROM departements_du_rapport(bailleur, annee) AS x(d)
+			CROSS JOIN LATERAL atteinte_annuelle(bailleur, x.d, annee) AS a
+			LEFT JOIN LATERAL conventions_en_vigueur(bailleur, x.d, annee) AS v ON v.reservataire = a.reservataire
+			LEFT JOIN convention c ON c.id = v.id
+			WHERE a.reservataire = export_reservataire.reservataire), '[]'),
+		'bilan', coalesce((
+			SELECT jsonb_agg(jsonb_build_object('commune', x.commune, 'typologie', x.typologie, 'financement', x.financement,
+												'qpv', x.qpv, 'periode_construction', x.periode_construction,
+												'logements_proposes', x.logements_proposes, 'logements_attribues', x.logements_attribues)
+							 ORDER BY x.commune, x.typologie, x.financement, x.qpv, x.periode_construction)
+			FROM bilan_annuel x
+			WHERE x.bailleur = export_reservataire.bailleur AND x.annee = export_reservataire.annee
+			  AND x.reservataire = export_reservataire.reservataire), '[]'),
+		'objectifs', coalesce((
+			SELECT jsonb_agg(jsonb_build_object('objectif', o.objectif, 'numerateur', o.numerateur, 'denominateur', o.denominateur,
+												'cible', o.cible, 'taux', o.taux, 'manque', o.manque))
+			FROM objectifs_attribution o
+			WHERE o.bailleur = export_reservataire.bailleur AND o.annee = export_reservataire.annee
+			  AND o.reservataire = export_reservataire.reservataire), '[]'),
+		'flux_previsionnel_suivant', previsions);
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.export_reservataire(text, text, integer) IS
+	'a réservataire''s figures of a year with one landlord, as jsonb for its own systems: atteinte per département (with its convention''s gestion, directe or deleguee; null without a convention in force), the bilan_annuel rows (commune, typology, financing, QPV, construction period: proposed and attributed), its objective O3, and the forecast of the next year per département where it has a convention then (taux, droit, droit_entier, or erreur when the forecast cannot be computed); names and messages without control characters or bidirectional overrides (neutraliser_controles); errors for an unknown landlord or réservataire (23503), a year out of range (22023), a réservataire with nothing with that landlord that year (23503)';
+

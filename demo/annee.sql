@@ -22,12 +22,17 @@ WHERE (l.mise_en_service IS NULL OR l.mise_en_service <= make_date(:annee, 1, 1)
   AND l.tirage * 100 < r.taux
   AND NOT EXISTS (SELECT FROM vacance x WHERE x.logement_id = l.id AND x.date_liberation = make_date(:annee, 1, 1) + floor(l.jour * 365)::int);
 
--- an attribution with household flags at realistic rates
+-- an attribution with household flags at realistic rates; the contingents
+-- the household was eligible to (an employee of a contributing company: Action
+-- Logement, one in three; a resident of the commune, one in five) from the
+-- orientation's id, so that the draws of the year stay the same
 CREATE OR REPLACE FUNCTION pg_temp.attribuer(orientation bigint, le date, interne boolean) RETURNS void LANGUAGE sql AS $$
 	INSERT INTO flux_mgmt.attribution (orientation_id, date_caleol, date_bail, premier_quartile, dalo, prioritaire,
-									   relogement_renouvellement, mutation)
+									   relogement_renouvellement, mutation, contingents_eligibles)
 	VALUES (orientation, le + 10 + floor(random() * 20)::int, le + 35 + floor(random() * 25)::int,
-			random() < 0.18, random() < 0.15, random() < 0.30, random() < 0.03, interne OR random() < 0.25)
+			random() < 0.18, random() < 0.15, random() < 0.30, random() < 0.03, interne OR random() < 0.25,
+			CASE WHEN orientation % 3 = 0 THEN '{action_logement}'::flux_mgmt.type_reservataire[] ELSE '{}' END
+			|| CASE WHEN orientation % 5 = 0 THEN '{commune}'::flux_mgmt.type_reservataire[] ELSE '{}' END)
 $$;
 
 DO $$

@@ -112,6 +112,20 @@ SELECT objectif, coalesce(reservataire, '') AS reservataire, numerateur, denomin
 FROM objectifs_attribution WHERE bailleur = 'cannes' AND annee = 2026 AND epci IS NULL ORDER BY objectif, reservataire NULLS FIRST;
 \echo '   Subtracted vacancies, forecast and actual (view bilan_soustractions):'
 SELECT motif, prevu, realise FROM bilan_soustractions WHERE bailleur = 'cannes' AND annee = 2026 ORDER BY motif;
+\echo '   The pace of the internal mutations month by month against the forecast (view bilan_soustractions_mois):'
+SELECT mois, prevu, prevu_cumule, realise_mois, realise_cumule FROM bilan_soustractions_mois
+WHERE bailleur = 'cannes' AND annee = 2026 AND motif = 'mutation_interne' AND mois IN (3, 6, 9, 12) ORDER BY mois;
+\echo '   For the last vacancy of the year, suggerer''s rank 1 advises keeping it for a mutation (never changing the ranking):'
+SELECT rang, coalesce(reservataire, 'pool') AS reservataire, array_to_string(motifs, E'\n') AS motifs
+FROM suggerer((SELECT va.id FROM vacance va JOIN logement l ON l.id = va.logement_id
+			   WHERE l.bailleur = 'cannes' AND l.regime = 'flux' ORDER BY va.date_liberation DESC, va.id DESC LIMIT 1))
+WHERE rang = 1;
+\echo '   The bilan of the attributions outside the assiette, next to the subtractions (view bilan_hors_assiette),'
+\echo '   and per contingent the households were eligible to (bilan_hors_assiette_contingents):'
+SELECT motif, prevu, soustraites, baux, prioritaires, dalo, eligibles_action_logement, mutations
+FROM bilan_hors_assiette WHERE bailleur = 'cannes' AND annee = 2026 ORDER BY motif;
+SELECT contingent, sum(baux) AS baux FROM bilan_hors_assiette_contingents WHERE bailleur = 'cannes' AND annee = 2026
+GROUP BY contingent ORDER BY contingent;
 \echo '   The yearly report by typology (view bilan_annuel, first rows):'
 SELECT coalesce(reservataire, 'pool') AS reservataire, typologie, sum(logements_proposes) AS proposes, sum(logements_attribues) AS attribues
 FROM bilan_annuel WHERE bailleur = 'cannes' AND annee = 2026 GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 12;

@@ -158,9 +158,15 @@ typedef struct Sorte
 	"UPDATE " FLUX_SCHEMA ".orientation o SET issue = 'en_cours', date_issue = NULL" \
 	" WHERE o.id IN (" ids ") AND o.issue = 'attribuee'"
 
+/*
+ * A change of management (gestion, 0.2) moves no count but may put carences
+ * under delegated management: read through to_jsonb, so that the text also
+ * runs on a 0.1 schema without the column.
+ */
 #define CONVENTION_CHANGEE \
-	"(n.bailleur, n.reservataire, n.departement, n.annee_debut, n.annee_fin, n.mode_decompte)" \
-	" IS DISTINCT FROM (a.bailleur, a.reservataire, a.departement, a.annee_debut, a.annee_fin, a.mode_decompte)"
+	"((n.bailleur, n.reservataire, n.departement, n.annee_debut, n.annee_fin, n.mode_decompte)" \
+	" IS DISTINCT FROM (a.bailleur, a.reservataire, a.departement, a.annee_debut, a.annee_fin, a.mode_decompte)" \
+	" OR to_jsonb(n) -> 'gestion' IS DISTINCT FROM to_jsonb(a) -> 'gestion')"
 
 /* A flux orientation needs a convention: its réservataire's landlords are those of its conventions. */
 #define DE_CONVENTIONS(reservataires) \
@@ -282,7 +288,7 @@ static const Sorte sortes[] = {
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"
 		ORIENTATIONS_SOUS("SELECT a.* FROM anciennes a JOIN nouvelles n USING (id) WHERE " CONVENTION_CHANGEE
 						  " UNION ALL SELECT n.* FROM nouvelles n JOIN anciennes a USING (id) WHERE " CONVENTION_CHANGEE),
-		INFRACTION("orientation_infraction", " AND x.regle = 'sans_convention'"), NULL, NULL},
+		INFRACTION("orientation_infraction", " AND x.regle IN ('sans_convention', 'carence_deleguee')"), NULL, NULL},
 	{"convention", TRIGGER_EVENT_DELETE,
 		EXCLUSIF("SELECT bailleur FROM anciennes"),
 		"SELECT array_agg(DISTINCT o.vacance_id), array_agg(DISTINCT o.id)"

@@ -12,7 +12,9 @@
  * search_path.  An orientation outside the flux, subtracted, without a
  * convention (the counter triggers refuse it) or under a convention in
  * delegated management (the landlord designates the candidates itself)
- * keeps its null deadline.
+ * keeps its null deadline.  Under delegated management it also refuses a
+ * carence written without a deadline (the trigger fires on a change of
+ * issue too), with the rule's own explanation.
  *
  *-------------------------------------------------------------------------
  */
@@ -36,9 +38,9 @@
 
 /*
  * Whether the convention in the slot is in delegated management: the
- * landlord designates the candidates, no delay applies.  A 0.1 schema (the
- * 0.2 library installed, ALTER EXTENSION … UPDATE still to run) has no
- * column gestion: every convention is managed directly.
+ * landlord designates the candidates, no delay applies.  Without the column
+ * gestion (the update from 0.1, before it adds it) every convention is
+ * managed directly.
  */
 static bool
 deleguee(Relation convention, TupleTableSlot *slot)
@@ -53,8 +55,16 @@ deleguee(Relation convention, TupleTableSlot *slot)
 	return !nul && DatumGetObjectId(gestion) == flux_etiquette(convention, "gestion", "deleguee");
 }
 
-/* The deadline of the orientation in tuple, or false when it gets none. */
-static bool
+/* What the convention of an orientation says of its deadline. */
+typedef enum Delai
+{
+	SANS_DELAI,					/* outside the flux, subtracted, no convention */
+	DELAI,						/* the convention's delay */
+	GESTION_DELEGUEE			/* the landlord designates the candidates: no delay */
+} Delai;
+
+/* The deadline of the orientation in tuple, when it gets one. */
+static Delai
 delai_de(Relation orientation, HeapTuple tuple, DateADT *limite)
 {
 	TupleDesc	desc = RelationGetDescr(orientation);
@@ -70,14 +80,14 @@ delai_de(Relation orientation, HeapTuple tuple, DateADT *limite)
 	TupleTableSlot *s_vacance,
 			   *s_logement,
 			   *s_convention;
-	bool		trouve = false;
+	Delai		delai = SANS_DELAI;
 	int			y,
 				m,
 				d;
 
 	(void) heap_getattr(tuple, flux_attnum(orientation, "soustraction"), desc, &sans_soustraction);
 	if (sans_reservataire || !sans_soustraction || DATE_NOT_FINITE(date))
-		return false;
+		return SANS_DELAI;
 	j2date(date + POSTGRES_EPOCH_JDATE, &y, &m, &d);
 	r_vacance = table_open(flux_relation("vacance"), AccessShareLock);
 	r_logement = table_open(flux_relation("logement"), AccessShareLock);
@@ -95,15 +105,19 @@ delai_de(Relation orientation, HeapTuple tuple, DateADT *limite)
 			&& flux_convention_en_vigueur(r_convention, s_convention,
 										  slot_getattr(s_logement, flux_attnum(r_logement, "bailleur"), &nul),
 										  slot_getattr(s_logement, flux_attnum(r_logement, "commune"), &nul),
-										  reservataire, y)
-			&& !deleguee(r_convention, s_convention))
+										  reservataire, y))
 		{
-			Datum		delai = slot_getattr(s_convention, flux_attnum(r_convention, "delai"), &nul);
+			if (deleguee(r_convention, s_convention))
+				delai = GESTION_DELEGUEE;
+			else
+			{
+				Datum		duree = slot_getattr(s_convention, flux_attnum(r_convention, "delai"), &nul);
 
-			/* date + interval is a timestamp; the column keeps its date, as the SQL assignment does */
-			*limite = DatumGetDateADT(DirectFunctionCall1(timestamp_date,
-														  DirectFunctionCall2(date_pl_interval, DateADTGetDatum(date), delai)));
-			trouve = true;
+				/* date + interval is a timestamp; the column keeps its date, as the SQL assignment does */
+				*limite = DatumGetDateADT(DirectFunctionCall1(timestamp_date,
+															  DirectFunctionCall2(date_pl_interval, DateADTGetDatum(date), duree)));
+				delai = DELAI;
+			}
 		}
 	}
 	ExecDropSingleTupleTableSlot(s_vacance);
@@ -112,7 +126,67 @@ delai_de(Relation orientation, HeapTuple tuple, DateADT *limite)
 	table_close(r_vacance, NoLock);
 	table_close(r_logement, NoLock);
 	table_close(r_convention, NoLock);
-	return trouve;
+	return delai;
+}
+
+/*
+ * A carence written on an orientation under delegated management: refused
+ * here, with the rule's explanation (orientation_infraction's
+ * carence_deleguee), before the table's check that a carence comes after a
+ * deadline refuses it without one.
+ */
+static void
+refuser_carence_deleguee(Relation orientation, HeapTuple tuple)
+{
+	TupleDesc	desc = RelationGetDescr(orientation);
+	bool		nul;
+	Datum		issue = heap_getattr(tuple, flux_attnum(orientation, "issue"), desc, &nul);
+	int64		id;
+	char	   *reservataire;
+
+	if (nul || DatumGetObjectId(issue) != flux_etiquette(orientation, "issue", "carence"))
+		return;
+	id = DatumGetInt64(heap_getattr(tuple, flux_attnum(orientation, "id"), desc, &nul));
+	reservataire = TextDatumGetCString(heap_getattr(tuple, flux_attnum(orientation, "reservataire"), desc, &nul));
+	ereport(ERROR,
+			(errcode(ERRCODE_CHECK_VIOLATION),
+			 errmsg("no carence for orientation " INT64_FORMAT ": the convention with %s is in delegated management",
+					id, quote_literal_cstr(reservataire)),
+			 errdetail("In delegated management the landlord designates the candidates on the réservataire's behalf: there is no delay for it to let pass (DOMAIN §3.10)."),
+			 errhint("Record an échec when no candidate led to a lease, or a withdrawal.")));
+}
+
+/*
+ * An update that changes the issue and none of what the deadline comes
+ * from, on an orientation that had none: the deadline stays as it was (an
+ * orientation made under delegated management keeps none).
+ */
+static bool
+issue_seule(TriggerData *td)
+{
+	Relation	rel = td->tg_relation;
+	TupleDesc	desc = RelationGetDescr(rel);
+	static const char *const colonnes[] = {"reservataire", "date_orientation"};
+	bool		nul;
+
+	if (!TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		return false;
+	(void) heap_getattr(td->tg_trigtuple, flux_attnum(rel, "date_limite"), desc, &nul);
+	if (!nul)
+		return false;
+	for (size_t i = 0; i < lengthof(colonnes); i++)
+	{
+		AttrNumber	c = flux_attnum(rel, colonnes[i]);
+		Form_pg_attribute att = TupleDescAttr(desc, c - 1);
+		bool		nul_avant,
+					nul_apres;
+		Datum		avant = heap_getattr(td->tg_trigtuple, c, desc, &nul_avant);
+		Datum		apres = heap_getattr(td->tg_newtuple, c, desc, &nul_apres);
+
+		if (!flux_egales(avant, nul_avant, apres, nul_apres, att->attlen, att->attbyval))
+			return false;
+	}
+	return true;
 }
 
 PG_FUNCTION_INFO_V1(flux_date_limite_par_defaut);
@@ -122,8 +196,8 @@ flux_date_limite_par_defaut(PG_FUNCTION_ARGS)
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	HeapTuple	tuple;
 	FluxIdentite avant;
-	DateADT		limite;
-	bool		avec_limite;
+	DateADT		limite = 0;
+	Delai		delai;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -140,10 +214,12 @@ flux_date_limite_par_defaut(PG_FUNCTION_ARGS)
 	flux_agir_en_proprietaire(td->tg_relation->rd_rel->relowner, &avant);
 	/* the conventions as committed now, as the query it replaces read them under READ COMMITTED */
 	PushActiveSnapshot(IsolationUsesXactSnapshot() ? GetActiveSnapshot() : GetLatestSnapshot());
-	avec_limite = delai_de(td->tg_relation, tuple, &limite);
+	delai = delai_de(td->tg_relation, tuple, &limite);
 	PopActiveSnapshot();
 	flux_redevenir(&avant);
-	if (avec_limite)
+	if (delai == GESTION_DELEGUEE)
+		refuser_carence_deleguee(td->tg_relation, tuple);
+	if (delai == DELAI && !issue_seule(td))
 	{
 		int			colonne = flux_attnum(td->tg_relation, "date_limite");
 		Datum		valeur = DateADTGetDatum(limite);

@@ -247,7 +247,7 @@ BEGIN
 		FROM flux_mgmt.orientation o
 		JOIN flux_mgmt.vacance v ON v.id = o.vacance_id
 		JOIN flux_mgmt.logement l ON l.id = v.logement_id
-		WHERE o.reservataire = NEW.reservataire AND o.issue = 'carence'
+		WHERE o.reservataire = NEW.reservataire AND o.issue = 'carence' AND o.soustraction IS NULL AND l.regime = 'flux'
 		  AND l.bailleur = NEW.bailleur AND flux_mgmt.departement(l.commune) = NEW.departement
 		  AND date_part('year', o.date_orientation) BETWEEN NEW.annee_debut AND coalesce(NEW.annee_fin, 9999);
 		IF carences.n > 0 THEN

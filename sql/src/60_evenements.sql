@@ -80,7 +80,11 @@ CREATE TABLE flux_mgmt.attribution (
 	relogement_renouvellement boolean NOT NULL DEFAULT false,
 	mutation boolean NOT NULL DEFAULT false,
 	agent_etat boolean NOT NULL DEFAULT false,
+	contingents_eligibles flux_mgmt.type_reservataire[] NOT NULL DEFAULT '{}',
 	CONSTRAINT attribution_bail_apres_caleol CHECK (date_bail >= date_caleol),
+	-- one dimension, no null (array_position refuses to search more than one)
+	CONSTRAINT attribution_contingents_eligibles CHECK (
+		CASE WHEN array_ndims(contingents_eligibles) > 1 THEN false ELSE array_position(contingents_eligibles, NULL) IS NULL END),
 	CONSTRAINT attribution_dates_entre_1900_et_2200 CHECK (date_caleol BETWEEN '1900-01-01'::date AND '2200-12-31'::date
 		AND date_bail BETWEEN '1900-01-01'::date AND '2200-12-31'::date)
 );
@@ -96,6 +100,8 @@ COMMENT ON COLUMN flux_mgmt.attribution.prioritaire IS 'household of the priorit
 COMMENT ON COLUMN flux_mgmt.attribution.relogement_renouvellement IS 'household rehoused by an urban renewal or ORCOD operation (counts with the first quartile in O1)';
 COMMENT ON COLUMN flux_mgmt.attribution.mutation IS 'tenant already housed by the landlord';
 COMMENT ON COLUMN flux_mgmt.attribution.agent_etat IS 'civil or military State agent';
+COMMENT ON COLUMN flux_mgmt.attribution.contingents_eligibles IS
+	'the contingents the household was eligible to, as réservataire types (action_logement: an employee of a company contributing to Action Logement; commune, epci…: a resident or worker of the territory; etat_agents…), for the bilan of the attributions outside the assiette; dalo or prioritaire make it eligible to etat_prioritaires, agent_etat to etat_agents, without being listed';
 
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.vacance', '');
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.vacance_id_seq', '');
@@ -130,11 +136,11 @@ COMMENT ON FUNCTION flux_mgmt.convention_de(text, text, flux_mgmt.code_insee, da
 CREATE FUNCTION flux_mgmt.date_limite_par_defaut() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'flux_date_limite_par_defaut' LANGUAGE C;
 COMMENT ON FUNCTION flux_mgmt.date_limite_par_defaut() IS
-	'BEFORE INSERT or UPDATE trigger of orientation: an orientation under a convention without date_limite gets date_orientation plus the convention''s delay';
-CREATE TRIGGER date_limite BEFORE INSERT OR UPDATE OF reservataire, date_orientation, date_limite ON flux_mgmt.orientation
+	'BEFORE INSERT or UPDATE trigger of orientation: an orientation under a convention without date_limite gets date_orientation plus the convention''s delay; under delegated management none, and a carence is refused (23514)';
+CREATE TRIGGER date_limite BEFORE INSERT OR UPDATE OF reservataire, date_orientation, date_limite, issue ON flux_mgmt.orientation
 	FOR EACH ROW WHEN (NEW.date_limite IS NULL AND NEW.reservataire IS NOT NULL)
 	EXECUTE FUNCTION flux_mgmt.date_limite_par_defaut();
-COMMENT ON TRIGGER date_limite ON flux_mgmt.orientation IS 'an orientation to a réservataire without date_limite gets the orientation date plus its convention''s delay';
+COMMENT ON TRIGGER date_limite ON flux_mgmt.orientation IS 'an orientation to a réservataire without date_limite gets the orientation date plus its convention''s delay (none under delegated management, where a carence is refused)';
 
 -- The rules of events that read other tables.  Each view lists the rows that
 -- break one, with the first broken rule; the counter triggers look up the
@@ -170,7 +176,8 @@ FROM (
 			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND flux_mgmt.est_territorial(r.type) AND t.commune IS NULL
 					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
 					THEN 'hors_territoire'
-			   WHEN o.issue OPERATOR(pg_catalog.=) 'carence' AND c.gestion OPERATOR(pg_catalog.=) 'deleguee'
+			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND o.soustraction IS NULL
+					AND o.issue OPERATOR(pg_catalog.=) 'carence' AND c.gestion OPERATOR(pg_catalog.=) 'deleguee'
 					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
 					THEN 'carence_deleguee'
 			   WHEN o.issue OPERATOR(pg_catalog.<>) 'attribuee' AND a.id IS NOT NULL THEN 'attribution'

@@ -75,14 +75,14 @@ BEGIN
 	IF cloturer.issue = 'carence' AND EXISTS (
 			SELECT FROM vacance v JOIN logement l ON l.id = v.logement_id
 			CROSS JOIN LATERAL convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) AS c
-			WHERE v.id = o.vacance_id AND c.gestion = 'deleguee') THEN
+			WHERE v.id = o.vacance_id AND l.regime = 'flux' AND o.soustraction IS NULL AND c.gestion = 'deleguee') THEN
 		PERFORM refuser(format('no carence for orientation %s: the convention with %L is in delegated management', o.id, o.reservataire),
 						'In delegated management the landlord designates the candidates on the réservataire''s behalf: there is no delay for it to let pass (DOMAIN §3.10).',
 						'Record an échec when no candidate led to a lease, or a withdrawal.');
 	END IF;
 	IF cloturer.issue = 'carence' AND o.date_limite IS NULL THEN
 		PERFORM refuser(format('no carence for orientation %s: it has no deadline', o.id),
-						'A carence is the réservataire letting its delay pass; the pool, a stock holder and a subtraction have none.',
+						'A carence is the réservataire letting its delay pass; the pool, a stock holder, a subtraction and an orientation made under delegated management have none.',
 						'Record an échec or a withdrawal instead.');
 	END IF;
 	IF cloturer.issue = 'carence' AND cloturer.date_issue < o.date_limite THEN

@@ -34,11 +34,11 @@ COMMENT ON FUNCTION flux_mgmt.simuler_orientations(bigint[], integer, integer) I
 CREATE TABLE flux_mgmt.parametre_orientation (
 	cle text PRIMARY KEY,
 	valeur numeric NOT NULL,
-	CONSTRAINT parametre_orientation_cle CHECK (cle IN ('plancher_prefet_hors_qpv')),
+	CONSTRAINT parametre_orientation_cle CHECK (cle IN ('plancher_prefet_hors_qpv', 'retard_soustraction')),
 	CONSTRAINT parametre_orientation_valeur CHECK (valeur >= 0 AND valeur <= 100)
 );
 COMMENT ON TABLE flux_mgmt.parametre_orientation IS
-	'parameters of the orientation preferences, when they differ from their default: plancher_prefet_hors_qpv = the share (percent) of the préfet''s orientations that should lie outside QPV (default 30, R441-5-2); the table starts empty, so that pg_dump keeps only what the user set';
+	'parameters of the orientation preferences, when they differ from their default: plancher_prefet_hors_qpv = the share (percent) of the préfet''s orientations that should lie outside QPV (default 30, R441-5-2); retard_soustraction = how many dwellings a subtraction motif must be behind its forecast''s pace before suggerer() says so (default 1); the table starts empty, so that pg_dump keeps only what the user set';
 COMMENT ON COLUMN flux_mgmt.parametre_orientation.cle IS 'parameter';
 COMMENT ON COLUMN flux_mgmt.parametre_orientation.valeur IS 'its value';
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.parametre_orientation', '');
@@ -245,6 +245,46 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.decider(bigint) IS
 	'the orientation decision for a vacancy (see decision_orientation): a stock dwelling''s holder, the charge of an in-flux vacancy already charged by a closed orientation, or the candidates of an in-flux dwelling in the year of the vacancy and the choice of choisir_orientation()';
 
+-- The subtraction budgets (DOMAIN §3.2): the motifs of the landlord's
+-- forecast (soustraction_prevue) whose subtractions recorded so far this year
+-- fall behind the forecast's pace at the vacancy's date, pro rata of the days
+-- of the year gone, by retard_soustraction dwellings or more.  flux_mgmt does
+-- not know who waits for a mutation or a rehousing: any in-flux dwelling of
+-- the département is taken to suit every motif.  Advice only: it never
+-- changes the ranking.
+CREATE FUNCTION flux_mgmt.avis_soustractions(vacance_id bigint) RETURNS text[]
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+BEGIN
+	-- plpgsql keeps the plan of its query; a LANGUAGE sql function would plan it at every call
+	RETURN (
+	WITH v AS (
+		SELECT l.bailleur, departement(l.commune) AS d, va.date_liberation AS le,
+			   extract(year FROM va.date_liberation)::integer AS annee,
+			   (va.date_liberation - make_date(extract(year FROM va.date_liberation)::integer, 1, 1) + 1)::numeric
+			   / (make_date(extract(year FROM va.date_liberation)::integer + 1, 1, 1) - make_date(extract(year FROM va.date_liberation)::integer, 1, 1)) AS fraction
+		FROM vacance va JOIN logement l ON l.id = va.logement_id
+		WHERE va.id = $1 AND l.regime = 'flux'
+	), prevus AS (
+		SELECT p.motif, p.nombre, v.fraction, v.le, p.nombre * v.fraction AS attendu,
+			   (SELECT coalesce(sum(k.en_cours + k.attribuees + k.carences + k.echecs + k.retirees), 0)
+				FROM compteur k
+				WHERE k.bailleur = v.bailleur AND k.annee = v.annee AND k.soustraction = p.motif
+				  AND k.commune BETWEEN premiere_commune(v.d) AND derniere_commune(v.d)) AS fait
+		FROM v JOIN soustraction_prevue p ON p.bailleur = v.bailleur AND p.departement = v.d AND p.annee = v.annee
+		WHERE p.nombre > 0
+	)
+	SELECT coalesce(array_agg(format('advice, outside the quota: %s behind forecast, %s of %s recorded by %s where %s were expected at this point of the year; if a household waits for it, keep this dwelling out of the flux (orienter with soustraction => %L)',
+									 p.motif, p.fait, p.nombre, to_char(p.le, 'YYYY-MM-DD'), trim_scale(round(p.attendu, 1)), p.motif)
+							  ORDER BY p.motif), '{}')
+	FROM prevus p
+	WHERE p.attendu - p.fait >= coalesce((SELECT x.valeur FROM parametre_orientation x WHERE x.cle = 'retard_soustraction'), 1));
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.avis_soustractions(bigint) IS
+	'for an in-flux vacancy, one line per subtraction motif of its landlord''s forecast for the year (soustraction_prevue) whose subtractions recorded so far (the counters) are behind the forecast''s pace at the vacancy''s date (forecast × days of the year gone ÷ days of the year) by parametre_orientation.retard_soustraction dwellings or more (default 1); suggerer() adds them to rank 1''s reasons, never to its ranking';
+
 CREATE FUNCTION flux_mgmt.suggerer(vacance_id bigint)
 RETURNS TABLE (rang integer, reservataire text, ecart numeric, score numeric, motifs text[])
 	LANGUAGE plpgsql STABLE
@@ -255,6 +295,7 @@ DECLARE
 	c candidat_orientation[] := d.candidats;
 	n integer;
 	k numeric;
+	avis text[];
 BEGIN
 	IF d.regime IN ('stock_defense', 'stock_securite', 'stock_sante') THEN
 		RETURN QUERY SELECT 1, d.titulaire, NULL::numeric, NULL::numeric,
@@ -270,6 +311,7 @@ BEGIN
 	END IF;
 	n := (SELECT count(*) FROM unnest(c) AS x WHERE x.taux > 0);
 	k := CASE WHEN n >= 2 THEN 2 * n - 2 ELSE 1 END;	-- c = 1/k
+	avis := avis_soustractions(suggerer.vacance_id);
 
 	RETURN QUERY
 	SELECT r.rang::integer, x.reservataire, trim_scale(e.ecart),
@@ -294,6 +336,7 @@ BEGIN
 		   || CASE WHEN x.gestion = 'deleguee'
 				THEN ARRAY['delegated management: the landlord designates the candidates on its behalf (no delay, no carence)'] ELSE '{}' END
 		   || CASE WHEN x.reservataire IS NULL THEN ARRAY['landlord''s pool: what the département''s flux leaves after every convention''s entitlement'] ELSE '{}' END
+		   || CASE WHEN r.rang = 1 THEN avis ELSE '{}' END
 	FROM unnest((d.choix).classement) WITH ORDINALITY AS r(idx, rang)
 	CROSS JOIN LATERAL (SELECT (c[r.idx]).*) AS x
 	CROSS JOIN LATERAL (SELECT x.t * x.taux / 100 - x.a AS ecart) AS e
@@ -301,7 +344,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.suggerer(bigint) IS
-	'ranked orientation suggestions for a vacancy (rank 1 first): its holder for a stock dwelling, the pool for a hors champ one or an in-flux vacancy already charged (a carence: the dwelling came back to the landlord); otherwise the conventions whose scope contains the dwelling and the pool, by Tijdeman''s quota rule with the indicative objectives as preferences; ecart = entitlement t × taux / 100 minus dwellings received (in the year of the vacancy, in the candidate''s scope); score = dwellings before it falls below its quota, (1 - c - ecart) / share, with c = 1/(2n - 2); motifs says why';
+	'ranked orientation suggestions for a vacancy (rank 1 first): its holder for a stock dwelling, the pool for a hors champ one or an in-flux vacancy already charged (a carence: the dwelling came back to the landlord); otherwise the conventions whose scope contains the dwelling and the pool, by Tijdeman''s quota rule with the indicative objectives as preferences; ecart = entitlement t × taux / 100 minus dwellings received (in the year of the vacancy, in the candidate''s scope); score = dwellings before it falls below its quota, (1 - c - ecart) / share, with c = 1/(2n - 2); motifs says why, and rank 1''s adds the subtraction motifs behind their forecast''s pace (avis_soustractions), as advice';
 
 CREATE FUNCTION flux_mgmt.orienter_suggestion(vacance_id bigint, date_orientation date DEFAULT current_date)
 RETURNS bigint

@@ -305,3 +305,43 @@ COMMENT ON COLUMN flux_mgmt.bilan_soustractions.motif IS 'internal mutation, urb
 COMMENT ON COLUMN flux_mgmt.bilan_soustractions.prevu IS 'forecast number (soustraction_prevue); null when none was recorded';
 COMMENT ON COLUMN flux_mgmt.bilan_soustractions.realise IS 'vacancies oriented out of the flux for that motive that year (every outcome)';
 
+-- The pace of the subtractions, month by month, against the forecast's:
+-- read from the events (the counters are yearly), the subtracted
+-- orientations through their own partial index.
+CREATE INDEX orientation_soustraction ON flux_mgmt.orientation (soustraction, date_orientation) WHERE soustraction IS NOT NULL;
+COMMENT ON INDEX flux_mgmt.orientation_soustraction IS 'the orientations out of the flux, by motive and date: the pace of the subtractions (bilan_soustractions_mois)';
+CREATE VIEW flux_mgmt.bilan_soustractions_mois WITH (security_invoker = true) AS
+SELECT g.bailleur, g.departement, g.annee, g.motif, m.mois, g.prevu,
+	   round(g.prevu * m.mois / 12.0, 2) AS prevu_cumule,
+	   (SELECT count(*) FROM unnest(g.mois) AS x WHERE x = m.mois) AS realise_mois,
+	   (SELECT count(*) FROM unnest(g.mois) AS x WHERE x <= m.mois) AS realise_cumule
+FROM (
+	-- the month of each subtraction of the year
+	SELECT s.bailleur, s.departement, s.annee, s.motif, sum(s.prevu)::integer AS prevu,
+		   coalesce(array_agg(s.mois) FILTER (WHERE s.mois IS NOT NULL), '{}') AS mois
+	FROM (
+		SELECT p.bailleur, p.departement, p.annee, p.motif, p.nombre AS prevu, NULL::integer AS mois
+		FROM flux_mgmt.soustraction_prevue p
+		UNION ALL
+		SELECT l.bailleur, flux_mgmt.departement(l.commune), date_part('year', o.date_orientation)::integer, o.soustraction, NULL,
+			   date_part('month', o.date_orientation)::integer
+		FROM flux_mgmt.orientation o
+		JOIN flux_mgmt.vacance v ON v.id = o.vacance_id
+		JOIN flux_mgmt.logement l ON l.id = v.logement_id
+		WHERE o.soustraction IS NOT NULL
+	) AS s
+	GROUP BY s.bailleur, s.departement, s.annee, s.motif
+) AS g
+CROSS JOIN generate_series(1, 12) AS m(mois);
+COMMENT ON VIEW flux_mgmt.bilan_soustractions_mois IS
+	'the pace of the subtractions (DOMAIN §3.2) per landlord, département, year and motive, month by month: the forecast of the year (soustraction_prevue), its pace pro rata of the months gone, the vacancies oriented out of the flux for that motive in the month and since 1 January (every outcome, from the events: bilan_soustractions gives the year''s totals from the counters)';
+COMMENT ON COLUMN flux_mgmt.bilan_soustractions_mois.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.bilan_soustractions_mois.departement IS 'département';
+COMMENT ON COLUMN flux_mgmt.bilan_soustractions_mois.annee IS 'year';
+COMMENT ON COLUMN flux_mgmt.bilan_soustractions_mois.motif IS 'internal mutation, urban renewal, degraded co-ownership, unfit housing, sale';
+COMMENT ON COLUMN flux_mgmt.bilan_soustractions_mois.mois IS 'month, 1 to 12';
+COMMENT ON COLUMN flux_mgmt.bilan_soustractions_mois.prevu IS 'forecast of the year (soustraction_prevue); null when none was recorded';
+COMMENT ON COLUMN flux_mgmt.bilan_soustractions_mois.prevu_cumule IS 'the forecast''s pace at the end of the month: prevu × mois / 12, to the hundredth';
+COMMENT ON COLUMN flux_mgmt.bilan_soustractions_mois.realise_mois IS 'vacancies oriented out of the flux for that motive in the month (date_orientation)';
+COMMENT ON COLUMN flux_mgmt.bilan_soustractions_mois.realise_cumule IS 'the same from 1 January to the end of the month';
+

@@ -5,7 +5,7 @@
 -- out; the rate written for the next year; bad arguments.
 \i test/setup.sql
 BEGIN;
-SELECT plan(17);
+SELECT plan(23);
 
 -- Landlord r78 in the Yvelines: 60 T2 and 40 T3 in Versailles (78646), 100
 -- T3 in Saint-Germain-en-Laye (78551), always there; 10 new T4 in
@@ -65,7 +65,7 @@ SELECT is_empty($$SELECT FROM rotation_observee('r78', '78', 2024)$$, 'no histor
 SELECT results_eq($$SELECT annee_debut, annee_fin, logements, departs, taux FROM rotation_observee('r78', '78', 2027)
 					WHERE reservataire IS NULL AND typologie IS NULL$$,
 				  $$VALUES (2025, 2025, 200::bigint, 14::bigint, 7.00), (2026, 2026, 210, 16, 7.62), (2025, 2026, 410, 30, 7.32)$$,
-				  '2027 not recorded yet: the window 2025-2027 holds 2025 and 2026');
+				  '2027, after the last recorded vacancy, not recorded yet: the window 2025-2027 holds 2025 and 2026');
 SELECT results_eq($$SELECT annee_debut, logements, departs, taux FROM rotation_observee('r78', '78', 2025) WHERE reservataire IS NULL AND typologie IS NULL$$,
 				  $$VALUES (2025, 200::bigint, 14::bigint, 7.00), (2025, 200, 14, 7.00)$$,
 				  'one recorded year: its rate is the average');
@@ -93,6 +93,36 @@ SELECT throws_ok($$SELECT * FROM flux_mgmt.rotation_observee('r78', '7', 2026)$$
 SELECT throws_ok($$SELECT * FROM flux_mgmt.rotation_observee('r78', '78', 3000)$$, '22023',
 				 'year 3000 in rotation_observee is out of range', 'a year out of range');
 SELECT is((SELECT count(*) FROM rotation WHERE bailleur = 'r78'), 1::bigint, 'the errors wrote nothing');
+
+
+-- a year without a departure after the first recorded one is a rate of 0,
+-- not left out; years before it are
+INSERT INTO bailleur VALUES ('r92', 'Bailleur des Hauts-de-Seine', NULL);
+INSERT INTO logement (bailleur, ref, commune, nb_pieces, qpv) SELECT 'r92', 'H' || n, '92012', 3, false FROM generate_series(1, 10) AS n;
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2024-05-01' FROM logement WHERE bailleur = 'r92' AND ref = 'H1';
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2026-05-01' FROM logement WHERE bailleur = 'r92' AND ref = 'H2';
+SELECT results_eq($$SELECT annee_debut, annee_fin, logements, departs, taux FROM rotation_observee('r92', '92', 2026)
+					WHERE reservataire IS NULL AND typologie IS NULL$$,
+				  $$VALUES (2024, 2024, 10::bigint, 1::bigint, 10.00), (2025, 2025, 10, 0, 0.00), (2026, 2026, 10, 1, 10.00), (2024, 2026, 30, 2, 6.67)$$,
+				  '2025, without a departure, counts: 2 departures for 30 dwellings');
+SELECT is_empty($$SELECT FROM rotation_observee('r92', '92', 2023)$$, 'before the first recorded vacancy: nothing');
+-- a rate above 100 %: one dwelling let three times in 2026
+INSERT INTO bailleur VALUES ('r94', 'Bailleur du Val-de-Marne', NULL);
+INSERT INTO logement (bailleur, ref, commune, nb_pieces, qpv) VALUES ('r94', 'Y1', '94028', 2, false);
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, d::date FROM logement, unnest('{2026-01-10,2026-05-10,2026-09-10}'::text[]) AS d
+WHERE bailleur = 'r94';
+SELECT throws_ok($$SELECT flux_mgmt.retenir_rotation('r94', '94', 2026)$$, '22023',
+				 'the rotation observed for landlord ''r94'' in département 94 from 2026 to 2026 is 300.00 %, above 100',
+				 'a rate above 100 % is not written');
+SELECT throws_ok($$SELECT flux_mgmt.retenir_rotation('r92', '92', 2200)$$, '22023', 'year 2200 in retenir_rotation is out of range',
+				 'the rate of 2201 cannot be written');
+-- no dwelling let at 1 January: a first letting only
+INSERT INTO bailleur VALUES ('r95', 'Bailleur du Val-d''Oise', NULL);
+INSERT INTO logement (bailleur, ref, commune, nb_pieces, qpv, mise_en_service) VALUES ('r95', 'X1', '95018', 3, false, '2026-03-01');
+INSERT INTO vacance (logement_id, date_liberation, premiere_location) SELECT id, '2026-03-01', true FROM logement WHERE bailleur = 'r95';
+SELECT throws_like($$SELECT flux_mgmt.retenir_rotation('r95', '95', 2026)$$, 'no history of landlord ''r95'' in département 95 from 2024 to 2026',
+				   'no dwelling let at 1 January: no rate');
+SELECT is((SELECT count(*) FROM rotation WHERE bailleur IN ('r92', 'r94', 'r95')), 0::bigint, 'nothing written');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -5,7 +5,7 @@
 -- yearly report say it; direct management is unchanged (the controls).
 \i test/setup.sql
 BEGIN;
-SELECT plan(20);
+SELECT plan(24);
 \i test/fixtures/evenements.sql
 \i test/fixtures/evenements_ids.sql
 
@@ -26,6 +26,9 @@ SELECT results_eq(format('SELECT id, date_limite FROM flux_mgmt.orientation WHER
 SELECT throws_ok(format($$SELECT flux_mgmt.cloturer(%s, 'carence', '2026-05-01')$$, :o_m1), '23514',
 				 format('no carence for orientation %s: the convention with ''al'' is in delegated management', :o_m1),
 				 'cloturer refuses a carence under a delegated convention');
+SELECT throws_ok(format($$UPDATE flux_mgmt.orientation SET issue = 'carence', date_issue = '2026-04-01' WHERE id = %s$$, :o_m2), '23514',
+				 format('no carence for orientation %s: the convention with ''al'' is in delegated management', :o_m2),
+				 'a plain UPDATE without a deadline: the rule''s explanation, not the table''s check');
 UPDATE orientation SET date_limite = '2026-03-10' WHERE id = :o_m2;
 SELECT throws_ok(format($$UPDATE flux_mgmt.orientation SET issue = 'carence', date_issue = '2026-04-01' WHERE id = %s$$, :o_m2), '23514',
 				 format('no carence for orientation %s: the convention with ''al'' is in delegated management', :o_m2),
@@ -35,6 +38,7 @@ SELECT results_eq(format('SELECT issue::text FROM flux_mgmt.orientation WHERE id
 SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()', 'and the counters equal a recount');
 -- the other outcomes stand
 SELECT lives_ok(format($$SELECT flux_mgmt.cloturer(%s, 'echec', '2026-05-01')$$, :o_m1), 'an échec under a delegated convention');
+SELECT is((SELECT date_limite FROM orientation WHERE id = :o_m1), NULL::date, 'the outcome written, still no deadline');
 SELECT lives_ok(format($$INSERT INTO flux_mgmt.attribution (orientation_id, date_caleol, date_bail) VALUES (%s, '2026-03-20', '2026-04-01')$$, :o_m2),
 				'an attribution under a delegated convention');
 SELECT results_eq($$SELECT decomptes, en_cours, carences FROM flux_mgmt.atteinte WHERE bailleur = 'b93' AND annee = 2026 AND reservataire = 'al'$$,
@@ -47,6 +51,14 @@ SELECT throws_ok($$UPDATE flux_mgmt.convention SET gestion = 'deleguee' WHERE re
 				 format('convention b93/prefet/93 cannot be in delegated management: 1 carence(s) are recorded under it (orientation %s first)', :o_m3),
 				 'delegating over a recorded carence is refused');
 SELECT is((SELECT gestion FROM convention WHERE reservataire = 'prefet'), 'directe'::mode_gestion, 'and changes nothing');
+-- a stock dwelling goes to its holder outside any convention: its carences are not the convention's
+SELECT orienter(:d1, 'defense', date_orientation => '2026-03-02') AS o_d1 \gset
+UPDATE orientation SET date_limite = '2026-03-20' WHERE id = :o_d1;
+SELECT lives_ok(format($$SELECT flux_mgmt.cloturer(%s, 'carence', '2026-03-25')$$, :o_d1), 'a carence on the defence stock');
+SELECT lives_ok($$INSERT INTO flux_mgmt.convention (bailleur, reservataire, departement, annee_debut, taux, gestion)
+				  VALUES ('b93', 'defense', '93', 2026, 5, 'deleguee')$$,
+				'a delegated convention of the same holder is not refused for it');
+DELETE FROM convention WHERE reservataire = 'defense';
 
 -- shown by suggerer, the export and the report
 INSERT INTO logement (bailleur, ref, commune, nb_pieces, financement, qpv, annee_construction)

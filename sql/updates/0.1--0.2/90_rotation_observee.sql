@@ -14,11 +14,13 @@ AS $$
 BEGIN
 	PERFORM exiger_portee($1, $2, $3, 'rotation_observee');
 	RETURN QUERY
-	WITH annees AS (
+	-- MATERIALIZED: computed once, not joined into every dwelling's row
+	WITH annees AS MATERIALIZED (
 		SELECT y FROM generate_series($3 - 2, $3) AS y
-		WHERE EXISTS (SELECT FROM logement l JOIN vacance va ON va.logement_id = l.id
-					  WHERE l.bailleur = $1 AND departement(l.commune) = $2
-						AND va.date_liberation >= make_date(y, 1, 1) AND va.date_liberation < make_date(y + 1, 1, 1))
+		WHERE y BETWEEN (SELECT extract(year FROM min(va.date_liberation)) FROM logement l JOIN vacance va ON va.logement_id = l.id
+						 WHERE l.bailleur = $1 AND departement(l.commune) = $2)
+					AND (SELECT extract(year FROM max(va.date_liberation)) FROM logement l JOIN vacance va ON va.logement_id = l.id
+						 WHERE l.bailleur = $1 AND departement(l.commune) = $2)
 	), loues AS (
 		-- the dwellings let at 1 January (the assiette) and their departures of the year
 		SELECT a.y, l.commune, typologie(l.nb_pieces) AS typologie,
@@ -52,7 +54,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.rotation_observee(text, text, integer) IS
-	'DOMAIN §3.3, §3.10, the diagnostic partagé: a landlord''s observed rotation rate in a département, for each of the years annee-2 to annee in which it recorded vacancies there, and pooled over them (moyenne: sum of departures ÷ sum of dwellings): dwellings let = its assiette at 1 January (regime flux, owned, in service), departures = their vacancies of the year that are not first lettings; rows for the whole département (reservataire and typologie null), per typology (a dwelling of unknown typology only in the totals), and per territory of the territorial réservataires of its conventions of those years; taux in percent, rounded to 0.01';
+	'DOMAIN §3.3, §3.10, the diagnostic partagé: a landlord''s observed rotation rate in a département, for each of the years annee-2 to annee within its recorded history there, from the year of its first recorded vacancy to that of its last (a year in between without a departure: 0), and pooled over them (moyenne: sum of departures ÷ sum of dwellings): dwellings let = its assiette at 1 January (regime flux, owned, in service), departures = their vacancies of the year that are not first lettings; rows for the whole département (reservataire and typologie null), per typology (a dwelling of unknown typology only in the totals), and per territory of the territorial réservataires of its conventions of those years; taux in percent, rounded to 0.01';
 
 CREATE FUNCTION flux_mgmt.retenir_rotation(bailleur text, departement text, annee integer, remplacer boolean DEFAULT false)
 RETURNS numeric
@@ -63,35 +65,49 @@ DECLARE
 	r record;
 BEGIN
 	PERFORM exiger_portee($1, $2, $3, 'retenir_rotation');
+	IF $3 >= 2200 THEN
+		PERFORM refuser(format('year %s in retenir_rotation is out of range', $3),
+						format('The rate observed up to %s would be written for %s; rotation rates are for 1900 to 2200.', $3, $3 + 1),
+						'Give the last year observed, 2199 at most.', 'invalid_parameter_value');
+	END IF;
 	SELECT o.* INTO r FROM rotation_observee($1, $2, $3) AS o
 	WHERE o.reservataire IS NULL AND o.typologie IS NULL AND o.moyenne;
 	IF NOT FOUND THEN
 		PERFORM refuser(
 			format('no history of landlord %L in département %s from %s to %s', $1, $2, $3 - 2, $3),
-			'The observed rate is departures ÷ dwellings let over the years in which the landlord recorded vacancies (rotation_observee); it recorded none in those years.',
+			CASE WHEN EXISTS (SELECT FROM logement l JOIN vacance va ON va.logement_id = l.id
+							  WHERE l.bailleur = $1 AND departement(l.commune) = $2 AND va.date_liberation < make_date($3 + 1, 1, 1))
+				 THEN 'The observed rate is departures ÷ dwellings let at 1 January (rotation_observee); the landlord had no dwelling let at 1 January of those years.'
+				 ELSE 'The observed rate is departures ÷ dwellings let over the years from the landlord''s first recorded vacancy (rotation_observee); it recorded none up to then.' END,
 			format('Record the vacancies of those years, or agree on a rate and insert it: INSERT INTO flux_mgmt.rotation (bailleur, departement, annee, taux) VALUES (%L, %L, %s, %s);',
 				   $1, $2, $3 + 1, taux_rotation_reference($2)),
 			'invalid_parameter_value');
 	END IF;
-	IF r.taux IS NULL THEN
+	IF r.taux > 100 THEN
 		PERFORM refuser(
-			format('landlord %L had no dwelling let in département %s from %s to %s', $1, $2, r.annee_debut, r.annee_fin),
-			'The observed rate is departures ÷ dwellings let at 1 January; there were none.',
-			'Agree on a rate and insert it into flux_mgmt.rotation.',
+			format('the rotation observed for landlord %L in département %s from %s to %s is %s %%, above 100', $1, $2, r.annee_debut, r.annee_fin, r.taux),
+			format('%s departures for %s dwellings let: dwellings let several times a year, or departures recorded on dwellings not counted at 1 January.', r.departs, r.logements),
+			'Check the vacancies of those years (rotation_observee), or agree on a rate and insert it into flux_mgmt.rotation.',
 			'invalid_parameter_value');
 	END IF;
-	IF NOT remplacer AND EXISTS (SELECT FROM rotation x WHERE x.bailleur = $1 AND x.departement = $2 AND x.annee = $3 + 1) THEN
-		PERFORM refuser(
-			format('landlord %L already has a rotation rate for département %s in %s', $1, $2, $3 + 1),
-			format('The rate of %s is %s %%; the observed rate would be %s %%.',
-				   $3 + 1, (SELECT x.taux FROM rotation x WHERE x.bailleur = $1 AND x.departement = $2 AND x.annee = $3 + 1), r.taux),
-			'Call it with remplacer => true to replace it.',
-			'unique_violation');
+	IF remplacer THEN
+		INSERT INTO rotation AS x (bailleur, departement, annee, taux) VALUES ($1, $2, $3 + 1, r.taux)
+		ON CONFLICT ON CONSTRAINT rotation_pkey DO UPDATE SET taux = excluded.taux;
+	ELSE
+		-- a rate written meanwhile by another session is not replaced either
+		INSERT INTO rotation AS x (bailleur, departement, annee, taux) VALUES ($1, $2, $3 + 1, r.taux)
+		ON CONFLICT ON CONSTRAINT rotation_pkey DO NOTHING;
+		IF NOT FOUND THEN
+			PERFORM refuser(
+				format('landlord %L already has a rotation rate for département %s in %s', $1, $2, $3 + 1),
+				format('The rate of %s is %s %%; the observed rate would be %s %%.',
+					   $3 + 1, (SELECT x.taux FROM rotation x WHERE x.bailleur = $1 AND x.departement = $2 AND x.annee = $3 + 1), r.taux),
+				'Call it with remplacer => true to replace it.',
+				'unique_violation');
+		END IF;
 	END IF;
-	INSERT INTO rotation AS x (bailleur, departement, annee, taux) VALUES ($1, $2, $3 + 1, r.taux)
-	ON CONFLICT ON CONSTRAINT rotation_pkey DO UPDATE SET taux = excluded.taux;
 	RETURN r.taux;
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.retenir_rotation(text, text, integer, boolean) IS
-	'writes into rotation, for the year after annee, the landlord''s rotation rate observed in the département over annee-2 to annee (rotation_observee, pooled), and returns it; an existing rate of that year is an error (23505) unless remplacer; no history in those years is an error (22023) whose hint is the row to insert by hand';
+	'writes into rotation, for the year after annee, the landlord''s rotation rate observed in the département over annee-2 to annee (rotation_observee, pooled), and returns it; an existing rate of that year (one written meanwhile by another session too) is an error (23505) unless remplacer; no history in those years, a rate above 100 % or annee 2200 is an error (22023), the first two with the row to insert by hand as hint';

@@ -3,9 +3,10 @@
 -- convention says who designates the candidates (convention.gestion).  In
 -- delegated management the landlord designates them on the réservataire's
 -- behalf: its orientations get no deadline and no carence (date_limite's
--- trigger, cloturer(), the rule carence_deleguee of orientation_infraction,
--- verifier_convention()); suggerer(), rapport_annuel() and
--- export_reservataire() show it.
+-- trigger, now fired by a change of issue too, cloturer(), the rule
+-- carence_deleguee of orientation_infraction, verifier_convention(), and the
+-- counter triggers after the landlord's lock); suggerer(), rapport_annuel()
+-- and export_reservataire() show it.
 --------------------------------------------------------------------------------
 
 CREATE TYPE flux_mgmt.mode_gestion AS ENUM ('directe', 'deleguee');
@@ -15,7 +16,7 @@ COMMENT ON TYPE flux_mgmt.mode_gestion IS
 ALTER TABLE flux_mgmt.convention ADD COLUMN gestion flux_mgmt.mode_gestion NOT NULL DEFAULT 'directe';
 COMMENT ON COLUMN flux_mgmt.convention.gestion IS 'directe: the réservataire designates the candidates within the delay; deleguee: the landlord designates them on its behalf, so its orientations have no deadline and no carence (DOMAIN §3.10)';
 
--- the stored body of convention_de lists the table's columns: again, with gestion
+-- the stored body of convention_de, and the views calling it, list the table's columns: again, with gestion
 CREATE OR REPLACE FUNCTION flux_mgmt.convention_de(bailleur text, reservataire text, commune flux_mgmt.code_insee, le date)
 RETURNS SETOF flux_mgmt.convention
 	LANGUAGE sql STABLE PARALLEL SAFE
@@ -29,6 +30,111 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION flux_mgmt.convention_de(text, text, flux_mgmt.code_insee, date) IS
 	'the convention of a landlord and réservataire covering a commune''s département in force at a date (no row when there is none)';
+
+CREATE OR REPLACE VIEW flux_mgmt.orientation_decompte WITH (security_invoker = true) AS
+SELECT x.id, x.vacance_id, x.reservataire, x.soustraction, x.date_orientation, x.issue, x.date_issue,
+	   x.bailleur, x.commune, x.typologie, x.financement, x.qpv, x.periode, x.dans_flux, x.mode_decompte,
+	   x.date_bail, x.premier_quartile, x.relogement_renouvellement, x.prioritaire, x.date_decompte,
+	   x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
+		OVER (PARTITION BY x.vacance_id) AS decompte,
+	   -- the engine's count: the charge, or while nothing is charged the open orientation
+	   x.dans_flux AND coalesce(x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
+									OVER (PARTITION BY x.vacance_id),
+								x.issue OPERATOR(pg_catalog.=) ANY ('{en_cours,attribuee}')) AS imputee,
+	   x.date_liberation
+FROM (
+	SELECT o.id, o.vacance_id, o.reservataire, o.soustraction, o.date_orientation, o.issue, o.date_issue,
+		   l.bailleur, l.commune, flux_mgmt.typologie(l.nb_pieces) AS typologie, l.financement, l.qpv,
+		   flux_mgmt.periode_construction(l.annee_construction) AS periode, f.dans_flux,
+		   CASE WHEN f.dans_flux THEN coalesce(c.mode_decompte, 'bail') END AS mode_decompte,
+		   a.date_bail, a.premier_quartile, a.relogement_renouvellement, a.dalo OR a.prioritaire AS prioritaire,
+		   CASE WHEN f.dans_flux THEN
+			   CASE coalesce(c.mode_decompte, 'bail')  -- the pool behaves as bail
+			   WHEN 'orientation' THEN CASE WHEN o.issue OPERATOR(pg_catalog.<>) 'retiree' THEN o.date_orientation END
+			   WHEN 'bail' THEN CASE WHEN o.issue OPERATOR(pg_catalog.=) 'attribuee' THEN a.date_bail END
+			   ELSE CASE o.issue WHEN 'attribuee' THEN a.date_bail WHEN 'carence' THEN o.date_issue END
+			   END
+		   END AS date_decompte,
+		   v.date_liberation
+	FROM flux_mgmt.orientation o
+	JOIN flux_mgmt.vacance v ON v.id OPERATOR(pg_catalog.=) o.vacance_id
+	JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
+	CROSS JOIN LATERAL (SELECT l.regime OPERATOR(pg_catalog.=) 'flux' AND o.soustraction IS NULL AS dans_flux) AS f
+	LEFT JOIN flux_mgmt.attribution a ON a.orientation_id OPERATOR(pg_catalog.=) o.id
+	LEFT JOIN LATERAL flux_mgmt.convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) AS c ON f.dans_flux
+) AS x;
+COMMENT ON VIEW flux_mgmt.orientation_decompte IS
+	'every orientation with what counting needs: its dwelling''s classification, whether it is in the flux, the décompte mode of its convention (the pool behaves as bail), the date it became chargeable, and whether it is its vacancy''s charge (the first chargeable in-flux orientation by id: a vacancy is charged once)';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.dans_flux IS 'dwelling of regime flux and no subtraction';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.id IS 'the orientation';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.vacance_id IS 'its vacancy';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.reservataire IS 'beneficiary: réservataire, null for the pool or a subtraction';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.soustraction IS 'motif of a subtraction, else null';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_orientation IS 'date of the orientation';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.issue IS 'its issue';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_issue IS 'date of its issue';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.bailleur IS 'landlord owning the dwelling';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.commune IS 'commune of the dwelling';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.typologie IS 'typology of the dwelling (T1 … T5+)';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.financement IS 'financing of the dwelling';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.qpv IS 'the dwelling is in a QPV';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.periode IS 'construction period of the dwelling (periode_construction)';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_bail IS 'date of the lease of its attribution, if any';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.premier_quartile IS 'the attributed household is of the first quartile';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.relogement_renouvellement IS 'the attributed household is rehoused by urban renewal';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.prioritaire IS 'the attributed household is DALO or priority';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.mode_decompte IS 'mode of the convention it counts under; bail for the pool; null outside the flux';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_decompte IS 'when it is chargeable: orientation mode, its date unless withdrawn; bail, the lease; mixte, the lease or the carence';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.decompte IS 'it is the charge of its vacancy';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.imputee IS 'the orientation engine counts its vacancy for its beneficiary: it is the vacancy''s charge, or nothing of the vacancy is charged and it is open (en_cours or attribuee) in the flux; one orientation of a vacancy at most';
+COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_liberation IS 'when its vacancy''s dwelling became available: the engine counts the vacancy in that year';
+
+CREATE OR REPLACE VIEW flux_mgmt.orientation_infraction WITH (security_invoker = true) AS
+SELECT x.id, x.regle
+FROM (
+	SELECT o.id,
+		   CASE
+			   WHEN o.date_orientation OPERATOR(pg_catalog.<) v.date_liberation THEN 'avant_vacance'
+			   WHEN l.regime IN ('stock_defense', 'stock_securite', 'stock_sante')
+					AND (o.reservataire IS DISTINCT FROM l.reservataire_stock OR o.soustraction IS NOT NULL) THEN 'stock'
+			   WHEN l.regime OPERATOR(pg_catalog.=) 'hors_champ' AND o.reservataire IS NOT NULL THEN 'hors_champ'
+			   -- The two rules below read tables that pg_restore loads after the
+			   -- events (convention, territoire): they are not checked while
+			   -- check_function_bodies is off, as pg_dump's scripts set it (and as
+			   -- PostgreSQL's own validators read it); restored rows were checked
+			   -- when they were first written.
+			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND o.reservataire IS NOT NULL AND c.id IS NULL
+					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+					THEN 'sans_convention'
+			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND flux_mgmt.est_territorial(r.type) AND t.commune IS NULL
+					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+					THEN 'hors_territoire'
+			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND o.soustraction IS NULL
+					AND o.issue OPERATOR(pg_catalog.=) 'carence' AND c.gestion OPERATOR(pg_catalog.=) 'deleguee'
+					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+					THEN 'carence_deleguee'
+			   WHEN o.issue OPERATOR(pg_catalog.<>) 'attribuee' AND a.id IS NOT NULL THEN 'attribution'
+			   -- a restore loads orientations before their attributions
+			   WHEN o.issue OPERATOR(pg_catalog.=) 'attribuee' AND a.id IS NULL
+					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
+					THEN 'attribuee_sans_attribution'
+		   END AS regle
+	FROM flux_mgmt.orientation o
+	JOIN flux_mgmt.vacance v ON v.id OPERATOR(pg_catalog.=) o.vacance_id
+	JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
+	LEFT JOIN flux_mgmt.reservataire r ON r.code OPERATOR(pg_catalog.=) o.reservataire
+	-- lookups as joins, not EXISTS: a subquery could be planned as a hash of
+	-- the whole table, rebuilt at every statement
+	LEFT JOIN LATERAL flux_mgmt.convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) AS c ON true
+	LEFT JOIN flux_mgmt.territoire t
+		ON t.reservataire OPERATOR(pg_catalog.=) o.reservataire AND t.commune OPERATOR(flux_mgmt.=) l.commune
+	LEFT JOIN flux_mgmt.attribution a ON a.orientation_id OPERATOR(pg_catalog.=) o.id
+) AS x
+WHERE x.regle IS NOT NULL;
+COMMENT ON VIEW flux_mgmt.orientation_infraction IS
+	'orientations breaking a rule, with the first one: avant_vacance, stock (a stock dwelling goes to its holder), hors_champ (to the pool), sans_convention (no convention in force), hors_territoire, carence_deleguee (a carence under a convention in delegated management), attribution (an attributed orientation keeps its issue), attribuee_sans_attribution';
+COMMENT ON COLUMN flux_mgmt.orientation_infraction.id IS 'the orientation''s id';
+COMMENT ON COLUMN flux_mgmt.orientation_infraction.regle IS 'the first rule it breaks';
 
 CREATE OR REPLACE FUNCTION flux_mgmt.verifier_convention() RETURNS trigger
 	LANGUAGE plpgsql
@@ -93,7 +199,7 @@ BEGIN
 		FROM flux_mgmt.orientation o
 		JOIN flux_mgmt.vacance v ON v.id = o.vacance_id
 		JOIN flux_mgmt.logement l ON l.id = v.logement_id
-		WHERE o.reservataire = NEW.reservataire AND o.issue = 'carence'
+		WHERE o.reservataire = NEW.reservataire AND o.issue = 'carence' AND o.soustraction IS NULL AND l.regime = 'flux'
 		  AND l.bailleur = NEW.bailleur AND flux_mgmt.departement(l.commune) = NEW.departement
 		  AND date_part('year', o.date_orientation) BETWEEN NEW.annee_debut AND coalesce(NEW.annee_fin, 9999);
 		IF carences.n > 0 THEN
@@ -216,14 +322,14 @@ BEGIN
 	IF cloturer.issue = 'carence' AND EXISTS (
 			SELECT FROM vacance v JOIN logement l ON l.id = v.logement_id
 			CROSS JOIN LATERAL convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) AS c
-			WHERE v.id = o.vacance_id AND c.gestion = 'deleguee') THEN
+			WHERE v.id = o.vacance_id AND l.regime = 'flux' AND o.soustraction IS NULL AND c.gestion = 'deleguee') THEN
 		PERFORM refuser(format('no carence for orientation %s: the convention with %L is in delegated management', o.id, o.reservataire),
 						'In delegated management the landlord designates the candidates on the réservataire''s behalf: there is no delay for it to let pass (DOMAIN §3.10).',
 						'Record an échec when no candidate led to a lease, or a withdrawal.');
 	END IF;
 	IF cloturer.issue = 'carence' AND o.date_limite IS NULL THEN
 		PERFORM refuser(format('no carence for orientation %s: it has no deadline', o.id),
-						'A carence is the réservataire letting its delay pass; the pool, a stock holder and a subtraction have none.',
+						'A carence is the réservataire letting its delay pass; the pool, a stock holder, a subtraction and an orientation made under delegated management have none.',
 						'Record an échec or a withdrawal instead.');
 	END IF;
 	IF cloturer.issue = 'carence' AND cloturer.date_issue < o.date_limite THEN
@@ -238,109 +344,16 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.cloturer(bigint, flux_mgmt.issue_orientation, date) IS
 	'records the outcome of an open orientation: carence (no candidate within the delay; none under a convention in delegated management), echec, or retiree (withdrawn by the landlord)';
 
-CREATE OR REPLACE VIEW flux_mgmt.orientation_decompte WITH (security_invoker = true) AS
-SELECT x.id, x.vacance_id, x.reservataire, x.soustraction, x.date_orientation, x.issue, x.date_issue,
-	   x.bailleur, x.commune, x.typologie, x.financement, x.qpv, x.periode, x.dans_flux, x.mode_decompte,
-	   x.date_bail, x.premier_quartile, x.relogement_renouvellement, x.prioritaire, x.date_decompte,
-	   x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
-		OVER (PARTITION BY x.vacance_id) AS decompte,
-	   -- the engine's count: the charge, or while nothing is charged the open orientation
-	   x.dans_flux AND coalesce(x.id OPERATOR(pg_catalog.=) min(x.id) FILTER (WHERE x.date_decompte IS NOT NULL)
-									OVER (PARTITION BY x.vacance_id),
-								x.issue OPERATOR(pg_catalog.=) ANY ('{en_cours,attribuee}')) AS imputee,
-	   x.date_liberation
-FROM (
-	SELECT o.id, o.vacance_id, o.reservataire, o.soustraction, o.date_orientation, o.issue, o.date_issue,
-		   l.bailleur, l.commune, flux_mgmt.typologie(l.nb_pieces) AS typologie, l.financement, l.qpv,
-		   flux_mgmt.periode_construction(l.annee_construction) AS periode, f.dans_flux,
-		   CASE WHEN f.dans_flux THEN coalesce(c.mode_decompte, 'bail') END AS mode_decompte,
-		   a.date_bail, a.premier_quartile, a.relogement_renouvellement, a.dalo OR a.prioritaire AS prioritaire,
-		   CASE WHEN f.dans_flux THEN
-			   CASE coalesce(c.mode_decompte, 'bail')  -- the pool behaves as bail
-			   WHEN 'orientation' THEN CASE WHEN o.issue OPERATOR(pg_catalog.<>) 'retiree' THEN o.date_orientation END
-			   WHEN 'bail' THEN CASE WHEN o.issue OPERATOR(pg_catalog.=) 'attribuee' THEN a.date_bail END
-			   ELSE CASE o.issue WHEN 'attribuee' THEN a.date_bail WHEN 'carence' THEN o.date_issue END
-			   END
-		   END AS date_decompte,
-		   v.date_liberation
-	FROM flux_mgmt.orientation o
-	JOIN flux_mgmt.vacance v ON v.id OPERATOR(pg_catalog.=) o.vacance_id
-	JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
-	CROSS JOIN LATERAL (SELECT l.regime OPERATOR(pg_catalog.=) 'flux' AND o.soustraction IS NULL AS dans_flux) AS f
-	LEFT JOIN flux_mgmt.attribution a ON a.orientation_id OPERATOR(pg_catalog.=) o.id
-	LEFT JOIN LATERAL flux_mgmt.convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) AS c ON f.dans_flux
-) AS x;
-COMMENT ON VIEW flux_mgmt.orientation_decompte IS
-	'every orientation with what counting needs: its dwelling''s classification, whether it is in the flux, the décompte mode of its convention (the pool behaves as bail), the date it became chargeable, and whether it is its vacancy''s charge (the first chargeable in-flux orientation by id: a vacancy is charged once)';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.dans_flux IS 'dwelling of regime flux and no subtraction';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.id IS 'the orientation';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.vacance_id IS 'its vacancy';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.reservataire IS 'beneficiary: réservataire, null for the pool or a subtraction';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.soustraction IS 'motif of a subtraction, else null';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_orientation IS 'date of the orientation';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.issue IS 'its issue';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_issue IS 'date of its issue';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.bailleur IS 'landlord owning the dwelling';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.commune IS 'commune of the dwelling';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.typologie IS 'typology of the dwelling (T1 … T5+)';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.financement IS 'financing of the dwelling';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.qpv IS 'the dwelling is in a QPV';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.periode IS 'construction period of the dwelling (periode_construction)';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_bail IS 'date of the lease of its attribution, if any';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.premier_quartile IS 'the attributed household is of the first quartile';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.relogement_renouvellement IS 'the attributed household is rehoused by urban renewal';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.prioritaire IS 'the attributed household is DALO or priority';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.mode_decompte IS 'mode of the convention it counts under; bail for the pool; null outside the flux';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_decompte IS 'when it is chargeable: orientation mode, its date unless withdrawn; bail, the lease; mixte, the lease or the carence';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.decompte IS 'it is the charge of its vacancy';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.imputee IS 'the orientation engine counts its vacancy for its beneficiary: it is the vacancy''s charge, or nothing of the vacancy is charged and it is open (en_cours or attribuee) in the flux; one orientation of a vacancy at most';
-COMMENT ON COLUMN flux_mgmt.orientation_decompte.date_liberation IS 'when its vacancy''s dwelling became available: the engine counts the vacancy in that year';
+CREATE OR REPLACE FUNCTION flux_mgmt.date_limite_par_defaut() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'flux_date_limite_par_defaut' LANGUAGE C;
+COMMENT ON FUNCTION flux_mgmt.date_limite_par_defaut() IS
+	'BEFORE INSERT or UPDATE trigger of orientation: an orientation under a convention without date_limite gets date_orientation plus the convention''s delay; under delegated management none, and a carence is refused (23514)';
 
-CREATE OR REPLACE VIEW flux_mgmt.orientation_infraction WITH (security_invoker = true) AS
-SELECT x.id, x.regle
-FROM (
-	SELECT o.id,
-		   CASE
-			   WHEN o.date_orientation OPERATOR(pg_catalog.<) v.date_liberation THEN 'avant_vacance'
-			   WHEN l.regime IN ('stock_defense', 'stock_securite', 'stock_sante')
-					AND (o.reservataire IS DISTINCT FROM l.reservataire_stock OR o.soustraction IS NOT NULL) THEN 'stock'
-			   WHEN l.regime OPERATOR(pg_catalog.=) 'hors_champ' AND o.reservataire IS NOT NULL THEN 'hors_champ'
-			   -- The two rules below read tables that pg_restore loads after the
-			   -- events (convention, territoire): they are not checked while
-			   -- check_function_bodies is off, as pg_dump's scripts set it (and as
-			   -- PostgreSQL's own validators read it); restored rows were checked
-			   -- when they were first written.
-			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND o.reservataire IS NOT NULL AND c.id IS NULL
-					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
-					THEN 'sans_convention'
-			   WHEN l.regime OPERATOR(pg_catalog.=) 'flux' AND flux_mgmt.est_territorial(r.type) AND t.commune IS NULL
-					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
-					THEN 'hors_territoire'
-			   WHEN o.issue OPERATOR(pg_catalog.=) 'carence' AND c.gestion OPERATOR(pg_catalog.=) 'deleguee'
-					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
-					THEN 'carence_deleguee'
-			   WHEN o.issue OPERATOR(pg_catalog.<>) 'attribuee' AND a.id IS NOT NULL THEN 'attribution'
-			   -- a restore loads orientations before their attributions
-			   WHEN o.issue OPERATOR(pg_catalog.=) 'attribuee' AND a.id IS NULL
-					AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.<>) 'off'
-					THEN 'attribuee_sans_attribution'
-		   END AS regle
-	FROM flux_mgmt.orientation o
-	JOIN flux_mgmt.vacance v ON v.id OPERATOR(pg_catalog.=) o.vacance_id
-	JOIN flux_mgmt.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
-	LEFT JOIN flux_mgmt.reservataire r ON r.code OPERATOR(pg_catalog.=) o.reservataire
-	-- lookups as joins, not EXISTS: a subquery could be planned as a hash of
-	-- the whole table, rebuilt at every statement
-	LEFT JOIN LATERAL flux_mgmt.convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) AS c ON true
-	LEFT JOIN flux_mgmt.territoire t
-		ON t.reservataire OPERATOR(pg_catalog.=) o.reservataire AND t.commune OPERATOR(flux_mgmt.=) l.commune
-	LEFT JOIN flux_mgmt.attribution a ON a.orientation_id OPERATOR(pg_catalog.=) o.id
-) AS x
-WHERE x.regle IS NOT NULL;
-COMMENT ON VIEW flux_mgmt.orientation_infraction IS
-	'orientations breaking a rule, with the first one: avant_vacance, stock (a stock dwelling goes to its holder), hors_champ (to the pool), sans_convention (no convention in force), hors_territoire, carence_deleguee (a carence under a convention in delegated management), attribution (an attributed orientation keeps its issue), attribuee_sans_attribution';
-COMMENT ON COLUMN flux_mgmt.orientation_infraction.id IS 'the orientation''s id';
-COMMENT ON COLUMN flux_mgmt.orientation_infraction.regle IS 'the first rule it breaks';
+DROP TRIGGER date_limite ON flux_mgmt.orientation;
+CREATE TRIGGER date_limite BEFORE INSERT OR UPDATE OF reservataire, date_orientation, date_limite, issue ON flux_mgmt.orientation
+	FOR EACH ROW WHEN (NEW.date_limite IS NULL AND NEW.reservataire IS NOT NULL)
+	EXECUTE FUNCTION flux_mgmt.date_limite_par_defaut();
+COMMENT ON TRIGGER date_limite ON flux_mgmt.orientation IS 'an orientation to a réservataire without date_limite gets the orientation date plus its convention''s delay (none under delegated management, where a carence is refused)';
 
 ALTER TYPE flux_mgmt.candidat_orientation ADD ATTRIBUTE gestion flux_mgmt.mode_gestion;
 COMMENT ON TYPE flux_mgmt.candidat_orientation IS
@@ -511,202 +524,6 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.decider(bigint) IS
 	'the orientation decision for a vacancy (see decision_orientation): a stock dwelling''s holder, the charge of an in-flux vacancy already charged by a closed orientation, or the candidates of an in-flux dwelling in the year of the vacancy and the choice of choisir_orientation()';
 
-CREATE OR REPLACE FUNCTION flux_mgmt.suggerer(vacance_id bigint)
-RETURNS TABLE (rang integer, reservataire text, ecart numeric, score numeric, motifs text[])
-	LANGUAGE plpgsql STABLE
-	SET search_path = flux_mgmt, pg_catalog, pg_temp
-AS $$
-DECLARE
-	d decision_orientation := decider(suggerer.vacance_id);
-	c candidat_orientation[] := d.candidats;
-	n integer;
-	k numeric;
-BEGIN
-	IF d.regime IN ('stock_defense', 'stock_securite', 'stock_sante') THEN
-		RETURN QUERY SELECT 1, d.titulaire, NULL::numeric, NULL::numeric,
-			ARRAY[format('dwelling kept in stock (%s): it goes back to its holder %s at each vacancy, outside the flux', d.regime, d.nom_titulaire)];
-		RETURN;
-	ELSIF d.regime = 'hors_champ' THEN
-		RETURN QUERY SELECT 1, NULL::text, NULL::numeric, NULL::numeric,
-			ARRAY['dwelling outside the L441-1 regime: outside the flux, it goes to the landlord''s own pool'];
-		RETURN;
-	ELSIF d.decompte IS NOT NULL THEN
-		RETURN QUERY SELECT 1, NULL::text, NULL::numeric, NULL::numeric, ARRAY[d.decompte];
-		RETURN;
-	END IF;
-	n := (SELECT count(*) FROM unnest(c) AS x WHERE x.taux > 0);
-	k := CASE WHEN n >= 2 THEN 2 * n - 2 ELSE 1 END;	-- c = 1/k
-
-	RETURN QUERY
-	SELECT r.rang::integer, x.reservataire, trim_scale(e.ecart),
-		   CASE WHEN x.taux > 0 THEN round((1 - 1 / k - e.ecart) / (x.taux / 100), 3) END,
-		   ARRAY[format('%s: entitlement %s of the %s in-flux dwellings of %s this year (%s %%), %s received: ecart %s',
-						x.nom, round(x.t * x.taux / 100, 3), x.t,
-						CASE WHEN x.territorial THEN 'its territory' ELSE 'the département' END,
-						trim_scale(x.taux), x.a, round(e.ecart, 3))]
-		   || CASE
-				WHEN x.taux <= 0 THEN ARRAY['no entitlement left to it']
-				WHEN e.ecart * k < 1 THEN ARRAY[format('at or above its quota: ecart below %s, not eligible this time', round(1 / k, 3))]
-				WHEN r.rang = 1 AND r.idx = (d.choix).plus_urgent
-					THEN ARRAY[format('most urgent: it falls below its quota within %s more dwellings (Tijdeman''s rule)',
-									  round((1 - 1 / k - e.ecart) / (x.taux / 100), 3))]
-				WHEN r.rang = 1
-					THEN ARRAY[format('preferred over %s, more urgent, for its objectives: the quota bound of %s still holds (checked over the next %s dwellings)',
-									  c[(d.choix).plus_urgent].nom, round(1 - 1 / k, 3), (d.choix).horizon)]
-				ELSE ARRAY[format('eligible: below its quota by %s or more', round(1 / k, 3))]
-			  END
-		   || x.motifs_preference
-		   || CASE WHEN x.territorial THEN ARRAY['territorial réservataire: the dwelling is in its territory'] ELSE '{}' END
-		   || CASE WHEN x.gestion = 'deleguee'
-				THEN ARRAY['delegated management: the landlord designates the candidates on its behalf (no delay, no carence)'] ELSE '{}' END
-		   || CASE WHEN x.reservataire IS NULL THEN ARRAY['landlord''s pool: what the département''s flux leaves after every convention''s entitlement'] ELSE '{}' END
-	FROM unnest((d.choix).classement) WITH ORDINALITY AS r(idx, rang)
-	CROSS JOIN LATERAL (SELECT (c[r.idx]).*) AS x
-	CROSS JOIN LATERAL (SELECT x.t * x.taux / 100 - x.a AS ecart) AS e
-	ORDER BY r.rang;
-END
-$$;
-COMMENT ON FUNCTION flux_mgmt.suggerer(bigint) IS
-	'ranked orientation suggestions for a vacancy (rank 1 first): its holder for a stock dwelling, the pool for a hors champ one or an in-flux vacancy already charged (a carence: the dwelling came back to the landlord); otherwise the conventions whose scope contains the dwelling and the pool, by Tijdeman''s quota rule with the indicative objectives as preferences; ecart = entitlement t × taux / 100 minus dwellings received (in the year of the vacancy, in the candidate''s scope); score = dwellings before it falls below its quota, (1 - c - ecart) / share, with c = 1/(2n - 2); motifs says why';
-
-CREATE OR REPLACE FUNCTION flux_mgmt.rapport_annuel(bailleur text, annee integer) RETURNS text
-	LANGUAGE plpgsql STABLE STRICT
-	SET search_path = flux_mgmt, pg_catalog, pg_temp
-AS $$
-DECLARE
-	b flux_mgmt.bailleur;
-	d text;
-	r record;
-	html text;
-	lignes jsonb;
-	barres jsonb;
-	motifs CONSTANT jsonb := '{"mutation_interne": "Mutations internes", "renouvellement_urbain": "Relogements (renouvellement urbain)", "copropriete_degradee": "Relogements (copropriétés dégradées)", "habitat_indigne": "Relogements (lutte contre l''habitat indigne)", "vente": "Relogements liés aux ventes"}';
-BEGIN
-	PERFORM exiger_rapport(bailleur, annee, 'rapport_annuel');
-	SELECT * INTO b FROM flux_mgmt.bailleur x WHERE x.code = rapport_annuel.bailleur;
-	html := format(
-		'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Bilan annuel %1$s de la gestion en flux — %2$s</title>'
-		'<style>body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:13px;margin:24px 32px;color:#222}'
-		'h1{font-size:22px;color:#1f4e79}h2{font-size:17px;color:#1f4e79;border-bottom:2px solid #1f4e79;margin-top:28px}'
-		'h3{font-size:14px;margin:16px 0 6px}table{border-collapse:collapse;margin:6px 12px 10px 0;display:inline-table;vertical-align:top}'
-		'caption{font-weight:bold;text-align:left;padding:2px 0}th,td{border:1px solid #bbb;padding:3px 7px}'
-		'th{background:#e8eef5}td.n{text-align:right;white-space:nowrap}td.vide{color:#777;font-style:italic}'
-		'.alerte{color:#9a3b00;font-weight:bold}.conseil{color:#555}svg text{font-size:12px;fill:#222}svg text.valeur{font-size:11px}'
-		'</style></head><body>'
-		'<h1>Bilan annuel %1$s de la gestion en flux</h1>'
-		'<p>Bailleur : <strong>%2$s</strong> (%3$s%4$s). Bilan de l''année %1$s prévu par l''article R441-5-1 du code de la construction et de l''habitation, '
-		'à adresser avant le 28 février %5$s à chaque réservataire, aux EPCI et EPT concernés et à la conférence intercommunale du logement. '
-		'Établi le %6$s à partir des compteurs de flux_mgmt.</p>',
-		annee, echapper_html(b.nom), echapper_html(b.code), coalesce(', SIREN ' || echapper_html(b.siren), ''), annee + 1,
-		to_char(current_date, 'DD/MM/YYYY'));
-
-	-- 1. entitlements and charges, per département
-	html := html || format('<h2>1. Droits et logements décomptés en %s</h2>', annee);
-	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
-		SELECT jsonb_agg(jsonb_build_array(nom_beneficiaire(a.reservataire)
-										   || CASE WHEN c.gestion = 'deleguee' THEN ' — gestion déléguée' ELSE '' END,
-										   a.taux, a.flux_realise, round(a.droit, 2),
-										   a.decomptes, round(a.ecart, 2), a.en_cours, a.carences)
-						 ORDER BY a.reservataire IS NULL, a.reservataire COLLATE "C"),
-			   jsonb_agg(jsonb_build_array(nom_beneficiaire(a.reservataire), a.droit, a.decomptes)
-						 ORDER BY a.reservataire IS NULL, a.reservataire COLLATE "C")
-		INTO lignes, barres
-		FROM atteinte_annuelle(bailleur, d, annee) AS a
-		LEFT JOIN conventions_en_vigueur(bailleur, d, annee) AS v ON v.reservataire = a.reservataire
-		LEFT JOIN convention c ON c.id = v.id;
-		html := html || format('<h3>Département %s</h3>', echapper_html(d))
-			|| html_tableau(ARRAY['Réservataire', 'Part (%)', 'Flux réalisé', 'Droit', 'Décomptés', 'Écart', 'En cours', 'Carences'],
-							lignes)
-			|| '<div>' || svg_droits_decomptes(barres, format('Droit et logements décomptés par réservataire, département %s, %s', d, annee))
-			|| '</div>';
-	END LOOP;
-
-	-- 2. proposed and attributed dwellings, R441-5-1 breakdowns
-	html := html || format('<h2>2. Logements proposés et attribués en %s</h2>', annee)
-		|| '<p>Logements du flux orientés vers chaque réservataire (proposés, dans l''année de l''orientation) et attribués (bail signé dans l''année).</p>'
-		|| html_tableau(ARRAY['Réservataire', 'Proposés', 'Attribués'],
-						(SELECT jsonb_agg(jsonb_build_array(nom_beneficiaire(t.reservataire), t.p, t.a)
-										  ORDER BY t.reservataire IS NULL, t.reservataire COLLATE "C")
-						 FROM (SELECT x.reservataire, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
-							   FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
-							   GROUP BY x.reservataire) AS t),
-						'Ensemble');
-	FOR r IN SELECT x.reservataire FROM bilan_annuel x
-			 WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
-			 GROUP BY x.reservataire
-			 ORDER BY x.reservataire IS NULL, x.reservataire COLLATE "C" LOOP
-		html := html || format('<h3>%s</h3>', echapper_html(nom_beneficiaire(r.reservataire))) || (
-			SELECT string_agg(html_tableau(ARRAY[c.titre, 'Proposés', 'Attribués'], c.lignes), '' ORDER BY c.ordre)
-			FROM (SELECT 1 AS ordre, 'Typologie' AS titre,
-						 jsonb_agg(jsonb_build_array(coalesce(g.cle, 'non renseignée'), g.p, g.a) ORDER BY g.cle) AS lignes
-				  FROM (SELECT x.typologie AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
-						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
-						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g
-				  UNION ALL
-				  SELECT 2, 'Financement', jsonb_agg(jsonb_build_array(coalesce(upper(g.cle), 'non renseigné'), g.p, g.a) ORDER BY g.cle)
-				  FROM (SELECT x.financement::text AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
-						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
-						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g
-				  UNION ALL
-				  SELECT 3, 'Localisation', jsonb_agg(jsonb_build_array(CASE WHEN g.cle THEN 'en QPV' ELSE 'hors QPV' END, g.p, g.a) ORDER BY g.cle)
-				  FROM (SELECT x.qpv AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
-						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
-						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g
-				  UNION ALL
-				  SELECT 4, 'Commune', jsonb_agg(jsonb_build_array(g.nom, g.p, g.a) ORDER BY g.cle)
-				  FROM (SELECT x.commune AS cle, coalesce(m.nom || ' (' || x.commune || ')', x.commune::text) AS nom,
-							   sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
-						FROM bilan_annuel x LEFT JOIN commune m ON m.code = x.commune
-						WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
-						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1, 2) AS g
-				  UNION ALL
-				  SELECT 5, 'Période de construction', jsonb_agg(jsonb_build_array(coalesce(g.cle, 'non renseignée'), g.p, g.a)
-															   ORDER BY g.cle <> 'avant 1949', g.cle)
-				  FROM (SELECT x.periode_construction AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
-						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
-						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g) AS c);
-	END LOOP;
-
-	-- 3. subtractions, 4. forecast of the next year, per département
-	html := html || format('<h2>3. Logements soustraits du flux</h2><p>Réalisé et prévu en %s, prévu en %s (articles R441-5 et suivants).</p>',
-						   annee, annee + 1);
-	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
-		html := html || html_tableau(
-			ARRAY['Motif', format('Prévu %s', annee), format('Réalisé %s', annee), format('Prévu %s', annee + 1)],
-			(SELECT jsonb_agg(jsonb_build_array(motifs ->> m.motif::text, n.prevu, coalesce(n.realise, 0), s.prevu) ORDER BY m.motif)
-			 FROM unnest(enum_range(NULL::motif_soustraction)) AS m(motif)
-			 LEFT JOIN bilan_soustractions n ON n.bailleur = rapport_annuel.bailleur AND n.departement = d
-				  AND n.annee = rapport_annuel.annee AND n.motif = m.motif
-			 LEFT JOIN bilan_soustractions s ON s.bailleur = rapport_annuel.bailleur AND s.departement = d
-				  AND s.annee = rapport_annuel.annee + 1 AND s.motif = m.motif),
-			format('Département %s', d));
-	END LOOP;
-	html := html || format('<h2>4. Flux prévisionnel %s par réservataire</h2>', annee + 1);
-	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
-		html := html || format('<h3>Département %s</h3>', echapper_html(d)) || html_flux_previsionnel(bailleur, d, annee + 1);
-	END LOOP;
-
-	-- 5. allocation objectives
-	html := html || format('<h2>5. Objectifs d''attribution %s (article L441-1)</h2>', annee)
-		|| '<p>O1 : hors QPV, attributions au premier quartile ou à des ménages relogés (renouvellement urbain, ORCOD) ; '
-		|| 'O2 : en QPV, attributions aux quartiles 2 à 4 ; O3 : chaque réservataire autre que l''État, ménages DALO ou prioritaires ; '
-		|| 'O4 : contingent propre du bailleur et logements repris, ménages DALO ou prioritaires. Le manque est le nombre d''attributions qu''il aurait fallu en plus pour atteindre la cible.</p>'
-		|| html_tableau(ARRAY['Objectif', 'Périmètre', 'Attributions concernées', 'Conformes', 'Taux (%)', 'Cible (%)', 'Manque'],
-						(SELECT jsonb_agg(jsonb_build_array(o.objectif,
-															CASE WHEN o.reservataire IS NOT NULL THEN nom_beneficiaire(o.reservataire)
-																 WHEN o.epci IS NOT NULL THEN coalesce(o.epci_nom, o.epci) || ' (' || o.epci || ')'
-																 WHEN o.objectif = 'O4' THEN 'Contingent propre du bailleur'
-																 ELSE 'Ensemble du patrimoine' END,
-															o.denominateur, o.numerateur, o.taux, o.cible, o.manque)
-										  ORDER BY o.objectif, o.epci IS NOT NULL, o.epci_nom, o.reservataire COLLATE "C")
-						 FROM objectifs_attribution o
-						 WHERE o.bailleur = rapport_annuel.bailleur AND o.annee = rapport_annuel.annee));
-	RETURN html || '</body></html>';
-END
-$$;
-COMMENT ON FUNCTION flux_mgmt.rapport_annuel(text, integer) IS
-	'the yearly report of CCH R441-5-1 (DOMAIN §3.8) of a landlord for the year reported on (N-1, sent before 28 February of N), as a self-contained HTML document in French: entitlements and charges per réservataire with an SVG chart, proposed and attributed dwellings per réservataire by typology, financing, QPV, commune and construction period, subtractions forecast and actual (and forecast for N), the forecast flux of N per réservataire (or why it cannot be computed), objectives O1-O4 with shortfalls; every figure from the counters; errors for an unknown landlord (23503), a year out of range (22023) or with nothing to report (23503)';
-
 CREATE OR REPLACE FUNCTION flux_mgmt.export_reservataire(bailleur text, reservataire text, annee integer) RETURNS jsonb
 	LANGUAGE plpgsql STABLE STRICT
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
@@ -791,3 +608,4 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.export_reservataire(text, text, integer) IS
 	'a réservataire''s figures of a year with one landlord, as jsonb for its own systems: atteinte per département (with its convention''s gestion, directe or deleguee; null without a convention in force), the bilan_annuel rows (commune, typology, financing, QPV, construction period: proposed and attributed), its objective O3, and the forecast of the next year per département where it has a convention then (taux, droit, droit_entier, or erreur when the forecast cannot be computed); names and messages without control characters or bidirectional overrides (neutraliser_controles); errors for an unknown landlord or réservataire (23503), a year out of range (22023), a réservataire with nothing with that landlord that year (23503)';
 
+-- suggerer() and rapport_annuel(), which mark a delegated convention: in 93_rythme_soustractions.sql and 92_hors_assiette.sql, with what those add

@@ -1,0 +1,89 @@
+-- flux_mgmt install script, part 82_hors_assiette: the yearly bilan of the
+-- attributions outside the assiette (DOMAIN §3.2, §3.10).
+--
+-- "Un bilan annuel des attributions hors assiette, notamment aux fins
+-- d'opérations de relogement et de mutation dans le parc sera réalisé par les
+-- bailleurs.  Il mettra en évidence les relogements au bénéfice des publics
+-- prioritaires et des publics éligibles aux divers contingents dont celui
+-- d'Action Logement."  The leases outside the assiette are those of a
+-- subtracted vacancy (per motif), of a stock dwelling (defence, security,
+-- health) and of a dwelling outside the L441-1 regime; they are recorded like
+-- the others (orientation, attribution).  The bilan reads the events: these
+-- leases are not in the flux's counters, and they are few.
+-- (sql/src/*.sql are concatenated in name order into the install script.)
+
+-- One row per lease outside the assiette, with what the bilan counts.
+CREATE VIEW flux_mgmt.bail_hors_assiette WITH (security_invoker = true) AS
+SELECT a.id AS attribution_id, l.bailleur, flux_mgmt.departement(l.commune) AS departement,
+	   date_part('year', a.date_bail)::integer AS annee,
+	   coalesce(o.soustraction::text, l.regime::text) AS motif,
+	   a.dalo, a.dalo OR a.prioritaire AS prioritaire, a.mutation,
+	   ARRAY(SELECT DISTINCT c FROM unnest(a.contingents_eligibles
+										   || CASE WHEN a.dalo OR a.prioritaire THEN '{etat_prioritaires}'::flux_mgmt.type_reservataire[] ELSE '{}' END
+										   || CASE WHEN a.agent_etat THEN '{etat_agents}'::flux_mgmt.type_reservataire[] ELSE '{}' END) AS c
+			 ORDER BY c) AS contingents
+FROM flux_mgmt.attribution a
+JOIN flux_mgmt.orientation o ON o.id = a.orientation_id
+JOIN flux_mgmt.vacance v ON v.id = o.vacance_id
+JOIN flux_mgmt.logement l ON l.id = v.logement_id
+WHERE a.date_bail IS NOT NULL AND (o.soustraction IS NOT NULL OR l.regime <> 'flux');
+COMMENT ON VIEW flux_mgmt.bail_hors_assiette IS
+	'each lease signed outside the assiette (DOMAIN §3.2): on a vacancy subtracted from the flux (motif: its soustraction), on a stock dwelling (motif: stock_defense, stock_securite, stock_sante) or on a dwelling outside the L441-1 regime (hors_champ); with the household''s priority and the contingents it was eligible to';
+COMMENT ON COLUMN flux_mgmt.bail_hors_assiette.attribution_id IS 'the attribution';
+COMMENT ON COLUMN flux_mgmt.bail_hors_assiette.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.bail_hors_assiette.departement IS 'département of the dwelling';
+COMMENT ON COLUMN flux_mgmt.bail_hors_assiette.annee IS 'year of the lease (date_bail)';
+COMMENT ON COLUMN flux_mgmt.bail_hors_assiette.motif IS 'why it is outside the assiette: a motif_soustraction, stock_defense, stock_securite, stock_sante or hors_champ';
+COMMENT ON COLUMN flux_mgmt.bail_hors_assiette.dalo IS 'household recognised DALO';
+COMMENT ON COLUMN flux_mgmt.bail_hors_assiette.prioritaire IS 'DALO or priority household (L441-1)';
+COMMENT ON COLUMN flux_mgmt.bail_hors_assiette.mutation IS 'tenant already housed by the landlord';
+COMMENT ON COLUMN flux_mgmt.bail_hors_assiette.contingents IS 'the contingents the household was eligible to: attribution.contingents_eligibles, with etat_prioritaires for a DALO or priority household and etat_agents for a State agent';
+
+-- Per landlord, département, year and motif: the leases, and next to them
+-- the forecast and actual subtractions (bilan_soustractions).  A UNION ALL
+-- grouped, not a full join: a filter on bailleur or annee reaches both sides.
+CREATE VIEW flux_mgmt.bilan_hors_assiette WITH (security_invoker = true) AS
+SELECT x.bailleur, x.departement, x.annee, x.motif,
+	   sum(x.prevu)::integer AS prevu, sum(x.soustraites)::bigint AS soustraites,
+	   coalesce(sum(x.baux), 0)::bigint AS baux, coalesce(sum(x.prioritaires), 0)::bigint AS prioritaires,
+	   coalesce(sum(x.dalo), 0)::bigint AS dalo,
+	   coalesce(sum(x.action_logement), 0)::bigint AS eligibles_action_logement,
+	   coalesce(sum(x.mutations), 0)::bigint AS mutations
+FROM (
+	SELECT s.bailleur, s.departement, s.annee, s.motif::text AS motif, s.prevu, s.realise AS soustraites,
+		   NULL::bigint AS baux, NULL::bigint AS prioritaires, NULL::bigint AS dalo, NULL::bigint AS action_logement,
+		   NULL::bigint AS mutations
+	FROM flux_mgmt.bilan_soustractions s
+	UNION ALL
+	SELECT b.bailleur, b.departement, b.annee, b.motif, NULL, NULL, 1, b.prioritaire::integer, b.dalo::integer,
+		   ('action_logement' = ANY (b.contingents))::integer, b.mutation::integer
+	FROM flux_mgmt.bail_hors_assiette b
+) AS x
+GROUP BY x.bailleur, x.departement, x.annee, x.motif;
+COMMENT ON VIEW flux_mgmt.bilan_hors_assiette IS
+	'the yearly bilan of the attributions outside the assiette (DOMAIN §3.2, §3.10): per landlord, département, year and motif (the five subtraction motifs, stock_defense, stock_securite, stock_sante, hors_champ), the leases signed that year, of which to priority or DALO households, to DALO households, to households eligible to Action Logement, to tenants already housed (mutations), next to the forecast and actual subtractions of the motif (bilan_soustractions; null for the others)';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette.departement IS 'département';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette.annee IS 'year: of the lease for the leases, of the orientation for soustraites, of the forecast for prevu';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette.motif IS 'a motif_soustraction, stock_defense, stock_securite, stock_sante or hors_champ';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette.prevu IS 'forecast subtractions of the motif that year (soustraction_prevue); null when none was recorded, or for a stock or hors champ row';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette.soustraites IS 'vacancies subtracted for the motif that year (bilan_soustractions.realise); null for a stock or hors champ row';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette.baux IS 'leases signed that year outside the assiette for that motif';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette.prioritaires IS 'of which to DALO or priority households';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette.dalo IS 'of which to DALO households';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette.eligibles_action_logement IS 'of which to households eligible to Action Logement (employees of contributing companies)';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette.mutations IS 'of which to tenants already housed by the landlord';
+
+-- The same leases per contingent the households were eligible to.
+CREATE VIEW flux_mgmt.bilan_hors_assiette_contingents WITH (security_invoker = true) AS
+SELECT b.bailleur, b.departement, b.annee, b.motif, c.contingent, count(*) AS baux
+FROM flux_mgmt.bail_hors_assiette b CROSS JOIN LATERAL unnest(b.contingents) AS c(contingent)
+GROUP BY b.bailleur, b.departement, b.annee, b.motif, c.contingent;
+COMMENT ON VIEW flux_mgmt.bilan_hors_assiette_contingents IS
+	'the leases signed outside the assiette per landlord, département, year, motif and contingent the household was eligible to (bail_hors_assiette.contingents): a lease counts once for each of its contingents';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette_contingents.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette_contingents.departement IS 'département';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette_contingents.annee IS 'year of the lease';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette_contingents.motif IS 'a motif_soustraction, stock_defense, stock_securite, stock_sante or hors_champ';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette_contingents.contingent IS 'a contingent (réservataire type) the household was eligible to';
+COMMENT ON COLUMN flux_mgmt.bilan_hors_assiette_contingents.baux IS 'leases to households eligible to it';

@@ -254,13 +254,40 @@ AS $$
 BEGIN
 	PERFORM exiger_portee($1, $2, $3, 'controler_conventions');
 	RETURN QUERY
-	SELECT i.regle, i.constat || coalesce(' — ' || i.exemption, '')
-	FROM infractions_conventions($1, $2, $3) AS i
-	ORDER BY i.ordre, i.constat COLLATE "C";
+	SELECT x.regle, x.detail FROM (
+		SELECT i.ordre, i.regle, i.constat || coalesce(' — ' || i.exemption, '') AS detail
+		FROM infractions_conventions($1, $2, $3) AS i
+		UNION ALL
+		-- converted single-use rights overrun (DOMAIN §3.4): charged beyond
+		-- them, or given dwellings after their term; not enforced when the
+		-- conventions are written (the charges come later)
+		SELECT 6, 'droits_depasses',
+			   format('réservataire %L was charged %s dwellings by landlord %L in département %s under the single-use rights converted on %s: %s beyond the %s granted',
+					  c.reservataire, c.decomptes, $1, $2, c.date_conversion,
+					  trim_scale(round(-c.droits_restants, 2)), trim_scale(round(c.droits_uniques, 2)))
+		FROM consommation_conversion($1, $2) AS c
+		WHERE c.droits_restants < 0 AND extract(year FROM c.date_conversion) <= $3
+		  AND (c.fin IS NULL OR extract(year FROM c.fin) >= $3)
+		UNION ALL
+		SELECT 7, 'droits_echus',
+			   format('réservataire %L got %s orientations of landlord %L in département %s after its converted rights ended on %s (first: orientation %s on %s)',
+					  k.reservataire, count(*), $1, $2, k.fin, min(o.id), min(o.date_orientation))
+		FROM conversion k
+		JOIN conversion_palier p ON p.conversion_id = k.id AND p.volume_limite = p.volume_annuel AND p.convention_id IS NOT NULL
+		JOIN convention cv ON cv.id = p.convention_id
+		JOIN orientation o ON o.reservataire = k.reservataire AND o.date_orientation > k.fin AND o.soustraction IS NULL
+			 AND o.issue <> 'retiree' AND date_part('year', o.date_orientation) = $3
+			 AND date_part('year', o.date_orientation) BETWEEN cv.annee_debut AND coalesce(cv.annee_fin, 9999)
+		JOIN vacance v ON v.id = o.vacance_id
+		JOIN logement l ON l.id = v.logement_id AND l.bailleur = $1 AND departement(l.commune) = $2 AND l.regime = 'flux'
+		WHERE k.bailleur = $1 AND k.departement = $2 AND k.fin IS NOT NULL
+		GROUP BY k.reservataire, k.fin
+	) AS x
+	ORDER BY x.ordre, x.detail COLLATE "C";
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.controler_conventions(text, text, integer) IS
-	'every rule of DOMAIN §3.1 the conventions of a landlord in a département break in a year, empty when all hold: total_100 (shares applying in a commune above 100 %), plafond_etat (State above 30 %), plafond_agents (State agents above 5 %), chevauchement (two conventions of one réservataire), territoire_vide (a territorial convention with no commune in the département); a derogated or not yet enforceable finding says so';
+	'every rule of DOMAIN §3.1 the conventions of a landlord in a département break in a year, empty when all hold: total_100 (shares applying in a commune above 100 %), plafond_etat (State above 30 %), plafond_agents (State agents above 5 %), chevauchement (two conventions of one réservataire), territoire_vide (a territorial convention with no commune in the département); a derogated or not yet enforceable finding says so; and, not enforced when conventions are written, droits_depasses (a réservataire charged beyond the single-use rights converted for it, consommation_conversion) and droits_echus (orientations under a converted convention of limited rights after their term)';
 
 -- Enforces the rules for the landlord × département pairs of written rows:
 -- (bailleurs[i], departements[i]) in the years debuts[i] .. fins[i] (null:

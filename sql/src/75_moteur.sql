@@ -67,8 +67,14 @@ COMMENT ON TYPE flux_mgmt.candidat_orientation IS
 -- preferences.  The pool's entitlement is what the département's count leaves
 -- after every convention's entitlement (the territorial ones elsewhere
 -- included); its share is that entitlement over the département's count.
+-- A convention written by a conversion whose share comes wholly from limited
+-- rights (DOMAIN §3.4) stops when they run out: less than one single-use
+-- right left of those granted, counting what the engine counts for it in the
+-- conversion's years (charges and open orientations), or its term passed on
+-- the date le; its share is then 0, and goes to the pool.
 CREATE FUNCTION flux_mgmt.candidats(bailleur text, commune flux_mgmt.code_insee, annee integer,
-									nb_pieces smallint, financement flux_mgmt.financement, qpv boolean)
+									nb_pieces smallint, financement flux_mgmt.financement, qpv boolean,
+									le date DEFAULT NULL)
 RETURNS SETOF flux_mgmt.candidat_orientation
 	LANGUAGE plpgsql STABLE
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
@@ -92,11 +98,37 @@ BEGIN
 		SELECT k.reservataire, sum(k.n) AS n FROM comptes k GROUP BY k.reservataire
 	), total AS (
 		SELECT coalesce(sum(k.n), 0) AS n FROM comptes k
+	), epuisements AS MATERIALIZED (
+		-- the converted conventions of wholly limited rights, with the rights
+		-- engaged: over the conversion's steps, what the engine counts for the
+		-- réservataire in the département, each step's part from limited rights
+		SELECT p.convention_id, k.droits_uniques, k.fin,
+			   (SELECT coalesce(sum(x.n * q.volume_limite / q.volume_annuel), 0)
+				FROM conversion_palier q
+				CROSS JOIN LATERAL (
+					SELECT coalesce(sum(c.imputees), 0) AS n FROM compteur c
+					WHERE c.bailleur = $1 AND c.annee BETWEEN q.annee_debut AND coalesce(q.annee_fin, $3)
+					  AND c.commune BETWEEN bornes.premiere AND bornes.derniere
+					  AND c.reservataire = k.reservataire AND c.dans_flux) AS x
+				WHERE q.conversion_id = k.id AND q.annee_debut <= $3) AS engages
+		FROM bornes
+		JOIN conversion k ON k.bailleur = $1 AND k.departement = bornes.d AND k.droits_uniques IS NOT NULL
+		JOIN conversion_palier p ON p.conversion_id = k.id AND p.volume_limite = p.volume_annuel AND p.convention_id IS NOT NULL
 	), conventions AS (
 		-- every convention in force in the département, with its count and
 		-- entitlement in its scope (a territory's communes are summed apart)
-		SELECT c.reservataire, c.taux, c.communes, c.type, c.id, m.porte, m.t, m.a, m.t * c.taux / 100 AS droit
+		SELECT c.reservataire, CASE WHEN e.fin_droits IS NULL THEN c.taux ELSE 0 END AS taux, c.communes, c.type, c.id,
+			   m.porte, m.t, m.a, m.t * CASE WHEN e.fin_droits IS NULL THEN c.taux ELSE 0 END / 100 AS droit, e.fin_droits
 		FROM bornes, total, conventions_en_vigueur($1, bornes.d, $3) AS c
+		LEFT JOIN LATERAL (
+			SELECT CASE WHEN x.droits_uniques - x.engages < 1
+						THEN format('converted rights used up: %s single-use rights granted, %s engaged; no more dwellings under them',
+									trim_scale(round(x.droits_uniques, 2)), trim_scale(round(x.engages, 2)))
+						ELSE format('converted rights ended on %s; no more dwellings under them', x.fin) END AS fin_droits
+			FROM epuisements x
+			WHERE x.convention_id = c.id AND (x.droits_uniques - x.engages < 1 OR x.fin < coalesce($7, make_date($3, 1, 1)))
+			LIMIT 1
+		) AS e ON true
 		LEFT JOIN par_beneficiaire pb ON pb.reservataire = c.reservataire
 		CROSS JOIN LATERAL (SELECT c.communes IS NULL OR $2 = ANY (c.communes) AS porte) AS p
 		CROSS JOIN LATERAL (
@@ -111,9 +143,9 @@ BEGIN
 		SELECT 1 + total.n AS t, coalesce((SELECT pb.n FROM par_beneficiaire pb WHERE pb.reservataire IS NULL), 0) AS a
 		FROM total
 	), tous AS (
-		SELECT c.reservataire, c.taux, c.communes, c.type, c.id, c.t, c.a FROM conventions c WHERE c.porte
+		SELECT c.reservataire, c.taux, c.communes, c.type, c.id, c.t, c.a, c.fin_droits FROM conventions c WHERE c.porte
 		UNION ALL
-		SELECT NULL, round(100 * (p.t - coalesce((SELECT sum(c.droit) FROM conventions c), 0)) / p.t, 4), NULL, NULL, NULL, p.t, p.a
+		SELECT NULL, round(100 * (p.t - coalesce((SELECT sum(c.droit) FROM conventions c), 0)) / p.t, 4), NULL, NULL, NULL, p.t, p.a, NULL
 		FROM pool p
 	), conversions AS MATERIALIZED (
 		-- single-use rights of converted stock still to use (issue of the conversion);
@@ -135,7 +167,8 @@ BEGIN
 		GROUP BY b.reservataire, b.commune, b.typologie, b.financement, b.qpv
 	)
 	SELECT x.reservataire, coalesce(r.nom, 'landlord''s pool'), x.communes IS NOT NULL, greatest(x.taux, 0)::numeric,
-		   x.t::bigint, x.a::bigint, coalesce(p.preference, 0)::numeric, coalesce(p.motifs, '{}')::text[], cv.gestion
+		   x.t::bigint, x.a::bigint, coalesce(p.preference, 0)::numeric,
+		   (CASE WHEN x.fin_droits IS NOT NULL THEN ARRAY[x.fin_droits] ELSE '{}' END || coalesce(p.motifs, '{}'))::text[], cv.gestion
 	FROM tous x
 	LEFT JOIN reservataire r ON r.code = x.reservataire
 	LEFT JOIN convention cv ON cv.id = x.id
@@ -182,8 +215,8 @@ BEGIN
 	ORDER BY x.reservataire NULLS LAST;
 END
 $$;
-COMMENT ON FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, smallint, flux_mgmt.financement, boolean) IS
-	'the candidates for an in-flux dwelling of a landlord in a commune in a year: conventions in force whose scope contains the commune, with their counts in their scope (this dwelling included), and the landlord''s pool, whose entitlement is what the département''s count leaves after every convention''s entitlement (its share: that over the count); with their convention''s management (directe, deleguee) and their preferences in percentage points: each indicative objective the dwelling meets, its target minus the share reached; the préfet''s floor outside QPV (parametre_orientation, default 30); single-use rights of converted stock left (up to 5 points)';
+COMMENT ON FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, smallint, flux_mgmt.financement, boolean, date) IS
+	'the candidates for an in-flux dwelling of a landlord in a commune in a year (available on le): conventions in force whose scope contains the commune, with their counts in their scope (this dwelling included), and the landlord''s pool, whose entitlement is what the département''s count leaves after every convention''s entitlement (its share: that over the count); a converted convention of wholly limited rights has share 0 once less than one of its single-use rights is left (charges and open orientations engaging them) or its term is before le (or 1 January), with the reason first in its motifs; with their convention''s management (directe, deleguee) and their preferences in percentage points: each indicative objective the dwelling meets, its target minus the share reached; the préfet''s floor outside QPV (parametre_orientation, default 30); single-use rights of converted stock left (up to 5 points)';
 
 -- The decision for a vacancy, before it is explained: what suggerer() and
 -- orienter_suggestion() share.
@@ -207,7 +240,9 @@ DECLARE
 	d decision_orientation;
 BEGIN
 	SELECT l.bailleur, l.commune, l.nb_pieces, l.financement, l.qpv, l.regime, l.reservataire_stock, r.nom,
-		   extract(year FROM va.date_liberation)::integer AS annee
+		   extract(year FROM va.date_liberation)::integer AS annee,
+		   -- when it can be oriented: available, or back after its last orientation ended
+		   greatest(va.date_liberation, (SELECT max(o.date_issue) FROM orientation o WHERE o.vacance_id = va.id)) AS le
 	INTO v
 	FROM vacance va JOIN logement l ON l.id = va.logement_id LEFT JOIN flux_mgmt.reservataire r ON r.code = l.reservataire_stock
 	WHERE va.id = decider.vacance_id;
@@ -232,7 +267,7 @@ BEGIN
 		WHERE od.vacance_id = decider.vacance_id AND od.decompte AND od.issue IN ('carence', 'echec');
 	END IF;
 	IF v.regime = 'flux' AND d.decompte IS NULL THEN
-		d.candidats := ARRAY(SELECT x FROM candidats(v.bailleur, v.commune, v.annee, v.nb_pieces, v.financement, v.qpv) AS x);
+		d.candidats := ARRAY(SELECT x FROM candidats(v.bailleur, v.commune, v.annee, v.nb_pieces, v.financement, v.qpv, v.le) AS x);
 		d.choix := (SELECT choisir_orientation(array_agg(x.t ORDER BY i), array_agg(x.a ORDER BY i),
 											   array_agg(round(x.taux * 10000)::bigint ORDER BY i),
 											   array_agg(round(x.preference * 10000)::bigint ORDER BY i))

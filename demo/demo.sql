@@ -53,6 +53,24 @@ INSERT INTO convention_stock (bailleur, reservataire, reference, fin, contrepart
 	('cannes', 'cannes', 'GAR-2010', '2030-12-31', 'garantie d''emprunt', 4),
 	('cannes', 'employeur', 'EMP-2016', '2026-06-30', 'financement employeur', 6);
 SELECT * FROM etablir_etat_des_lieux('cannes', '2026-01-01');
+\echo '   … sent in its two levels: aggregated by commune to every réservataire, detailed to each one (CSV and HTML):'
+SELECT commune, nom_commune, reservataire, nature, typologie, logements FROM etat_des_lieux_communes('cannes', '2026-01-01')
+WHERE commune = '06030' ORDER BY reservataire, typologie;
+SELECT ref, adresse, typologie, financement, qpv, reference, nature, fin, contrepartie
+FROM etat_des_lieux_detaille('cannes', 'employeur', '2026-01-01') ORDER BY ref LIMIT 3;
+\! mkdir -p /tmp/flux_mgmt_demo
+\pset format unaligned
+\pset tuples_only on
+\o /tmp/flux_mgmt_demo/etat_des_lieux_communes.csv
+SELECT etat_des_lieux_csv('cannes', NULL, '2026-01-01');
+\o /tmp/flux_mgmt_demo/etat_des_lieux_employeur.csv
+SELECT etat_des_lieux_csv('cannes', 'employeur', '2026-01-01');
+\o /tmp/flux_mgmt_demo/etat_des_lieux_employeur.html
+SELECT etat_des_lieux_html('cannes', 'employeur', '2026-01-01');
+\o
+\pset format aligned
+\pset tuples_only off
+\! echo "   written to /tmp/flux_mgmt_demo/: etat_des_lieux_communes.csv ($(wc -l < /tmp/flux_mgmt_demo/etat_des_lieux_communes.csv) lines), etat_des_lieux_employeur.csv ($(wc -l < /tmp/flux_mgmt_demo/etat_des_lieux_employeur.csv) lines), etat_des_lieux_employeur.html"
 
 \echo
 \echo '== 4. The forecast flux of 2026 (DOMAIN §3.3)'
@@ -174,6 +192,10 @@ SELECT rapport_annuel('cannes', 2026);
 \pset format aligned
 \pset tuples_only off
 \echo '   written to' :rapport_fichier
+\echo '   … and printed to PDF as a landlord sends it (headless Chromium, the report''s print style sheet: A4,'
+\echo '   a section per page, a page per réservataire, table headers repeated):'
+\set pdf_fichier `echo /tmp/flux_mgmt_demo/rapport_cannes_2026.pdf`
+\! bash scripts/imprimer_pdf.sh /tmp/flux_mgmt_demo/rapport_cannes_2026.html /tmp/flux_mgmt_demo/rapport_cannes_2026.pdf && echo "   written to /tmp/flux_mgmt_demo/rapport_cannes_2026.pdf, $(grep -ac '/Type /Page\b' /tmp/flux_mgmt_demo/rapport_cannes_2026.pdf 2>/dev/null || echo '?') pages, $(stat -c %s /tmp/flux_mgmt_demo/rapport_cannes_2026.pdf) bytes"
 SELECT left(jsonb_pretty(export_reservataire('cannes', 'al', 2026)), 1200) AS "export for Action Logement (the first lines)";
 
 \echo

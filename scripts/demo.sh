@@ -5,6 +5,6 @@
 #   bash scripts/demo.sh
 cd "$(dirname "$0")/.."
 . scripts/common.sh
-installer_paquets
+installer_paquets chromium   # the demo prints the yearly report to PDF
 construire
 dans_un_cluster psql -X -q -v ON_ERROR_STOP=1 -f demo/demo.sql

@@ -5,7 +5,7 @@
 #   bash scripts/test.sh
 cd "$(dirname "$0")/.."
 . scripts/common.sh
-installer_paquets chromium python3-psycopg    # test/rapport.sh renders the report; test/client.sh runs examples/client.py
+installer_paquets chromium poppler-utils python3-psycopg    # test/rapport.sh renders and prints the report; test/client.sh runs examples/client.py
 construire
 # Autovacuum off in the test cluster: its VACUUM and ANALYZE, run between or
 # during the tests' long transactions, record tables full of rolled-back rows

@@ -12,10 +12,13 @@
 # chromium when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v chromium >/dev/null; then
-	echo "== installing chromium"
+manquants=()
+command -v chromium >/dev/null || manquants+=(chromium)
+command -v pdftoppm >/dev/null || manquants+=(poppler-utils)
+if [ ${#manquants[@]} -gt 0 ]; then
+	echo "== installing ${manquants[*]}"
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${manquants[@]}" >/dev/null
 fi
 SORTIE=$(mktemp -d /tmp/flux_mgmt_rapport.XXXXXX)
 PROFIL=$(mktemp -d)
@@ -54,3 +57,28 @@ timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-f
 	|| { cat "$SORTIE/chromium.log"; echo "FAIL: chromium could not render the report"; exit 1; }
 python3 test/rapport/verifier_png.py "$SORTIE/rapport.png"
 echo "ok: the report renders in Chromium; screenshot $SORTIE/rapport.png (HTML $SORTIE/rapport.html)"
+
+# printed: the print style sheet gives each section its page and each
+# réservataire's breakdown its own; every page is a rendered page
+bash scripts/imprimer_pdf.sh "$SORTIE/rapport.html" "$SORTIE/rapport.pdf"
+pdftoppm -r 100 -png "$SORTIE/rapport.pdf" "$SORTIE/page"
+pages=$(ls "$SORTIE"/page-*.png | wc -l)
+sections=$(grep -o '<h2>' "$SORTIE/rapport.html" | wc -l)
+reservataires=$(grep -o '<h3 class="reservataire">' "$SORTIE/rapport.html" | wc -l)
+if [ "$pages" -lt $((sections + reservataires)) ]; then
+	echo "FAIL: the PDF has $pages pages, fewer than its $sections sections and $reservataires réservataires' breakdowns"; exit 1
+fi
+for page in "$SORTIE"/page-*.png; do python3 test/rapport/verifier_png.py "$page" >/dev/null; done
+for section in "2. Logements proposés" "6. Attributions hors assiette"; do
+	premiere=$(for i in $(seq 1 "$pages"); do pdftotext -f "$i" -l "$i" "$SORTIE/rapport.pdf" - | head -3 | grep -q "^$section" && echo "$i" && break; done)
+	[ -n "$premiere" ] || { echo "FAIL: no page of the PDF starts with section \"$section\""; exit 1; }
+done
+# positive control: without its print style sheet the report prints on fewer pages, and the check refuses it
+python3 -c 'import re, sys; s = open(sys.argv[1]).read(); open(sys.argv[2], "w").write(re.sub(r"@media print\{(?:[^{}]*\{[^{}]*\})*\}", "", s))' \
+	"$SORTIE/rapport.html" "$SORTIE/rapport_sans_impression.html"
+bash scripts/imprimer_pdf.sh "$SORTIE/rapport_sans_impression.html" "$SORTIE/rapport_sans_impression.pdf"
+pages_sans=$(pdfinfo "$SORTIE/rapport_sans_impression.pdf" | awk '/^Pages:/ {print $2}')
+if [ "$pages_sans" -ge $((sections + reservataires)) ]; then
+	echo "FAIL: the page check would accept the report printed without its print style sheet ($pages_sans pages)"; exit 1
+fi
+echo "ok: the report prints: $pages A4 pages for $sections sections and $reservataires réservataires, sections 2 and 6 each starting a page; $pages_sans pages without the print style sheet, refused ($SORTIE/rapport.pdf)"

@@ -203,11 +203,36 @@ CREATE TRIGGER verifier_conversion BEFORE INSERT OR UPDATE ON flux_mgmt.droit_st
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_droit_stock_conversion();
 COMMENT ON TRIGGER verifier_conversion ON flux_mgmt.droit_stock IS 'row rules of the columns the conversion reads (after the trigger verifier, by name)';
 
+-- Which old droits de suite select each dwelling a landlord owns on a date,
+-- ranked by precision (a list of references, then a commune, then a
+-- département, then a contingent alone): the dwelling goes to the rank 1,
+-- unless two share it.  What etablir_etat_des_lieux() writes from, and what
+-- the detailed état des lieux shows per dwelling.
+CREATE FUNCTION flux_mgmt.affectations_stock(bailleur text, au date)
+RETURNS TABLE (logement_id bigint, convention_stock_id bigint, rang bigint)
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT lg.id, cs.id,
+		   rank() OVER (PARTITION BY lg.id
+						ORDER BY (cs.logements IS NOT NULL, cs.commune IS NOT NULL, cs.departement IS NOT NULL,
+								  cs.contingent IS NOT NULL) DESC)
+	FROM flux_mgmt.logement lg
+	JOIN flux_mgmt.convention_stock cs ON cs.bailleur = $1 AND cs.nature = 'suite'
+		AND (cs.logements IS NULL OR lg.ref = ANY (cs.logements))
+		AND (cs.commune IS NULL OR cs.commune OPERATOR(flux_mgmt.=) lg.commune)
+		AND (cs.departement IS NULL OR cs.departement = flux_mgmt.departement(lg.commune))
+		AND (cs.contingent IS NULL OR cs.contingent = lg.contingent_rpls)
+	WHERE lg.bailleur = $1
+	  AND (lg.mise_en_service IS NULL OR lg.mise_en_service <= $2)
+	  AND (lg.sortie IS NULL OR lg.sortie > $2);
+END;
+COMMENT ON FUNCTION flux_mgmt.affectations_stock(text, date) IS
+	'the old droits de suite (convention_stock) selecting each dwelling a landlord owns on a date, ranked by precision (references, then commune, then département, then contingent alone): the dwelling belongs to the one of rank 1 when it is alone there; no argument check';
+
 -- Building the état des lieux from the RPLS file.  Every dwelling the
 -- landlord owns on the date goes to the old droit de suite that selects it
--- most precisely (a list of references, then a commune, then a département,
--- then a contingent alone); two equally precise ones leave it unassigned and
--- reported.
+-- most precisely (affectations_stock); two equally precise ones leave it
+-- unassigned and reported.
 CREATE FUNCTION flux_mgmt.etablir_etat_des_lieux(bailleur text, au date DEFAULT current_date)
 RETURNS TABLE (constat text, reservataire text, contingent smallint, logements bigint, droits numeric, action text)
 	LANGUAGE plpgsql STRICT
@@ -231,15 +256,7 @@ BEGIN
 	), cs AS MATERIALIZED (
 		SELECT s.* FROM convention_stock s WHERE s.bailleur = $1
 	), candidats AS (
-		SELECT lg.id AS logement_id, cs.id AS cs_id,
-			   rank() OVER (PARTITION BY lg.id
-							ORDER BY (cs.logements IS NOT NULL, cs.commune IS NOT NULL, cs.departement IS NOT NULL,
-									  cs.contingent IS NOT NULL) DESC) AS rang
-		FROM lg JOIN cs ON cs.nature = 'suite'
-			AND (cs.logements IS NULL OR lg.ref = ANY (cs.logements))
-			AND (cs.commune IS NULL OR cs.commune = lg.commune)
-			AND (cs.departement IS NULL OR cs.departement = lg.departement)
-			AND (cs.contingent IS NULL OR cs.contingent = lg.contingent)
+		SELECT a.logement_id, a.convention_stock_id AS cs_id, a.rang FROM affectations_stock($1, $2) AS a
 	), choix AS (
 		SELECT c.logement_id, min(c.cs_id) AS cs_id, count(*) AS ex_aequo
 		FROM candidats c WHERE c.rang = 1

@@ -23,10 +23,11 @@ CREATE TYPE flux_mgmt.rpls_ligne AS (
 	rpls text,
 	constats text[],
 	fffd text,
-	rejet text
+	rejet text,
+	adresse text
 );
 COMMENT ON TYPE flux_mgmt.rpls_ligne IS
-	'one line of an RPLS file as rpls_analyser reads it: mapped values, what was noticed (constats), the first free-text value with U+FFFD, and why it is rejected (null when it is not)';
+	'one line of an RPLS file as rpls_analyser reads it: mapped values, what was noticed (constats), the first free-text value with U+FFFD, why it is rejected (null when it is not), the postal address';
 
 -- The value of one field, by column name, in a line split on ';'.  Qualified
 -- rather than pinned to a search_path, so that the planner inlines it.
@@ -99,6 +100,11 @@ BEGIN
 			   rpls_champ(b.f, entete, 'PATRIMOINE') AS patrimoine,
 			   rpls_champ(b.f, entete, 'CONTRESLOG') AS contreslog,
 			   nullif(rpls_champ(b.f, entete, 'RPLS'), '') AS rpls,
+			   rpls_champ(b.f, entete, 'CODEPOSTAL') AS codepostal,
+			   -- number, repetition index, street type and name, then postal code and commune
+			   nullif(concat_ws(' ', nullif(rpls_champ(b.f, entete, 'NUMVOIE'), ''), nullif(rpls_champ(b.f, entete, 'INDREP'), ''),
+								nullif(rpls_champ(b.f, entete, 'TYPVOIE'), ''), nullif(rpls_champ(b.f, entete, 'NOMVOIE'), '')), '') AS voie,
+			   nullif(rpls_champ(b.f, entete, 'LIBCOM'), '') AS libcom,
 			   (SELECT entete[i] || ': ' || b.f[i] FROM generate_subscripts(b.f, 1) AS i
 				WHERE strpos(b.f[i], U&'\FFFD') > 0 ORDER BY i LIMIT 1) AS fffd
 		FROM brut b
@@ -121,6 +127,7 @@ BEGIN
 		   array_remove(ARRAY[
 			   CASE WHEN lu.depcom ~ '^[0-9]{4}$' THEN 'depcom_zero' END,
 			   CASE WHEN lu.rpls IS NULL THEN 'sans_rpls' END,
+			   CASE WHEN lu.codepostal ~ '^[0-9]{4}$' THEN 'codepostal_zero' END,
 			   CASE WHEN lu.fffd IS NOT NULL THEN 'fffd' END,
 			   CASE WHEN lu.nbpiece = '0' THEN 'nbpiece_0' END,
 			   CASE WHEN lu.finan = '0' THEN 'finan_0' END,
@@ -137,7 +144,12 @@ BEGIN
 				   THEN format('CONSTRUCT %L is not a year', lu.construct)
 			   WHEN lu.contreslog <> '' AND lu.contreslog !~ '^[1-7]$' THEN format('CONTRESLOG %L is not a contingent code (1 to 7)', lu.contreslog)
 			   WHEN lu.rpls !~ '^[0-9A-Z]{10}$' THEN format('RPLS %L is not a 10-character RPLS identifier', lu.rpls)
-		   END
+		   END,
+		   -- runs of spaces (the fixed-width habits of RPLS files) made one
+		   nullif(regexp_replace(concat_ws(', ', lu.voie,
+										   nullif(concat_ws(' ', CASE WHEN lu.codepostal ~ '^[0-9]{4}$' THEN '0' || lu.codepostal
+																	  ELSE nullif(lu.codepostal, '') END, lu.libcom), '')),
+								 '\s+', ' ', 'g'), '')
 	FROM lu
 	ORDER BY lu.ligne;
 	IF NOT FOUND THEN
@@ -150,7 +162,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.rpls_analyser(text) IS
-	'reads an RPLS CSV file (SDES open-data layout, '';'' separated, header line first; lines ending in CRLF, LF or CR) without importing it: one row per line with the mapped values, what was repaired or noticed, and why a line is rejected; an empty file, a header without lines, a missing column or a column read twice is an error (22023)';
+	'reads an RPLS CSV file (SDES open-data layout, '';'' separated, header line first; lines ending in CRLF, LF or CR) without importing it: one row per line with the mapped values, what was repaired or noticed, why a line is rejected, and the postal address (NUMVOIE INDREP TYPVOIE NOMVOIE, CODEPOSTAL LIBCOM, when the file has them); an empty file, a header without lines, a missing column or a column read twice is an error (22023)';
 
 CREATE FUNCTION flux_mgmt.importer_rpls(
 	bailleur text, contenu text, prefixe text DEFAULT 'rpls-', ignorer_rejets boolean DEFAULT false)
@@ -195,9 +207,9 @@ BEGIN
 	END IF;
 
 	INSERT INTO logement (bailleur, ref, rpls, commune, nb_pieces, financement, qpv,
-						  annee_construction, mise_en_service, contingent_rpls)
+						  annee_construction, mise_en_service, contingent_rpls, adresse)
 	SELECT importer_rpls.bailleur, prefixe || r.ligne, r.rpls, r.commune, r.nb_pieces, r.financement, r.qpv,
-		   r.annee_construction, r.mise_en_service, r.contingent_rpls
+		   r.annee_construction, r.mise_en_service, r.contingent_rpls, r.adresse
 	FROM unnest(lu) AS r
 	WHERE r.rejet IS NULL
 	ORDER BY r.ligne;
@@ -208,10 +220,11 @@ BEGIN
 		(2, 'rejet', 'rejected', 'not imported'),
 		(3, 'depcom_zero', 'DEPCOM lost its leading zero', 'repaired: a 0 was prepended (6029 → 06029)'),
 		(4, 'sans_rpls', 'no RPLS identifier', format('ref = %L || line number; rpls left null', prefixe)),
-		(5, 'fffd', 'U+FFFD replacement characters', 'only in free-text columns, which are not imported: no effect'),
+		(5, 'fffd', 'U+FFFD replacement characters', 'only in free-text columns: names not imported, or kept as read in the address'),
 		(6, 'nbpiece_0', 'NBPIECE not given (0)', 'nb_pieces left null'),
 		(7, 'finan_0', 'FINAN not given (0)', 'financement left null'),
-		(8, 'construct_absent', 'CONSTRUCT not given', 'annee_construction left null')
+		(8, 'construct_absent', 'CONSTRUCT not given', 'annee_construction left null'),
+		(9, 'codepostal_zero', 'CODEPOSTAL lost its leading zero', 'repaired in the address: a 0 was prepended (6400 → 06400)')
 	), cles AS (
 		SELECT r.*, unnest(CASE WHEN r.rejet IS NOT NULL THEN ARRAY['rejet']
 								ELSE ARRAY['importe'] || r.constats END) AS cle
@@ -222,6 +235,7 @@ BEGIN
 				WHEN 'importe' THEN format('line %s → %s%s in %s', c.ligne, prefixe, c.ligne, c.commune)
 				WHEN 'rejet' THEN format('line %s: %s', c.ligne, c.rejet)
 				WHEN 'depcom_zero' THEN format('line %s: %s → %s', c.ligne, c.depcom, c.commune)
+				WHEN 'codepostal_zero' THEN format('line %s: %s', c.ligne, c.adresse)
 				WHEN 'fffd' THEN format('line %s, %s', c.ligne, c.fffd)
 				ELSE format('line %s', c.ligne) END ORDER BY c.ligne))[1]
 	FROM cles c JOIN faits f USING (cle)
@@ -230,7 +244,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.importer_rpls(text, text, text, boolean) IS
-	'imports an RPLS CSV file (SDES open-data layout) as dwellings of a landlord and reports, per kind, what was imported, repaired, noticed or rejected; a rejected line stops the import unless ignorer_rejets';
+	'imports an RPLS CSV file (SDES open-data layout) as dwellings of a landlord, their postal address included, and reports, per kind, what was imported, repaired, noticed or rejected; a rejected line stops the import unless ignorer_rejets';
 
 CREATE FUNCTION flux_mgmt.importer_communes(contenu text) RETURNS bigint
 	LANGUAGE plpgsql

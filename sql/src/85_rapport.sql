@@ -196,6 +196,27 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.html_flux_previsionnel(text, text, integer) IS
 	'the forecast flux and shares of a landlord in a département for a year as HTML tables (flux_previsionnel, parts_annuelles); when they cannot be computed (no rotation rate, a negative flux, a figure out of range) a paragraph gives the reason and the hint instead of an error';
 
+-- The style of the documents flux_mgmt writes (the yearly report, the état
+-- des lieux): on screen, and printed (a PDF, @media print): A4, each
+-- section from a new page (the first after the title), a page per
+-- réservataire's breakdown, table headers repeated on every page, no row
+-- cut in two.
+CREATE FUNCTION flux_mgmt.style_html() RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN
+	'body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:13px;margin:24px 32px;color:#222}'
+	'h1{font-size:22px;color:#1f4e79}h2{font-size:17px;color:#1f4e79;border-bottom:2px solid #1f4e79;margin-top:28px}'
+	'h3{font-size:14px;margin:16px 0 6px}table{border-collapse:collapse;margin:6px 12px 10px 0;display:inline-table;vertical-align:top}'
+	'caption{font-weight:bold;text-align:left;padding:2px 0}th,td{border:1px solid #bbb;padding:3px 7px}'
+	'th{background:#e8eef5}td.n{text-align:right;white-space:nowrap}td.vide{color:#777;font-style:italic}'
+	'.alerte{color:#9a3b00;font-weight:bold}.conseil{color:#555}svg text{font-size:12px;fill:#222}svg text.valeur{font-size:11px}'
+	'@page{size:A4;margin:14mm 12mm}'
+	'@media print{body{margin:0;font-size:11px}h2{break-before:page;break-after:avoid}h2:first-of-type{break-before:auto}h3{break-after:avoid}'
+	'h3.reservataire{break-before:page}table{break-inside:auto}thead{display:table-header-group}'
+	'tr,caption,svg{break-inside:avoid}svg{max-width:100%}}';
+COMMENT ON FUNCTION flux_mgmt.style_html() IS
+	'the CSS of the HTML documents flux_mgmt writes (rapport_annuel, etat_des_lieux_html), with their print style sheet: A4, each section (h2) from a new page but the first, each réservataire''s breakdown (h3.reservataire) on its own page, table headers repeated, rows never cut';
+
 CREATE FUNCTION flux_mgmt.rapport_annuel(bailleur text, annee integer) RETURNS text
 	LANGUAGE plpgsql STABLE STRICT
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
@@ -214,19 +235,13 @@ BEGIN
 	SELECT * INTO b FROM flux_mgmt.bailleur x WHERE x.code = rapport_annuel.bailleur;
 	html := format(
 		'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Bilan annuel %1$s de la gestion en flux — %2$s</title>'
-		'<style>body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:13px;margin:24px 32px;color:#222}'
-		'h1{font-size:22px;color:#1f4e79}h2{font-size:17px;color:#1f4e79;border-bottom:2px solid #1f4e79;margin-top:28px}'
-		'h3{font-size:14px;margin:16px 0 6px}table{border-collapse:collapse;margin:6px 12px 10px 0;display:inline-table;vertical-align:top}'
-		'caption{font-weight:bold;text-align:left;padding:2px 0}th,td{border:1px solid #bbb;padding:3px 7px}'
-		'th{background:#e8eef5}td.n{text-align:right;white-space:nowrap}td.vide{color:#777;font-style:italic}'
-		'.alerte{color:#9a3b00;font-weight:bold}.conseil{color:#555}svg text{font-size:12px;fill:#222}svg text.valeur{font-size:11px}'
-		'</style></head><body>'
+		'<style>%7$s</style></head><body>'
 		'<h1>Bilan annuel %1$s de la gestion en flux</h1>'
 		'<p>Bailleur : <strong>%2$s</strong> (%3$s%4$s). Bilan de l''année %1$s prévu par l''article R441-5-1 du code de la construction et de l''habitation, '
 		'à adresser avant le 28 février %5$s à chaque réservataire, aux EPCI et EPT concernés et à la conférence intercommunale du logement. '
 		'Établi le %6$s à partir des compteurs de flux_mgmt.</p>',
 		annee, echapper_html(b.nom), echapper_html(b.code), coalesce(', SIREN ' || echapper_html(b.siren), ''), annee + 1,
-		to_char(current_date, 'DD/MM/YYYY'));
+		to_char(current_date, 'DD/MM/YYYY'), style_html());
 
 	-- 1. entitlements and charges, per département
 	html := html || format('<h2>1. Droits et logements décomptés en %s</h2>', annee);
@@ -263,7 +278,7 @@ BEGIN
 			 WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
 			 GROUP BY x.reservataire
 			 ORDER BY x.reservataire IS NULL, x.reservataire COLLATE "C" LOOP
-		html := html || format('<h3>%s</h3>', echapper_html(nom_beneficiaire(r.reservataire))) || (
+		html := html || format('<h3 class="reservataire">%s</h3>', echapper_html(nom_beneficiaire(r.reservataire))) || (
 			SELECT string_agg(html_tableau(ARRAY[c.titre, 'Proposés', 'Attribués'], c.lignes), '' ORDER BY c.ordre)
 			FROM (SELECT 1 AS ordre, 'Typologie' AS titre,
 						 jsonb_agg(jsonb_build_array(coalesce(g.cle, 'non renseignée'), g.p, g.a) ORDER BY g.cle) AS lignes

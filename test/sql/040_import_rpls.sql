@@ -2,7 +2,7 @@
 -- report of its defects, and the rejection of broken files.
 \i test/setup.sql
 BEGIN;
-SELECT plan(22);
+SELECT plan(25);
 
 INSERT INTO bailleur VALUES ('cannes', 'Parc social de Cannes (RPLS 2018)', NULL);
 \set rpls `cat data/rpls_cannes_2018.csv`
@@ -10,12 +10,18 @@ CREATE TEMP TABLE rapport AS SELECT * FROM importer_rpls('cannes', :'rpls', 'can
 
 SELECT results_eq('SELECT constat, lignes FROM rapport',
 	$$VALUES ('imported', 6374::bigint), ('DEPCOM lost its leading zero', 6374), ('no RPLS identifier', 6374),
-			 ('U+FFFD replacement characters', 6374)$$,
+			 ('U+FFFD replacement characters', 6374), ('CODEPOSTAL lost its leading zero', 6374)$$,
 	'the report names every defect of the file and how it was handled');
 SELECT is((SELECT exemple FROM rapport WHERE constat = 'DEPCOM lost its leading zero'), 'line 2: 6029 → 06029',
 		  'the repair is shown on an example');
 SELECT matches((SELECT exemple FROM rapport WHERE constat = 'U+FFFD replacement characters'), '^line 2, LIBEPCI: ',
 			   'the U+FFFD example names the column');
+SELECT is((SELECT exemple FROM rapport WHERE constat = 'CODEPOSTAL lost its leading zero'), 'line 2: 12 IMPASSE DENANS, 06400 CANNES',
+		  'the postal code repaired in the address (the street number is in NOMVOIE, NUMVOIE is empty)');
+SELECT is((SELECT adresse FROM logement WHERE ref = 'cannes-2'), '12 IMPASSE DENANS, 06400 CANNES', 'the address of line 2');
+SELECT results_eq($$SELECT count(*), count(adresse), count(*) FILTER (WHERE adresse ~ ', 06(400|110|150) ') FROM logement$$,
+				  $$VALUES (6374::bigint, 6374::bigint, 6374::bigint)$$,
+				  'every dwelling has its address, with a five-digit postal code of Cannes or Le Cannet');
 
 -- The official RPLS 2018 aggregates for Cannes (shared/data/README.md).
 SELECT is((SELECT count(*) FROM logement WHERE commune = '06029'), 6313::bigint, '6,313 dwellings in Cannes');

@@ -42,9 +42,12 @@ ORDER BY 2, 3, 4, 5, 6, 7;
 SELECT 'controler_conventions', p.bailleur, p.departement, p.annee, c.regle, c.detail
 FROM portee p CROSS JOIN LATERAL controler_conventions(p.bailleur, p.departement, p.annee) AS c
 ORDER BY 2, 3, 4, 5, 6;
--- the report without the section 0.2 added at its end (6, the leases outside the assiette)
+-- the report's figures: without its style sheet and classes (0.2 added the print style sheet) and the
+-- section 0.2 added at its end (6, the leases outside the assiette)
 SELECT 'rapport_annuel', b.bailleur, b.annee,
-	   md5(regexp_replace(rapport_annuel(b.bailleur, b.annee), '(<h2>6\. Attributions hors assiette.*)?</body></html>$', ''))
+	   md5(regexp_replace(regexp_replace(regexp_replace(rapport_annuel(b.bailleur, b.annee), '<style>.*</style>', ''),
+										 ' class="reservataire"', '', 'g'),
+						  '(<h2>6\. Attributions hors assiette.*)?</body></html>$', ''))
 FROM (SELECT DISTINCT bailleur, annee FROM beneficiaire) AS b
 ORDER BY 2, 3;
 -- the export without the keys 0.2 added (atteinte[].gestion): its figures stay, new fields may come

@@ -1,0 +1,747 @@
+--------------------------------------------------------------------------------
+-- The état des lieux in its two levels (issue 16, item 4): the dwellings'
+-- postal address from the RPLS file (logement.adresse, rpls_ligne.adresse,
+-- rpls_analyser(), importer_rpls(), which repairs a postal code that lost its
+-- leading zero); the assignment of each dwelling to its old droit de suite
+-- as a function of its own (affectations_stock(), which
+-- etablir_etat_des_lieux() now reads); the detailed and aggregated état des
+-- lieux (functions, views of today, CSV and HTML); the documents' style
+-- shared with rapport_annuel() (style_html(), with the print style sheet of
+-- item 7).
+--------------------------------------------------------------------------------
+
+ALTER TABLE flux_mgmt.logement ADD COLUMN adresse text;
+COMMENT ON COLUMN flux_mgmt.logement.adresse IS
+	'postal address, as the RPLS file gives it (NUMVOIE INDREP TYPVOIE NOMVOIE, CODEPOSTAL LIBCOM; importer_rpls repairs a postal code that lost its leading zero); null when unknown';
+
+-- the stored body of logements_detenus lists the table's columns: again, with adresse
+CREATE OR REPLACE FUNCTION flux_mgmt.logements_detenus(bailleur text, departement text, au date)
+RETURNS SETOF flux_mgmt.logement
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT l.* FROM flux_mgmt.logement l
+	WHERE l.bailleur = $1
+	  AND flux_mgmt.departement(l.commune) = $2
+	  AND (l.mise_en_service IS NULL OR l.mise_en_service <= $3)
+	  AND (l.sortie IS NULL OR l.sortie > $3);
+END;
+COMMENT ON FUNCTION flux_mgmt.logements_detenus(text, text, date) IS
+	'the dwellings a landlord owns in a département on a date: entered on or before it (or always there), not left on or before it; read through logement_bailleur_departement once inlined; no argument check';
+
+ALTER TYPE flux_mgmt.rpls_ligne ADD ATTRIBUTE adresse text;
+COMMENT ON TYPE flux_mgmt.rpls_ligne IS
+	'one line of an RPLS file as rpls_analyser reads it: mapped values, what was noticed (constats), the first free-text value with U+FFFD, why it is rejected (null when it is not), the postal address';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.rpls_analyser(contenu text) RETURNS SETOF flux_mgmt.rpls_ligne
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	-- a line ends with CRLF (Windows), LF (Unix) or a lone CR (old Mac
+	-- exports, some spreadsheets): all three are accepted, even mixed
+	fin_de_ligne CONSTANT text := E'\r\n|\r|\n';
+	premiere text := substring(contenu FROM E'^[^\r\n]*');
+	entete text[];
+	manquantes text[];
+	doublon record;
+BEGIN
+	IF contenu !~ E'[^\r\n\t ]' THEN
+		PERFORM flux_mgmt.refuser(
+			'the RPLS file has no line',
+			format('It is empty (%s characters, none but spaces and line ends).', length(contenu)),
+			'Pass the whole file, its header line then one line per dwelling (psql: \set f `cat file.csv`, then :''f'').',
+			'invalid_parameter_value');
+	END IF;
+	entete := string_to_array(upper(trim(regexp_replace(premiere, E'^\uFEFF', ''))), ';');
+	SELECT array_agg(c) INTO manquantes
+	FROM unnest(ARRAY['DEPCOM', 'NBPIECE', 'FINAN', 'QPV', 'CONSTRUCT']) AS c
+	WHERE NOT c = ANY (entete);
+	IF manquantes IS NOT NULL THEN
+		PERFORM flux_mgmt.refuser(
+			format('the RPLS file lacks the columns %s', array_to_string(manquantes, ', ')),
+			format('Its first line is: %s', left(premiere, 200)),
+			'Pass the whole file, header line included, with '';'' as separator (the SDES open-data layout).',
+			'invalid_parameter_value');
+	END IF;
+	-- a column read by name must be there once: which of two DEPCOM would it be?
+	SELECT c.nom, array_agg(c.i ORDER BY c.i) AS positions INTO doublon
+	FROM unnest(entete) WITH ORDINALITY AS c(nom, i)
+	WHERE c.nom IN ('DEPCOM', 'NBPIECE', 'FINAN', 'QPV', 'CONSTRUCT', 'PATRIMOINE', 'CONTRESLOG', 'RPLS')
+	GROUP BY c.nom HAVING count(*) > 1
+	ORDER BY min(c.i) LIMIT 1;
+	IF FOUND THEN
+		PERFORM flux_mgmt.refuser(
+			format('the RPLS file has the column %s %s times (fields %s)', doublon.nom, cardinality(doublon.positions),
+				   array_to_string(doublon.positions, ', ')),
+			'The importer finds the columns it reads by their name in the header line.',
+			format('Keep one column %s (rename or delete the others) and import the file again.', doublon.nom),
+			'invalid_parameter_value');
+	END IF;
+
+	RETURN QUERY
+	-- MATERIALIZED: each line is split once, not once per field read from it
+	WITH brut AS MATERIALIZED (
+		SELECT n::integer AS ligne, l,
+			   string_to_array(l, ';') AS f
+		FROM regexp_split_to_table(contenu, fin_de_ligne) WITH ORDINALITY AS t(l, n)
+		WHERE n > 1 AND l <> ''
+	), champs AS MATERIALIZED (
+		SELECT b.ligne, b.l, cardinality(b.f) AS nb,
+			   rpls_champ(b.f, entete, 'DEPCOM') AS depcom,
+			   rpls_champ(b.f, entete, 'NBPIECE') AS nbpiece,
+			   rpls_champ(b.f, entete, 'FINAN') AS finan,
+			   rpls_champ(b.f, entete, 'QPV') AS qpv,
+			   rpls_champ(b.f, entete, 'CONSTRUCT') AS construct,
+			   rpls_champ(b.f, entete, 'PATRIMOINE') AS patrimoine,
+			   rpls_champ(b.f, entete, 'CONTRESLOG') AS contreslog,
+			   nullif(rpls_champ(b.f, entete, 'RPLS'), '') AS rpls,
+			   rpls_champ(b.f, entete, 'CODEPOSTAL') AS codepostal,
+			   -- number, repetition index, street type and name, then postal code and commune
+			   nullif(concat_ws(' ', nullif(rpls_champ(b.f, entete, 'NUMVOIE'), ''), nullif(rpls_champ(b.f, entete, 'INDREP'), ''),
+								nullif(rpls_champ(b.f, entete, 'TYPVOIE'), ''), nullif(rpls_champ(b.f, entete, 'NOMVOIE'), '')), '') AS voie,
+			   nullif(rpls_champ(b.f, entete, 'LIBCOM'), '') AS libcom,
+			   (SELECT entete[i] || ': ' || b.f[i] FROM generate_subscripts(b.f, 1) AS i
+				WHERE strpos(b.f[i], U&'\FFFD') > 0 ORDER BY i LIMIT 1) AS fffd
+		FROM brut b
+	), lu AS (
+		SELECT c.*,
+			   CASE WHEN c.depcom ~ '^[0-9]{4}$' THEN '0' || c.depcom ELSE c.depcom END AS commune_texte
+		FROM champs c
+	)
+	SELECT lu.ligne, lu.depcom,
+		   CASE WHEN code_insee_valide(lu.commune_texte) THEN lu.commune_texte::code_insee END,
+		   CASE WHEN lu.nbpiece ~ '^[1-9]$' THEN lu.nbpiece::smallint END,
+		   CASE WHEN lu.finan IN ('10', '11', '12', '13', '14', '15', '16', '17', '49', '50', '51', '52', '53', '54', '55', '99')
+				THEN financement_rpls(lu.finan::smallint) END,
+		   CASE lu.qpv WHEN '1' THEN true WHEN '2' THEN false END,
+		   CASE WHEN lu.construct ~ '^[0-9]{4}$' AND lu.construct::int BETWEEN 1000 AND 2200 THEN lu.construct::smallint END,
+		   CASE WHEN lu.patrimoine ~ '^[0-9]{4}$' AND lu.patrimoine::int BETWEEN 1000 AND 2200
+				THEN make_date(lu.patrimoine::int, 1, 1) END,
+		   CASE WHEN lu.contreslog ~ '^[1-7]$' THEN lu.contreslog::smallint END,
+		   lu.rpls,
+		   array_remove(ARRAY[
+			   CASE WHEN lu.depcom ~ '^[0-9]{4}$' THEN 'depcom_zero' END,
+			   CASE WHEN lu.rpls IS NULL THEN 'sans_rpls' END,
+			   CASE WHEN lu.codepostal ~ '^[0-9]{4}$' THEN 'codepostal_zero' END,
+			   CASE WHEN lu.fffd IS NOT NULL THEN 'fffd' END,
+			   CASE WHEN lu.nbpiece = '0' THEN 'nbpiece_0' END,
+			   CASE WHEN lu.finan = '0' THEN 'finan_0' END,
+			   CASE WHEN coalesce(lu.construct, '') !~ '^[0-9]{4}$' THEN 'construct_absent' END], NULL),
+		   lu.fffd,
+		   CASE
+			   WHEN lu.nb <> cardinality(entete) THEN format('it has %s fields, the header %s', lu.nb, cardinality(entete))
+			   WHEN NOT code_insee_valide(lu.commune_texte) THEN format('DEPCOM %L is not an INSEE commune code', lu.depcom)
+			   WHEN lu.nbpiece !~ '^[0-9]$' THEN format('NBPIECE %L is not a number of rooms (0 to 9)', lu.nbpiece)
+			   WHEN lu.finan NOT IN ('0', '10', '11', '12', '13', '14', '15', '16', '17', '49', '50', '51', '52', '53', '54', '55', '99')
+				   THEN format('FINAN %L is not an RPLS financing code', lu.finan)
+			   WHEN lu.qpv IS DISTINCT FROM '1' AND lu.qpv IS DISTINCT FROM '2' THEN format('QPV %L is neither 1 (in a QPV) nor 2', lu.qpv)
+			   WHEN lu.construct ~ '^[0-9]+$' AND NOT (lu.construct::numeric BETWEEN 1000 AND 2200)
+				   THEN format('CONSTRUCT %L is not a year', lu.construct)
+			   WHEN lu.contreslog <> '' AND lu.contreslog !~ '^[1-7]$' THEN format('CONTRESLOG %L is not a contingent code (1 to 7)', lu.contreslog)
+			   WHEN lu.rpls !~ '^[0-9A-Z]{10}$' THEN format('RPLS %L is not a 10-character RPLS identifier', lu.rpls)
+		   END,
+		   -- runs of spaces (the fixed-width habits of RPLS files) made one
+		   nullif(regexp_replace(concat_ws(', ', lu.voie,
+										   nullif(concat_ws(' ', CASE WHEN lu.codepostal ~ '^[0-9]{4}$' THEN '0' || lu.codepostal
+																	  ELSE nullif(lu.codepostal, '') END, lu.libcom), '')),
+								 '\s+', ' ', 'g'), '')
+	FROM lu
+	ORDER BY lu.ligne;
+	IF NOT FOUND THEN
+		PERFORM flux_mgmt.refuser(
+			'the RPLS file has no line after its header',
+			format('Its only line is its header: %s', left(premiere, 200)),
+			'Pass the whole file: one line per dwelling after the header (a file cut after its first line has none).',
+			'invalid_parameter_value');
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.rpls_analyser(text) IS
+	'reads an RPLS CSV file (SDES open-data layout, '';'' separated, header line first; lines ending in CRLF, LF or CR) without importing it: one row per line with the mapped values, what was repaired or noticed, why a line is rejected, and the postal address (NUMVOIE INDREP TYPVOIE NOMVOIE, CODEPOSTAL LIBCOM, when the file has them); an empty file, a header without lines, a missing column or a column read twice is an error (22023)';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.importer_rpls(
+	bailleur text, contenu text, prefixe text DEFAULT 'rpls-', ignorer_rejets boolean DEFAULT false)
+RETURNS TABLE (constat text, lignes bigint, action text, exemple text)
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	lu rpls_ligne[];
+	premier rpls_ligne;
+	nb_rejets bigint;
+	deja text;
+BEGIN
+	IF NOT EXISTS (SELECT FROM flux_mgmt.bailleur b WHERE b.code = importer_rpls.bailleur) THEN
+		PERFORM flux_mgmt.refuser(
+			format('unknown landlord %L', importer_rpls.bailleur),
+			NULL,
+			'Insert it first: INSERT INTO flux_mgmt.bailleur (code, nom) VALUES (…).',
+			'foreign_key_violation');
+	END IF;
+	lu := ARRAY(SELECT a FROM rpls_analyser(contenu) AS a);
+
+	SELECT count(*) FILTER (WHERE r.rejet IS NOT NULL) INTO nb_rejets FROM unnest(lu) AS r;
+	IF nb_rejets > 0 AND NOT ignorer_rejets THEN
+		SELECT r.* INTO premier FROM unnest(lu) AS r WHERE r.rejet IS NOT NULL ORDER BY r.ligne LIMIT 1;
+		PERFORM flux_mgmt.refuser(
+			format('line %s of the RPLS file is rejected: %s', premier.ligne, premier.rejet),
+			format('%s of %s lines are rejected; nothing was imported.', nb_rejets, cardinality(lu)),
+			'Correct the file, or pass ignorer_rejets => true to import the other lines (the rejected ones are then listed).',
+			'invalid_text_representation');
+	END IF;
+
+	SELECT l.ref INTO deja
+	FROM unnest(lu) AS r JOIN logement l ON l.bailleur = importer_rpls.bailleur AND l.ref = prefixe || r.ligne
+	LIMIT 1;
+	IF FOUND THEN
+		PERFORM flux_mgmt.refuser(
+			format('dwelling %L of landlord %L already exists', deja, importer_rpls.bailleur),
+			'Dwellings of an RPLS import are named prefix || line number; this file, or another with the same prefix, was imported before.',
+			'Pass another prefixe, or delete the earlier import first.',
+			'unique_violation');
+	END IF;
+
+	INSERT INTO logement (bailleur, ref, rpls, commune, nb_pieces, financement, qpv,
+						  annee_construction, mise_en_service, contingent_rpls, adresse)
+	SELECT importer_rpls.bailleur, prefixe || r.ligne, r.rpls, r.commune, r.nb_pieces, r.financement, r.qpv,
+		   r.annee_construction, r.mise_en_service, r.contingent_rpls, r.adresse
+	FROM unnest(lu) AS r
+	WHERE r.rejet IS NULL
+	ORDER BY r.ligne;
+
+	RETURN QUERY
+	WITH faits(ordre, cle, constat, action) AS (VALUES
+		(1, 'importe', 'imported', 'inserted into flux_mgmt.logement'),
+		(2, 'rejet', 'rejected', 'not imported'),
+		(3, 'depcom_zero', 'DEPCOM lost its leading zero', 'repaired: a 0 was prepended (6029 → 06029)'),
+		(4, 'sans_rpls', 'no RPLS identifier', format('ref = %L || line number; rpls left null', prefixe)),
+		(5, 'fffd', 'U+FFFD replacement characters', 'only in free-text columns: names not imported, or kept as read in the address'),
+		(6, 'nbpiece_0', 'NBPIECE not given (0)', 'nb_pieces left null'),
+		(7, 'finan_0', 'FINAN not given (0)', 'financement left null'),
+		(8, 'construct_absent', 'CONSTRUCT not given', 'annee_construction left null'),
+		(9, 'codepostal_zero', 'CODEPOSTAL lost its leading zero', 'repaired in the address: a 0 was prepended (6400 → 06400)')
+	), cles AS (
+		SELECT r.*, unnest(CASE WHEN r.rejet IS NOT NULL THEN ARRAY['rejet']
+								ELSE ARRAY['importe'] || r.constats END) AS cle
+		FROM unnest(lu) AS r
+	)
+	SELECT f.constat, count(*), f.action,
+		   (array_agg(CASE f.cle
+				WHEN 'importe' THEN format('line %s → %s%s in %s', c.ligne, prefixe, c.ligne, c.commune)
+				WHEN 'rejet' THEN format('line %s: %s', c.ligne, c.rejet)
+				WHEN 'depcom_zero' THEN format('line %s: %s → %s', c.ligne, c.depcom, c.commune)
+				WHEN 'codepostal_zero' THEN format('line %s: %s', c.ligne, c.adresse)
+				WHEN 'fffd' THEN format('line %s, %s', c.ligne, c.fffd)
+				ELSE format('line %s', c.ligne) END ORDER BY c.ligne))[1]
+	FROM cles c JOIN faits f USING (cle)
+	GROUP BY f.ordre, f.constat, f.action
+	ORDER BY f.ordre;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.importer_rpls(text, text, text, boolean) IS
+	'imports an RPLS CSV file (SDES open-data layout) as dwellings of a landlord, their postal address included, and reports, per kind, what was imported, repaired, noticed or rejected; a rejected line stops the import unless ignorer_rejets';
+
+CREATE FUNCTION flux_mgmt.affectations_stock(bailleur text, au date)
+RETURNS TABLE (logement_id bigint, convention_stock_id bigint, rang bigint)
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT lg.id, cs.id,
+		   rank() OVER (PARTITION BY lg.id
+						ORDER BY (cs.logements IS NOT NULL, cs.commune IS NOT NULL, cs.departement IS NOT NULL,
+								  cs.contingent IS NOT NULL) DESC)
+	FROM flux_mgmt.logement lg
+	JOIN flux_mgmt.convention_stock cs ON cs.bailleur = $1 AND cs.nature = 'suite'
+		AND (cs.logements IS NULL OR lg.ref = ANY (cs.logements))
+		AND (cs.commune IS NULL OR cs.commune OPERATOR(flux_mgmt.=) lg.commune)
+		AND (cs.departement IS NULL OR cs.departement = flux_mgmt.departement(lg.commune))
+		AND (cs.contingent IS NULL OR cs.contingent = lg.contingent_rpls)
+	WHERE lg.bailleur = $1
+	  AND (lg.mise_en_service IS NULL OR lg.mise_en_service <= $2)
+	  AND (lg.sortie IS NULL OR lg.sortie > $2);
+END;
+COMMENT ON FUNCTION flux_mgmt.affectations_stock(text, date) IS
+	'the old droits de suite (convention_stock) selecting each dwelling a landlord owns on a date, ranked by precision (references, then commune, then département, then contingent alone): the dwelling belongs to the one of rank 1 when it is alone there; no argument check';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.etablir_etat_des_lieux(bailleur text, au date DEFAULT current_date)
+RETURNS TABLE (constat text, reservataire text, contingent smallint, logements bigint, droits numeric, action text)
+	LANGUAGE plpgsql STRICT
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+	PERFORM exiger_bailleur($1);
+	-- one writer of a landlord's état des lieux at a time
+	PERFORM verrouiller_bailleurs(ARRAY[$1]);
+	DELETE FROM droit_stock d
+	WHERE d.origine IN (SELECT s.id FROM convention_stock s WHERE s.bailleur = $1);
+
+	RETURN QUERY
+	WITH lg AS MATERIALIZED (
+		SELECT l.id, l.ref, l.commune, departement(l.commune) AS departement, l.contingent_rpls AS contingent
+		FROM logement l
+		WHERE l.bailleur = $1
+		  AND (l.mise_en_service IS NULL OR l.mise_en_service <= $2)
+		  AND (l.sortie IS NULL OR l.sortie > $2)
+	), cs AS MATERIALIZED (
+		SELECT s.* FROM convention_stock s WHERE s.bailleur = $1
+	), candidats AS (
+		SELECT a.logement_id, a.convention_stock_id AS cs_id, a.rang FROM affectations_stock($1, $2) AS a
+	), choix AS (
+		SELECT c.logement_id, min(c.cs_id) AS cs_id, count(*) AS ex_aequo
+		FROM candidats c WHERE c.rang = 1
+		GROUP BY c.logement_id
+	), lignes AS (
+		-- one line per old droit de suite and département, one per droits uniques
+		SELECT cs.id AS cs_id, lg.departement, count(*)::numeric AS nombre,
+			   CASE WHEN count(*) = 1 THEN min(lg.id) END AS logement_id
+		FROM choix ch JOIN lg ON lg.id = ch.logement_id JOIN cs ON cs.id = ch.cs_id
+		WHERE ch.ex_aequo = 1
+		GROUP BY cs.id, lg.departement
+		UNION ALL
+		SELECT cs.id, cs.departement, cs.nombre, NULL FROM cs WHERE cs.nature = 'unique'
+	), ecrites AS (
+		INSERT INTO droit_stock (bailleur, reservataire, departement, nature, nombre, fin, contrepartie, regime,
+								 logement_id, taux_rotation, origine)
+		SELECT $1, cs.reservataire, l.departement, cs.nature, l.nombre, cs.fin, cs.contrepartie, cs.regime,
+			   l.logement_id, cs.taux_rotation, cs.id
+		FROM lignes l JOIN cs ON cs.id = l.cs_id
+		ORDER BY cs.id, l.departement
+		RETURNING origine, nombre
+	), inconnues AS (
+		SELECT cs.id AS cs_id, count(*) AS n, min(r.ref) AS exemple
+		FROM cs CROSS JOIN LATERAL unnest(cs.logements) AS r(ref)
+		WHERE NOT EXISTS (SELECT FROM lg WHERE lg.ref = r.ref)
+		GROUP BY cs.id
+	), seuls AS (
+		-- dwellings no old convention took
+		SELECT lg.*, ch.ex_aequo
+		FROM lg LEFT JOIN choix ch ON ch.logement_id = lg.id
+		WHERE ch.ex_aequo IS DISTINCT FROM 1
+	), constats AS (
+		SELECT 1 AS ordre, cs.id AS cle, 'stock right written' AS constat, cs.reservataire, cs.contingent,
+			   CASE WHEN cs.nature = 'suite' THEN coalesce(sum(e.nombre), 0)::bigint END AS logements,
+			   CASE WHEN cs.nature = 'unique' THEN sum(e.nombre) END AS droits,
+			   format('%s line(s) of flux_mgmt.droit_stock: %s, %s, %s', count(*),
+					  CASE cs.nature WHEN 'suite' THEN 'droit de suite' ELSE 'droits uniques' END,
+					  coalesce('until ' || cs.fin, 'no end'),
+					  CASE WHEN cs.regime = 'flux' THEN 'to convert' ELSE 'stays in stock (' || cs.regime || ')' END) AS action
+		FROM cs JOIN ecrites e ON e.origine = cs.id
+		GROUP BY cs.id, cs.reservataire, cs.contingent, cs.nature, cs.fin, cs.regime
+		UNION ALL
+		SELECT 2, cs.id, 'old convention selecting no dwelling', cs.reservataire, cs.contingent, 0, NULL,
+			   format('nothing written: check its contingent, commune, département or logements (old convention %s%s)',
+					  cs.id, coalesce(' ' || quote_literal(cs.reference), ''))
+		FROM cs WHERE cs.nature = 'suite' AND NOT EXISTS (SELECT FROM candidats c WHERE c.cs_id = cs.id)
+		UNION ALL
+		SELECT 3, i.cs_id, 'unknown dwelling reference in an old convention', cs.reservataire, cs.contingent, i.n, NULL,
+			   format('ignored: no dwelling %L of the landlord on %s', i.exemple, $2)
+		FROM inconnues i JOIN cs ON cs.id = i.cs_id
+		UNION ALL
+		SELECT 4, min(s.contingent), 'dwellings claimed by two old conventions', NULL, s.contingent, count(*), NULL,
+			   format('not in the état des lieux (for instance %L): make one of the conventions more precise (commune, logements)', min(s.ref))
+		FROM seuls s WHERE s.ex_aequo > 1
+		GROUP BY s.contingent
+		UNION ALL
+		SELECT 5, min(s.contingent), 'reserved dwellings without an old convention', NULL, s.contingent, count(*), NULL,
+			   format('not in the état des lieux (for instance %L): record the old convention in flux_mgmt.convention_stock', min(s.ref))
+		FROM seuls s WHERE s.ex_aequo IS NULL AND s.contingent BETWEEN 1 AND 6
+		GROUP BY s.contingent
+		UNION ALL
+		SELECT 6, 7, 'not reserved (CONTRESLOG 7)', NULL, 7::smallint, count(*), NULL,
+			   'no stock right: these dwellings are in the flux already'
+		FROM seuls s WHERE s.ex_aequo IS NULL AND s.contingent = 7
+		HAVING count(*) > 0
+		UNION ALL
+		SELECT 7, 0, 'no CONTRESLOG', NULL, NULL, count(*), NULL,
+			   format('not in the état des lieux (for instance %L): import the landlord''s own RPLS file, which has CONTRESLOG, or list them in an old convention', min(s.ref))
+		FROM seuls s WHERE s.ex_aequo IS NULL AND s.contingent IS NULL
+		HAVING count(*) > 0
+	)
+	SELECT c.constat, c.reservataire, c.contingent, c.logements, c.droits, c.action
+	FROM constats c
+	ORDER BY c.ordre, c.cle;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.etablir_etat_des_lieux(text, date) IS
+	'builds the état des lieux (droit_stock) of a landlord from its dwellings'' RPLS CONTRESLOG (logement.contingent_rpls) and its old conventions (convention_stock): each dwelling owned on the date goes to the old droit de suite selecting it most precisely (logements, then commune, then département, then contingent alone); one line per old convention and département, droits uniques as they are; the lines it wrote before are replaced, lines typed in are kept; reports what it wrote and every dwelling left out';
+
+CREATE FUNCTION flux_mgmt.style_html() RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN
+	'body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:13px;margin:24px 32px;color:#222}'
+	'h1{font-size:22px;color:#1f4e79}h2{font-size:17px;color:#1f4e79;border-bottom:2px solid #1f4e79;margin-top:28px}'
+	'h3{font-size:14px;margin:16px 0 6px}table{border-collapse:collapse;margin:6px 12px 10px 0;display:inline-table;vertical-align:top}'
+	'caption{font-weight:bold;text-align:left;padding:2px 0}th,td{border:1px solid #bbb;padding:3px 7px}'
+	'th{background:#e8eef5}td.n{text-align:right;white-space:nowrap}td.vide{color:#777;font-style:italic}'
+	'.alerte{color:#9a3b00;font-weight:bold}.conseil{color:#555}svg text{font-size:12px;fill:#222}svg text.valeur{font-size:11px}'
+	'@page{size:A4;margin:14mm 12mm}'
+	'@media print{body{margin:0;font-size:11px}h2{break-before:page;break-after:avoid}h2:first-of-type{break-before:auto}h3{break-after:avoid}'
+	'h3.reservataire{break-before:page}table{break-inside:auto}thead{display:table-header-group}'
+	'tr,caption,svg{break-inside:avoid}svg{max-width:100%}}';
+COMMENT ON FUNCTION flux_mgmt.style_html() IS
+	'the CSS of the HTML documents flux_mgmt writes (rapport_annuel, etat_des_lieux_html), with their print style sheet: A4, each section (h2) from a new page but the first, each réservataire''s breakdown (h3.reservataire) on its own page, table headers repeated, rows never cut';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.rapport_annuel(bailleur text, annee integer) RETURNS text
+	LANGUAGE plpgsql STABLE STRICT
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	b flux_mgmt.bailleur;
+	d text;
+	r record;
+	html text;
+	lignes jsonb;
+	barres jsonb;
+	motifs CONSTANT jsonb := '{"mutation_interne": "Mutations internes", "renouvellement_urbain": "Relogements (renouvellement urbain)", "copropriete_degradee": "Relogements (copropriétés dégradées)", "habitat_indigne": "Relogements (lutte contre l''habitat indigne)", "vente": "Relogements liés aux ventes", "stock_defense": "Logements conservés en stock (défense)", "stock_securite": "Logements conservés en stock (sécurité)", "stock_sante": "Logements conservés en stock (santé)", "hors_champ": "Logements hors champ (article L441-1)"}';
+	contingents CONSTANT jsonb := '{"etat_prioritaires": "État, publics prioritaires", "etat_agents": "État, agents publics", "action_logement": "Action Logement", "commune": "Commune", "epci": "EPCI", "ept": "EPT", "departement": "Département", "region": "Région", "employeur": "Employeur", "ministere": "Ministère", "organisme": "Organisme", "autre": "Autre"}';
+BEGIN
+	PERFORM exiger_rapport(bailleur, annee, 'rapport_annuel');
+	SELECT * INTO b FROM flux_mgmt.bailleur x WHERE x.code = rapport_annuel.bailleur;
+	html := format(
+		'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Bilan annuel %1$s de la gestion en flux — %2$s</title>'
+		'<style>%7$s</style></head><body>'
+		'<h1>Bilan annuel %1$s de la gestion en flux</h1>'
+		'<p>Bailleur : <strong>%2$s</strong> (%3$s%4$s). Bilan de l''année %1$s prévu par l''article R441-5-1 du code de la construction et de l''habitation, '
+		'à adresser avant le 28 février %5$s à chaque réservataire, aux EPCI et EPT concernés et à la conférence intercommunale du logement. '
+		'Établi le %6$s à partir des compteurs de flux_mgmt.</p>',
+		annee, echapper_html(b.nom), echapper_html(b.code), coalesce(', SIREN ' || echapper_html(b.siren), ''), annee + 1,
+		to_char(current_date, 'DD/MM/YYYY'), style_html());
+
+	-- 1. entitlements and charges, per département
+	html := html || format('<h2>1. Droits et logements décomptés en %s</h2>', annee);
+	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+		SELECT jsonb_agg(jsonb_build_array(nom_beneficiaire(a.reservataire)
+										   || CASE WHEN c.gestion = 'deleguee' THEN ' — gestion déléguée' ELSE '' END,
+										   a.taux, a.flux_realise, round(a.droit, 2),
+										   a.decomptes, round(a.ecart, 2), a.en_cours, a.carences)
+						 ORDER BY a.reservataire IS NULL, a.reservataire COLLATE "C"),
+			   jsonb_agg(jsonb_build_array(nom_beneficiaire(a.reservataire), a.droit, a.decomptes)
+						 ORDER BY a.reservataire IS NULL, a.reservataire COLLATE "C")
+		INTO lignes, barres
+		FROM atteinte_annuelle(bailleur, d, annee) AS a
+		LEFT JOIN conventions_en_vigueur(bailleur, d, annee) AS v ON v.reservataire = a.reservataire
+		LEFT JOIN convention c ON c.id = v.id;
+		html := html || format('<h3>Département %s</h3>', echapper_html(d))
+			|| html_tableau(ARRAY['Réservataire', 'Part (%)', 'Flux réalisé', 'Droit', 'Décomptés', 'Écart', 'En cours', 'Carences'],
+							lignes)
+			|| '<div>' || svg_droits_decomptes(barres, format('Droit et logements décomptés par réservataire, département %s, %s', d, annee))
+			|| '</div>';
+	END LOOP;
+
+	-- 2. proposed and attributed dwellings, R441-5-1 breakdowns
+	html := html || format('<h2>2. Logements proposés et attribués en %s</h2>', annee)
+		|| '<p>Logements du flux orientés vers chaque réservataire (proposés, dans l''année de l''orientation) et attribués (bail signé dans l''année).</p>'
+		|| html_tableau(ARRAY['Réservataire', 'Proposés', 'Attribués'],
+						(SELECT jsonb_agg(jsonb_build_array(nom_beneficiaire(t.reservataire), t.p, t.a)
+										  ORDER BY t.reservataire IS NULL, t.reservataire COLLATE "C")
+						 FROM (SELECT x.reservataire, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+							   FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+							   GROUP BY x.reservataire) AS t),
+						'Ensemble');
+	FOR r IN SELECT x.reservataire FROM bilan_annuel x
+			 WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+			 GROUP BY x.reservataire
+			 ORDER BY x.reservataire IS NULL, x.reservataire COLLATE "C" LOOP
+		html := html || format('<h3 class="reservataire">%s</h3>', echapper_html(nom_beneficiaire(r.reservataire))) || (
+			SELECT string_agg(html_tableau(ARRAY[c.titre, 'Proposés', 'Attribués'], c.lignes), '' ORDER BY c.ordre)
+			FROM (SELECT 1 AS ordre, 'Typologie' AS titre,
+						 jsonb_agg(jsonb_build_array(coalesce(g.cle, 'non renseignée'), g.p, g.a) ORDER BY g.cle) AS lignes
+				  FROM (SELECT x.typologie AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g
+				  UNION ALL
+				  SELECT 2, 'Financement', jsonb_agg(jsonb_build_array(coalesce(upper(g.cle), 'non renseigné'), g.p, g.a) ORDER BY g.cle)
+				  FROM (SELECT x.financement::text AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g
+				  UNION ALL
+				  SELECT 3, 'Localisation', jsonb_agg(jsonb_build_array(CASE WHEN g.cle THEN 'en QPV' ELSE 'hors QPV' END, g.p, g.a) ORDER BY g.cle)
+				  FROM (SELECT x.qpv AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g
+				  UNION ALL
+				  SELECT 4, 'Commune', jsonb_agg(jsonb_build_array(g.nom, g.p, g.a) ORDER BY g.cle)
+				  FROM (SELECT x.commune AS cle, coalesce(m.nom || ' (' || x.commune || ')', x.commune::text) AS nom,
+							   sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+						FROM bilan_annuel x LEFT JOIN commune m ON m.code = x.commune
+						WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1, 2) AS g
+				  UNION ALL
+				  SELECT 5, 'Période de construction', jsonb_agg(jsonb_build_array(coalesce(g.cle, 'non renseignée'), g.p, g.a)
+															   ORDER BY g.cle <> 'avant 1949', g.cle)
+				  FROM (SELECT x.periode_construction AS cle, sum(x.logements_proposes) AS p, sum(x.logements_attribues) AS a
+						FROM bilan_annuel x WHERE x.bailleur = rapport_annuel.bailleur AND x.annee = rapport_annuel.annee
+						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g) AS c);
+	END LOOP;
+
+	-- 3. subtractions, 4. forecast of the next year, per département
+	html := html || format('<h2>3. Logements soustraits du flux</h2><p>Réalisé et prévu en %s, prévu en %s (articles R441-5 et suivants).</p>',
+						   annee, annee + 1);
+	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+		html := html || html_tableau(
+			ARRAY['Motif', format('Prévu %s', annee), format('Réalisé %s', annee), format('Prévu %s', annee + 1)],
+			(SELECT jsonb_agg(jsonb_build_array(motifs ->> m.motif::text, n.prevu, coalesce(n.realise, 0), s.prevu) ORDER BY m.motif)
+			 FROM unnest(enum_range(NULL::motif_soustraction)) AS m(motif)
+			 LEFT JOIN bilan_soustractions n ON n.bailleur = rapport_annuel.bailleur AND n.departement = d
+				  AND n.annee = rapport_annuel.annee AND n.motif = m.motif
+			 LEFT JOIN bilan_soustractions s ON s.bailleur = rapport_annuel.bailleur AND s.departement = d
+				  AND s.annee = rapport_annuel.annee + 1 AND s.motif = m.motif),
+			format('Département %s', d));
+	END LOOP;
+	html := html || format('<h2>4. Flux prévisionnel %s par réservataire</h2>', annee + 1);
+	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+		html := html || format('<h3>Département %s</h3>', echapper_html(d)) || html_flux_previsionnel(bailleur, d, annee + 1);
+	END LOOP;
+
+	-- 5. allocation objectives
+	html := html || format('<h2>5. Objectifs d''attribution %s (article L441-1)</h2>', annee)
+		|| '<p>O1 : hors QPV, attributions au premier quartile ou à des ménages relogés (renouvellement urbain, ORCOD) ; '
+		|| 'O2 : en QPV, attributions aux quartiles 2 à 4 ; O3 : chaque réservataire autre que l''État, ménages DALO ou prioritaires ; '
+		|| 'O4 : contingent propre du bailleur et logements repris, ménages DALO ou prioritaires. Le manque est le nombre d''attributions qu''il aurait fallu en plus pour atteindre la cible.</p>'
+		|| html_tableau(ARRAY['Objectif', 'Périmètre', 'Attributions concernées', 'Conformes', 'Taux (%)', 'Cible (%)', 'Manque'],
+						(SELECT jsonb_agg(jsonb_build_array(o.objectif,
+															CASE WHEN o.reservataire IS NOT NULL THEN nom_beneficiaire(o.reservataire)
+																 WHEN o.epci IS NOT NULL THEN coalesce(o.epci_nom, o.epci) || ' (' || o.epci || ')'
+																 WHEN o.objectif = 'O4' THEN 'Contingent propre du bailleur'
+																 ELSE 'Ensemble du patrimoine' END,
+															o.denominateur, o.numerateur, o.taux, o.cible, o.manque)
+										  ORDER BY o.objectif, o.epci IS NOT NULL, o.epci_nom, o.reservataire COLLATE "C")
+						 FROM objectifs_attribution o
+						 WHERE o.bailleur = rapport_annuel.bailleur AND o.annee = rapport_annuel.annee));
+
+	-- 6. leases outside the assiette (DOMAIN §3.2, §3.10)
+	html := html || format('<h2>6. Attributions hors assiette en %s</h2>', annee)
+		|| '<p>Baux signés dans l''année sur des logements soustraits du flux (mutations internes, relogements), conservés en stock ou hors champ, '
+		|| 'avec les relogements de ménages prioritaires et de ménages éligibles aux contingents, à côté des soustractions prévues et réalisées.</p>';
+	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+		html := html || html_tableau(
+			ARRAY['Motif', 'Soustractions prévues', 'Soustractions réalisées', 'Baux signés', 'dont ménages prioritaires ou DALO', 'dont DALO',
+				  'dont éligibles Action Logement', 'dont mutations'],
+			(SELECT jsonb_agg(jsonb_build_array(motifs ->> m.motif, h.prevu, CASE WHEN m.ordre <= 5 THEN coalesce(h.soustraites, 0) END,
+												coalesce(h.baux, 0), coalesce(h.prioritaires, 0), coalesce(h.dalo, 0),
+												coalesce(h.eligibles_action_logement, 0), coalesce(h.mutations, 0)) ORDER BY m.ordre)
+			 FROM unnest('{mutation_interne,renouvellement_urbain,copropriete_degradee,habitat_indigne,vente,stock_defense,stock_securite,stock_sante,hors_champ}'::text[])
+				  WITH ORDINALITY AS m(motif, ordre)
+			 LEFT JOIN bilan_hors_assiette h ON h.bailleur = rapport_annuel.bailleur AND h.departement = d
+				  AND h.annee = rapport_annuel.annee AND h.motif = m.motif
+			 WHERE m.ordre <= 5 OR h.baux > 0),
+			format('Département %s', d))
+			|| html_tableau(ARRAY['Contingent auquel le ménage était éligible', 'Baux signés hors assiette'],
+							(SELECT jsonb_agg(jsonb_build_array(contingents ->> c.contingent::text, c.baux) ORDER BY c.contingent)
+							 FROM (SELECT x.contingent, sum(x.baux) AS baux FROM bilan_hors_assiette_contingents x
+								   WHERE x.bailleur = rapport_annuel.bailleur AND x.departement = d AND x.annee = rapport_annuel.annee
+								   GROUP BY x.contingent) AS c),
+							format('Département %s, par contingent', d));
+	END LOOP;
+	RETURN html || '</body></html>';
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.rapport_annuel(text, integer) IS
+	'the yearly report of CCH R441-5-1 (DOMAIN §3.8) of a landlord for the year reported on (N-1, sent before 28 February of N), as a self-contained HTML document in French: entitlements and charges per réservataire with an SVG chart, proposed and attributed dwellings per réservataire by typology, financing, QPV, commune and construction period, subtractions forecast and actual (and forecast for N), the forecast flux of N per réservataire (or why it cannot be computed), objectives O1-O4 with shortfalls, the leases outside the assiette per motif (priority households, households eligible to Action Logement and to each contingent) next to the subtractions; every figure from the counters but the last, from the events; errors for an unknown landlord (23503), a year out of range (22023) or with nothing to report (23503)';
+
+-- The dwellings reserved in stock on a date: each dwelling owned then goes to
+-- the old droit de suite selecting it most precisely, alone at that rank
+-- (affectations_stock, as etablir_etat_des_lieux writes it), unless that
+-- convention has ended by then; a stock-regime dwelling (defence, security,
+-- health) selected by none is its holder's, without a convention.
+CREATE FUNCTION flux_mgmt.etat_des_lieux_detaille(bailleur text, destinataire text DEFAULT NULL, au date DEFAULT current_date)
+RETURNS TABLE (reservataire text, logement_id bigint, ref text, rpls text, adresse text, commune flux_mgmt.code_insee,
+			   nom_commune text, typologie text, financement flux_mgmt.financement, qpv boolean, annee_construction smallint,
+			   regime flux_mgmt.regime, convention_stock_id bigint, reference text, nature text, fin date, contrepartie text)
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+	PERFORM exiger_bailleur($1);
+	IF $2 IS NOT NULL THEN
+		PERFORM exiger_reservataire($2, 'etat_des_lieux_detaille');
+	END IF;
+	IF $3 IS NULL OR $3 NOT BETWEEN '1900-01-01' AND '2200-12-31' THEN
+		PERFORM refuser(format('date %s of the état des lieux is out of range', coalesce($3::text, 'null')), NULL,
+						'Give the date the état des lieux describes, such as 2026-01-01.', 'invalid_parameter_value');
+	END IF;
+	RETURN QUERY
+	WITH affectes AS (
+		SELECT a.logement_id, min(a.convention_stock_id) AS cs_id
+		FROM affectations_stock($1, $3) AS a WHERE a.rang = 1
+		GROUP BY a.logement_id HAVING count(*) = 1
+	), reserves AS (
+		SELECT cs.reservataire, f.logement_id, cs.id AS cs_id, cs.reference, cs.nature, cs.fin, cs.contrepartie
+		FROM affectes f JOIN convention_stock cs ON cs.id = f.cs_id
+		WHERE cs.fin IS NULL OR cs.fin > $3
+		UNION ALL
+		SELECT l.reservataire_stock, l.id, NULL, NULL, 'stock', NULL, NULL
+		FROM logement l
+		WHERE l.bailleur = $1 AND l.reservataire_stock IS NOT NULL
+		  AND (l.mise_en_service IS NULL OR l.mise_en_service <= $3) AND (l.sortie IS NULL OR l.sortie > $3)
+		  AND NOT EXISTS (SELECT FROM affectes f WHERE f.logement_id = l.id)
+	)
+	SELECT r.reservataire, l.id, l.ref, l.rpls, l.adresse, l.commune, m.nom, typologie(l.nb_pieces), l.financement, l.qpv,
+		   l.annee_construction, l.regime, r.cs_id, r.reference, r.nature, r.fin, r.contrepartie
+	FROM reserves r
+	JOIN logement l ON l.id = r.logement_id
+	LEFT JOIN commune m ON m.code = l.commune
+	WHERE $2 IS NULL OR r.reservataire = $2
+	ORDER BY r.reservataire COLLATE "C", l.commune, l.ref COLLATE "C";
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.etat_des_lieux_detaille(text, text, date) IS
+	'the detailed état des lieux a landlord and a réservataire exchange (all réservataires when null), on a date: per dwelling reserved in stock, its RPLS number, address, commune, typology, financing, QPV, construction year and regime, and the stock convention it is reserved under (convention_stock: reference, nature suite, end, counterpart), the one etablir_etat_des_lieux() assigns it to, unless ended by then; a stock-regime dwelling no convention selects is its holder''s (nature stock); droits uniques, attached to no dwelling, are not listed; errors for an unknown landlord or réservataire (23503), a date out of range (22023)';
+
+CREATE FUNCTION flux_mgmt.etat_des_lieux_communes(bailleur text, au date DEFAULT current_date)
+RETURNS TABLE (commune flux_mgmt.code_insee, nom_commune text, reservataire text, nature text, typologie text, logements bigint)
+	LANGUAGE sql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+	SELECT d.commune, d.nom_commune, d.reservataire, d.nature, coalesce(d.typologie, 'non renseignée'), count(*)
+	FROM etat_des_lieux_detaille($1, NULL, $2) AS d
+	GROUP BY d.commune, d.nom_commune, d.reservataire, d.nature, coalesce(d.typologie, 'non renseignée')
+	ORDER BY d.commune, d.reservataire COLLATE "C", d.nature, coalesce(d.typologie, 'non renseignée');
+$$;
+COMMENT ON FUNCTION flux_mgmt.etat_des_lieux_communes(text, date) IS
+	'the aggregated état des lieux a landlord sends every réservataire at once, on a date: per commune, réservataire, kind of right (suite, unique is not per dwelling, stock) and typology (non renseignée when unknown), the dwellings reserved (etat_des_lieux_detaille); same errors';
+
+-- Today's, for every landlord: what a reporting tool reads.
+CREATE VIEW flux_mgmt.etat_des_lieux_logement WITH (security_invoker = true) AS
+SELECT b.code AS bailleur, d.*
+FROM flux_mgmt.bailleur b CROSS JOIN LATERAL flux_mgmt.etat_des_lieux_detaille(b.code, NULL, current_date) AS d;
+COMMENT ON VIEW flux_mgmt.etat_des_lieux_logement IS
+	'today''s detailed état des lieux of every landlord (etat_des_lieux_detaille): one row per dwelling reserved in stock; filter on bailleur and reservataire for one pair';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.reservataire IS 'holder of the stock right';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.logement_id IS 'the dwelling';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.ref IS 'the landlord''s reference of the dwelling';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.rpls IS 'RPLS identifier, when known';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.adresse IS 'postal address, when known';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.commune IS 'INSEE code of the commune';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.nom_commune IS 'its name, when the commune list is loaded';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.typologie IS 'T1 … T5+';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.financement IS 'initial financing';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.qpv IS 'in a QPV';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.annee_construction IS 'year of construction';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.regime IS 'flux (to convert) or a stock regime (never converted)';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.convention_stock_id IS 'the old stock convention it is reserved under (null: a stock-regime dwelling without one)';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.reference IS 'that convention''s reference';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.nature IS 'suite (droit de suite) or stock (a stock-regime dwelling without a convention)';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.fin IS 'end of the right, null for life';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_logement.contrepartie IS 'what the right was granted for';
+
+CREATE VIEW flux_mgmt.etat_des_lieux_commune WITH (security_invoker = true) AS
+SELECT b.code AS bailleur, c.*
+FROM flux_mgmt.bailleur b CROSS JOIN LATERAL flux_mgmt.etat_des_lieux_communes(b.code, current_date) AS c;
+COMMENT ON VIEW flux_mgmt.etat_des_lieux_commune IS
+	'today''s aggregated état des lieux of every landlord (etat_des_lieux_communes): per commune, réservataire, kind of right and typology, the dwellings reserved in stock';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_commune.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_commune.commune IS 'INSEE code of the commune';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_commune.nom_commune IS 'its name, when the commune list is loaded';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_commune.reservataire IS 'holder of the stock rights';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_commune.nature IS 'suite or stock';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_commune.typologie IS 'T1 … T5+, or non renseignée';
+COMMENT ON COLUMN flux_mgmt.etat_des_lieux_commune.logements IS 'dwellings reserved';
+
+-- One CSV field: ';'-separated, quoted (RFC 4180) when it holds ';', '"', a
+-- line end or surrounding spaces; a text a spreadsheet would run as a
+-- formula (=, +, -, @, tab, CR first) is prefixed with a quote; control
+-- characters and bidirectional overrides neutralised as in the report.
+CREATE FUNCTION flux_mgmt.csv_champ(valeur text) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN valeur IS NULL THEN ''
+	ELSE (SELECT CASE WHEN v ~ E'[;"\\r\\n]' OR v ~ '^\s|\s$' THEN '"' || pg_catalog.replace(v, '"', '""') || '"' ELSE v END
+		  FROM (SELECT CASE WHEN n ~ E'^[=+@\\t\\r-]' THEN '''' || n ELSE n END AS v
+				FROM (SELECT flux_mgmt.neutraliser_controles(valeur) AS n) AS x) AS y) END;
+COMMENT ON FUNCTION flux_mgmt.csv_champ(text) IS
+	'one field of the CSV files flux_mgmt writes: empty for null, quoted (RFC 4180) when it holds a separator, a quote, a line end or surrounding spaces, prefixed with a quote when a spreadsheet would read it as a formula (=, +, -, @, tab, CR), control characters and bidirectional overrides replaced (neutraliser_controles)';
+
+CREATE FUNCTION flux_mgmt.etat_des_lieux_csv(bailleur text, destinataire text DEFAULT NULL, au date DEFAULT current_date)
+RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF $2 IS NOT NULL THEN
+		RETURN 'bailleur;reservataire;ref;rpls;adresse;commune;nom_commune;typologie;financement;qpv;annee_construction;regime;reference_convention;nature;fin;contrepartie' || E'\n'
+			|| coalesce((SELECT string_agg(concat_ws(';', csv_champ($1), csv_champ(d.reservataire), csv_champ(d.ref), csv_champ(d.rpls),
+													 csv_champ(d.adresse), csv_champ(d.commune::text), csv_champ(d.nom_commune),
+													 csv_champ(d.typologie), csv_champ(d.financement::text),
+													 CASE WHEN d.qpv THEN 'oui' ELSE 'non' END, csv_champ(d.annee_construction::text),
+													 csv_champ(d.regime::text), csv_champ(d.reference), csv_champ(d.nature),
+													 csv_champ(d.fin::text), csv_champ(d.contrepartie)), E'\n')
+						 FROM etat_des_lieux_detaille($1, $2, $3) AS d) || E'\n', '');
+	END IF;
+	RETURN 'bailleur;commune;nom_commune;reservataire;nature;typologie;logements' || E'\n'
+		|| coalesce((SELECT string_agg(concat_ws(';', csv_champ($1), csv_champ(c.commune::text), csv_champ(c.nom_commune),
+												 csv_champ(c.reservataire), csv_champ(c.nature), csv_champ(c.typologie), c.logements::text), E'\n')
+					 FROM etat_des_lieux_communes($1, $3) AS c) || E'\n', '');
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.etat_des_lieux_csv(text, text, date) IS
+	'the état des lieux of a landlord on a date as a CSV file (UTF-8, '';''-separated, one header line, LF line ends, fields as csv_champ writes them): with a réservataire, the detailed one of that pair, columns bailleur;reservataire;ref;rpls;adresse;commune;nom_commune;typologie;financement;qpv (oui/non);annee_construction;regime;reference_convention;nature;fin (YYYY-MM-DD, empty for life);contrepartie; without, the aggregated one by commune, columns bailleur;commune;nom_commune;reservataire;nature;typologie;logements; the errors of etat_des_lieux_detaille';
+
+CREATE FUNCTION flux_mgmt.etat_des_lieux_html(bailleur text, destinataire text DEFAULT NULL, au date DEFAULT current_date)
+RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	b flux_mgmt.bailleur;
+	c record;
+	html text;
+	natures CONSTANT jsonb := '{"suite": "droit de suite", "stock": "réservation en stock (défense, sécurité, santé)"}';
+	typologies CONSTANT text[] := '{T1,T2,T3,T4,T5+,non renseignée}';
+BEGIN
+	PERFORM etat_des_lieux_detaille($1, $2, $3);	-- the arguments' errors
+	SELECT * INTO b FROM flux_mgmt.bailleur x WHERE x.code = $1;
+	html := format('<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>État des lieux des réservations au %1$s — %2$s</title>'
+				   '<style>%3$s</style></head><body>'
+				   '<h1>État des lieux des droits de réservation au %1$s</h1>'
+				   '<p>Bailleur : <strong>%2$s</strong> (%4$s%5$s). %6$s Établi le %7$s par flux_mgmt à partir du patrimoine (RPLS) '
+				   'et des conventions de réservation en stock, avant leur conversion en flux.</p>',
+				   to_char($3, 'DD/MM/YYYY'), echapper_html(b.nom), style_html(), echapper_html(b.code),
+				   coalesce(', SIREN ' || echapper_html(b.siren), ''),
+				   CASE WHEN $2 IS NULL THEN 'État des lieux agrégé à l''échelle communale, adressé à chaque réservataire.'
+						ELSE format('État des lieux détaillé échangé avec %s.', echapper_html(nom_beneficiaire($2))) END,
+				   to_char(current_date, 'DD/MM/YYYY'));
+	IF $2 IS NULL THEN
+		-- per commune: réservataire and kind of right by typology
+		FOR c IN SELECT DISTINCT x.commune, x.nom_commune FROM etat_des_lieux_communes($1, $3) AS x ORDER BY x.commune LOOP
+			html := html || format('<h3>%s</h3>', echapper_html(coalesce(c.nom_commune || ' (' || c.commune || ')', c.commune::text)))
+				|| html_tableau(ARRAY['Réservataire', 'Droit'] || typologies || ARRAY['Total'],
+								(SELECT jsonb_agg(jsonb_build_array(nom_beneficiaire(g.reservataire), coalesce(natures ->> g.nature, g.nature))
+												  || (SELECT jsonb_agg(coalesce((g.par_typologie ->> t)::bigint, 0) ORDER BY i)
+													  FROM unnest(typologies) WITH ORDINALITY AS u(t, i))
+												  || jsonb_build_array(g.total)
+												  ORDER BY g.reservataire COLLATE "C", g.nature)
+								 FROM (SELECT x.reservataire, x.nature, jsonb_object_agg(x.typologie, x.logements) AS par_typologie,
+											  sum(x.logements) AS total
+									   FROM etat_des_lieux_communes($1, $3) AS x WHERE x.commune = c.commune
+									   GROUP BY x.reservataire, x.nature) AS g));
+		END LOOP;
+		RETURN html || '</body></html>';
+	END IF;
+	html := html || '<h2>Logements réservés, par commune</h2>'
+		|| html_tableau(ARRAY['Commune', 'Droit'] || typologies || ARRAY['Total'],
+						(SELECT jsonb_agg(jsonb_build_array(coalesce(g.nom_commune || ' (' || g.commune || ')', g.commune::text),
+															coalesce(natures ->> g.nature, g.nature))
+										  || (SELECT jsonb_agg(coalesce((g.par_typologie ->> t)::bigint, 0) ORDER BY i)
+											  FROM unnest(typologies) WITH ORDINALITY AS u(t, i))
+										  || jsonb_build_array(g.total)
+										  ORDER BY g.commune, g.nature)
+						 FROM (SELECT x.commune, x.nom_commune, x.nature, jsonb_object_agg(x.typologie, x.logements) AS par_typologie,
+									  sum(x.logements) AS total
+							   FROM etat_des_lieux_communes($1, $3) AS x WHERE x.reservataire = $2
+							   GROUP BY x.commune, x.nom_commune, x.nature) AS g))
+		|| '<h2>Logements réservés, un par un</h2>'
+		|| html_tableau(ARRAY['Référence', 'N° RPLS', 'Adresse', 'Commune', 'Typologie', 'Financement', 'QPV', 'Construction',
+							  'Régime', 'Convention', 'Droit', 'Fin', 'Contrepartie'],
+						(SELECT jsonb_agg(jsonb_build_array(d.ref, d.rpls, d.adresse, coalesce(d.nom_commune, d.commune::text), d.typologie,
+															upper(d.financement::text), d.qpv, d.annee_construction::text, d.regime,
+															d.reference, coalesce(natures ->> d.nature, d.nature),
+															coalesce(to_char(d.fin, 'DD/MM/YYYY'), 'sans fin'), d.contrepartie)
+										  ORDER BY d.commune, d.ref COLLATE "C")
+						 FROM etat_des_lieux_detaille($1, $2, $3) AS d));
+	RETURN html || '</body></html>';
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.etat_des_lieux_html(text, text, date) IS
+	'the état des lieux of a landlord on a date as a self-contained HTML document in French, in the style of the yearly report (style_html, printable): with a réservataire, the detailed one of that pair (its dwellings by commune, kind of right and typology, then one by one with RPLS number, address, characteristics and stock convention); without, the aggregated one by commune (each réservataire and kind of right by typology); names escaped; the errors of etat_des_lieux_detaille';

@@ -328,7 +328,15 @@ BEGIN
 			NULL,
 			'Give a calendar year such as 2026.');
 	END IF;
-	IF TG_TABLE_NAME = 'rotation' THEN
+	-- nested: NEW.typologie exists only in rotation_typologie
+	IF TG_TABLE_NAME = 'rotation_typologie' THEN
+		IF NEW.typologie NOT IN ('T1', 'T2', 'T3', 'T4', 'T5+') THEN
+			PERFORM flux_mgmt.refuser(
+				format('typology %L of %s is not one of T1, T2, T3, T4, T5+', NEW.typologie, ligne),
+				NULL, 'Write the typology as typologie() does: T1 … T4, T5+ for five rooms and more.', 'invalid_parameter_value');
+		END IF;
+	END IF;
+	IF TG_TABLE_NAME IN ('rotation', 'rotation_typologie') THEN
 		PERFORM flux_mgmt.exiger_fini(NEW.taux, 'rotation rate', ligne);
 		IF NOT (NEW.taux >= 0 AND NEW.taux <= 100) THEN
 			PERFORM flux_mgmt.refuser(
@@ -351,7 +359,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.verifier_prevision() IS
-	'row rules of rotation, mise_en_service_prevue and soustraction_prevue: département, year 1900-2200, a finite rate in [0, 100] or a number from 0 to 1000000';
+	'row rules of rotation, rotation_typologie, mise_en_service_prevue and soustraction_prevue: département, year 1900-2200, a typology T1 … T5+, a finite rate in [0, 100] or a number from 0 to 1000000';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.rotation
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_prevision();
 COMMENT ON TRIGGER verifier ON flux_mgmt.rotation IS 'runs flux_mgmt.verifier_prevision() on every written row: the rules of a rotation, each error naming the value and what to do';

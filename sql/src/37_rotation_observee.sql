@@ -10,6 +10,32 @@
 -- between without a departure is a rate of 0.
 -- (sql/src/*.sql are concatenated in name order into the install script.)
 
+-- The rates per typology the parties agreed on for the conversion (DOMAIN
+-- §3.4; the seed lists the options discussed: one rate, a rate per
+-- réservataire type, the landlord's rate by typology).  Empty unless they
+-- agreed: the conversion then uses the landlord's one rate.
+CREATE TABLE flux_mgmt.rotation_typologie (
+	bailleur text NOT NULL REFERENCES flux_mgmt.bailleur ON UPDATE CASCADE,
+	departement text NOT NULL,
+	annee integer NOT NULL,
+	typologie text NOT NULL,
+	taux numeric NOT NULL,
+	PRIMARY KEY (bailleur, departement, annee, typologie),
+	CONSTRAINT rotation_typologie_typologie CHECK (typologie IN ('T1', 'T2', 'T3', 'T4', 'T5+')),
+	CONSTRAINT rotation_typologie_taux CHECK (taux >= 0 AND taux <= 100)
+);
+COMMENT ON TABLE flux_mgmt.rotation_typologie IS
+	'rotation rates per typology of a landlord in a département for a year, when the parties agreed to convert stock rights with them (detail_conversion: a droit de suite''s dwellings each at the rate of its typology, the landlord''s rate for a typology without one)';
+COMMENT ON COLUMN flux_mgmt.rotation_typologie.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.rotation_typologie.departement IS 'département';
+COMMENT ON COLUMN flux_mgmt.rotation_typologie.annee IS 'year it applies to';
+COMMENT ON COLUMN flux_mgmt.rotation_typologie.typologie IS 'T1, T2, T3, T4 or T5+';
+COMMENT ON COLUMN flux_mgmt.rotation_typologie.taux IS 'rate in percent';
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.rotation_typologie', '');
+CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.rotation_typologie
+	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_prevision();
+COMMENT ON TRIGGER verifier ON flux_mgmt.rotation_typologie IS 'runs flux_mgmt.verifier_prevision() on every written row: the rules of a rotation rate per typology, each error naming the value and what to do';
+
 CREATE FUNCTION flux_mgmt.rotation_observee(bailleur text, departement text, annee integer)
 RETURNS TABLE (reservataire text, typologie text, annee_debut integer, annee_fin integer, moyenne boolean,
 			   logements bigint, departs bigint, taux numeric)
@@ -62,7 +88,8 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.rotation_observee(text, text, integer) IS
 	'DOMAIN §3.3, §3.10, the diagnostic partagé: a landlord''s observed rotation rate in a département, for each of the years annee-2 to annee within its recorded history there, from the year of its first recorded vacancy to that of its last (a year in between without a departure: 0), and pooled over them (moyenne: sum of departures ÷ sum of dwellings): dwellings let = its assiette at 1 January (regime flux, owned, in service), departures = their vacancies of the year that are not first lettings; rows for the whole département (reservataire and typologie null), per typology (a dwelling of unknown typology only in the totals), and per territory of the territorial réservataires of its conventions of those years; taux in percent, rounded to 0.01';
 
-CREATE FUNCTION flux_mgmt.retenir_rotation(bailleur text, departement text, annee integer, remplacer boolean DEFAULT false)
+CREATE FUNCTION flux_mgmt.retenir_rotation(bailleur text, departement text, annee integer, remplacer boolean DEFAULT false,
+										   par_typologie boolean DEFAULT false)
 RETURNS numeric
 	LANGUAGE plpgsql STRICT
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
@@ -96,6 +123,19 @@ BEGIN
 			'Check the vacancies of those years (rotation_observee), or agree on a rate and insert it into flux_mgmt.rotation.',
 			'invalid_parameter_value');
 	END IF;
+	IF par_typologie THEN
+		-- the rates per typology as well, for a conversion the parties agreed to run with them
+		IF NOT remplacer AND EXISTS (SELECT FROM rotation_typologie x WHERE x.bailleur = $1 AND x.departement = $2 AND x.annee = $3 + 1) THEN
+			PERFORM refuser(
+				format('landlord %L already has rotation rates per typology for département %s in %s', $1, $2, $3 + 1), NULL,
+				'Call it with remplacer => true to replace them.', 'unique_violation');
+		END IF;
+		DELETE FROM rotation_typologie x WHERE x.bailleur = $1 AND x.departement = $2 AND x.annee = $3 + 1;
+		INSERT INTO rotation_typologie (bailleur, departement, annee, typologie, taux)
+		SELECT $1, $2, $3 + 1, o.typologie, o.taux FROM rotation_observee($1, $2, $3) AS o
+		WHERE o.reservataire IS NULL AND o.typologie IS NOT NULL AND o.moyenne AND o.taux <= 100
+		ORDER BY o.typologie;
+	END IF;
 	IF remplacer THEN
 		INSERT INTO rotation AS x (bailleur, departement, annee, taux) VALUES ($1, $2, $3 + 1, r.taux)
 		ON CONFLICT ON CONSTRAINT rotation_pkey DO UPDATE SET taux = excluded.taux;
@@ -115,5 +155,5 @@ BEGIN
 	RETURN r.taux;
 END
 $$;
-COMMENT ON FUNCTION flux_mgmt.retenir_rotation(text, text, integer, boolean) IS
-	'writes into rotation, for the year after annee, the landlord''s rotation rate observed in the département over annee-2 to annee (rotation_observee, pooled), and returns it; an existing rate of that year (one written meanwhile by another session too) is an error (23505) unless remplacer; no history in those years, a rate above 100 % or annee 2200 is an error (22023), the first two with the row to insert by hand as hint';
+COMMENT ON FUNCTION flux_mgmt.retenir_rotation(text, text, integer, boolean, boolean) IS
+	'writes into rotation, for the year after annee, and with par_typologie into rotation_typologie per typology, the landlord''s rotation rate observed in the département over annee-2 to annee (rotation_observee, pooled), and returns it; an existing rate of that year (one written meanwhile by another session too) is an error (23505) unless remplacer; no history in those years, a rate above 100 % or annee 2200 is an error (22023), the first two with the row to insert by hand as hint';

@@ -74,12 +74,33 @@ BEGIN
 					ELSE 'limite' END AS traitement
 		FROM droit_stock s
 		WHERE s.bailleur = $1 AND s.departement = $2
+	), par_typologie AS MATERIALIZED (
+		-- the rates per typology the parties agreed on for the conversion year, if any
+		SELECT rt.typologie, rt.taux FROM rotation_typologie rt
+		WHERE rt.bailleur = $1 AND rt.departement = $2 AND rt.annee = annee_conversion
+	), affectes AS MATERIALIZED (
+		-- then the dwellings each line of the état des lieux covers on the date
+		SELECT a.logement_id, min(a.convention_stock_id) AS origine
+		FROM affectations_stock($1, $3) AS a
+		WHERE a.rang = 1 AND EXISTS (SELECT FROM par_typologie)
+		GROUP BY a.logement_id HAVING count(*) = 1
 	), c AS (
 		SELECT l.*,
-			   CASE WHEN l.traitement IN ('permanent', 'limite') THEN coalesce(l.taux_rotation, taux_bailleur) END AS taux_r,
+			   CASE WHEN l.traitement IN ('permanent', 'limite') THEN coalesce(l.taux_rotation, t.taux, taux_bailleur) END AS taux_r,
 			   CASE WHEN l.traitement = 'limite' OR (l.traitement = 'unique' AND l.fin IS NOT NULL) THEN l.fin
 					WHEN l.traitement = 'unique' THEN ($3 + make_interval(years => $4))::date END AS terme
 		FROM l
+		-- the line's dwellings, each at the rate of its typology (the landlord's when it has none)
+		LEFT JOIN LATERAL (
+			SELECT trim_scale(sum(coalesce(p.taux, taux_bailleur)) / count(*)) AS taux
+			FROM (SELECT l.logement_id AS id WHERE l.logement_id IS NOT NULL
+				  UNION ALL
+				  SELECT f.logement_id FROM affectes f WHERE l.logement_id IS NULL AND f.origine = l.origine) AS d
+			JOIN logement g ON g.id = d.id AND departement(g.commune) = l.departement
+			LEFT JOIN par_typologie p ON p.typologie = typologie(g.nb_pieces)
+			WHERE EXISTS (SELECT FROM par_typologie)
+			HAVING count(*) > 0
+		) AS t ON l.traitement IN ('permanent', 'limite') AND l.taux_rotation IS NULL
 	)
 	SELECT c.id, c.reservataire, c.nature, c.nombre, c.fin, c.regime, c.traitement, c.taux_r,
 		   CASE WHEN c.traitement = 'unique' AND c.fin IS NULL THEN $4::numeric
@@ -100,7 +121,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.detail_conversion(text, text, date, integer) IS
-	'DOMAIN §3.4, what becomes of each line of the état des lieux of a landlord in a département converted on a date: traitement permanent (droit de suite without end: volume dwellings × rotation), limite (droit de suite with an end: the same yearly volume, and dwellings × rotation × remaining years single-use rights, remaining years = days to its end / 365.25), unique (droits uniques: rights left spread over the years to their end, or over horizon_unique years without one), expire (ended on or before the date: nothing), stock (defence, security, health: never converted); rotation = the line''s own rate, else the landlord''s for the year of the date (missing: error 23503 with the row to insert); echeance = when a limited right ends';
+	'DOMAIN §3.4, what becomes of each line of the état des lieux of a landlord in a département converted on a date: traitement permanent (droit de suite without end: volume dwellings × rotation), limite (droit de suite with an end: the same yearly volume, and dwellings × rotation × remaining years single-use rights, remaining years = days to its end / 365.25), unique (droits uniques: rights left spread over the years to their end, or over horizon_unique years without one), expire (ended on or before the date: nothing), stock (defence, security, health: never converted); rotation = the line''s own rate, else, where the parties agreed on rates per typology for the year of the date (rotation_typologie), the mean over the line''s dwellings (its logement_id, or those etablir_etat_des_lieux assigns to its old convention, affectations_stock) of their typology''s rate (the landlord''s for a typology without one), else the landlord''s for the year of the date (missing: error 23503 with the row to insert); echeance = when a limited right ends';
 
 -- The yearly shares of the converted rights, step by step: a step starts at
 -- the conversion year and the year after any limited right ends.  Shares are

@@ -5,7 +5,7 @@
 -- out; the rate written for the next year; bad arguments.
 \i test/setup.sql
 BEGIN;
-SELECT plan(23);
+SELECT plan(28);
 
 -- Landlord r78 in the Yvelines: 60 T2 and 40 T3 in Versailles (78646), 100
 -- T3 in Saint-Germain-en-Laye (78551), always there; 10 new T4 in
@@ -83,6 +83,24 @@ SELECT is(retenir_rotation('r78', '78', 2026, remplacer => true), 7.32, 'remplac
 SELECT is((SELECT taux FROM rotation WHERE bailleur = 'r78' AND departement = '78' AND annee = 2027), 7.32, 'replaced');
 SELECT results_eq($$SELECT assiette, taux_rotation, relocations FROM flux_previsionnel('r78', '78', 2027)$$,
 				  $$VALUES (210, 7.32, 15.372)$$, 'the forecast of 2027 uses it: 210 dwellings × 7.32 %');
+
+-- rates per typology, for a conversion the parties agree to run with them:
+-- Versailles' guarantee on its 100 dwellings, 60 T2 and 40 T3, converts at
+-- (60 × 9.17 + 40 × 6.07) / 100 = 7.93 %, not the landlord's 7.32 %
+SELECT is(retenir_rotation('r78', '78', 2026, remplacer => true, par_typologie => true), 7.32, 'retained with the rates per typology');
+SELECT results_eq($$SELECT typologie, taux FROM rotation_typologie WHERE bailleur = 'r78' AND annee = 2027 ORDER BY typologie$$,
+				  $$VALUES ('T2'::text, 9.17), ('T3', 6.07), ('T4', 20.00)$$, 'the pooled rate of each typology, for 2027');
+UPDATE logement SET contingent_rpls = 4 WHERE bailleur = 'r78' AND ref LIKE 'V%';
+INSERT INTO convention_stock (bailleur, reservataire, reference, nature, contrepartie, contingent, commune)
+VALUES ('r78', 'versailles', 'GAR-2001', 'suite', 'garantie d''emprunt', 4, '78646');
+SELECT count(*) AS constats FROM etablir_etat_des_lieux('r78', '2027-01-01');
+SELECT results_eq($$SELECT nombre, taux_rotation, volume_annuel FROM detail_conversion('r78', '78', '2027-01-01') WHERE reservataire = 'versailles'$$,
+				  $$VALUES (100::numeric, 7.93, 7.93)$$, 'the line''s dwellings each at its typology''s rate: 7.93 %');
+DELETE FROM rotation_typologie WHERE bailleur = 'r78';
+SELECT results_eq($$SELECT taux_rotation FROM detail_conversion('r78', '78', '2027-01-01') WHERE reservataire = 'versailles'$$,
+				  $$VALUES (7.32)$$, 'control: without them, the landlord''s rate');
+SELECT throws_ok($$INSERT INTO flux_mgmt.rotation_typologie VALUES ('r78', '78', 2027, 'T6', 5)$$, '22023',
+				 'typology ''T6'' of rotation_typologie of landlord ''r78'' for 2027 is not one of T1, T2, T3, T4, T5+', 'an unknown typology');
 
 -- bad arguments, and nothing written
 SELECT throws_ok($$SELECT flux_mgmt.retenir_rotation('r78', '78', 2024)$$, '22023',

@@ -1,8 +1,33 @@
 --------------------------------------------------------------------------------
 -- Observed rotation rates (issue 16, item 2: the diagnostic partagé):
 -- rotation_observee() computes them from the landlord's history,
--- retenir_rotation() writes the pooled rate into rotation for the next year.
+-- retenir_rotation() writes the pooled rate into rotation for the next year,
+-- and the rates per typology into rotation_typologie, which the conversion
+-- (detail_conversion()) uses where the parties agreed on them; the row rule
+-- of the new table (verifier_prevision()).
 --------------------------------------------------------------------------------
+
+CREATE TABLE flux_mgmt.rotation_typologie (
+	bailleur text NOT NULL REFERENCES flux_mgmt.bailleur ON UPDATE CASCADE,
+	departement text NOT NULL,
+	annee integer NOT NULL,
+	typologie text NOT NULL,
+	taux numeric NOT NULL,
+	PRIMARY KEY (bailleur, departement, annee, typologie),
+	CONSTRAINT rotation_typologie_typologie CHECK (typologie IN ('T1', 'T2', 'T3', 'T4', 'T5+')),
+	CONSTRAINT rotation_typologie_taux CHECK (taux >= 0 AND taux <= 100)
+);
+COMMENT ON TABLE flux_mgmt.rotation_typologie IS
+	'rotation rates per typology of a landlord in a département for a year, when the parties agreed to convert stock rights with them (detail_conversion: a droit de suite''s dwellings each at the rate of its typology, the landlord''s rate for a typology without one)';
+COMMENT ON COLUMN flux_mgmt.rotation_typologie.bailleur IS 'landlord';
+COMMENT ON COLUMN flux_mgmt.rotation_typologie.departement IS 'département';
+COMMENT ON COLUMN flux_mgmt.rotation_typologie.annee IS 'year it applies to';
+COMMENT ON COLUMN flux_mgmt.rotation_typologie.typologie IS 'T1, T2, T3, T4 or T5+';
+COMMENT ON COLUMN flux_mgmt.rotation_typologie.taux IS 'rate in percent';
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.rotation_typologie', '');
+CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.rotation_typologie
+	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_prevision();
+COMMENT ON TRIGGER verifier ON flux_mgmt.rotation_typologie IS 'runs flux_mgmt.verifier_prevision() on every written row: the rules of a rotation rate per typology, each error naming the value and what to do';
 
 CREATE FUNCTION flux_mgmt.rotation_observee(bailleur text, departement text, annee integer)
 RETURNS TABLE (reservataire text, typologie text, annee_debut integer, annee_fin integer, moyenne boolean,
@@ -56,7 +81,8 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.rotation_observee(text, text, integer) IS
 	'DOMAIN §3.3, §3.10, the diagnostic partagé: a landlord''s observed rotation rate in a département, for each of the years annee-2 to annee within its recorded history there, from the year of its first recorded vacancy to that of its last (a year in between without a departure: 0), and pooled over them (moyenne: sum of departures ÷ sum of dwellings): dwellings let = its assiette at 1 January (regime flux, owned, in service), departures = their vacancies of the year that are not first lettings; rows for the whole département (reservataire and typologie null), per typology (a dwelling of unknown typology only in the totals), and per territory of the territorial réservataires of its conventions of those years; taux in percent, rounded to 0.01';
 
-CREATE FUNCTION flux_mgmt.retenir_rotation(bailleur text, departement text, annee integer, remplacer boolean DEFAULT false)
+CREATE FUNCTION flux_mgmt.retenir_rotation(bailleur text, departement text, annee integer, remplacer boolean DEFAULT false,
+										   par_typologie boolean DEFAULT false)
 RETURNS numeric
 	LANGUAGE plpgsql STRICT
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
@@ -90,6 +116,19 @@ BEGIN
 			'Check the vacancies of those years (rotation_observee), or agree on a rate and insert it into flux_mgmt.rotation.',
 			'invalid_parameter_value');
 	END IF;
+	IF par_typologie THEN
+		-- the rates per typology as well, for a conversion the parties agreed to run with them
+		IF NOT remplacer AND EXISTS (SELECT FROM rotation_typologie x WHERE x.bailleur = $1 AND x.departement = $2 AND x.annee = $3 + 1) THEN
+			PERFORM refuser(
+				format('landlord %L already has rotation rates per typology for département %s in %s', $1, $2, $3 + 1), NULL,
+				'Call it with remplacer => true to replace them.', 'unique_violation');
+		END IF;
+		DELETE FROM rotation_typologie x WHERE x.bailleur = $1 AND x.departement = $2 AND x.annee = $3 + 1;
+		INSERT INTO rotation_typologie (bailleur, departement, annee, typologie, taux)
+		SELECT $1, $2, $3 + 1, o.typologie, o.taux FROM rotation_observee($1, $2, $3) AS o
+		WHERE o.reservataire IS NULL AND o.typologie IS NOT NULL AND o.moyenne AND o.taux <= 100
+		ORDER BY o.typologie;
+	END IF;
 	IF remplacer THEN
 		INSERT INTO rotation AS x (bailleur, departement, annee, taux) VALUES ($1, $2, $3 + 1, r.taux)
 		ON CONFLICT ON CONSTRAINT rotation_pkey DO UPDATE SET taux = excluded.taux;
@@ -109,5 +148,142 @@ BEGIN
 	RETURN r.taux;
 END
 $$;
-COMMENT ON FUNCTION flux_mgmt.retenir_rotation(text, text, integer, boolean) IS
-	'writes into rotation, for the year after annee, the landlord''s rotation rate observed in the département over annee-2 to annee (rotation_observee, pooled), and returns it; an existing rate of that year (one written meanwhile by another session too) is an error (23505) unless remplacer; no history in those years, a rate above 100 % or annee 2200 is an error (22023), the first two with the row to insert by hand as hint';
+COMMENT ON FUNCTION flux_mgmt.retenir_rotation(text, text, integer, boolean, boolean) IS
+	'writes into rotation, for the year after annee, and with par_typologie into rotation_typologie per typology, the landlord''s rotation rate observed in the département over annee-2 to annee (rotation_observee, pooled), and returns it; an existing rate of that year (one written meanwhile by another session too) is an error (23505) unless remplacer; no history in those years, a rate above 100 % or annee 2200 is an error (22023), the first two with the row to insert by hand as hint';
+CREATE OR REPLACE FUNCTION flux_mgmt.verifier_prevision() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
+AS $$
+DECLARE
+	ligne text := format('%s of landlord %L for %s', TG_TABLE_NAME, NEW.bailleur, NEW.annee);
+BEGIN
+	PERFORM flux_mgmt.exiger_departement(NEW.departement, ligne);
+	IF NEW.annee NOT BETWEEN 1900 AND 2200 THEN
+		PERFORM flux_mgmt.refuser(
+			format('year %s of %s is out of range', NEW.annee, ligne),
+			NULL,
+			'Give a calendar year such as 2026.');
+	END IF;
+	-- nested: NEW.typologie exists only in rotation_typologie
+	IF TG_TABLE_NAME = 'rotation_typologie' THEN
+		IF NEW.typologie NOT IN ('T1', 'T2', 'T3', 'T4', 'T5+') THEN
+			PERFORM flux_mgmt.refuser(
+				format('typology %L of %s is not one of T1, T2, T3, T4, T5+', NEW.typologie, ligne),
+				NULL, 'Write the typology as typologie() does: T1 … T4, T5+ for five rooms and more.', 'invalid_parameter_value');
+		END IF;
+	END IF;
+	IF TG_TABLE_NAME IN ('rotation', 'rotation_typologie') THEN
+		PERFORM flux_mgmt.exiger_fini(NEW.taux, 'rotation rate', ligne);
+		IF NOT (NEW.taux >= 0 AND NEW.taux <= 100) THEN
+			PERFORM flux_mgmt.refuser(
+				format('rotation rate %s %% of %s is out of range', NEW.taux, ligne),
+				NULL,
+				'Write the rate in percent of the dwellings (5.3 means 5.3 %).');
+		END IF;
+	ELSIF NEW.nombre < 0 THEN
+		PERFORM flux_mgmt.refuser(
+			format('negative number %s in %s', NEW.nombre, ligne),
+			NULL,
+			'Give a number of dwellings, 0 or more.');
+	ELSIF NEW.nombre > 1000000 THEN
+		PERFORM flux_mgmt.refuser(
+			format('number %s in %s is above 1000000', NEW.nombre, ligne),
+			'A landlord''s yearly forecast of dwellings in one département is at most 1,000,000 (Île-de-France has 1.3 million social dwellings).',
+			'Give the number of dwellings of the year, not a code or a sum of several years.');
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.verifier_prevision() IS
+	'row rules of rotation, rotation_typologie, mise_en_service_prevue and soustraction_prevue: département, year 1900-2200, a typology T1 … T5+, a finite rate in [0, 100] or a number from 0 to 1000000';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.detail_conversion(bailleur text, departement text, date_conversion date, horizon_unique integer DEFAULT 5)
+RETURNS TABLE (droit_id bigint, reservataire text, nature text, nombre numeric, fin date, regime flux_mgmt.regime,
+			   traitement text, taux_rotation numeric, annees numeric, volume_annuel numeric, droits_uniques numeric,
+			   echeance date)
+	LANGUAGE plpgsql STABLE STRICT
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	annee_conversion integer := extract(year FROM date_conversion);
+	taux_bailleur numeric;
+	sans_taux bigint;
+BEGIN
+	PERFORM exiger_conversion($1, $2, $3, NULL, $4);
+	SELECT r.taux INTO taux_bailleur
+	FROM rotation r WHERE r.bailleur = $1 AND r.departement = $2 AND r.annee = annee_conversion;
+	IF NOT FOUND THEN
+		SELECT count(*) INTO sans_taux
+		FROM droit_stock s
+		WHERE s.bailleur = $1 AND s.departement = $2 AND s.nature = 'suite' AND s.regime = 'flux'
+		  AND s.taux_rotation IS NULL AND (s.fin IS NULL OR s.fin > $3);
+		IF sans_taux > 0 THEN
+			PERFORM refuser(
+				format('no rotation rate for landlord %L in département %s in %s', $1, $2, annee_conversion),
+				format('A droit de suite converts into dwellings × rotation rate per year (DOMAIN §3.4); %s of them have no rate of their own (droit_stock.taux_rotation).', sans_taux),
+				format('Add the landlord''s rate of the conversion year, for instance the reference rate of the département: INSERT INTO flux_mgmt.rotation (bailleur, departement, annee, taux) VALUES (%L, %L, %s, %s);',
+					   $1, $2, annee_conversion, taux_rotation_reference($2)),
+				'foreign_key_violation');
+		END IF;
+	END IF;
+
+	RETURN QUERY
+	WITH l AS (
+		SELECT s.*,
+			   CASE WHEN s.fin <= $3 THEN 'expire'
+					WHEN s.regime <> 'flux' THEN 'stock'
+					WHEN s.nature = 'unique' THEN 'unique'
+					WHEN s.fin IS NULL THEN 'permanent'
+					ELSE 'limite' END AS traitement
+		FROM droit_stock s
+		WHERE s.bailleur = $1 AND s.departement = $2
+	), par_typologie AS MATERIALIZED (
+		-- the rates per typology the parties agreed on for the conversion year, if any
+		SELECT rt.typologie, rt.taux FROM rotation_typologie rt
+		WHERE rt.bailleur = $1 AND rt.departement = $2 AND rt.annee = annee_conversion
+	), affectes AS MATERIALIZED (
+		-- then the dwellings each line of the état des lieux covers on the date
+		SELECT a.logement_id, min(a.convention_stock_id) AS origine
+		FROM affectations_stock($1, $3) AS a
+		WHERE a.rang = 1 AND EXISTS (SELECT FROM par_typologie)
+		GROUP BY a.logement_id HAVING count(*) = 1
+	), c AS (
+		SELECT l.*,
+			   CASE WHEN l.traitement IN ('permanent', 'limite') THEN coalesce(l.taux_rotation, t.taux, taux_bailleur) END AS taux_r,
+			   CASE WHEN l.traitement = 'limite' OR (l.traitement = 'unique' AND l.fin IS NOT NULL) THEN l.fin
+					WHEN l.traitement = 'unique' THEN ($3 + make_interval(years => $4))::date END AS terme
+		FROM l
+		-- the line's dwellings, each at the rate of its typology (the landlord's when it has none)
+		LEFT JOIN LATERAL (
+			SELECT trim_scale(sum(coalesce(p.taux, taux_bailleur)) / count(*)) AS taux
+			FROM (SELECT l.logement_id AS id WHERE l.logement_id IS NOT NULL
+				  UNION ALL
+				  SELECT f.logement_id FROM affectes f WHERE l.logement_id IS NULL AND f.origine = l.origine) AS d
+			JOIN logement g ON g.id = d.id AND departement(g.commune) = l.departement
+			LEFT JOIN par_typologie p ON p.typologie = typologie(g.nb_pieces)
+			WHERE EXISTS (SELECT FROM par_typologie)
+			HAVING count(*) > 0
+		) AS t ON l.traitement IN ('permanent', 'limite') AND l.taux_rotation IS NULL
+	)
+	SELECT c.id, c.reservataire, c.nature, c.nombre, c.fin, c.regime, c.traitement, c.taux_r,
+		   CASE WHEN c.traitement = 'unique' AND c.fin IS NULL THEN $4::numeric
+				WHEN c.terme IS NOT NULL THEN trim_scale((c.terme - $3) / 365.25) END,
+		   -- × 0.01 is exact; each quotient is the last operation
+		   trim_scale(CASE c.traitement
+				WHEN 'permanent' THEN c.nombre * c.taux_r * 0.01
+				WHEN 'limite' THEN c.nombre * c.taux_r * 0.01
+				WHEN 'unique' THEN CASE WHEN c.fin IS NULL THEN c.nombre / $4 ELSE c.nombre * 365.25 / (c.terme - $3) END
+				WHEN 'expire' THEN 0 END),
+		   trim_scale(CASE c.traitement
+				WHEN 'limite' THEN c.nombre * c.taux_r * (c.terme - $3) / 36525
+				WHEN 'unique' THEN c.nombre
+				WHEN 'expire' THEN 0 END),
+		   c.terme
+	FROM c
+	ORDER BY c.reservataire COLLATE "C", c.id;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.detail_conversion(text, text, date, integer) IS
+	'DOMAIN §3.4, what becomes of each line of the état des lieux of a landlord in a département converted on a date: traitement permanent (droit de suite without end: volume dwellings × rotation), limite (droit de suite with an end: the same yearly volume, and dwellings × rotation × remaining years single-use rights, remaining years = days to its end / 365.25), unique (droits uniques: rights left spread over the years to their end, or over horizon_unique years without one), expire (ended on or before the date: nothing), stock (defence, security, health: never converted); rotation = the line''s own rate, else, where the parties agreed on rates per typology for the year of the date (rotation_typologie), the mean over the line''s dwellings (its logement_id, or those etablir_etat_des_lieux assigns to its old convention, affectations_stock) of their typology''s rate (the landlord''s for a typology without one), else the landlord''s for the year of the date (missing: error 23503 with the row to insert); echeance = when a limited right ends';
+

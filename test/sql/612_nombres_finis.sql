@@ -25,6 +25,7 @@ INSERT INTO reservataire VALUES ('al', 'Action Logement Services', 'action_logem
 INSERT INTO convention (bailleur, reservataire, departement, annee_debut, taux) VALUES ('b93', 'al', '93', 2026, 30);
 INSERT INTO objectif_indicatif SELECT id, 'qpv', 'false', 40 FROM convention;
 INSERT INTO rotation VALUES ('b93', '93', 2026, 5.3);
+INSERT INTO rotation_typologie VALUES ('b93', '93', 2026, 'T2', 5.3);
 INSERT INTO droit_stock (bailleur, reservataire, departement, nature, nombre, taux_rotation) VALUES ('b93', 'al', '93', 'suite', 10, 6);
 INSERT INTO convention_stock (bailleur, reservataire, nature, departement, nombre, taux_rotation)
 VALUES ('b93', 'al', 'unique', '93', 8, 6);
@@ -49,7 +50,8 @@ SELECT results_eq('SELECT tbl, col FROM colonnes ORDER BY 1, 2',
 			 ('conversion', 'droits_uniques'), ('conversion', 'exces'), ('conversion', 'flux_reference'), ('conversion', 'taux'),
 			 ('conversion', 'volume_annuel'), ('conversion_palier', 'exces'), ('conversion_palier', 'taux'),
 			 ('conversion_palier', 'volume_annuel'), ('conversion_palier', 'volume_limite'), ('droit_stock', 'nombre'),
-			 ('droit_stock', 'taux_rotation'), ('objectif_indicatif', 'part'), ('parametre_orientation', 'valeur'), ('rotation', 'taux')$$,
+			 ('droit_stock', 'taux_rotation'), ('objectif_indicatif', 'part'), ('parametre_orientation', 'valeur'), ('rotation', 'taux'),
+			 ('rotation_typologie', 'taux')$$,
 	'the numeric columns of the extension''s tables, all tried below');
 CREATE TEMP TABLE essais_colonnes AS
 SELECT c.tbl, c.col, n.valeur,
@@ -84,7 +86,8 @@ SELECT results_eq(
 	('droit_stock', 'taux_rotation', '22023: rotation rate X of stock right of ''al'' with landlord ''b93'' is not a finite number', '{-Infinity,Infinity,NaN}'),
 	('objectif_indicatif', 'part', '22023: part X of an indicative objective of convention ' || (SELECT id FROM flux_mgmt.convention) || ' is not a finite number', '{-Infinity,Infinity,NaN}'),
 	('parametre_orientation', 'valeur', '23514: new row for relation "parametre_orientation" violates check constraint "parametre_orientation_valeur"', '{-Infinity,Infinity,NaN}'),
-	('rotation', 'taux', '22023: rotation rate X of rotation of landlord ''b93'' for 2026 is not a finite number', '{-Infinity,Infinity,NaN}')$$,
+	('rotation', 'taux', '22023: rotation rate X of rotation of landlord ''b93'' for 2026 is not a finite number', '{-Infinity,Infinity,NaN}'),
+	('rotation_typologie', 'taux', '22023: rotation rate X of rotation_typologie of landlord ''b93'' for 2026 is not a finite number', '{-Infinity,Infinity,NaN}')$$,
 	'each one refused: 22023 by the row rules, 23514 by a CHECK constraint where the table has no rule');
 
 -- the backstops of the two columns whose old rule (nombre > 0) let NaN and

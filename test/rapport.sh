@@ -73,6 +73,40 @@ for section in "2. Logements proposés" "6. Attributions hors assiette"; do
 	premiere=$(for i in $(seq 1 "$pages"); do pdftotext -f "$i" -l "$i" "$SORTIE/rapport.pdf" - | head -3 | grep -q "^$section" && echo "$i" && break; done)
 	[ -n "$premiere" ] || { echo "FAIL: no page of the PDF starts with section \"$section\""; exit 1; }
 done
+# a table over several pages (the état des lieux of 150 dwellings): its header row on every page
+psql -X -q -v ON_ERROR_STOP=1 -d flux_rapport >/dev/null <<'SQL'
+INSERT INTO flux_mgmt.logement (bailleur, ref, commune, nb_pieces, qpv, contingent_rpls, adresse)
+SELECT 'b93', 'EDL' || n, '93048', 1 + n % 5, false, 3, n || ' rue de la République, 93100 MONTREUIL' FROM generate_series(1, 150) AS n;
+INSERT INTO flux_mgmt.convention_stock (bailleur, reservataire, reference, contrepartie, contingent, logements)
+VALUES ('b93', 'al', 'AL-EDL', 'participation des employeurs', 3, (SELECT array_agg('EDL' || n) FROM generate_series(1, 150) AS n));
+SELECT count(*) FROM flux_mgmt.etablir_etat_des_lieux('b93', '2026-01-01');
+SQL
+psql -X -q -At -v ON_ERROR_STOP=1 -d flux_rapport -o "$SORTIE/edl.html" -c "SELECT flux_mgmt.etat_des_lieux_html('b93', 'al', '2026-01-01')"
+bash scripts/imprimer_pdf.sh "$SORTIE/edl.html" "$SORTIE/edl.pdf"
+pages_edl=$(pdfinfo "$SORTIE/edl.pdf" | awk '/^Pages:/ {print $2}')
+# (each page's text read whole: grep -q would end the pipe early, a failure under pipefail)
+texte_page() { pdftotext -f "$2" -l "$2" -layout "$1" - ; }
+debut=$(for i in $(seq 1 "$pages_edl"); do grep -q "Logements réservés, un par un" <<<"$(texte_page "$SORTIE/edl.pdf" "$i")" && echo "$i" && break; done)
+avec_entete=0
+for i in $(seq "$debut" "$pages_edl"); do
+	if grep -q "Référence .*Adresse .*Contrepartie" <<<"$(texte_page "$SORTIE/edl.pdf" "$i")"; then avec_entete=$((avec_entete + 1)); fi
+done
+if [ "$pages_edl" -le "$debut" ] || [ "$avec_entete" -ne $((pages_edl - debut + 1)) ]; then
+	echo "FAIL: the état des lieux's table of 150 dwellings, pages $debut to $pages_edl, repeats its header on $avec_entete of them"; exit 1
+fi
+# positive control: printed as an inline table (the screen's layout), the header is not repeated, and the check sees it
+sed 's/table{display:table}//' "$SORTIE/edl.html" >"$SORTIE/edl_inline.html"
+bash scripts/imprimer_pdf.sh "$SORTIE/edl_inline.html" "$SORTIE/edl_inline.pdf"
+entetes_inline=0
+for i in $(seq 1 "$(pdfinfo "$SORTIE/edl_inline.pdf" | awk '/^Pages:/ {print $2}')"); do
+	if grep -q "Référence .*Adresse .*Contrepartie" <<<"$(texte_page "$SORTIE/edl_inline.pdf" "$i")"; then entetes_inline=$((entetes_inline + 1)); fi
+done
+if [ "$entetes_inline" -gt 1 ]; then
+	echo "FAIL: the header check would accept the table printed inline ($entetes_inline pages with its header)"; exit 1
+fi
+echo "ok: a table over $((pages_edl - debut + 1)) pages (the état des lieux of 150 dwellings) repeats its header row on each; printed inline, on $entetes_inline"
+
+
 # positive control: without its print style sheet the report prints on fewer pages, and the check refuses it
 python3 -c 'import re, sys; s = open(sys.argv[1]).read(); open(sys.argv[2], "w").write(re.sub(r"@media print\{(?:[^{}]*\{[^{}]*\})*\}", "", s))' \
 	"$SORTIE/rapport.html" "$SORTIE/rapport_sans_impression.html"

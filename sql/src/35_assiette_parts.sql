@@ -263,7 +263,7 @@ BEGIN
 		-- conventions are written (the charges come later)
 		SELECT 6, 'droits_depasses',
 			   format('réservataire %L was charged %s dwellings by landlord %L in département %s under the single-use rights converted on %s: %s beyond the %s granted',
-					  c.reservataire, c.decomptes, $1, $2, c.date_conversion,
+					  c.reservataire, c.decomptes, $1, $2, to_char(c.date_conversion, 'YYYY-MM-DD'),
 					  trim_scale(round(-c.droits_restants, 2)), trim_scale(round(c.droits_uniques, 2)))
 		FROM consommation_conversion($1, $2) AS c
 		WHERE c.droits_restants < 0 AND extract(year FROM c.date_conversion) <= $3
@@ -271,11 +271,12 @@ BEGIN
 		UNION ALL
 		SELECT 7, 'droits_echus',
 			   format('réservataire %L got %s orientations of landlord %L in département %s after its converted rights ended on %s (first: orientation %s on %s)',
-					  k.reservataire, count(*), $1, $2, k.fin, min(o.id), min(o.date_orientation))
+					  k.reservataire, count(*), $1, $2, to_char(k.fin, 'YYYY-MM-DD'),
+					  (array_agg(o.id ORDER BY o.date_orientation, o.id))[1], to_char(min(o.date_orientation), 'YYYY-MM-DD'))
 		FROM conversion k
 		JOIN conversion_palier p ON p.conversion_id = k.id AND p.volume_limite = p.volume_annuel AND p.convention_id IS NOT NULL
 		JOIN convention cv ON cv.id = p.convention_id
-		JOIN orientation o ON o.reservataire = k.reservataire AND o.date_orientation > k.fin AND o.soustraction IS NULL
+		JOIN orientation o ON o.reservataire = k.reservataire AND o.date_orientation >= k.fin AND o.soustraction IS NULL
 			 AND o.issue <> 'retiree' AND date_part('year', o.date_orientation) = $3
 			 AND date_part('year', o.date_orientation) BETWEEN cv.annee_debut AND coalesce(cv.annee_fin, 9999)
 		JOIN vacance v ON v.id = o.vacance_id

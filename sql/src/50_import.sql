@@ -246,6 +246,28 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.importer_rpls(text, text, text, boolean) IS
 	'imports an RPLS CSV file (SDES open-data layout) as dwellings of a landlord, their postal address included, and reports, per kind, what was imported, repaired, noticed or rejected; a rejected line stops the import unless ignorer_rejets';
 
+-- The addresses of dwellings imported before importer_rpls read them (a
+-- database updated from 0.1): the same file, the same prefix, matched on
+-- the reference it gave each line.
+CREATE FUNCTION flux_mgmt.completer_adresses_rpls(bailleur text, contenu text, prefixe text DEFAULT 'rpls-') RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	n bigint;
+BEGIN
+	PERFORM exiger_bailleur(completer_adresses_rpls.bailleur);
+	UPDATE logement l SET adresse = r.adresse
+	FROM rpls_analyser(contenu) AS r
+	WHERE l.bailleur = completer_adresses_rpls.bailleur AND l.ref = prefixe || r.ligne
+	  AND r.rejet IS NULL AND r.adresse IS NOT NULL AND l.adresse IS DISTINCT FROM r.adresse;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.completer_adresses_rpls(text, text, text) IS
+	'sets the postal address (logement.adresse) of the dwellings a landlord imported from an RPLS file, from that file again: the dwelling whose ref is prefixe || line number gets the line''s address (as importer_rpls reads it); for dwellings imported before the address was (a database updated from 0.1); returns the dwellings changed';
+
 CREATE FUNCTION flux_mgmt.importer_communes(contenu text) RETURNS bigint
 	LANGUAGE plpgsql
 	SET search_path = flux_mgmt, pg_catalog, pg_temp

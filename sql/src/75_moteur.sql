@@ -100,13 +100,18 @@ BEGIN
 		SELECT coalesce(sum(k.n), 0) AS n FROM comptes k
 	), epuisements AS MATERIALIZED (
 		-- the converted conventions of wholly limited rights, with the rights
-		-- engaged: over the conversion's steps, what the engine counts for the
-		-- réservataire in the département, each step's part from limited rights
+		-- engaged: over the conversion's steps, the réservataire's charges in
+		-- the département in the steps' years (as consommation_conversion
+		-- counts them) and its open orientations of those years not charged
+		-- yet (in mode orientation they are), each step's part from limited
+		-- rights
 		SELECT p.convention_id, k.droits_uniques, k.fin,
 			   (SELECT coalesce(sum(x.n * q.volume_limite / q.volume_annuel), 0)
 				FROM conversion_palier q
+				LEFT JOIN convention v ON v.id = q.convention_id
 				CROSS JOIN LATERAL (
-					SELECT coalesce(sum(c.imputees), 0) AS n FROM compteur c
+					SELECT coalesce(sum(c.decomptes + CASE WHEN v.mode_decompte = 'orientation' THEN 0 ELSE c.en_cours END), 0) AS n
+					FROM compteur c
 					WHERE c.bailleur = $1 AND c.annee BETWEEN q.annee_debut AND coalesce(q.annee_fin, $3)
 					  AND c.commune BETWEEN bornes.premiere AND bornes.derniere
 					  AND c.reservataire = k.reservataire AND c.dans_flux) AS x
@@ -124,9 +129,10 @@ BEGIN
 			SELECT CASE WHEN x.droits_uniques - x.engages < 1
 						THEN format('converted rights used up: %s single-use rights granted, %s engaged; no more dwellings under them',
 									trim_scale(round(x.droits_uniques, 2)), trim_scale(round(x.engages, 2)))
-						ELSE format('converted rights ended on %s; no more dwellings under them', x.fin) END AS fin_droits
+						ELSE format('converted rights ended on %s; no more dwellings under them', to_char(x.fin, 'YYYY-MM-DD')) END AS fin_droits
 			FROM epuisements x
-			WHERE x.convention_id = c.id AND (x.droits_uniques - x.engages < 1 OR x.fin < coalesce($7, make_date($3, 1, 1)))
+			-- fin is exclusive, as for detail_conversion (a right ending on fin is expired on fin)
+			WHERE x.convention_id = c.id AND (x.droits_uniques - x.engages < 1 OR x.fin <= coalesce($7, make_date($3, 1, 1)))
 			LIMIT 1
 		) AS e ON true
 		LEFT JOIN par_beneficiaire pb ON pb.reservataire = c.reservataire
@@ -208,15 +214,16 @@ BEGIN
 			UNION ALL
 			SELECT 5 * cv.droits_restants / cv.droits_uniques,
 				   format('converted stock: %s single-use rights left of %s, until %s',
-						  trim_scale(round(cv.droits_restants, 2)), trim_scale(round(cv.droits_uniques, 2)), coalesce(cv.fin::text, 'used up'))
-			FROM conversions cv WHERE cv.reservataire = x.reservataire
+						  trim_scale(round(cv.droits_restants, 2)), trim_scale(round(cv.droits_uniques, 2)),
+						  coalesce(to_char(cv.fin, 'YYYY-MM-DD'), 'used up'))
+			FROM conversions cv WHERE cv.reservataire = x.reservataire AND x.fin_droits IS NULL
 		) AS o
 	) AS p ON true
 	ORDER BY x.reservataire NULLS LAST;
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, smallint, flux_mgmt.financement, boolean, date) IS
-	'the candidates for an in-flux dwelling of a landlord in a commune in a year (available on le): conventions in force whose scope contains the commune, with their counts in their scope (this dwelling included), and the landlord''s pool, whose entitlement is what the département''s count leaves after every convention''s entitlement (its share: that over the count); a converted convention of wholly limited rights has share 0 once less than one of its single-use rights is left (charges and open orientations engaging them) or its term is before le (or 1 January), with the reason first in its motifs; with their convention''s management (directe, deleguee) and their preferences in percentage points: each indicative objective the dwelling meets, its target minus the share reached; the préfet''s floor outside QPV (parametre_orientation, default 30); single-use rights of converted stock left (up to 5 points)';
+	'the candidates for an in-flux dwelling of a landlord in a commune in a year (available on le): conventions in force whose scope contains the commune, with their counts in their scope (this dwelling included), and the landlord''s pool, whose entitlement is what the département''s count leaves after every convention''s entitlement (its share: that over the count); a converted convention of wholly limited rights has share 0 once less than one of its single-use rights is left (charges, and open orientations not charged yet, engaging them) or its term (exclusive) is on or before le (or 1 January), with the reason first in its motifs; with their convention''s management (directe, deleguee) and their preferences in percentage points: each indicative objective the dwelling meets, its target minus the share reached; the préfet''s floor outside QPV (parametre_orientation, default 30); single-use rights of converted stock left (up to 5 points)';
 
 -- The decision for a vacancy, before it is explained: what suggerer() and
 -- orienter_suggestion() share.
@@ -281,12 +288,15 @@ COMMENT ON FUNCTION flux_mgmt.decider(bigint) IS
 	'the orientation decision for a vacancy (see decision_orientation): a stock dwelling''s holder, the charge of an in-flux vacancy already charged by a closed orientation, or the candidates of an in-flux dwelling in the year of the vacancy and the choice of choisir_orientation()';
 
 -- The subtraction budgets (DOMAIN §3.2): the motifs of the landlord's
--- forecast (soustraction_prevue) whose subtractions recorded so far this year
--- fall behind the forecast's pace at the vacancy's date, pro rata of the days
--- of the year gone, by retard_soustraction dwellings or more.  flux_mgmt does
--- not know who waits for a mutation or a rehousing: any in-flux dwelling of
--- the département is taken to suit every motif.  Advice only: it never
--- changes the ranking.
+-- forecast (soustraction_prevue) for the vacancy's year whose subtractions
+-- made so far fall behind the forecast's pace on the day the dwelling is
+-- being decided (available, or back after its last orientation ended), pro
+-- rata of the days of the year gone, by retard_soustraction dwellings or
+-- more.  Made so far: the vacancies oriented out of the flux for the motif
+-- from 1 January to that day, still open or let (a withdrawn or failed one
+-- served no one).  flux_mgmt does not know who waits for a mutation or a
+-- rehousing: any in-flux dwelling of the département is taken to suit every
+-- motif.  Advice only: it never changes the ranking.
 CREATE FUNCTION flux_mgmt.avis_soustractions(vacance_id bigint) RETURNS text[]
 	LANGUAGE plpgsql STABLE
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
@@ -295,22 +305,26 @@ BEGIN
 	-- plpgsql keeps the plan of its query; a LANGUAGE sql function would plan it at every call
 	RETURN (
 	WITH v AS (
-		SELECT l.bailleur, departement(l.commune) AS d, va.date_liberation AS le,
-			   extract(year FROM va.date_liberation)::integer AS annee,
-			   (va.date_liberation - make_date(extract(year FROM va.date_liberation)::integer, 1, 1) + 1)::numeric
-			   / (make_date(extract(year FROM va.date_liberation)::integer + 1, 1, 1) - make_date(extract(year FROM va.date_liberation)::integer, 1, 1)) AS fraction
-		FROM vacance va JOIN logement l ON l.id = va.logement_id
-		WHERE va.id = $1 AND l.regime = 'flux'
+		SELECT x.*, make_date(x.annee, 1, 1) AS janvier,
+			   least(1, (x.le - make_date(x.annee, 1, 1) + 1)::numeric
+						/ (make_date(x.annee + 1, 1, 1) - make_date(x.annee, 1, 1))) AS fraction
+		FROM (SELECT l.bailleur, departement(l.commune) AS d, extract(year FROM va.date_liberation)::integer AS annee,
+					 greatest(va.date_liberation, (SELECT max(o.date_issue) FROM orientation o WHERE o.vacance_id = va.id)) AS le
+			  FROM vacance va JOIN logement l ON l.id = va.logement_id
+			  WHERE va.id = $1 AND l.regime = 'flux') AS x
 	), prevus AS (
-		SELECT p.motif, p.nombre, v.fraction, v.le, p.nombre * v.fraction AS attendu,
-			   (SELECT coalesce(sum(k.en_cours + k.attribuees + k.carences + k.echecs + k.retirees), 0)
-				FROM compteur k
-				WHERE k.bailleur = v.bailleur AND k.annee = v.annee AND k.soustraction = p.motif
-				  AND k.commune BETWEEN premiere_commune(v.d) AND derniere_commune(v.d)) AS fait
+		SELECT p.motif, p.nombre, v.le, p.nombre * v.fraction AS attendu,
+			   -- through orientation_soustraction: the motif's subtractions of the period
+			   (SELECT count(*) FROM orientation o
+				JOIN vacance va ON va.id = o.vacance_id
+				JOIN logement l ON l.id = va.logement_id
+				WHERE o.soustraction = p.motif AND o.date_orientation BETWEEN v.janvier AND v.le
+				  AND o.issue IN ('en_cours', 'attribuee')
+				  AND l.bailleur = v.bailleur AND departement(l.commune) = v.d) AS fait
 		FROM v JOIN soustraction_prevue p ON p.bailleur = v.bailleur AND p.departement = v.d AND p.annee = v.annee
 		WHERE p.nombre > 0
 	)
-	SELECT coalesce(array_agg(format('advice, outside the quota: %s behind forecast, %s of %s recorded by %s where %s were expected at this point of the year; if a household waits for it, keep this dwelling out of the flux (orienter with soustraction => %L)',
+	SELECT coalesce(array_agg(format('advice, outside the quota: %s behind forecast, %s of %s done by %s where %s were expected at this point of the year; if a household waits for it, keep this dwelling out of the flux (orienter with soustraction => %L)',
 									 p.motif, p.fait, p.nombre, to_char(p.le, 'YYYY-MM-DD'), trim_scale(round(p.attendu, 1)), p.motif)
 							  ORDER BY p.motif), '{}')
 	FROM prevus p
@@ -318,7 +332,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.avis_soustractions(bigint) IS
-	'for an in-flux vacancy, one line per subtraction motif of its landlord''s forecast for the year (soustraction_prevue) whose subtractions recorded so far (the counters) are behind the forecast''s pace at the vacancy''s date (forecast × days of the year gone ÷ days of the year) by parametre_orientation.retard_soustraction dwellings or more (default 1); suggerer() adds them to rank 1''s reasons, never to its ranking';
+	'for an in-flux vacancy, one line per subtraction motif of its landlord''s forecast for the vacancy''s year (soustraction_prevue) whose subtractions done by the day it is decided (available, or back after its last orientation ended: vacancies oriented out of the flux for the motif since 1 January, still open or let) are behind the forecast''s pace that day (forecast × days of the year gone ÷ days of the year) by parametre_orientation.retard_soustraction dwellings or more (default 1); suggerer() adds them to rank 1''s reasons, never to its ranking';
 
 CREATE FUNCTION flux_mgmt.suggerer(vacance_id bigint)
 RETURNS TABLE (rang integer, reservataire text, ecart numeric, score numeric, motifs text[])

@@ -211,7 +211,7 @@ RETURN
 	'th{background:#e8eef5}td.n{text-align:right;white-space:nowrap}td.vide{color:#777;font-style:italic}'
 	'.alerte{color:#9a3b00;font-weight:bold}.conseil{color:#555}svg text{font-size:12px;fill:#222}svg text.valeur{font-size:11px}'
 	'@page{size:A4;margin:14mm 12mm}'
-	'@media print{body{margin:0;font-size:11px}h2{break-before:page;break-after:avoid}h2:first-of-type{break-before:auto}h3{break-after:avoid}'
+	'@media print{body{margin:0;font-size:11px}table{display:table}h2{break-before:page;break-after:avoid}h2:first-of-type{break-before:auto}h3{break-after:avoid}'
 	'h3.reservataire{break-before:page}table{break-inside:auto}thead{display:table-header-group}'
 	'tr,caption,svg{break-inside:avoid}svg{max-width:100%}}';
 COMMENT ON FUNCTION flux_mgmt.style_html() IS

@@ -31,6 +31,24 @@ SELECT * FROM flux_mgmt.atteinte_annuelle('cannes', '06', 2026) ORDER BY reserva
 SELECT * FROM flux_mgmt.atteinte_annuelle('b93', '93', 2024) ORDER BY reservataire NULLS LAST;
 SELECT * FROM flux_mgmt.perimetres_atteinte('b93') ORDER BY 1, 2;
 
+-- the hors-assiette bilan, the pace of the subtractions and the advice, the
+-- observed rotation, the converted rights' controls, the état des lieux sent
+SELECT count(*) AS lignes, sum(baux) AS baux, sum(prioritaires) AS prioritaires FROM flux_mgmt.bilan_hors_assiette;
+SELECT count(*) AS lignes, sum(baux) AS baux FROM flux_mgmt.bilan_hors_assiette_contingents;
+SELECT count(*) AS baux_hors_assiette FROM flux_mgmt.bail_hors_assiette;
+SELECT count(*) AS mois, sum(realise_mois) AS soustraites, max(prevu_cumule) AS prevu FROM flux_mgmt.bilan_soustractions_mois;
+SELECT count(*) FILTER (WHERE pg_catalog.cardinality(flux_mgmt.avis_soustractions(v.id)) > 0) AS avis FROM flux_mgmt.vacance v;
+SELECT * FROM flux_mgmt.rotation_observee('cannes', '06', 2026) ORDER BY reservataire NULLS FIRST, typologie NULLS FIRST, moyenne, annee_debut;
+SELECT * FROM flux_mgmt.controler_conventions('cannes', '06', 2026);
+SELECT count(*) AS logements, sum(nombre) AS droits FROM flux_mgmt.etat_des_lieux_detaille('cannes', NULL, '2026-01-01');
+SELECT count(*) AS lignes, sum(logements) AS logements FROM flux_mgmt.etat_des_lieux_communes('cannes', '2026-01-01');
+SELECT (SELECT count(*) FROM flux_mgmt.etat_des_lieux_logement) AS detaille, (SELECT count(*) FROM flux_mgmt.etat_des_lieux_commune) AS communes;
+SELECT length(flux_mgmt.etat_des_lieux_csv('cannes', 'al', '2026-01-01')) > 100 AS csv_al,
+	   length(flux_mgmt.etat_des_lieux_csv('cannes', NULL, '2026-01-01')) > 100 AS csv_communes,
+	   length(flux_mgmt.etat_des_lieux_html('cannes', 'al', '2026-01-01')) > 1000 AS html_al,
+	   length(flux_mgmt.etat_des_lieux_html('cannes', NULL, '2026-01-01')) > 1000 AS html_communes,
+	   flux_mgmt.csv_champ(' =1;"2"') AS champ, length(flux_mgmt.style_html()) > 100 AS style;
+
 -- the reports
 SELECT length(flux_mgmt.rapport_annuel('cannes', 2026)) > 1000 AS rapport_cannes,
 	   length(flux_mgmt.rapport_annuel('b93', 2026)) > 1000 AS rapport_b93;

@@ -2,7 +2,7 @@
 -- report of its defects, and the rejection of broken files.
 \i test/setup.sql
 BEGIN;
-SELECT plan(25);
+SELECT plan(27);
 
 INSERT INTO bailleur VALUES ('cannes', 'Parc social de Cannes (RPLS 2018)', NULL);
 \set rpls `cat data/rpls_cannes_2018.csv`
@@ -22,6 +22,10 @@ SELECT is((SELECT adresse FROM logement WHERE ref = 'cannes-2'), '12 IMPASSE DEN
 SELECT results_eq($$SELECT count(*), count(adresse), count(*) FILTER (WHERE adresse ~ ', 06(400|110|150) ') FROM logement$$,
 				  $$VALUES (6374::bigint, 6374::bigint, 6374::bigint)$$,
 				  'every dwelling has its address, with a five-digit postal code of Cannes or Le Cannet');
+-- a database updated from 0.1 gets the addresses from the same file
+UPDATE logement SET adresse = NULL WHERE bailleur = 'cannes';
+SELECT is(completer_adresses_rpls('cannes', :'rpls', 'cannes-'), 6374::bigint, 'completer_adresses_rpls sets them from the same file');
+SELECT is(completer_adresses_rpls('cannes', :'rpls', 'cannes-'), 0::bigint, 'again: nothing to change');
 
 -- The official RPLS 2018 aggregates for Cannes (shared/data/README.md).
 SELECT is((SELECT count(*) FROM logement WHERE commune = '06029'), 6313::bigint, '6,313 dwellings in Cannes');

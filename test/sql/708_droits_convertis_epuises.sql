@@ -1,12 +1,12 @@
 -- Converted rights that run out (issue 16, item 5; DOMAIN §3.4): a limited
 -- right of 5.2 single-use rights over a year of 200 vacancies oriented by
--- the engine is never overrun (5 dwellings; 10 without the rule, the
+-- the engine is never overrun (5 dwellings; 11 without the rule, the
 -- positive control); once used up, or once its term has passed, the
 -- réservataire is no longer offered dwellings, with the reason, and its share
 -- goes to the pool; controler_conventions reports an overrun by hand.
 \i test/setup.sql
 BEGIN;
-SELECT plan(12);
+SELECT plan(15);
 
 INSERT INTO bailleur VALUES ('c06', 'Bailleur des Alpes-Maritimes', NULL), ('c2', 'Second bailleur', NULL);
 INSERT INTO reservataire VALUES ('employeur', 'Employeur cannois', 'employeur'), ('al', 'Action Logement Services', 'action_logement');
@@ -60,6 +60,32 @@ SELECT results_eq($$SELECT regle, detail FROM flux_mgmt.controler_conventions('c
 -- c2: 3 single-use rights ending on 30 June 2026
 INSERT INTO droit_stock (bailleur, reservataire, departement, nature, nombre, fin) VALUES ('c2', 'employeur', '06', 'unique', 3, '2026-06-30');
 SELECT count(*) AS conventions FROM convertir_en_conventions('c2', '06', '2026-01-01', 100);
+-- rights engaged as consommation_conversion counts them: a vacancy of
+-- December 2025 oriented and let in January 2026 is a charge of 2026, and
+-- two orientations still open engage the other two
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2025-12-20' FROM logement WHERE ref = 'c2-2';
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2026-02-01' FROM logement WHERE ref IN ('c2-3', 'c2-4');
+SELECT count(orienter(va.id, 'employeur', date_orientation => greatest(va.date_liberation, '2026-01-05'))) AS orientees
+FROM vacance va JOIN logement l ON l.id = va.logement_id WHERE l.ref IN ('c2-2', 'c2-3', 'c2-4');
+INSERT INTO attribution (orientation_id, date_caleol, date_bail)
+SELECT o.id, '2026-01-10', '2026-01-20' FROM orientation o JOIN vacance va ON va.id = o.vacance_id JOIN logement l ON l.id = va.logement_id
+WHERE l.ref = 'c2-2';
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2026-03-01' FROM logement WHERE ref = 'c2-5' RETURNING id AS z \gset
+SELECT results_eq(format($$SELECT taux, motifs_preference[1] FROM unnest((flux_mgmt.decider(%s)).candidats) WHERE reservataire = 'employeur'$$, :z),
+				  $$VALUES (0::numeric, 'converted rights used up: 3 single-use rights granted, 3 engaged; no more dwellings under them'::text)$$,
+				  'the charge of 2026 of a 2025 vacancy and two open orientations use up 3 rights');
+-- (taken back: the term below)
+CREATE TEMP TABLE c2_employeur AS
+SELECT o.id FROM orientation o JOIN vacance va ON va.id = o.vacance_id JOIN logement l ON l.id = va.logement_id
+WHERE l.bailleur = 'c2' AND o.reservataire = 'employeur';
+DELETE FROM attribution WHERE orientation_id IN (SELECT id FROM c2_employeur);
+DELETE FROM orientation WHERE id IN (SELECT id FROM c2_employeur);
+-- the term is exclusive, as for detail_conversion: on 30 June the rights are ended
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2026-06-30' FROM logement WHERE ref = 'c2-6' RETURNING id AS w \gset
+SELECT results_eq(format($$SELECT taux FROM unnest((flux_mgmt.decider(%s)).candidats) WHERE reservataire = 'employeur'$$, :w),
+				  $$VALUES (0::numeric)$$, 'on the term day, 30 June, nothing more');
+SELECT is((SELECT traitement FROM detail_conversion('c2', '06', '2026-06-30') WHERE reservataire = 'employeur'), 'expire',
+		  'as detail_conversion says of that day');
 INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2026-07-15' FROM logement WHERE ref = 'c2-1' RETURNING id AS y \gset
 SELECT results_eq(format($$SELECT taux, motifs_preference[1] FROM unnest((flux_mgmt.decider(%s)).candidats) WHERE reservataire = 'employeur'$$, :y),
 				  $$VALUES (0::numeric, 'converted rights ended on 2026-06-30; no more dwellings under them'::text)$$,

@@ -22,22 +22,26 @@ BEGIN
 	-- plpgsql keeps the plan of its query; a LANGUAGE sql function would plan it at every call
 	RETURN (
 	WITH v AS (
-		SELECT l.bailleur, departement(l.commune) AS d, va.date_liberation AS le,
-			   extract(year FROM va.date_liberation)::integer AS annee,
-			   (va.date_liberation - make_date(extract(year FROM va.date_liberation)::integer, 1, 1) + 1)::numeric
-			   / (make_date(extract(year FROM va.date_liberation)::integer + 1, 1, 1) - make_date(extract(year FROM va.date_liberation)::integer, 1, 1)) AS fraction
-		FROM vacance va JOIN logement l ON l.id = va.logement_id
-		WHERE va.id = $1 AND l.regime = 'flux'
+		SELECT x.*, make_date(x.annee, 1, 1) AS janvier,
+			   least(1, (x.le - make_date(x.annee, 1, 1) + 1)::numeric
+						/ (make_date(x.annee + 1, 1, 1) - make_date(x.annee, 1, 1))) AS fraction
+		FROM (SELECT l.bailleur, departement(l.commune) AS d, extract(year FROM va.date_liberation)::integer AS annee,
+					 greatest(va.date_liberation, (SELECT max(o.date_issue) FROM orientation o WHERE o.vacance_id = va.id)) AS le
+			  FROM vacance va JOIN logement l ON l.id = va.logement_id
+			  WHERE va.id = $1 AND l.regime = 'flux') AS x
 	), prevus AS (
-		SELECT p.motif, p.nombre, v.fraction, v.le, p.nombre * v.fraction AS attendu,
-			   (SELECT coalesce(sum(k.en_cours + k.attribuees + k.carences + k.echecs + k.retirees), 0)
-				FROM compteur k
-				WHERE k.bailleur = v.bailleur AND k.annee = v.annee AND k.soustraction = p.motif
-				  AND k.commune BETWEEN premiere_commune(v.d) AND derniere_commune(v.d)) AS fait
+		SELECT p.motif, p.nombre, v.le, p.nombre * v.fraction AS attendu,
+			   -- through orientation_soustraction: the motif's subtractions of the period
+			   (SELECT count(*) FROM orientation o
+				JOIN vacance va ON va.id = o.vacance_id
+				JOIN logement l ON l.id = va.logement_id
+				WHERE o.soustraction = p.motif AND o.date_orientation BETWEEN v.janvier AND v.le
+				  AND o.issue IN ('en_cours', 'attribuee')
+				  AND l.bailleur = v.bailleur AND departement(l.commune) = v.d) AS fait
 		FROM v JOIN soustraction_prevue p ON p.bailleur = v.bailleur AND p.departement = v.d AND p.annee = v.annee
 		WHERE p.nombre > 0
 	)
-	SELECT coalesce(array_agg(format('advice, outside the quota: %s behind forecast, %s of %s recorded by %s where %s were expected at this point of the year; if a household waits for it, keep this dwelling out of the flux (orienter with soustraction => %L)',
+	SELECT coalesce(array_agg(format('advice, outside the quota: %s behind forecast, %s of %s done by %s where %s were expected at this point of the year; if a household waits for it, keep this dwelling out of the flux (orienter with soustraction => %L)',
 									 p.motif, p.fait, p.nombre, to_char(p.le, 'YYYY-MM-DD'), trim_scale(round(p.attendu, 1)), p.motif)
 							  ORDER BY p.motif), '{}')
 	FROM prevus p
@@ -45,7 +49,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.avis_soustractions(bigint) IS
-	'for an in-flux vacancy, one line per subtraction motif of its landlord''s forecast for the year (soustraction_prevue) whose subtractions recorded so far (the counters) are behind the forecast''s pace at the vacancy''s date (forecast × days of the year gone ÷ days of the year) by parametre_orientation.retard_soustraction dwellings or more (default 1); suggerer() adds them to rank 1''s reasons, never to its ranking';
+	'for an in-flux vacancy, one line per subtraction motif of its landlord''s forecast for the vacancy''s year (soustraction_prevue) whose subtractions done by the day it is decided (available, or back after its last orientation ended: vacancies oriented out of the flux for the motif since 1 January, still open or let) are behind the forecast''s pace that day (forecast × days of the year gone ÷ days of the year) by parametre_orientation.retard_soustraction dwellings or more (default 1); suggerer() adds them to rank 1''s reasons, never to its ranking';
 
 CREATE OR REPLACE FUNCTION flux_mgmt.suggerer(vacance_id bigint)
 RETURNS TABLE (rang integer, reservataire text, ecart numeric, score numeric, motifs text[])

@@ -37,13 +37,18 @@ BEGIN
 		SELECT coalesce(sum(k.n), 0) AS n FROM comptes k
 	), epuisements AS MATERIALIZED (
 		-- the converted conventions of wholly limited rights, with the rights
-		-- engaged: over the conversion's steps, what the engine counts for the
-		-- réservataire in the département, each step's part from limited rights
+		-- engaged: over the conversion's steps, the réservataire's charges in
+		-- the département in the steps' years (as consommation_conversion
+		-- counts them) and its open orientations of those years not charged
+		-- yet (in mode orientation they are), each step's part from limited
+		-- rights
 		SELECT p.convention_id, k.droits_uniques, k.fin,
 			   (SELECT coalesce(sum(x.n * q.volume_limite / q.volume_annuel), 0)
 				FROM conversion_palier q
+				LEFT JOIN convention v ON v.id = q.convention_id
 				CROSS JOIN LATERAL (
-					SELECT coalesce(sum(c.imputees), 0) AS n FROM compteur c
+					SELECT coalesce(sum(c.decomptes + CASE WHEN v.mode_decompte = 'orientation' THEN 0 ELSE c.en_cours END), 0) AS n
+					FROM compteur c
 					WHERE c.bailleur = $1 AND c.annee BETWEEN q.annee_debut AND coalesce(q.annee_fin, $3)
 					  AND c.commune BETWEEN bornes.premiere AND bornes.derniere
 					  AND c.reservataire = k.reservataire AND c.dans_flux) AS x
@@ -61,9 +66,10 @@ BEGIN
 			SELECT CASE WHEN x.droits_uniques - x.engages < 1
 						THEN format('converted rights used up: %s single-use rights granted, %s engaged; no more dwellings under them',
 									trim_scale(round(x.droits_uniques, 2)), trim_scale(round(x.engages, 2)))
-						ELSE format('converted rights ended on %s; no more dwellings under them', x.fin) END AS fin_droits
+						ELSE format('converted rights ended on %s; no more dwellings under them', to_char(x.fin, 'YYYY-MM-DD')) END AS fin_droits
 			FROM epuisements x
-			WHERE x.convention_id = c.id AND (x.droits_uniques - x.engages < 1 OR x.fin < coalesce($7, make_date($3, 1, 1)))
+			-- fin is exclusive, as for detail_conversion (a right ending on fin is expired on fin)
+			WHERE x.convention_id = c.id AND (x.droits_uniques - x.engages < 1 OR x.fin <= coalesce($7, make_date($3, 1, 1)))
 			LIMIT 1
 		) AS e ON true
 		LEFT JOIN par_beneficiaire pb ON pb.reservataire = c.reservataire
@@ -145,15 +151,16 @@ BEGIN
 			UNION ALL
 			SELECT 5 * cv.droits_restants / cv.droits_uniques,
 				   format('converted stock: %s single-use rights left of %s, until %s',
-						  trim_scale(round(cv.droits_restants, 2)), trim_scale(round(cv.droits_uniques, 2)), coalesce(cv.fin::text, 'used up'))
-			FROM conversions cv WHERE cv.reservataire = x.reservataire
+						  trim_scale(round(cv.droits_restants, 2)), trim_scale(round(cv.droits_uniques, 2)),
+						  coalesce(to_char(cv.fin, 'YYYY-MM-DD'), 'used up'))
+			FROM conversions cv WHERE cv.reservataire = x.reservataire AND x.fin_droits IS NULL
 		) AS o
 	) AS p ON true
 	ORDER BY x.reservataire NULLS LAST;
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, smallint, flux_mgmt.financement, boolean, date) IS
-	'the candidates for an in-flux dwelling of a landlord in a commune in a year (available on le): conventions in force whose scope contains the commune, with their counts in their scope (this dwelling included), and the landlord''s pool, whose entitlement is what the département''s count leaves after every convention''s entitlement (its share: that over the count); a converted convention of wholly limited rights has share 0 once less than one of its single-use rights is left (charges and open orientations engaging them) or its term is before le (or 1 January), with the reason first in its motifs; with their convention''s management (directe, deleguee) and their preferences in percentage points: each indicative objective the dwelling meets, its target minus the share reached; the préfet''s floor outside QPV (parametre_orientation, default 30); single-use rights of converted stock left (up to 5 points)';
+	'the candidates for an in-flux dwelling of a landlord in a commune in a year (available on le): conventions in force whose scope contains the commune, with their counts in their scope (this dwelling included), and the landlord''s pool, whose entitlement is what the département''s count leaves after every convention''s entitlement (its share: that over the count); a converted convention of wholly limited rights has share 0 once less than one of its single-use rights is left (charges, and open orientations not charged yet, engaging them) or its term (exclusive) is on or before le (or 1 January), with the reason first in its motifs; with their convention''s management (directe, deleguee) and their preferences in percentage points: each indicative objective the dwelling meets, its target minus the share reached; the préfet''s floor outside QPV (parametre_orientation, default 30); single-use rights of converted stock left (up to 5 points)';
 
 CREATE OR REPLACE FUNCTION flux_mgmt.decider(vacance_id bigint) RETURNS flux_mgmt.decision_orientation
 	LANGUAGE plpgsql STABLE
@@ -221,7 +228,7 @@ BEGIN
 		-- conventions are written (the charges come later)
 		SELECT 6, 'droits_depasses',
 			   format('réservataire %L was charged %s dwellings by landlord %L in département %s under the single-use rights converted on %s: %s beyond the %s granted',
-					  c.reservataire, c.decomptes, $1, $2, c.date_conversion,
+					  c.reservataire, c.decomptes, $1, $2, to_char(c.date_conversion, 'YYYY-MM-DD'),
 					  trim_scale(round(-c.droits_restants, 2)), trim_scale(round(c.droits_uniques, 2)))
 		FROM consommation_conversion($1, $2) AS c
 		WHERE c.droits_restants < 0 AND extract(year FROM c.date_conversion) <= $3
@@ -229,11 +236,12 @@ BEGIN
 		UNION ALL
 		SELECT 7, 'droits_echus',
 			   format('réservataire %L got %s orientations of landlord %L in département %s after its converted rights ended on %s (first: orientation %s on %s)',
-					  k.reservataire, count(*), $1, $2, k.fin, min(o.id), min(o.date_orientation))
+					  k.reservataire, count(*), $1, $2, to_char(k.fin, 'YYYY-MM-DD'),
+					  (array_agg(o.id ORDER BY o.date_orientation, o.id))[1], to_char(min(o.date_orientation), 'YYYY-MM-DD'))
 		FROM conversion k
 		JOIN conversion_palier p ON p.conversion_id = k.id AND p.volume_limite = p.volume_annuel AND p.convention_id IS NOT NULL
 		JOIN convention cv ON cv.id = p.convention_id
-		JOIN orientation o ON o.reservataire = k.reservataire AND o.date_orientation > k.fin AND o.soustraction IS NULL
+		JOIN orientation o ON o.reservataire = k.reservataire AND o.date_orientation >= k.fin AND o.soustraction IS NULL
 			 AND o.issue <> 'retiree' AND date_part('year', o.date_orientation) = $3
 			 AND date_part('year', o.date_orientation) BETWEEN cv.annee_debut AND coalesce(cv.annee_fin, 9999)
 		JOIN vacance v ON v.id = o.vacance_id

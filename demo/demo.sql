@@ -142,11 +142,16 @@ SELECT motif, prevu, realise FROM bilan_soustractions WHERE bailleur = 'cannes' 
 \echo '   The pace of the internal mutations month by month against the forecast (view bilan_soustractions_mois):'
 SELECT mois, prevu, prevu_cumule, realise_mois, realise_cumule FROM bilan_soustractions_mois
 WHERE bailleur = 'cannes' AND annee = 2026 AND motif = 'mutation_interne' AND mois IN (3, 6, 9, 12) ORDER BY mois;
-\echo '   For the last vacancy of the year, suggerer''s rank 1 advises keeping it for a mutation (never changing the ranking):'
+\echo '   A dwelling freed on 30 December: suggerer''s rank 1 advises keeping it for a mutation (never changing'
+\echo '   the ranking; in a transaction rolled back, the year stays as it is):'
+BEGIN;
+INSERT INTO vacance (logement_id, date_liberation)
+SELECT l.id, '2026-12-30' FROM logement l
+WHERE l.bailleur = 'cannes' AND l.regime = 'flux' AND NOT EXISTS (SELECT FROM vacance v WHERE v.logement_id = l.id)
+ORDER BY l.id LIMIT 1;
 SELECT rang, coalesce(reservataire, 'pool') AS reservataire, array_to_string(motifs, E'\n') AS motifs
-FROM suggerer((SELECT va.id FROM vacance va JOIN logement l ON l.id = va.logement_id
-			   WHERE l.bailleur = 'cannes' AND l.regime = 'flux' ORDER BY va.date_liberation DESC, va.id DESC LIMIT 1))
-WHERE rang = 1;
+FROM suggerer((SELECT max(id) FROM vacance)) WHERE rang = 1;
+ROLLBACK;
 \echo '   The bilan of the attributions outside the assiette, next to the subtractions (view bilan_hors_assiette),'
 \echo '   and per contingent the households were eligible to (bilan_hors_assiette_contingents):'
 SELECT motif, prevu, soustraites, baux, prioritaires, dalo, eligibles_action_logement, mutations

@@ -6,7 +6,7 @@
 -- orienter_suggestion, orienter_en_attente, suggerer and decider.
 \i test/setup.sql
 BEGIN;
-SELECT plan(35);
+SELECT plan(36);
 \i test/fixtures/diagnostics.sql
 \i test/fixtures/evenements.sql
 \i test/fixtures/evenements_ids.sql
@@ -175,6 +175,18 @@ SELECT results_eq(format($$SELECT vacance_id, reservataire, issue::text, imputee
 SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()', 'the counters agree after all of it');
 \i test/oracle/recompte.sql
 SELECT is_empty('SELECT * FROM oracle_ecarts', 'with the independent recount too');
+
+-- orientations made by hand can leave a holder past the bound: the reason
+-- says how far, not a negative number of dwellings
+INSERT INTO logement (bailleur, ref, commune, nb_pieces, financement, qpv, annee_construction)
+SELECT 'b93', 'P' || n, '93048', 3, 'plus', false, 1980 FROM generate_series(1, 9) AS n;
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2027-04-01' FROM logement WHERE ref LIKE 'P%';
+SELECT count(orienter(x.id, NULL, NULL, '2027-04-02')) AS au_contingent_propre
+FROM (SELECT va.id FROM vacance va JOIN logement l ON l.id = va.logement_id WHERE l.ref LIKE 'P%' AND l.ref <> 'P9' ORDER BY l.ref) AS x;
+SELECT matches((SELECT motifs[2] FROM suggerer((SELECT va.id FROM vacance va JOIN logement l ON l.id = va.logement_id WHERE l.ref = 'P9'))
+				WHERE rang = 1),
+			   '^most urgent: already [0-9.]+ dwellings below its quota beyond the bound of 0\.875 \(Tijdeman''s rule\)$',
+			   'past the bound after eight dwellings given to the pool by hand: how far past it');
 
 SELECT * FROM finish();
 ROLLBACK;

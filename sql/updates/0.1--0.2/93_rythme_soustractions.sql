@@ -89,9 +89,13 @@ BEGIN
 		   || CASE
 				WHEN x.taux <= 0 THEN ARRAY['no entitlement left to it']
 				WHEN e.ecart * k < 1 THEN ARRAY[format('at or above its quota: ecart below %s, not eligible this time', round(1 / k, 3))]
-				WHEN r.rang = 1 AND r.idx = (d.choix).plus_urgent
+				WHEN r.rang = 1 AND r.idx = (d.choix).plus_urgent AND e.ecart <= 1 - 1 / k
 					THEN ARRAY[format('most urgent: it falls below its quota within %s more dwellings (Tijdeman''s rule)',
 									  round((1 - 1 / k - e.ecart) / (x.taux / 100), 3))]
+				-- past the bound (the shares changed during the year, orientations made by hand)
+				WHEN r.rang = 1 AND r.idx = (d.choix).plus_urgent
+					THEN ARRAY[format('most urgent: already %s dwellings below its quota beyond the bound of %s (Tijdeman''s rule)',
+									  round(e.ecart - (1 - 1 / k), 3), round(1 - 1 / k, 3))]
 				WHEN r.rang = 1
 					THEN ARRAY[format('preferred over %s, more urgent, for its objectives: the quota bound of %s still holds (checked over the next %s dwellings)',
 									  c[(d.choix).plus_urgent].nom, round(1 - 1 / k, 3), (d.choix).horizon)]

@@ -119,21 +119,13 @@ FROM suggerer((SELECT max(id) FROM vacance));
 SELECT coalesce(reservataire, 'pool') AS reservataire, taux, flux_realise, droit, decomptes, ecart, en_cours, carences
 FROM atteinte WHERE bailleur = 'cannes' AND annee = 2026 ORDER BY reservataire NULLS LAST;
 \echo '   The engine counts each vacancy once, for the beneficiary it is charged to (or, open, will be):'
-\echo '   every ecart lies within its bound 1 - 1/(2n-2) plus the orientations still open, once the entitlement'
-\echo '   that lapsed is set apart: the employer''s converted rights ended on 30 June, the engine then gave its'
-\echo '   share to the pool, while atteinte counts the convention''s share over the whole year (echu):'
-WITH a AS (
-	SELECT a.*, count(*) OVER () AS n,
-		   CASE WHEN EXISTS (SELECT FROM consommation_conversion('cannes', '06') c
-							 WHERE c.reservataire = a.reservataire AND c.fin < '2026-12-31') THEN a.ecart ELSE 0 END AS echu
-	FROM atteinte a WHERE a.bailleur = 'cannes' AND a.annee = 2026
-)
-SELECT coalesce(a.reservataire, 'pool') AS reservataire, round(a.ecart, 2) AS ecart,
-	   round(CASE WHEN a.reservataire IS NULL THEN -(SELECT sum(x.echu) FROM a x) ELSE a.echu END, 2) AS echu,
-	   round(1 - 1.0 / (2 * a.n - 2), 3) AS borne, a.en_cours AS ouvertes,
-	   abs(a.ecart - CASE WHEN a.reservataire IS NULL THEN -(SELECT sum(x.echu) FROM a x) ELSE a.echu END)
-		   <= 1 - 1.0 / (2 * a.n - 2) + a.en_cours AS "within"
-FROM a ORDER BY a.reservataire NULLS LAST;
+\echo '   every ecart lies within its bound 1 - 1/(2n-2) plus the orientations still open (the employer''s converted'
+\echo '   rights ended on 30 June: its entitlement is its share of the days before, the rest went to the pool):'
+SELECT coalesce(a.reservataire, 'pool') AS reservataire, round(a.ecart, 2) AS ecart, round(1 - 1.0 / (2 * n.n - 2), 3) AS borne,
+	   a.en_cours AS ouvertes, abs(a.ecart) <= 1 - 1.0 / (2 * n.n - 2) + a.en_cours AS "within"
+FROM atteinte a,
+	 LATERAL (SELECT count(*) AS n FROM atteinte x WHERE (x.bailleur, x.annee, x.departement) = (a.bailleur, a.annee, a.departement)) AS n
+WHERE a.bailleur = 'cannes' AND a.annee = 2026 ORDER BY a.reservataire NULLS LAST;
 \echo '   Allocation objectives O1-O4 with the attributions still missing (view objectifs_attribution):'
 SELECT objectif, coalesce(reservataire, '') AS reservataire, numerateur, denominateur, cible, taux, manque
 FROM objectifs_attribution WHERE bailleur = 'cannes' AND annee = 2026 AND epci IS NULL ORDER BY objectif, reservataire NULLS FIRST;

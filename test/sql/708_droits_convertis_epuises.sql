@@ -6,7 +6,7 @@
 -- goes to the pool; controler_conventions reports an overrun by hand.
 \i test/setup.sql
 BEGIN;
-SELECT plan(15);
+SELECT plan(17);
 
 INSERT INTO bailleur VALUES ('c06', 'Bailleur des Alpes-Maritimes', NULL), ('c2', 'Second bailleur', NULL);
 INSERT INTO reservataire VALUES ('employeur', 'Employeur cannois', 'employeur'), ('al', 'Action Logement Services', 'action_logement');
@@ -56,6 +56,20 @@ INSERT INTO attribution (orientation_id, date_caleol, date_bail) VALUES (:o_x, '
 SELECT results_eq($$SELECT regle, detail FROM flux_mgmt.controler_conventions('c06', '06', 2026)$$,
 				  $$VALUES ('droits_depasses'::text, 'réservataire ''employeur'' was charged 6 dwellings by landlord ''c06'' in département 06 under the single-use rights converted on 2026-01-01: 0.8 beyond the 5.2 granted'::text)$$,
 				  'charged beyond its rights: droits_depasses');
+
+-- in the reports too, its share applies while its rights last: every
+-- orientation of the year let, 5.203561 % of the year's charges is above
+-- 5.2, capped at the 5.2 rights; what it does not use goes to the pool
+INSERT INTO attribution (orientation_id, date_caleol, date_bail)
+SELECT o.id, o.date_orientation + 10, o.date_orientation + 20
+FROM orientation o JOIN vacance va ON va.id = o.vacance_id JOIN logement l ON l.id = va.logement_id
+WHERE l.bailleur = 'c06' AND o.issue = 'en_cours' AND o.date_orientation <= '2026-12-10';
+SELECT results_eq($$SELECT reservataire, droit, decomptes, ecart FROM flux_mgmt.atteinte_annuelle('c06', '06', 2026) WHERE reservataire = 'employeur'$$,
+				  $$VALUES ('employeur'::text, 5.2::numeric, 6::bigint, -0.8::numeric)$$,
+				  'atteinte: the employer is entitled to its 5.2 rights, not 5.203561 % of the year''s charges');
+SELECT is((SELECT sum(droit) FROM flux_mgmt.atteinte_annuelle('c06', '06', 2026)),
+		  (SELECT flux_realise::numeric FROM flux_mgmt.atteinte_annuelle('c06', '06', 2026) WHERE reservataire IS NULL),
+		  'the entitlements still add up to the flux: the pool has the rest');
 
 -- c2: 3 single-use rights ending on 30 June 2026
 INSERT INTO droit_stock (bailleur, reservataire, departement, nature, nombre, fin) VALUES ('c2', 'employeur', '06', 'unique', 3, '2026-06-30');

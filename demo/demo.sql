@@ -25,6 +25,11 @@ SELECT CASE WHEN GROUPING(typologie(nb_pieces)) = 1 THEN 'total' ELSE coalesce(t
 	   count(*) FILTER (WHERE qpv) AS "in a QPV"
 FROM logement WHERE commune = '06029'
 GROUP BY ROLLUP (typologie(nb_pieces)) ORDER BY GROUPING(typologie(nb_pieces)), 1;
+\echo '   Its programmes (by APL convention, else by street address) and CUS segments, for the social-mix measures:'
+SELECT count(DISTINCT programme) AS programmes, count(DISTINCT programme) FILTER (WHERE programme LIKE 'NUMCONV %') AS "by APL convention",
+	   count(DISTINCT programme) FILTER (WHERE programme LIKE 'ADRESSE %') AS "by address",
+	   count(DISTINCT segment_patrimoine) AS "CUS segments", count(*) FILTER (WHERE immeuble IS NULL) AS "without IMMEU"
+FROM logement WHERE bailleur = 'cannes';
 
 \echo
 \echo '== 3. The état des lieux: which old stock reservations the dwellings carry'

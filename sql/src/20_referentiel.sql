@@ -89,6 +89,13 @@ CREATE TABLE flux_mgmt.logement (
 	sortie date,
 	contingent_rpls smallint,
 	adresse text,
+	programme text,
+	numconv text,
+	immeuble text,
+	batiment text,
+	entree text,
+	segment_patrimoine text,
+	libelle_segment text,
 	UNIQUE (bailleur, ref),
 	CONSTRAINT logement_titulaire_du_stock CHECK
 		((regime IN ('stock_defense', 'stock_securite', 'stock_sante')) = (reservataire_stock IS NOT NULL)),
@@ -116,6 +123,14 @@ COMMENT ON COLUMN flux_mgmt.logement.mise_en_service IS 'date the dwelling enter
 COMMENT ON COLUMN flux_mgmt.logement.sortie IS 'date it left the stock (sale, demolition), null while owned';
 COMMENT ON COLUMN flux_mgmt.logement.contingent_rpls IS
 	'RPLS CONTRESLOG when known: 1 State agents, 2 State priority, 3 Action Logement, 4 local authorities, 5 State other, 6 other, 7 not reserved';
+COMMENT ON COLUMN flux_mgmt.logement.programme IS
+	'the programme (residence, operation) the dwelling belongs to, for the social-mix measures (DOMAIN §3.9): as importer_rpls groups it, NUMCONV (the programme''s APL convention) when the file gives one, else the street address; the landlord corrects a grouping with UPDATE';
+COMMENT ON COLUMN flux_mgmt.logement.numconv IS 'RPLS NUMCONV: number of the APL convention of its programme';
+COMMENT ON COLUMN flux_mgmt.logement.immeuble IS 'RPLS IMMEU: the landlord''s building identifier';
+COMMENT ON COLUMN flux_mgmt.logement.batiment IS 'RPLS BAT: building';
+COMMENT ON COLUMN flux_mgmt.logement.entree IS 'RPLS ENTREE: entrance';
+COMMENT ON COLUMN flux_mgmt.logement.segment_patrimoine IS 'RPLS CODSEGPATRIM: the CUS patrimony segment''s code (null when the file says there is none)';
+COMMENT ON COLUMN flux_mgmt.logement.libelle_segment IS 'RPLS LIBSEGPATRIM: that segment''s label';
 COMMENT ON COLUMN flux_mgmt.logement.adresse IS
 	'postal address, as the RPLS file gives it (NUMVOIE INDREP TYPVOIE NOMVOIE, CODEPOSTAL LIBCOM; importer_rpls repairs a postal code that lost its leading zero); null when unknown';
 

@@ -24,10 +24,17 @@ CREATE TYPE flux_mgmt.rpls_ligne AS (
 	constats text[],
 	fffd text,
 	rejet text,
-	adresse text
+	adresse text,
+	programme text,
+	numconv text,
+	immeuble text,
+	batiment text,
+	entree text,
+	segment_patrimoine text,
+	libelle_segment text
 );
 COMMENT ON TYPE flux_mgmt.rpls_ligne IS
-	'one line of an RPLS file as rpls_analyser reads it: mapped values, what was noticed (constats), the first free-text value with U+FFFD, why it is rejected (null when it is not), the postal address';
+	'one line of an RPLS file as rpls_analyser reads it: mapped values, what was noticed (constats), the first free-text value with U+FFFD, why it is rejected (null when it is not), the postal address, the programme (NUMCONV, else the street address), building and CUS segment';
 
 -- The value of one field, by column name, in a line split on ';'.  Qualified
 -- rather than pinned to a search_path, so that the planner inlines it.
@@ -105,6 +112,15 @@ BEGIN
 			   nullif(concat_ws(' ', nullif(rpls_champ(b.f, entete, 'NUMVOIE'), ''), nullif(rpls_champ(b.f, entete, 'INDREP'), ''),
 								nullif(rpls_champ(b.f, entete, 'TYPVOIE'), ''), nullif(rpls_champ(b.f, entete, 'NOMVOIE'), '')), '') AS voie,
 			   nullif(rpls_champ(b.f, entete, 'LIBCOM'), '') AS libcom,
+			   nullif(rpls_champ(b.f, entete, 'NUMCONV'), '') AS numconv,
+			   nullif(rpls_champ(b.f, entete, 'IMMEU'), '') AS immeuble,
+			   nullif(rpls_champ(b.f, entete, 'BAT'), '') AS batiment,
+			   nullif(rpls_champ(b.f, entete, 'ENTREE'), '') AS entree,
+			   -- the files say "no segment" in several ways
+			   CASE WHEN lower(rpls_champ(b.f, entete, 'CODSEGPATRIM')) IN ('', 'x', 'pas de code') THEN NULL
+					ELSE rpls_champ(b.f, entete, 'CODSEGPATRIM') END AS segment,
+			   CASE WHEN lower(rpls_champ(b.f, entete, 'CODSEGPATRIM')) IN ('', 'x', 'pas de code') THEN NULL
+					ELSE nullif(rpls_champ(b.f, entete, 'LIBSEGPATRIM'), '') END AS libelle_segment,
 			   (SELECT entete[i] || ': ' || b.f[i] FROM generate_subscripts(b.f, 1) AS i
 				WHERE strpos(b.f[i], U&'\FFFD') > 0 ORDER BY i LIMIT 1) AS fffd
 		FROM brut b
@@ -145,12 +161,18 @@ BEGIN
 			   WHEN lu.contreslog <> '' AND lu.contreslog !~ '^[1-7]$' THEN format('CONTRESLOG %L is not a contingent code (1 to 7)', lu.contreslog)
 			   WHEN lu.rpls !~ '^[0-9A-Z]{10}$' THEN format('RPLS %L is not a 10-character RPLS identifier', lu.rpls)
 		   END,
-		   -- runs of spaces (the fixed-width habits of RPLS files) made one
-		   nullif(regexp_replace(concat_ws(', ', lu.voie,
-										   nullif(concat_ws(' ', CASE WHEN lu.codepostal ~ '^[0-9]{4}$' THEN '0' || lu.codepostal
-																	  ELSE nullif(lu.codepostal, '') END, lu.libcom), '')),
-								 '\s+', ' ', 'g'), '')
-	FROM lu
+		   lu.adresse,
+		   -- the programme: its APL convention, else its street address (case and spaces aside)
+		   CASE WHEN lu.numconv IS NOT NULL THEN 'NUMCONV ' || lu.numconv
+				WHEN lu.adresse IS NOT NULL THEN 'ADRESSE ' || upper(lu.adresse) END,
+		   lu.numconv, lu.immeuble, lu.batiment, lu.entree, lu.segment, lu.libelle_segment
+	FROM (SELECT lu.*,
+				 -- runs of spaces (the fixed-width habits of RPLS files) made one
+				 nullif(regexp_replace(concat_ws(', ', lu.voie,
+												 nullif(concat_ws(' ', CASE WHEN lu.codepostal ~ '^[0-9]{4}$' THEN '0' || lu.codepostal
+																			ELSE nullif(lu.codepostal, '') END, lu.libcom), '')),
+									   '\s+', ' ', 'g'), '') AS adresse
+		  FROM lu) AS lu
 	ORDER BY lu.ligne;
 	IF NOT FOUND THEN
 		PERFORM flux_mgmt.refuser(
@@ -162,7 +184,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.rpls_analyser(text) IS
-	'reads an RPLS CSV file (SDES open-data layout, '';'' separated, header line first; lines ending in CRLF, LF or CR) without importing it: one row per line with the mapped values, what was repaired or noticed, why a line is rejected, and the postal address (NUMVOIE INDREP TYPVOIE NOMVOIE, CODEPOSTAL LIBCOM, when the file has them); an empty file, a header without lines, a missing column or a column read twice is an error (22023)';
+	'reads an RPLS CSV file (SDES open-data layout, '';'' separated, header line first; lines ending in CRLF, LF or CR) without importing it: one row per line with the mapped values, what was repaired or noticed, why a line is rejected, and the postal address (NUMVOIE INDREP TYPVOIE NOMVOIE, CODEPOSTAL LIBCOM, when the file has them), the programme (NUMCONV, else the street address), IMMEU, BAT, ENTREE and the CUS segment (CODSEGPATRIM, LIBSEGPATRIM; none for empty, x or pas de code); an empty file, a header without lines, a missing column or a column read twice is an error (22023)';
 
 CREATE FUNCTION flux_mgmt.importer_rpls(
 	bailleur text, contenu text, prefixe text DEFAULT 'rpls-', ignorer_rejets boolean DEFAULT false)
@@ -207,9 +229,11 @@ BEGIN
 	END IF;
 
 	INSERT INTO logement (bailleur, ref, rpls, commune, nb_pieces, financement, qpv,
-						  annee_construction, mise_en_service, contingent_rpls, adresse)
+						  annee_construction, mise_en_service, contingent_rpls, adresse, programme, numconv, immeuble, batiment,
+						  entree, segment_patrimoine, libelle_segment)
 	SELECT importer_rpls.bailleur, prefixe || r.ligne, r.rpls, r.commune, r.nb_pieces, r.financement, r.qpv,
-		   r.annee_construction, r.mise_en_service, r.contingent_rpls, r.adresse
+		   r.annee_construction, r.mise_en_service, r.contingent_rpls, r.adresse, r.programme, r.numconv, r.immeuble, r.batiment,
+		   r.entree, r.segment_patrimoine, r.libelle_segment
 	FROM unnest(lu) AS r
 	WHERE r.rejet IS NULL
 	ORDER BY r.ligne;
@@ -246,27 +270,32 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.importer_rpls(text, text, text, boolean) IS
 	'imports an RPLS CSV file (SDES open-data layout) as dwellings of a landlord, their postal address included, and reports, per kind, what was imported, repaired, noticed or rejected; a rejected line stops the import unless ignorer_rejets';
 
--- The addresses of dwellings imported before importer_rpls read them (a
--- database updated from 0.1): the same file, the same prefix, matched on
--- the reference it gave each line.
-CREATE FUNCTION flux_mgmt.completer_adresses_rpls(bailleur text, contenu text, prefixe text DEFAULT 'rpls-') RETURNS bigint
+-- What importer_rpls reads now of dwellings imported before it did (a
+-- database updated from 0.1): their address, programme, building and
+-- segment, from the same file, matched on the reference it gave each line
+-- (the same prefix); a programme the landlord corrected is kept.
+CREATE FUNCTION flux_mgmt.completer_logements_rpls(bailleur text, contenu text, prefixe text DEFAULT 'rpls-') RETURNS bigint
 	LANGUAGE plpgsql
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
 AS $$
 DECLARE
 	n bigint;
 BEGIN
-	PERFORM exiger_bailleur(completer_adresses_rpls.bailleur);
-	UPDATE logement l SET adresse = r.adresse
+	PERFORM exiger_bailleur(completer_logements_rpls.bailleur);
+	UPDATE logement l SET adresse = r.adresse, programme = coalesce(l.programme, r.programme), numconv = r.numconv,
+		immeuble = r.immeuble, batiment = r.batiment, entree = r.entree, segment_patrimoine = r.segment_patrimoine,
+		libelle_segment = r.libelle_segment
 	FROM rpls_analyser(contenu) AS r
-	WHERE l.bailleur = completer_adresses_rpls.bailleur AND l.ref = prefixe || r.ligne
-	  AND r.rejet IS NULL AND r.adresse IS NOT NULL AND l.adresse IS DISTINCT FROM r.adresse;
+	WHERE l.bailleur = completer_logements_rpls.bailleur AND l.ref = prefixe || r.ligne AND r.rejet IS NULL
+	  AND ((l.programme IS NULL AND r.programme IS NOT NULL)
+		   OR (l.adresse, l.numconv, l.immeuble, l.batiment, l.entree, l.segment_patrimoine, l.libelle_segment)
+			  IS DISTINCT FROM (r.adresse, r.numconv, r.immeuble, r.batiment, r.entree, r.segment_patrimoine, r.libelle_segment));
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END
 $$;
-COMMENT ON FUNCTION flux_mgmt.completer_adresses_rpls(text, text, text) IS
-	'sets the postal address (logement.adresse) of the dwellings a landlord imported from an RPLS file, from that file again: the dwelling whose ref is prefixe || line number gets the line''s address (as importer_rpls reads it); for dwellings imported before the address was (a database updated from 0.1); returns the dwellings changed';
+COMMENT ON FUNCTION flux_mgmt.completer_logements_rpls(text, text, text) IS
+	'sets what importer_rpls reads now (address, programme unless corrected, NUMCONV, IMMEU, BAT, ENTREE, CUS segment) of the dwellings a landlord imported from an RPLS file, from that file again: the dwelling whose ref is prefixe || line number gets the line''s; for dwellings imported before (a database updated from 0.1); returns the dwellings changed';
 
 CREATE FUNCTION flux_mgmt.importer_communes(contenu text) RETURNS bigint
 	LANGUAGE plpgsql

@@ -2,7 +2,7 @@
 -- report of its defects, and the rejection of broken files.
 \i test/setup.sql
 BEGIN;
-SELECT plan(27);
+SELECT plan(33);
 
 INSERT INTO bailleur VALUES ('cannes', 'Parc social de Cannes (RPLS 2018)', NULL);
 \set rpls `cat data/rpls_cannes_2018.csv`
@@ -22,10 +22,29 @@ SELECT is((SELECT adresse FROM logement WHERE ref = 'cannes-2'), '12 IMPASSE DEN
 SELECT results_eq($$SELECT count(*), count(adresse), count(*) FILTER (WHERE adresse ~ ', 06(400|110|150) ') FROM logement$$,
 				  $$VALUES (6374::bigint, 6374::bigint, 6374::bigint)$$,
 				  'every dwelling has its address, with a five-digit postal code of Cannes or Le Cannet');
--- a database updated from 0.1 gets the addresses from the same file
-UPDATE logement SET adresse = NULL WHERE bailleur = 'cannes';
-SELECT is(completer_adresses_rpls('cannes', :'rpls', 'cannes-'), 6374::bigint, 'completer_adresses_rpls sets them from the same file');
-SELECT is(completer_adresses_rpls('cannes', :'rpls', 'cannes-'), 0::bigint, 'again: nothing to change');
+-- programmes, buildings and segments (issue 15; DOMAIN §3.9): 142 APL
+-- convention numbers, 198 dwellings without one, grouped by their 22 street
+-- addresses; 1,383 dwellings without IMMEU; "no segment" said four ways
+SELECT results_eq($$SELECT count(DISTINCT numconv), count(*) FILTER (WHERE numconv IS NULL), count(*) FILTER (WHERE immeuble IS NULL)
+					FROM logement WHERE bailleur = 'cannes'$$,
+				  $$VALUES (142::bigint, 198::bigint, 1383::bigint)$$, '142 convention numbers, 198 dwellings without, 1,383 without IMMEU');
+SELECT results_eq($$SELECT count(DISTINCT programme), count(DISTINCT programme) FILTER (WHERE programme LIKE 'NUMCONV %'),
+						   count(DISTINCT programme) FILTER (WHERE programme LIKE 'ADRESSE %'), count(*) FILTER (WHERE programme IS NULL)
+					FROM logement WHERE bailleur = 'cannes'$$,
+				  $$VALUES (164::bigint, 142::bigint, 22::bigint, 0::bigint)$$, 'every dwelling in a programme: 142 by convention, 22 by address');
+SELECT is((SELECT count(*) FROM logement WHERE programme = 'NUMCONV 06.1988.06.85.1231.2.013.007.12'), 510::bigint, 'the largest programme: 510 dwellings');
+SELECT results_eq($$SELECT count(DISTINCT segment_patrimoine), count(*) FILTER (WHERE segment_patrimoine IS NULL)
+					FROM logement WHERE bailleur = 'cannes'$$,
+				  $$VALUES (20::bigint, 4446::bigint)$$,
+				  '20 CUS segments; 4,446 dwellings without (empty, x, pas de code, Pas de code)');
+SELECT is((SELECT DISTINCT libelle_segment FROM logement WHERE segment_patrimoine = '06S1'), 'Alpes Maritimes S1', 'a segment''s label');
+
+-- a database updated from 0.1 gets them from the same file; a corrected grouping is kept
+UPDATE logement SET adresse = NULL, numconv = NULL, immeuble = NULL, segment_patrimoine = NULL, programme = NULL WHERE bailleur = 'cannes';
+UPDATE logement SET programme = 'Résidence corrigée' WHERE bailleur = 'cannes' AND ref = 'cannes-2';
+SELECT is(completer_logements_rpls('cannes', :'rpls', 'cannes-'), 6374::bigint, 'completer_logements_rpls sets them from the same file');
+SELECT is(completer_logements_rpls('cannes', :'rpls', 'cannes-'), 0::bigint, 'again: nothing to change');
+SELECT is((SELECT programme FROM logement WHERE ref = 'cannes-2'), 'Résidence corrigée', 'the landlord''s correction of a programme stays');
 
 -- The official RPLS 2018 aggregates for Cannes (shared/data/README.md).
 SELECT is((SELECT count(*) FROM logement WHERE commune = '06029'), 6313::bigint, '6,313 dwellings in Cannes');

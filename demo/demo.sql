@@ -149,6 +149,14 @@ ORDER BY l.id LIMIT 1;
 SELECT rang, coalesce(reservataire, 'pool') AS reservataire, array_to_string(motifs, E'\n') AS motifs
 FROM suggerer((SELECT max(id) FROM vacance)) WHERE rang = 1;
 ROLLBACK;
+\echo '   Programmes identified with one réservataire (DOMAIN §3.9: its share of the programme''s orientations at least'
+\echo '   50 % and twice its share of the flux, on 10 vacancies or more), over 2026: the largest shares'
+SELECT programme, reservataire, vacances, orientations_reservataire AS "to it", part_programme AS "% there", part_flux AS "% of the flux", identifie
+FROM identification_programmes('cannes', 2026) WHERE annee_debut = 2026 AND vacances >= 10
+ORDER BY part_programme DESC, programme, reservataire LIMIT 6;
+SELECT count(DISTINCT programme) FILTER (WHERE vacances >= 10) AS "programmes with 10 vacancies or more",
+	   count(DISTINCT programme) FILTER (WHERE identifie) AS "of which identified"
+FROM identification_programmes('cannes', 2026) WHERE annee_debut = 2026;
 \echo '   The bilan of the attributions outside the assiette, next to the subtractions (view bilan_hors_assiette),'
 \echo '   and per contingent the households were eligible to (bilan_hors_assiette_contingents):'
 SELECT motif, prevu, soustraites, baux, prioritaires, dalo, eligibles_action_logement, mutations

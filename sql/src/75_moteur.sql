@@ -34,11 +34,12 @@ COMMENT ON FUNCTION flux_mgmt.simuler_orientations(bigint[], integer, integer) I
 CREATE TABLE flux_mgmt.parametre_orientation (
 	cle text PRIMARY KEY,
 	valeur numeric NOT NULL,
-	CONSTRAINT parametre_orientation_cle CHECK (cle IN ('plancher_prefet_hors_qpv', 'retard_soustraction')),
+	CONSTRAINT parametre_orientation_cle CHECK (cle IN ('plancher_prefet_hors_qpv', 'retard_soustraction', 'identification_part',
+														'identification_rapport', 'identification_vacances')),
 	CONSTRAINT parametre_orientation_valeur CHECK (valeur >= 0 AND valeur <= 100)
 );
 COMMENT ON TABLE flux_mgmt.parametre_orientation IS
-	'parameters of the orientation preferences, when they differ from their default: plancher_prefet_hors_qpv = the share (percent) of the préfet''s orientations that should lie outside QPV (default 30, R441-5-2); retard_soustraction = how many dwellings a subtraction motif must be behind its forecast''s pace before suggerer() says so (default 1); the table starts empty, so that pg_dump keeps only what the user set';
+	'parameters of the orientation preferences, when they differ from their default: plancher_prefet_hors_qpv = the share (percent) of the préfet''s orientations that should lie outside QPV (default 30, R441-5-2); retard_soustraction = how many dwellings a subtraction motif must be behind its forecast''s pace before suggerer() says so (default 1); identification_part, identification_rapport, identification_vacances = when identification_programmes() flags a programme as identified with a réservataire (defaults 50 %, 2 times its share of the flux, 10 vacancies); the table starts empty, so that pg_dump keeps only what the user set';
 COMMENT ON COLUMN flux_mgmt.parametre_orientation.cle IS 'parameter';
 COMMENT ON COLUMN flux_mgmt.parametre_orientation.valeur IS 'its value';
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.parametre_orientation', '');

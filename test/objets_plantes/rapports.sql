@@ -40,6 +40,7 @@ SELECT count(*) AS mois, sum(realise_mois) AS soustraites, max(prevu_cumule) AS 
 SELECT count(*) FILTER (WHERE pg_catalog.cardinality(flux_mgmt.avis_soustractions(v.id)) > 0) AS avis FROM flux_mgmt.vacance v;
 SELECT * FROM flux_mgmt.rotation_observee('cannes', '06', 2026) ORDER BY reservataire NULLS FIRST, typologie NULLS FIRST, moyenne, annee_debut;
 SELECT * FROM flux_mgmt.controler_conventions('cannes', '06', 2026);
+SELECT count(*) AS lignes, count(*) FILTER (WHERE identifie) AS identifies FROM flux_mgmt.identification_programmes('cannes', 2026);
 SELECT count(*) AS logements, sum(nombre) AS droits FROM flux_mgmt.etat_des_lieux_detaille('cannes', NULL, '2026-01-01');
 SELECT count(*) AS lignes, sum(logements) AS logements FROM flux_mgmt.etat_des_lieux_communes('cannes', '2026-01-01');
 SELECT (SELECT count(*) FROM flux_mgmt.etat_des_lieux_logement) AS detaille, (SELECT count(*) FROM flux_mgmt.etat_des_lieux_commune) AS communes;

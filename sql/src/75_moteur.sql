@@ -59,6 +59,32 @@ CREATE TYPE flux_mgmt.candidat_orientation AS (
 COMMENT ON TYPE flux_mgmt.candidat_orientation IS
 	'a candidate for a dwelling as suggerer() gathers it: share, counts in its scope, preference and its reasons, its convention''s management (directe or deleguee; null for the pool)';
 
+-- The single-use rights of a recorded conversion engaged up to a year (DOMAIN
+-- §3.4): over its steps, the réservataire's charges in the département in
+-- the steps' years up to that year (as consommation_conversion counts them),
+-- with ouvertes its open orientations not charged yet as well (in mode
+-- orientation they are), each step's part from limited rights.  What the
+-- engine (candidats) and the attainment (atteinte_annuelle) both stop at.
+CREATE FUNCTION flux_mgmt.droits_engages(conversion_id bigint, jusqu_a integer, ouvertes boolean) RETURNS numeric
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT coalesce(sum(x.n * q.volume_limite / q.volume_annuel), 0)
+	FROM flux_mgmt.conversion k
+	JOIN flux_mgmt.conversion_palier q ON q.conversion_id = k.id
+	LEFT JOIN flux_mgmt.convention v ON v.id = q.convention_id
+	CROSS JOIN LATERAL (
+		SELECT coalesce(sum(c.decomptes + CASE WHEN $3 AND v.mode_decompte IS DISTINCT FROM 'orientation' THEN c.en_cours ELSE 0 END), 0) AS n
+		FROM flux_mgmt.compteur c
+		WHERE c.bailleur = k.bailleur AND c.reservataire = k.reservataire AND c.dans_flux
+		  AND c.annee >= q.annee_debut AND c.annee <= least(coalesce(q.annee_fin, $2), $2)
+		  -- the département's range of the counters' index
+		  AND c.commune OPERATOR(flux_mgmt.>=) flux_mgmt.premiere_commune(k.departement)
+		  AND c.commune OPERATOR(flux_mgmt.<=) flux_mgmt.derniere_commune(k.departement)) AS x
+	WHERE k.id = $1 AND q.annee_debut <= $2;
+END;
+COMMENT ON FUNCTION flux_mgmt.droits_engages(bigint, integer, boolean) IS
+	'the single-use rights of a recorded conversion (conversion.id) engaged up to a year: over its steps (conversion_palier), the réservataire''s charges in the département in the steps'' years up to that year, and with ouvertes its open orientations not charged yet (none in mode orientation, where they are charged), each counting volume_limite ÷ volume_annuel of its step; no argument check';
+
 -- The candidates of an in-flux dwelling: the conventions in force in the year
 -- whose scope contains its commune, and the pool, with their counts from the
 -- counters (compteur.imputees: the in-flux vacancies oriented in the year,
@@ -101,22 +127,8 @@ BEGIN
 		SELECT coalesce(sum(k.n), 0) AS n FROM comptes k
 	), epuisements AS MATERIALIZED (
 		-- the converted conventions of wholly limited rights, with the rights
-		-- engaged: over the conversion's steps, the réservataire's charges in
-		-- the département in the steps' years (as consommation_conversion
-		-- counts them) and its open orientations of those years not charged
-		-- yet (in mode orientation they are), each step's part from limited
-		-- rights
-		SELECT p.convention_id, k.droits_uniques, k.fin,
-			   (SELECT coalesce(sum(x.n * q.volume_limite / q.volume_annuel), 0)
-				FROM conversion_palier q
-				LEFT JOIN convention v ON v.id = q.convention_id
-				CROSS JOIN LATERAL (
-					SELECT coalesce(sum(c.decomptes + CASE WHEN v.mode_decompte = 'orientation' THEN 0 ELSE c.en_cours END), 0) AS n
-					FROM compteur c
-					WHERE c.bailleur = $1 AND c.annee BETWEEN q.annee_debut AND coalesce(q.annee_fin, $3)
-					  AND c.commune BETWEEN bornes.premiere AND bornes.derniere
-					  AND c.reservataire = k.reservataire AND c.dans_flux) AS x
-				WHERE q.conversion_id = k.id AND q.annee_debut <= $3) AS engages
+		-- engaged so far, open orientations included
+		SELECT p.convention_id, k.droits_uniques, k.fin, droits_engages(k.id, $3, true) AS engages
 		FROM bornes
 		JOIN conversion k ON k.bailleur = $1 AND k.departement = bornes.d AND k.droits_uniques IS NOT NULL
 		JOIN conversion_palier p ON p.conversion_id = k.id AND p.volume_limite = p.volume_annuel AND p.convention_id IS NOT NULL
@@ -226,6 +238,18 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, smallint, flux_mgmt.financement, boolean, date) IS
 	'the candidates for an in-flux dwelling of a landlord in a commune in a year (available on le): conventions in force whose scope contains the commune, with their counts in their scope (this dwelling included), and the landlord''s pool, whose entitlement is what the département''s count leaves after every convention''s entitlement (its share: that over the count); a converted convention of wholly limited rights has share 0 once less than one of its single-use rights is left (charges, and open orientations not charged yet, engaging them) or its term (exclusive) is on or before le (or 1 January), with the reason first in its motifs; with their convention''s management (directe, deleguee) and their preferences in percentage points: each indicative objective the dwelling meets, its target minus the share reached; the préfet''s floor outside QPV (parametre_orientation, default 30); single-use rights of converted stock left (up to 5 points)';
 
+-- The day a vacancy is decided: it became available, or came back to the
+-- landlord when its last orientation ended (a carence, an échec).
+CREATE FUNCTION flux_mgmt.date_decision(vacance_id bigint) RETURNS date
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT greatest(va.date_liberation,
+					(SELECT max(o.date_issue) FROM flux_mgmt.orientation o WHERE o.vacance_id = va.id))
+	FROM flux_mgmt.vacance va WHERE va.id = $1;
+END;
+COMMENT ON FUNCTION flux_mgmt.date_decision(bigint) IS
+	'the day a vacancy is decided: its date_liberation, or the date its last orientation ended when later; what decider(), avis_soustractions() and orienter_en_attente() date a decision at; null for an unknown vacancy';
+
 -- The decision for a vacancy, before it is explained: what suggerer() and
 -- orienter_suggestion() share.
 CREATE TYPE flux_mgmt.decision_orientation AS (
@@ -250,7 +274,7 @@ BEGIN
 	SELECT l.bailleur, l.commune, l.nb_pieces, l.financement, l.qpv, l.regime, l.reservataire_stock, r.nom,
 		   extract(year FROM va.date_liberation)::integer AS annee,
 		   -- when it can be oriented: available, or back after its last orientation ended
-		   greatest(va.date_liberation, (SELECT max(o.date_issue) FROM orientation o WHERE o.vacance_id = va.id)) AS le
+		   date_decision(va.id) AS le
 	INTO v
 	FROM vacance va JOIN logement l ON l.id = va.logement_id LEFT JOIN flux_mgmt.reservataire r ON r.code = l.reservataire_stock
 	WHERE va.id = decider.vacance_id;
@@ -310,7 +334,7 @@ BEGIN
 			   least(1, (x.le - make_date(x.annee, 1, 1) + 1)::numeric
 						/ (make_date(x.annee + 1, 1, 1) - make_date(x.annee, 1, 1))) AS fraction
 		FROM (SELECT l.bailleur, departement(l.commune) AS d, extract(year FROM va.date_liberation)::integer AS annee,
-					 greatest(va.date_liberation, (SELECT max(o.date_issue) FROM orientation o WHERE o.vacance_id = va.id)) AS le
+					 date_decision(va.id) AS le
 			  FROM vacance va JOIN logement l ON l.id = va.logement_id
 			  WHERE va.id = $1 AND l.regime = 'flux') AS x
 	), prevus AS (
@@ -440,8 +464,7 @@ BEGIN
 	LOOP
 		-- a vacancy whose orientation ended (a carence, an échec) is oriented
 		-- again when it came back to the landlord, not before
-		o := orienter_suggestion(v.id, greatest(v.date_liberation,
-												(SELECT max(x.date_issue) FROM orientation x WHERE x.vacance_id = v.id)));
+		o := orienter_suggestion(v.id, date_decision(v.id));
 		vacance_id := v.id;
 		orientation_id := o;
 		reservataire := (SELECT x.reservataire FROM orientation x WHERE x.id = o);

@@ -121,15 +121,7 @@ BEGIN ATOMIC
 		-- their term falls, the share of the part of the year before it (pro
 		-- rata of the days: the counters are yearly)
 		LEFT JOIN LATERAL (
-			SELECT greatest(0, k2.droits_uniques - coalesce((
-					   SELECT sum(x.n * q.volume_limite / q.volume_annuel)
-					   FROM flux_mgmt.conversion_palier q
-					   CROSS JOIN LATERAL (
-						   SELECT coalesce(sum(c2.decomptes), 0) AS n FROM flux_mgmt.compteur c2
-						   WHERE c2.bailleur = $1 AND c2.reservataire = k2.reservataire AND c2.dans_flux
-							 AND c2.annee >= q.annee_debut AND c2.annee <= least(coalesce(q.annee_fin, $3 - 1), $3 - 1)
-							 AND flux_mgmt.departement(c2.commune) = $2) AS x
-					   WHERE q.conversion_id = k2.id AND q.annee_debut < $3), 0)) AS restants,
+			SELECT greatest(0, k2.droits_uniques - flux_mgmt.droits_engages(k2.id, $3 - 1, false)) AS restants,
 				   CASE WHEN pg_catalog.date_part('year', k2.fin) = $3
 						THEN (k2.fin - pg_catalog.make_date($3, 1, 1))::numeric
 							 / (pg_catalog.make_date($3 + 1, 1, 1) - pg_catalog.make_date($3, 1, 1)) END AS fraction

@@ -12,7 +12,17 @@
 ALTER TABLE flux_mgmt.parametre_orientation DROP CONSTRAINT parametre_orientation_cle,
 	ADD CONSTRAINT parametre_orientation_cle CHECK (cle IN ('plancher_prefet_hors_qpv', 'retard_soustraction'));
 COMMENT ON TABLE flux_mgmt.parametre_orientation IS
-	'parameters of the orientation preferences, when they differ from their default: plancher_prefet_hors_qpv = the share (percent) of the préfet''s orientations that should lie outside QPV (default 30, R441-5-2); retard_soustraction = how many dwellings a subtraction motif must be behind its forecast''s pace before suggerer() says so (default 1); the table starts empty, so that pg_dump keeps only what the user set';
+	'parameters of the orientation preferences, when they differ from their default: plancher_prefet_hors_qpv = the share (percent) of the préfet''s orientations that should lie outside QPV (default 30, R441-5-2); retard_soustraction = how many dwellings a subtraction motif must be behind its forecast''s pace before suggerer() says so (default 1); identification_part, identification_rapport, identification_vacances = when identification_programmes() flags a programme as identified with a réservataire (defaults 50 %, 2 times its share of the flux, 10 vacancies); the table starts empty, so that pg_dump keeps only what the user set';
+
+CREATE FUNCTION flux_mgmt.date_decision(vacance_id bigint) RETURNS date
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT greatest(va.date_liberation,
+					(SELECT max(o.date_issue) FROM flux_mgmt.orientation o WHERE o.vacance_id = va.id))
+	FROM flux_mgmt.vacance va WHERE va.id = $1;
+END;
+COMMENT ON FUNCTION flux_mgmt.date_decision(bigint) IS
+	'the day a vacancy is decided: its date_liberation, or the date its last orientation ended when later; what decider(), avis_soustractions() and orienter_en_attente() date a decision at; null for an unknown vacancy';
 
 CREATE FUNCTION flux_mgmt.avis_soustractions(vacance_id bigint) RETURNS text[]
 	LANGUAGE plpgsql STABLE
@@ -26,7 +36,7 @@ BEGIN
 			   least(1, (x.le - make_date(x.annee, 1, 1) + 1)::numeric
 						/ (make_date(x.annee + 1, 1, 1) - make_date(x.annee, 1, 1))) AS fraction
 		FROM (SELECT l.bailleur, departement(l.commune) AS d, extract(year FROM va.date_liberation)::integer AS annee,
-					 greatest(va.date_liberation, (SELECT max(o.date_issue) FROM orientation o WHERE o.vacance_id = va.id)) AS le
+					 date_decision(va.id) AS le
 			  FROM vacance va JOIN logement l ON l.id = va.logement_id
 			  WHERE va.id = $1 AND l.regime = 'flux') AS x
 	), prevus AS (

@@ -9,6 +9,26 @@
 --------------------------------------------------------------------------------
 
 DROP FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, smallint, flux_mgmt.financement, boolean);
+CREATE FUNCTION flux_mgmt.droits_engages(conversion_id bigint, jusqu_a integer, ouvertes boolean) RETURNS numeric
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT coalesce(sum(x.n * q.volume_limite / q.volume_annuel), 0)
+	FROM flux_mgmt.conversion k
+	JOIN flux_mgmt.conversion_palier q ON q.conversion_id = k.id
+	LEFT JOIN flux_mgmt.convention v ON v.id = q.convention_id
+	CROSS JOIN LATERAL (
+		SELECT coalesce(sum(c.decomptes + CASE WHEN $3 AND v.mode_decompte IS DISTINCT FROM 'orientation' THEN c.en_cours ELSE 0 END), 0) AS n
+		FROM flux_mgmt.compteur c
+		WHERE c.bailleur = k.bailleur AND c.reservataire = k.reservataire AND c.dans_flux
+		  AND c.annee >= q.annee_debut AND c.annee <= least(coalesce(q.annee_fin, $2), $2)
+		  -- the département's range of the counters' index
+		  AND c.commune OPERATOR(flux_mgmt.>=) flux_mgmt.premiere_commune(k.departement)
+		  AND c.commune OPERATOR(flux_mgmt.<=) flux_mgmt.derniere_commune(k.departement)) AS x
+	WHERE k.id = $1 AND q.annee_debut <= $2;
+END;
+COMMENT ON FUNCTION flux_mgmt.droits_engages(bigint, integer, boolean) IS
+	'the single-use rights of a recorded conversion (conversion.id) engaged up to a year: over its steps (conversion_palier), the réservataire''s charges in the département in the steps'' years up to that year, and with ouvertes its open orientations not charged yet (none in mode orientation, where they are charged), each counting volume_limite ÷ volume_annuel of its step; no argument check';
+
 CREATE FUNCTION flux_mgmt.candidats(bailleur text, commune flux_mgmt.code_insee, annee integer,
 									nb_pieces smallint, financement flux_mgmt.financement, qpv boolean,
 									le date DEFAULT NULL)
@@ -37,22 +57,8 @@ BEGIN
 		SELECT coalesce(sum(k.n), 0) AS n FROM comptes k
 	), epuisements AS MATERIALIZED (
 		-- the converted conventions of wholly limited rights, with the rights
-		-- engaged: over the conversion's steps, the réservataire's charges in
-		-- the département in the steps' years (as consommation_conversion
-		-- counts them) and its open orientations of those years not charged
-		-- yet (in mode orientation they are), each step's part from limited
-		-- rights
-		SELECT p.convention_id, k.droits_uniques, k.fin,
-			   (SELECT coalesce(sum(x.n * q.volume_limite / q.volume_annuel), 0)
-				FROM conversion_palier q
-				LEFT JOIN convention v ON v.id = q.convention_id
-				CROSS JOIN LATERAL (
-					SELECT coalesce(sum(c.decomptes + CASE WHEN v.mode_decompte = 'orientation' THEN 0 ELSE c.en_cours END), 0) AS n
-					FROM compteur c
-					WHERE c.bailleur = $1 AND c.annee BETWEEN q.annee_debut AND coalesce(q.annee_fin, $3)
-					  AND c.commune BETWEEN bornes.premiere AND bornes.derniere
-					  AND c.reservataire = k.reservataire AND c.dans_flux) AS x
-				WHERE q.conversion_id = k.id AND q.annee_debut <= $3) AS engages
+		-- engaged so far, open orientations included
+		SELECT p.convention_id, k.droits_uniques, k.fin, droits_engages(k.id, $3, true) AS engages
 		FROM bornes
 		JOIN conversion k ON k.bailleur = $1 AND k.departement = bornes.d AND k.droits_uniques IS NOT NULL
 		JOIN conversion_palier p ON p.conversion_id = k.id AND p.volume_limite = p.volume_annuel AND p.convention_id IS NOT NULL
@@ -173,7 +179,7 @@ BEGIN
 	SELECT l.bailleur, l.commune, l.nb_pieces, l.financement, l.qpv, l.regime, l.reservataire_stock, r.nom,
 		   extract(year FROM va.date_liberation)::integer AS annee,
 		   -- when it can be oriented: available, or back after its last orientation ended
-		   greatest(va.date_liberation, (SELECT max(o.date_issue) FROM orientation o WHERE o.vacance_id = va.id)) AS le
+		   date_decision(va.id) AS le
 	INTO v
 	FROM vacance va JOIN logement l ON l.id = va.logement_id LEFT JOIN flux_mgmt.reservataire r ON r.code = l.reservataire_stock
 	WHERE va.id = decider.vacance_id;
@@ -210,6 +216,39 @@ END
 $$;
 COMMENT ON FUNCTION flux_mgmt.decider(bigint) IS
 	'the orientation decision for a vacancy (see decision_orientation): a stock dwelling''s holder, the charge of an in-flux vacancy already charged by a closed orientation, or the candidates of an in-flux dwelling in the year of the vacancy and the choice of choisir_orientation()';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.orienter_en_attente(bailleur text, annee integer)
+RETURNS TABLE (vacance_id bigint, orientation_id bigint, reservataire text)
+	LANGUAGE plpgsql
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v record;
+	o bigint;
+BEGIN
+	PERFORM exiger_bailleur(orienter_en_attente.bailleur);
+	FOR v IN
+		SELECT va.id, va.date_liberation
+		FROM vacance va JOIN logement l ON l.id = va.logement_id
+		WHERE l.bailleur = orienter_en_attente.bailleur
+		  AND va.date_liberation >= make_date(orienter_en_attente.annee, 1, 1)
+		  AND va.date_liberation < make_date(orienter_en_attente.annee + 1, 1, 1)
+		  AND NOT EXISTS (SELECT FROM orientation x WHERE x.vacance_id = va.id
+						  AND (x.issue IN ('en_cours', 'attribuee', 'retiree') OR x.soustraction IS NOT NULL))
+		ORDER BY va.date_liberation, va.id
+	LOOP
+		-- a vacancy whose orientation ended (a carence, an échec) is oriented
+		-- again when it came back to the landlord, not before
+		o := orienter_suggestion(v.id, date_decision(v.id));
+		vacance_id := v.id;
+		orientation_id := o;
+		reservataire := (SELECT x.reservataire FROM orientation x WHERE x.id = o);
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.orienter_en_attente(text, integer) IS
+	'orients, in date order, every vacancy of a landlord freed in a year that waits for an orientation (none yet, or the last ended in carence or échec), each with rank 1 of suggerer() and dated its date_liberation, or the date its last orientation ended when later, each seeing the ones before; returns what it recorded';
 
 CREATE OR REPLACE FUNCTION flux_mgmt.controler_conventions(bailleur text, departement text, annee integer)
 RETURNS TABLE (regle text, detail text)

@@ -129,8 +129,9 @@ ORDER BY c.bailleur, c.departement, c.num;
 
 INSERT INTO flux_mgmt.reservataire (code, nom, type) VALUES
 	('min_armees', 'Ministère des Armées', 'ministere'), ('min_interieur', 'Ministère de l''Intérieur', 'ministere');
+-- each residence a programme, its CUS segment by age (no draw: the others stay the same)
 INSERT INTO flux_mgmt.logement (bailleur, ref, commune, nb_pieces, financement, qpv, annee_construction,
-								regime, reservataire_stock, mise_en_service, sortie)
+								regime, reservataire_stock, mise_en_service, sortie, programme, segment_patrimoine, libelle_segment)
 SELECT r.bailleur, format('%s-%s-%s', r.departement, r.num, g), r.commune,
 	   (1 + width_bucket(h.t, ARRAY[0.074, 0.276, 0.646, 0.924]) + CASE WHEN h.t > 0.98 THEN 1 ELSE 0 END)::smallint,
 	   r.financement, r.qpv, r.annee_construction,
@@ -139,7 +140,10 @@ SELECT r.bailleur, format('%s-%s-%s', r.departement, r.num, g), r.commune,
 	   CASE WHEN h.x < 0.003 THEN 'min_armees' WHEN h.x < 0.004 THEN 'min_interieur' END,
 	   make_date(r.annee_construction, 1 + (h.m * 11)::integer, 1),
 	   CASE WHEN r.annee_construction < :annee - 1 AND h.y < 0.002 THEN make_date(:annee - 1, 6, 1)
-			WHEN r.annee_construction < :annee - 1 AND h.y < 0.004 THEN make_date(:annee, 6, 1) END
+			WHEN r.annee_construction < :annee - 1 AND h.y < 0.004 THEN make_date(:annee, 6, 1) END,
+	   format('%s-%s', r.departement, r.num),
+	   CASE WHEN r.annee_construction < 1977 THEN 'S1' WHEN r.annee_construction < 2000 THEN 'S2' ELSE 'S3' END,
+	   CASE WHEN r.annee_construction < 1977 THEN 'Avant 1977' WHEN r.annee_construction < 2000 THEN '1977-1999' ELSE 'Depuis 2000' END
 FROM bench_residence r
 CROSS JOIN LATERAL generate_series(1, r.taille) AS g
 CROSS JOIN LATERAL (SELECT random() AS t, random() AS x, random() AS y, random() AS m WHERE g > 0) AS h;

@@ -157,6 +157,50 @@ ORDER BY part_programme DESC, programme, reservataire LIMIT 6;
 SELECT count(DISTINCT programme) FILTER (WHERE vacances >= 10) AS "programmes with 10 vacancies or more",
 	   count(DISTINCT programme) FILTER (WHERE identifie) AS "of which identified"
 FROM identification_programmes('cannes', 2026) WHERE annee_debut = 2026;
+\echo '   Social mix (DOMAIN §3.9): the index of dissimilarity over the programmes (Duncan & Duncan 1955,'
+\echo '   ½ Σ |a_i/A − b_i/B|: 0 = spread like the rest, 1 = never in the same residence), for the households'
+\echo '   housed and for each beneficiary''s orientations against the others (view mixite_dissimilarite):'
+SELECT population, coalesce(reservataire, CASE WHEN population = 'orientations' THEN 'pool' END) AS reservataire,
+	   unites AS programmes, effectif, total, indice
+FROM mixite_dissimilarite WHERE bailleur = 'cannes' AND annee = 2026 AND annee_debut = 2026 AND echelle = 'programme'
+ORDER BY population DESC, reservataire NULLS LAST;
+\echo '   … the programmes where priority or DALO households were housed most (concentration_menages, 5 leases or more):'
+SELECT unite AS programme, baux, prioritaires, part_prioritaires AS "%", moyenne_prioritaires AS "landlord's %"
+FROM concentration_menages('cannes', 2026) WHERE annee_debut = 2026 AND echelle = 'programme' AND baux >= 5
+ORDER BY part_prioritaires DESC, unite LIMIT 5;
+\echo '   The engine''s social-mix preference in its reasons (a dwelling of the largest programme freed on 30 December,'
+\echo '   in a transaction rolled back):'
+BEGIN;
+INSERT INTO vacance (logement_id, date_liberation)
+SELECT l.id, '2026-12-30' FROM logement l
+WHERE l.bailleur = 'cannes' AND l.regime = 'flux' AND l.commune <> '06029'
+  AND NOT EXISTS (SELECT FROM vacance v WHERE v.logement_id = l.id AND v.date_liberation = '2026-12-30')
+ORDER BY (SELECT count(*) FROM logement x WHERE x.programme = l.programme) DESC, l.id LIMIT 1;
+SELECT rang, coalesce(reservataire, 'pool') AS reservataire, m AS "social mix"
+FROM suggerer((SELECT max(id) FROM vacance)) AS s, unnest(s.motifs) AS m WHERE m LIKE 'social mix%' ORDER BY rang;
+ROLLBACK;
+\echo '   The same year oriented again without the preference (mixite_poids 0, same draws), in a transaction rolled back:'
+CREATE TEMP TABLE mixite_avec AS
+SELECT population, reservataire, indice FROM indices_dissimilarite('cannes', 2026) WHERE annee_debut = 2026 AND echelle = 'programme';
+CREATE TEMP TABLE identifies_avec AS
+SELECT count(DISTINCT programme) FILTER (WHERE identifie) AS n FROM identification_programmes('cannes', 2026) WHERE annee_debut = 2026;
+BEGIN;
+INSERT INTO parametre_orientation VALUES ('mixite_poids', 0);
+DELETE FROM attribution a USING orientation o, vacance v, logement l
+WHERE o.id = a.orientation_id AND v.id = o.vacance_id AND l.id = v.logement_id AND l.bailleur = 'cannes' AND v.date_liberation >= '2026-01-01';
+DELETE FROM orientation o USING vacance v, logement l
+WHERE v.id = o.vacance_id AND l.id = v.logement_id AND l.bailleur = 'cannes' AND v.date_liberation >= '2026-01-01';
+\i demo/annee.sql
+SELECT (SELECT n FROM identifies_avec) AS "programmes identified, preference on",
+	   count(DISTINCT programme) FILTER (WHERE identifie) AS "off"
+FROM identification_programmes('cannes', 2026) WHERE annee_debut = 2026;
+SELECT x.population, coalesce(x.reservataire, CASE WHEN x.population = 'orientations' THEN 'pool' END) AS reservataire,
+	   a.indice AS "index, preference on", x.indice AS "off"
+FROM indices_dissimilarite('cannes', 2026) AS x
+LEFT JOIN mixite_avec a ON a.population = x.population AND a.reservataire IS NOT DISTINCT FROM x.reservataire
+WHERE x.annee_debut = 2026 AND x.echelle = 'programme'
+ORDER BY x.population DESC, x.reservataire NULLS LAST;
+ROLLBACK;
 \echo '   The bilan of the attributions outside the assiette, next to the subtractions (view bilan_hors_assiette),'
 \echo '   and per contingent the households were eligible to (bilan_hors_assiette_contingents):'
 SELECT motif, prevu, soustraites, baux, prioritaires, dalo, eligibles_action_logement, mutations

@@ -64,6 +64,14 @@ BEGIN
 		p := pg_temp.plus_grand_deficit(r.vid);
 		INSERT INTO durees VALUES ('pure SQL largest deficit (rank 1 only)', extract(epoch FROM clock_timestamp() - d) * 1e6, p);
 	END LOOP;
+	-- the same calls with the social-mix preference off: what it costs
+	INSERT INTO flux_mgmt.parametre_orientation VALUES ('mixite_poids', 0);
+	FOR r IN SELECT vid FROM tirage LOOP
+		d := clock_timestamp();
+		SELECT s.reservataire INTO p FROM flux_mgmt.suggerer(r.vid) AS s WHERE s.rang = 1;
+		INSERT INTO durees VALUES ('suggerer, social-mix preference off (mixite_poids 0)', extract(epoch FROM clock_timestamp() - d) * 1e6, p);
+	END LOOP;
+	DELETE FROM flux_mgmt.parametre_orientation WHERE cle = 'mixite_poids';
 END $$;
 \echo '== latency over 10,000 calls on random vacancies of the year, inside the server (µs)'
 SELECT methode, count(*) AS appels,
@@ -75,5 +83,8 @@ SELECT round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY us) FROM durees
 			 / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY us) FROM durees WHERE methode LIKE 'decider%')::numeric, 2)
 	   AS "median SQL / median decider (rank 1 both)",
 	   round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY us) FROM durees WHERE methode LIKE 'pure%')::numeric
-			 / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY us) FROM durees WHERE methode LIKE 'suggerer%')::numeric, 2)
-	   AS "median SQL / median suggerer";
+			 / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY us) FROM durees WHERE methode LIKE 'suggerer (%')::numeric, 2)
+	   AS "median SQL / median suggerer",
+	   round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY us) FROM durees WHERE methode LIKE 'suggerer (%')::numeric
+			 / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY us) FROM durees WHERE methode LIKE 'suggerer, social-mix%')::numeric, 2)
+	   AS "median suggerer / median without the mix preference";

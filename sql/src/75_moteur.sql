@@ -35,11 +35,13 @@ CREATE TABLE flux_mgmt.parametre_orientation (
 	cle text PRIMARY KEY,
 	valeur numeric NOT NULL,
 	CONSTRAINT parametre_orientation_cle CHECK (cle IN ('plancher_prefet_hors_qpv', 'retard_soustraction', 'identification_part',
-														'identification_rapport', 'identification_vacances')),
-	CONSTRAINT parametre_orientation_valeur CHECK (valeur >= 0 AND valeur <= 100)
+														'identification_rapport', 'identification_vacances', 'mixite_poids',
+														'mixite_fenetre')),
+	CONSTRAINT parametre_orientation_valeur CHECK (valeur >= 0 AND valeur <= 100),
+	CONSTRAINT parametre_orientation_fenetre CHECK (cle <> 'mixite_fenetre' OR (valeur >= 1 AND valeur = trunc(valeur)))
 );
 COMMENT ON TABLE flux_mgmt.parametre_orientation IS
-	'parameters of the orientation preferences, when they differ from their default: plancher_prefet_hors_qpv = the share (percent) of the préfet''s orientations that should lie outside QPV (default 30, R441-5-2); retard_soustraction = how many dwellings a subtraction motif must be behind its forecast''s pace before suggerer() says so (default 1); identification_part, identification_rapport, identification_vacances = when identification_programmes() flags a programme as identified with a réservataire (defaults 50 %, 2 times its share of the flux, 10 vacancies); the table starts empty, so that pg_dump keeps only what the user set';
+	'parameters of the orientation preferences, when they differ from their default: plancher_prefet_hors_qpv = the share (percent) of the préfet''s orientations that should lie outside QPV (default 30, R441-5-2); retard_soustraction = how many dwellings a subtraction motif must be behind its forecast''s pace before suggerer() says so (default 1); identification_part, identification_rapport, identification_vacances = when identification_programmes() flags a programme as identified with a réservataire (defaults 50 %, 2 times its share of the flux, 10 vacancies); mixite_poids = the weight (percent) of the social-mix preference of preferer_mixite() against the indicative objectives'' points (default 50, 0 turns it off); mixite_fenetre = how many of a programme''s last orientations it reads (a whole number from 1, default 10); the table starts empty, so that pg_dump keeps only what the user set';
 COMMENT ON COLUMN flux_mgmt.parametre_orientation.cle IS 'parameter';
 COMMENT ON COLUMN flux_mgmt.parametre_orientation.valeur IS 'its value';
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.parametre_orientation', '');
@@ -271,7 +273,7 @@ DECLARE
 	v record;
 	d decision_orientation;
 BEGIN
-	SELECT l.bailleur, l.commune, l.nb_pieces, l.financement, l.qpv, l.regime, l.reservataire_stock, r.nom,
+	SELECT l.bailleur, l.commune, l.nb_pieces, l.financement, l.qpv, l.regime, l.reservataire_stock, r.nom, l.programme,
 		   extract(year FROM va.date_liberation)::integer AS annee,
 		   -- when it can be oriented: available, or back after its last orientation ended
 		   date_decision(va.id) AS le
@@ -299,7 +301,8 @@ BEGIN
 		WHERE od.vacance_id = decider.vacance_id AND od.decompte AND od.issue IN ('carence', 'echec');
 	END IF;
 	IF v.regime = 'flux' AND d.decompte IS NULL THEN
-		d.candidats := ARRAY(SELECT x FROM candidats(v.bailleur, v.commune, v.annee, v.nb_pieces, v.financement, v.qpv, v.le) AS x);
+		d.candidats := preferer_mixite(v.bailleur, v.programme, decider.vacance_id, v.le,
+									   ARRAY(SELECT x FROM candidats(v.bailleur, v.commune, v.annee, v.nb_pieces, v.financement, v.qpv, v.le) AS x));
 		d.choix := (SELECT choisir_orientation(array_agg(x.t ORDER BY i), array_agg(x.a ORDER BY i),
 											   array_agg(round(x.taux * 10000)::bigint ORDER BY i),
 											   array_agg(round(x.preference * 10000)::bigint ORDER BY i))
@@ -310,7 +313,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.decider(bigint) IS
-	'the orientation decision for a vacancy (see decision_orientation): a stock dwelling''s holder, the charge of an in-flux vacancy already charged by a closed orientation, or the candidates of an in-flux dwelling in the year of the vacancy and the choice of choisir_orientation()';
+	'the orientation decision for a vacancy (see decision_orientation): a stock dwelling''s holder, the charge of an in-flux vacancy already charged by a closed orientation, or the candidates of an in-flux dwelling in the year of the vacancy (candidats(), with the social-mix preference of preferer_mixite()) and the choice of choisir_orientation()';
 
 -- The subtraction budgets (DOMAIN §3.2): the motifs of the landlord's
 -- forecast (soustraction_prevue) for the vacancy's year whose subtractions
@@ -329,7 +332,8 @@ AS $$
 BEGIN
 	-- plpgsql keeps the plan of its query; a LANGUAGE sql function would plan it at every call
 	RETURN (
-	WITH v AS (
+	-- MATERIALIZED: date_decision() once, not in every join filter and subplan
+	WITH v AS MATERIALIZED (
 		SELECT x.*, make_date(x.annee, 1, 1) AS janvier,
 			   least(1, (x.le - make_date(x.annee, 1, 1) + 1)::numeric
 						/ (make_date(x.annee + 1, 1, 1) - make_date(x.annee, 1, 1))) AS fraction
@@ -422,7 +426,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.suggerer(bigint) IS
-	'ranked orientation suggestions for a vacancy (rank 1 first): its holder for a stock dwelling, the pool for a hors champ one or an in-flux vacancy already charged (a carence: the dwelling came back to the landlord); otherwise the conventions whose scope contains the dwelling and the pool, by Tijdeman''s quota rule with the indicative objectives as preferences; ecart = entitlement t × taux / 100 minus dwellings received (in the year of the vacancy, in the candidate''s scope); score = dwellings before it falls below its quota, (1 - c - ecart) / share, with c = 1/(2n - 2); motifs says why, and rank 1''s adds the subtraction motifs behind their forecast''s pace (avis_soustractions), as advice';
+	'ranked orientation suggestions for a vacancy (rank 1 first): its holder for a stock dwelling, the pool for a hors champ one or an in-flux vacancy already charged (a carence: the dwelling came back to the landlord); otherwise the conventions whose scope contains the dwelling and the pool, by Tijdeman''s quota rule with the indicative objectives and the social mix of the dwelling''s programme (preferer_mixite) as preferences; ecart = entitlement t × taux / 100 minus dwellings received (in the year of the vacancy, in the candidate''s scope); score = dwellings before it falls below its quota, (1 - c - ecart) / share, with c = 1/(2n - 2); motifs says why, and rank 1''s adds the subtraction motifs behind their forecast''s pace (avis_soustractions), as advice';
 
 CREATE FUNCTION flux_mgmt.orienter_suggestion(vacance_id bigint, date_orientation date DEFAULT current_date)
 RETURNS bigint

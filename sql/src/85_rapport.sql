@@ -228,6 +228,9 @@ DECLARE
 	html text;
 	lignes jsonb;
 	barres jsonb;
+	identifies jsonb;
+	indices jsonb;
+	concentrations jsonb;
 	motifs CONSTANT jsonb := '{"mutation_interne": "Mutations internes", "renouvellement_urbain": "Relogements (renouvellement urbain)", "copropriete_degradee": "Relogements (copropriétés dégradées)", "habitat_indigne": "Relogements (lutte contre l''habitat indigne)", "vente": "Relogements liés aux ventes", "stock_defense": "Logements conservés en stock (défense)", "stock_securite": "Logements conservés en stock (sécurité)", "stock_sante": "Logements conservés en stock (santé)", "hors_champ": "Logements hors champ (article L441-1)"}';
 	contingents CONSTANT jsonb := '{"etat_prioritaires": "État, publics prioritaires", "etat_agents": "État, agents publics", "action_logement": "Action Logement", "commune": "Commune", "epci": "EPCI", "ept": "EPT", "departement": "Département", "region": "Région", "employeur": "Employeur", "ministere": "Ministère", "organisme": "Organisme", "autre": "Autre"}';
 BEGIN
@@ -369,9 +372,75 @@ BEGIN
 								   GROUP BY x.contingent) AS c),
 							format('Département %s, par contingent', d));
 	END LOOP;
+
+	-- 7. social mix across residences (DOMAIN §3.9): each measure computed
+	-- once for every département, then read per département
+	SELECT coalesce(jsonb_agg(to_jsonb(i)), '[]') INTO identifies
+	FROM identification_programmes(bailleur, annee) AS i WHERE i.identifie;
+	SELECT coalesce(jsonb_agg(to_jsonb(i)), '[]') INTO indices
+	FROM (SELECT annee AS an, x.* FROM indices_dissimilarite(bailleur, annee) AS x
+		  UNION ALL
+		  -- the year before, when there is one to compute
+		  SELECT annee - 1, x.* FROM indices_dissimilarite(bailleur, greatest(annee - 1, 1900)) AS x WHERE annee > 1900) AS i;
+	SELECT coalesce(jsonb_agg(to_jsonb(c)), '[]') INTO concentrations
+	FROM concentration_menages(bailleur, annee) AS c
+	WHERE c.echelle = 'programme' AND c.annee_debut < c.annee_fin AND c.baux >= 10;
+	html := html || format('<h2>7. Mixité sociale dans les résidences en %s</h2>', annee)
+		|| format('<p>Un programme est identifié à un réservataire quand celui-ci y reçoit au moins %s %% des logements orientés dans le flux '
+				  'et au moins %s fois sa part du flux, sur %s vacances au moins (paramètres identification_part, identification_rapport, identification_vacances). ',
+				  nombre_fr(coalesce((SELECT x.valeur FROM parametre_orientation x WHERE x.cle = 'identification_part'), 50)),
+				  nombre_fr(coalesce((SELECT x.valeur FROM parametre_orientation x WHERE x.cle = 'identification_rapport'), 2)),
+				  nombre_fr(coalesce((SELECT x.valeur FROM parametre_orientation x WHERE x.cle = 'identification_vacances'), 10)))
+		|| 'L''indice de dissimilarité (Duncan et Duncan, 1955), D = ½ Σ |a<sub>i</sub>/A − b<sub>i</sub>/B| sur les programmes ou les segments du patrimoine, '
+		|| 'compare la répartition d''un groupe (ménages prioritaires ou DALO, ménages du premier quartile parmi les baux signés ; '
+		|| 'orientations d''un réservataire) à celle des autres : 0 pour une même répartition, 1 quand ils ne partagent aucune résidence.</p>';
+	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+		html := html || html_tableau(
+			ARRAY['Programme', 'Réservataire', 'Période', 'Vacances', 'Orientations au réservataire', 'Part dans le programme (%)', 'Part du flux (%)'],
+			(SELECT jsonb_agg(jsonb_build_array(i.programme, nom_beneficiaire(i.reservataire),
+												CASE WHEN i.annee_debut = i.annee_fin THEN i.annee_fin::text ELSE i.annee_debut || '-' || i.annee_fin END,
+												i.vacances, i.orientations_reservataire, i.part_programme, i.part_flux)
+							  ORDER BY i.annee_fin - i.annee_debut, i.programme COLLATE "C", i.reservataire COLLATE "C")
+			 FROM jsonb_to_recordset(identifies) AS i (departement text, programme text, reservataire text, annee_debut integer,
+													   annee_fin integer, vacances bigint, orientations_reservataire bigint,
+													   part_programme numeric, part_flux numeric)
+			 WHERE i.departement = d),
+			format('Département %s, programmes identifiés à un réservataire', d))
+			|| html_tableau(
+			ARRAY['Groupe', format('Programmes %s', annee - 1), format('Programmes %s', annee), format('Programmes %s-%s', annee - 2, annee),
+				  format('Segments %s', annee)],
+			(SELECT jsonb_agg(jsonb_build_array(
+						CASE g.population WHEN 'menages_prioritaires' THEN 'Ménages prioritaires ou DALO'
+										  WHEN 'menages_premier_quartile' THEN 'Ménages du premier quartile'
+										  ELSE 'Orientations : ' || nom_beneficiaire(g.reservataire) END,
+						g.p1, g.p0, g.p3, g.s0)
+					ORDER BY g.population DESC, g.reservataire IS NULL, g.reservataire COLLATE "C")
+			 FROM (SELECT x.population, x.reservataire,
+						  max(x.indice) FILTER (WHERE x.an = annee - 1 AND x.echelle = 'programme' AND x.annee_debut = x.annee_fin) AS p1,
+						  max(x.indice) FILTER (WHERE x.an = annee AND x.echelle = 'programme' AND x.annee_debut = x.annee_fin) AS p0,
+						  max(x.indice) FILTER (WHERE x.an = annee AND x.echelle = 'programme' AND x.annee_debut < x.annee_fin) AS p3,
+						  max(x.indice) FILTER (WHERE x.an = annee AND x.echelle = 'segment' AND x.annee_debut = x.annee_fin) AS s0
+				   FROM jsonb_to_recordset(indices) AS x (an integer, departement text, echelle text, annee_debut integer, annee_fin integer,
+														  population text, reservataire text, indice numeric)
+				   WHERE x.departement = d
+				   GROUP BY x.population, x.reservataire) AS g),
+			format('Département %s, indices de dissimilarité', d))
+			|| html_tableau(
+			ARRAY['Programme', 'Baux signés', 'Ménages prioritaires ou DALO', 'Part (%)', 'Moyenne du bailleur (%)', 'Premier quartile (%)',
+				  'Moyenne du bailleur (%)'],
+			(SELECT jsonb_agg(jsonb_build_array(c.unite, c.baux, c.prioritaires, c.part_prioritaires, c.moyenne_prioritaires,
+												c.part_premier_quartile, c.moyenne_premier_quartile)
+							  ORDER BY c.part_prioritaires DESC, c.unite COLLATE "C")
+			 FROM (SELECT c.* FROM jsonb_to_recordset(concentrations)
+						 AS c (departement text, unite text, baux bigint, prioritaires bigint, part_prioritaires numeric,
+							   moyenne_prioritaires numeric, part_premier_quartile numeric, moyenne_premier_quartile numeric)
+				   WHERE c.departement = d
+				   ORDER BY c.part_prioritaires DESC, c.unite COLLATE "C" LIMIT 10) AS c),
+			format('Département %s, programmes où les ménages prioritaires ou DALO sont les plus nombreux, %s-%s (10 baux ou plus)', d, annee - 2, annee));
+	END LOOP;
 	RETURN html || '</body></html>';
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.rapport_annuel(text, integer) IS
-	'the yearly report of CCH R441-5-1 (DOMAIN §3.8) of a landlord for the year reported on (N-1, sent before 28 February of N), as a self-contained HTML document in French: entitlements and charges per réservataire with an SVG chart, proposed and attributed dwellings per réservataire by typology, financing, QPV, commune and construction period, subtractions forecast and actual (and forecast for N), the forecast flux of N per réservataire (or why it cannot be computed), objectives O1-O4 with shortfalls, the leases outside the assiette per motif (priority households, households eligible to Action Logement and to each contingent) next to the subtractions; every figure from the counters but the last, from the events; errors for an unknown landlord (23503), a year out of range (22023) or with nothing to report (23503)';
+	'the yearly report of CCH R441-5-1 (DOMAIN §3.8) of a landlord for the year reported on (N-1, sent before 28 February of N), as a self-contained HTML document in French: entitlements and charges per réservataire with an SVG chart, proposed and attributed dwellings per réservataire by typology, financing, QPV, commune and construction period, subtractions forecast and actual (and forecast for N), the forecast flux of N per réservataire (or why it cannot be computed), objectives O1-O4 with shortfalls, the leases outside the assiette per motif (priority households, households eligible to Action Logement and to each contingent) next to the subtractions, and social mix across residences (programmes identified with a réservataire, indices of dissimilarity of the year, the year before and the three years, the programmes with the highest shares of priority households); every figure from the counters but the last two sections, from the events; errors for an unknown landlord (23503), a year out of range (22023) or with nothing to report (23503)';
 

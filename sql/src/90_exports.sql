@@ -81,8 +81,24 @@ BEGIN
 			FROM objectifs_attribution o
 			WHERE o.bailleur = export_reservataire.bailleur AND o.annee = export_reservataire.annee
 			  AND o.reservataire = export_reservataire.reservataire), '[]'),
-		'flux_previsionnel_suivant', previsions);
+		'flux_previsionnel_suivant', previsions,
+		-- social mix (DOMAIN §3.9): how its orientations spread over the landlord's residences
+		'mixite', jsonb_build_object(
+			'indices', coalesce((
+				SELECT jsonb_agg(jsonb_build_object('departement', i.departement, 'echelle', i.echelle, 'annee_debut', i.annee_debut,
+													'annee_fin', i.annee_fin, 'unites', i.unites, 'orientations', i.effectif, 'indice', i.indice)
+								 ORDER BY i.departement COLLATE "C", i.echelle, i.annee_debut DESC)
+				FROM indices_dissimilarite(export_reservataire.bailleur, export_reservataire.annee) AS i
+				WHERE i.population = 'orientations' AND i.reservataire = export_reservataire.reservataire), '[]'),
+			'programmes_identifies', coalesce((
+				SELECT jsonb_agg(jsonb_build_object('departement', i.departement, 'programme', neutraliser_controles(i.programme),
+													'annee_debut', i.annee_debut, 'annee_fin', i.annee_fin, 'vacances', i.vacances,
+													'orientations', i.orientations_reservataire, 'part_programme', i.part_programme,
+													'part_flux', i.part_flux)
+								 ORDER BY i.departement COLLATE "C", i.programme COLLATE "C", i.annee_debut DESC)
+				FROM identification_programmes(export_reservataire.bailleur, export_reservataire.annee) AS i
+				WHERE i.identifie AND i.reservataire = export_reservataire.reservataire), '[]')));
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.export_reservataire(text, text, integer) IS
-	'a réservataire''s figures of a year with one landlord, as jsonb for its own systems: atteinte per département (with its convention''s gestion, directe or deleguee; null without a convention in force), the bilan_annuel rows (commune, typology, financing, QPV, construction period: proposed and attributed), its objective O3, and the forecast of the next year per département where it has a convention then (taux, droit, droit_entier, or erreur when the forecast cannot be computed); names and messages without control characters or bidirectional overrides (neutraliser_controles); errors for an unknown landlord or réservataire (23503), a year out of range (22023), a réservataire with nothing with that landlord that year (23503)';
+	'a réservataire''s figures of a year with one landlord, as jsonb for its own systems: atteinte per département (with its convention''s gestion, directe or deleguee; null without a convention in force), the bilan_annuel rows (commune, typology, financing, QPV, construction period: proposed and attributed), its objective O3, and the forecast of the next year per département where it has a convention then (taux, droit, droit_entier, or erreur when the forecast cannot be computed), and mixite: the index of dissimilarity of its orientations over the landlord''s programmes and segments (the year, and the three years ending with it) and the programmes identified with it (indices_dissimilarite, identification_programmes); names and messages without control characters or bidirectional overrides (neutraliser_controles); errors for an unknown landlord or réservataire (23503), a year out of range (22023), a réservataire with nothing with that landlord that year (23503)';

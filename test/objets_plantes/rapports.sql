@@ -41,6 +41,11 @@ SELECT count(*) FILTER (WHERE pg_catalog.cardinality(flux_mgmt.avis_soustraction
 SELECT * FROM flux_mgmt.rotation_observee('cannes', '06', 2026) ORDER BY reservataire NULLS FIRST, typologie NULLS FIRST, moyenne, annee_debut;
 SELECT * FROM flux_mgmt.controler_conventions('cannes', '06', 2026);
 SELECT count(*) AS lignes, count(*) FILTER (WHERE identifie) AS identifies FROM flux_mgmt.identification_programmes('cannes', 2026);
+SELECT count(*) AS lignes, sum(baux) AS baux, sum(prioritaires) AS prioritaires FROM flux_mgmt.concentration_menages('cannes', 2026);
+SELECT population, echelle, annee_debut, count(*) AS lignes, sum(effectif) AS effectif, round(avg(indice), 4) AS indice
+FROM flux_mgmt.indices_dissimilarite('cannes', 2026) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+SELECT flux_mgmt.dissimilarite('{3,1}', '{4,6}') AS dissimilarite;
+SELECT (SELECT count(*) FROM flux_mgmt.mixite_identification) AS identification, (SELECT count(*) FROM flux_mgmt.mixite_dissimilarite) AS dissimilarite;
 SELECT count(*) AS logements, sum(nombre) AS droits FROM flux_mgmt.etat_des_lieux_detaille('cannes', NULL, '2026-01-01');
 SELECT count(*) AS lignes, sum(logements) AS logements FROM flux_mgmt.etat_des_lieux_communes('cannes', '2026-01-01');
 SELECT (SELECT count(*) FROM flux_mgmt.etat_des_lieux_logement) AS detaille, (SELECT count(*) FROM flux_mgmt.etat_des_lieux_commune) AS communes;

@@ -43,15 +43,15 @@ SELECT 'controler_conventions', p.bailleur, p.departement, p.annee, c.regle, c.d
 FROM portee p CROSS JOIN LATERAL controler_conventions(p.bailleur, p.departement, p.annee) AS c
 ORDER BY 2, 3, 4, 5, 6;
 -- the report's figures: without its style sheet and classes (0.2 added the print style sheet) and the
--- section 0.2 added at its end (6, the leases outside the assiette)
+-- sections 0.2 added at its end (6, the leases outside the assiette; 7, social mix)
 SELECT 'rapport_annuel', b.bailleur, b.annee,
 	   md5(regexp_replace(regexp_replace(regexp_replace(rapport_annuel(b.bailleur, b.annee), '<style>.*</style>', ''),
 										 ' class="reservataire"', '', 'g'),
 						  '(<h2>6\. Attributions hors assiette.*)?</body></html>$', ''))
 FROM (SELECT DISTINCT bailleur, annee FROM beneficiaire) AS b
 ORDER BY 2, 3;
--- the export without the keys 0.2 added (atteinte[].gestion): its figures stay, new fields may come
+-- the export without the keys 0.2 added (atteinte[].gestion, mixite): its figures stay, new fields may come
 SELECT 'export_reservataire', bailleur, reservataire, annee,
-	   md5(jsonb_set(e, '{atteinte}', (SELECT coalesce(jsonb_agg(x - 'gestion' ORDER BY n), '[]')
+	   md5(jsonb_set(e - 'mixite', '{atteinte}', (SELECT coalesce(jsonb_agg(x - 'gestion' ORDER BY n), '[]')
 									   FROM jsonb_array_elements(e -> 'atteinte') WITH ORDINALITY AS a(x, n)))::text)
 FROM beneficiaire CROSS JOIN LATERAL export_reservataire(bailleur, reservataire, annee) AS e ORDER BY 2, 3, 4;

@@ -31,7 +31,8 @@ AS $$
 BEGIN
 	-- plpgsql keeps the plan of its query; a LANGUAGE sql function would plan it at every call
 	RETURN (
-	WITH v AS (
+	-- MATERIALIZED: date_decision() once, not in every join filter and subplan
+	WITH v AS MATERIALIZED (
 		SELECT x.*, make_date(x.annee, 1, 1) AS janvier,
 			   least(1, (x.le - make_date(x.annee, 1, 1) + 1)::numeric
 						/ (make_date(x.annee + 1, 1, 1) - make_date(x.annee, 1, 1))) AS fraction

@@ -46,6 +46,19 @@ COMMENT ON COLUMN flux_mgmt.parametre_orientation.cle IS 'parameter';
 COMMENT ON COLUMN flux_mgmt.parametre_orientation.valeur IS 'its value';
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.parametre_orientation', '');
 
+-- A parameter's value: the one set in parametre_orientation, else its
+-- default, written here only.
+CREATE FUNCTION flux_mgmt.valeur_parametre(cle text) RETURNS numeric
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT coalesce((SELECT p.valeur FROM flux_mgmt.parametre_orientation p WHERE p.cle = $1),
+					CASE $1 WHEN 'plancher_prefet_hors_qpv' THEN 30 WHEN 'retard_soustraction' THEN 1
+							WHEN 'identification_part' THEN 50 WHEN 'identification_rapport' THEN 2
+							WHEN 'identification_vacances' THEN 10 WHEN 'mixite_poids' THEN 50 WHEN 'mixite_fenetre' THEN 10 END);
+END;
+COMMENT ON FUNCTION flux_mgmt.valeur_parametre(text) IS
+	'the value of an orientation parameter: the one set in parametre_orientation, else its default (see the table''s comment); null for a key that is not one';
+
 -- One candidate of a dwelling, as suggerer() gathers it.
 CREATE TYPE flux_mgmt.candidat_orientation AS (
 	reservataire text,			-- null: the landlord's pool
@@ -222,7 +235,7 @@ BEGIN
 			UNION ALL
 			SELECT CASE WHEN $6 THEN -1 ELSE 1 END * greatest(0, pl.valeur - coalesce(hq.part, 0)),
 				   format('préfet outside QPV: %s %% of its orientations so far, at least %s %% wanted', round(coalesce(hq.part, 0), 1), pl.valeur)
-			FROM (SELECT coalesce((SELECT valeur FROM parametre_orientation WHERE cle = 'plancher_prefet_hors_qpv'), 30) AS valeur) AS pl,
+			FROM (SELECT valeur_parametre('plancher_prefet_hors_qpv') AS valeur) AS pl,
 				 LATERAL (SELECT 100.0 * sum(pr.n) FILTER (WHERE NOT pr.qpv) / nullif(sum(pr.n), 0) AS part
 						  FROM proposes pr WHERE pr.reservataire = x.reservataire) AS hq
 			WHERE x.type = 'etat_prioritaires'
@@ -357,7 +370,7 @@ BEGIN
 									 p.motif, p.fait, p.nombre, to_char(p.le, 'YYYY-MM-DD'), trim_scale(round(p.attendu, 1)), p.motif)
 							  ORDER BY p.motif), '{}')
 	FROM prevus p
-	WHERE p.attendu - p.fait >= coalesce((SELECT x.valeur FROM parametre_orientation x WHERE x.cle = 'retard_soustraction'), 1));
+	WHERE p.attendu - p.fait >= valeur_parametre('retard_soustraction'));
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.avis_soustractions(bigint) IS

@@ -61,9 +61,9 @@ RETURNS TABLE (departement text, programme text, reservataire text, annee_debut 
 AS $$
 #variable_conflict use_column
 DECLARE
-	seuil_part numeric := coalesce((SELECT x.valeur FROM parametre_orientation x WHERE x.cle = 'identification_part'), 50);
-	rapport numeric := coalesce((SELECT x.valeur FROM parametre_orientation x WHERE x.cle = 'identification_rapport'), 2);
-	vacances_min numeric := coalesce((SELECT x.valeur FROM parametre_orientation x WHERE x.cle = 'identification_vacances'), 10);
+	seuil_part numeric := valeur_parametre('identification_part');
+	rapport numeric := valeur_parametre('identification_rapport');
+	vacances_min numeric := valeur_parametre('identification_vacances');
 BEGIN
 	PERFORM exiger_bailleur_annee($1, $2, 'identification_programmes');
 	RETURN QUERY
@@ -290,8 +290,8 @@ RETURNS flux_mgmt.candidat_orientation[]
 	SET enable_seqscan = off
 AS $$
 DECLARE
-	poids numeric := coalesce((SELECT x.valeur FROM parametre_orientation x WHERE x.cle = 'mixite_poids'), 50);
-	fenetre integer := coalesce((SELECT x.valeur FROM parametre_orientation x WHERE x.cle = 'mixite_fenetre'), 10);
+	poids numeric := valeur_parametre('mixite_poids');
+	fenetre integer := valeur_parametre('mixite_fenetre');
 	derniers text[];		-- the beneficiaries of the programme's last orientations ('' for the pool)
 BEGIN
 	IF poids = 0 OR candidats IS NULL OR programme IS NULL THEN

@@ -388,9 +388,9 @@ BEGIN
 	html := html || format('<h2>7. Mixité sociale dans les résidences en %s</h2>', annee)
 		|| format('<p>Un programme est identifié à un réservataire quand celui-ci y reçoit au moins %s %% des logements orientés dans le flux '
 				  'et au moins %s fois sa part du flux, sur %s vacances au moins (paramètres identification_part, identification_rapport, identification_vacances). ',
-				  nombre_fr(coalesce((SELECT x.valeur FROM parametre_orientation x WHERE x.cle = 'identification_part'), 50)),
-				  nombre_fr(coalesce((SELECT x.valeur FROM parametre_orientation x WHERE x.cle = 'identification_rapport'), 2)),
-				  nombre_fr(coalesce((SELECT x.valeur FROM parametre_orientation x WHERE x.cle = 'identification_vacances'), 10)))
+				  nombre_fr(valeur_parametre('identification_part')),
+				  nombre_fr(valeur_parametre('identification_rapport')),
+				  nombre_fr(valeur_parametre('identification_vacances')))
 		|| 'L''indice de dissimilarité (Duncan et Duncan, 1955), D = ½ Σ |a<sub>i</sub>/A − b<sub>i</sub>/B| sur les programmes ou les segments du patrimoine, '
 		|| 'compare la répartition d''un groupe (ménages prioritaires ou DALO, ménages du premier quartile parmi les baux signés ; '
 		|| 'orientations d''un réservataire) à celle des autres : 0 pour une même répartition, 1 quand ils ne partagent aucune résidence.</p>';

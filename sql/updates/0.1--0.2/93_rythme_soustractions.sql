@@ -14,6 +14,18 @@ ALTER TABLE flux_mgmt.parametre_orientation DROP CONSTRAINT parametre_orientatio
 COMMENT ON TABLE flux_mgmt.parametre_orientation IS
 	'parameters of the orientation preferences, when they differ from their default: plancher_prefet_hors_qpv = the share (percent) of the préfet''s orientations that should lie outside QPV (default 30, R441-5-2); retard_soustraction = how many dwellings a subtraction motif must be behind its forecast''s pace before suggerer() says so (default 1); identification_part, identification_rapport, identification_vacances = when identification_programmes() flags a programme as identified with a réservataire (defaults 50 %, 2 times its share of the flux, 10 vacancies); the table starts empty, so that pg_dump keeps only what the user set';
 
+-- a parameter's value or its default (75_moteur.sql)
+CREATE FUNCTION flux_mgmt.valeur_parametre(cle text) RETURNS numeric
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT coalesce((SELECT p.valeur FROM flux_mgmt.parametre_orientation p WHERE p.cle = $1),
+					CASE $1 WHEN 'plancher_prefet_hors_qpv' THEN 30 WHEN 'retard_soustraction' THEN 1
+							WHEN 'identification_part' THEN 50 WHEN 'identification_rapport' THEN 2
+							WHEN 'identification_vacances' THEN 10 WHEN 'mixite_poids' THEN 50 WHEN 'mixite_fenetre' THEN 10 END);
+END;
+COMMENT ON FUNCTION flux_mgmt.valeur_parametre(text) IS
+	'the value of an orientation parameter: the one set in parametre_orientation, else its default (see the table''s comment); null for a key that is not one';
+
 CREATE FUNCTION flux_mgmt.date_decision(vacance_id bigint) RETURNS date
 	LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
@@ -56,7 +68,7 @@ BEGIN
 									 p.motif, p.fait, p.nombre, to_char(p.le, 'YYYY-MM-DD'), trim_scale(round(p.attendu, 1)), p.motif)
 							  ORDER BY p.motif), '{}')
 	FROM prevus p
-	WHERE p.attendu - p.fait >= coalesce((SELECT x.valeur FROM parametre_orientation x WHERE x.cle = 'retard_soustraction'), 1));
+	WHERE p.attendu - p.fait >= valeur_parametre('retard_soustraction'));
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.avis_soustractions(bigint) IS

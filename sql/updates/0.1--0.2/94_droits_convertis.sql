@@ -150,7 +150,7 @@ BEGIN
 			UNION ALL
 			SELECT CASE WHEN $6 THEN -1 ELSE 1 END * greatest(0, pl.valeur - coalesce(hq.part, 0)),
 				   format('préfet outside QPV: %s %% of its orientations so far, at least %s %% wanted', round(coalesce(hq.part, 0), 1), pl.valeur)
-			FROM (SELECT coalesce((SELECT valeur FROM parametre_orientation WHERE cle = 'plancher_prefet_hors_qpv'), 30) AS valeur) AS pl,
+			FROM (SELECT valeur_parametre('plancher_prefet_hors_qpv') AS valeur) AS pl,
 				 LATERAL (SELECT 100.0 * sum(pr.n) FILTER (WHERE NOT pr.qpv) / nullif(sum(pr.n), 0) AS part
 						  FROM proposes pr WHERE pr.reservataire = x.reservataire) AS hq
 			WHERE x.type = 'etat_prioritaires'

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * compteurs.c
- *		The counter triggers: they keep flux_mgmt.compteur and
- *		flux_mgmt.compteur_bilan equal to a recount of the events.
+ *		The counter triggers: they keep flux_mgmt.compteur, compteur_bilan and
+ *		compteur_moteur equal to a recount of the events.
  *
  * One AFTER ... FOR EACH STATEMENT trigger function serves every table whose
  * changes move the counters (vacance, orientation, attribution, logement,
@@ -328,8 +328,8 @@ typedef struct PlansDeclencheur
 static HTAB *plans_declencheurs = NULL;
 static SPIPlanPtr plan_verrou_instantane;
 static SPIPlanPtr plan_signaler;
-static SPIPlanPtr plan_recompte[2];	/* by schema: 0.1, 0.2 */
-static char *sql_recompte[2];
+static SPIPlanPtr plan_recompte[3];	/* by layout: 0.1, 0.2 without compteur_moteur (mid-update), 0.2 */
+static char *sql_recompte[3];
 
 /* PETIT or GRAND, for the statement being counted */
 static int	taille = PETIT;
@@ -368,14 +368,18 @@ lister(StringInfo buf, const char *modele, const char *separateur, int nb_compte
 	}
 }
 
+#define CLE_MOTEUR "bailleur, annee, departement, reservataire"
+#define PROPOSES "(en_cours + attribuees + carences + echecs + retirees)"
+
 /*
  * The recount of a set of vacancies ($1 bigint[]) written into tranche $2:
  * the ledger rows of those vacancies are replaced by their recomputed
- * contributions and the difference is added to both counter tables, keys in
- * order (so two writers sharing a tranche lock rows in the same order).
+ * contributions and the difference is added to every counter table
+ * (compteur_moteur too, with moteur), keys in order (so two writers sharing a
+ * tranche lock rows in the same order).
  */
 static char *
-texte_recompte(int nb_compteurs)
+texte_recompte(int nb_compteurs, bool moteur)
 {
 	StringInfoData q;
 
@@ -400,13 +404,26 @@ texte_recompte(int nb_compteurs)
 	appendStringInfoString(&q, " ORDER BY " CLE_COMPTEUR
 						   " ON CONFLICT (" CLE_COMPTEUR ", tranche) DO UPDATE SET ");
 	lister(&q, "%s = t.%s + excluded.%s", ", ", nb_compteurs);
+	if (moteur)
+		appendStringInfoString(&q,
+							   "), moteur_ecrit AS ("
+							   " INSERT INTO " FLUX_SCHEMA ".compteur_moteur AS t (" CLE_MOTEUR ", tranche, imputees,"
+							   " proposes, proposes_hors_qpv)"
+							   " SELECT " CLE_MOTEUR ", $2, sum(signe * imputees), sum(signe * " PROPOSES "),"
+							   " coalesce(sum(signe * " PROPOSES ") FILTER (WHERE NOT qpv), 0)"
+							   " FROM (SELECT *, " FLUX_SCHEMA ".departement(commune) AS departement FROM delta"
+							   " WHERE dans_flux) AS d GROUP BY " CLE_MOTEUR
+							   " HAVING sum(signe * imputees) <> 0 OR sum(signe * " PROPOSES ") <> 0"
+							   " OR sum(signe * " PROPOSES ") FILTER (WHERE NOT qpv) <> 0"
+							   " ORDER BY " CLE_MOTEUR
+							   " ON CONFLICT (" CLE_MOTEUR ", tranche) DO UPDATE SET"
+							   " imputees = t.imputees + excluded.imputees, proposes = t.proposes + excluded.proposes,"
+							   " proposes_hors_qpv = t.proposes_hors_qpv + excluded.proposes_hors_qpv");
 	appendStringInfoString(&q,
 						   ") INSERT INTO " FLUX_SCHEMA ".compteur_bilan AS t (" CLE_BILAN ", tranche, proposes, attribues)"
-						   " SELECT " CLE_BILAN ", $2, sum(signe * (en_cours + attribuees + carences + echecs + retirees)),"
-						   " sum(signe * baux)"
+						   " SELECT " CLE_BILAN ", $2, sum(signe * " PROPOSES "), sum(signe * baux)"
 						   " FROM delta WHERE dans_flux GROUP BY " CLE_BILAN
-						   " HAVING sum(signe * (en_cours + attribuees + carences + echecs + retirees)) <> 0"
-						   " OR sum(signe * baux) <> 0"
+						   " HAVING sum(signe * " PROPOSES ") <> 0 OR sum(signe * baux) <> 0"
 						   " ORDER BY " CLE_BILAN
 						   " ON CONFLICT (" CLE_BILAN ", tranche) DO UPDATE SET"
 						   " proposes = t.proposes + excluded.proposes, attribues = t.attribues + excluded.attribues");
@@ -597,7 +614,7 @@ recompter(Datum vacances)
 	Oid			types[2] = {INT8ARRAYOID, INT2OID};
 	Datum		valeurs[2];
 	Oid			compteur = flux_relation("compteur");
-	int			schema;			/* 1 at 0.2, 0 at 0.1 */
+	int			schema;			/* 0 at 0.1, 2 at 0.2, 1 in between */
 
 	valeurs[0] = vacances;
 	valeurs[1] = Int16GetDatum(flux_tranche());
@@ -621,9 +638,14 @@ recompter(Datum vacances)
 	flux_exiger_declencheurs_surs(compteur);
 	flux_exiger_declencheurs_surs(flux_relation("compteur_bilan"));
 	/* one text and plan per layout; ALTER EXTENSION ... UPDATE invalidates the kept plan */
-	schema = get_attnum(compteur, compteurs[COMPTEURS_0_1]) != InvalidAttrNumber;
+	schema = get_attnum(compteur, compteurs[COMPTEURS_0_1]) == InvalidAttrNumber ? 0
+		: !OidIsValid(get_relname_relid("compteur_moteur", get_rel_namespace(compteur))) ? 1 : 2;
+	if (schema == 2)
+		flux_exiger_declencheurs_surs(flux_relation("compteur_moteur"));
 	if (sql_recompte[schema] == NULL)
-		sql_recompte[schema] = MemoryContextStrdup(TopMemoryContext, texte_recompte(schema ? lengthof(compteurs) : COMPTEURS_0_1));
+		sql_recompte[schema] = MemoryContextStrdup(TopMemoryContext,
+												   texte_recompte(schema > 0 ? lengthof(compteurs) : COMPTEURS_0_1,
+																  schema == 2));
 	executer(&plan_recompte[schema], sql_recompte[schema], 2, types, valeurs, SPI_OK_INSERT);
 }
 

@@ -66,31 +66,85 @@ const char *const flux_colonnes_contribution[C_NOMBRE] = {
 	"baux", "hors_qpv", "q1_hors_qpv", "q234_en_qpv", "prioritaires", "imputees"
 };
 
-/* The keys of compteur_cle and compteur_bilan_cle, as ledger columns (tranche last). */
-static const int cle_compteur[] = {C_BAILLEUR, C_ANNEE, C_COMMUNE, C_RESERVATAIRE, C_SOUSTRACTION, C_DANS_FLUX};
-static const int cle_bilan[] = {C_BAILLEUR, C_ANNEE, C_COMMUNE, C_RESERVATAIRE, C_TYPOLOGIE, C_FINANCEMENT,
-C_QPV, C_PERIODE};
+/* A key column that is not one of the ledger's: compteur_moteur's, of the ledger's commune. */
+#define C_DEPARTEMENT C_NOMBRE
+
+/* The counter tables: compteur, compteur_bilan, compteur_moteur. */
+enum
+{
+	T_COMPTEUR, T_BILAN, T_MOTEUR, T_NOMBRE
+};
+
+/*
+ * What the write needs of a counter table: its key as ledger columns in the
+ * order of its unique index (the tranche after them), the same in the
+ * table's column order, the first of its amounts (bigints, the last columns)
+ * and how many, and the creation of a row at zero.
+ */
+typedef struct TableCompteurs
+{
+	const char *table;
+	const char *index;
+	int			cle[INDEX_MAX_KEYS];
+	int			taille_cle;
+	int			colonnes[INDEX_MAX_KEYS];
+	const char *premier_montant;
+	int			nb_montants;
+	const char *creer;
+} TableCompteurs;
+
+static const TableCompteurs tables[T_NOMBRE] = {
+	{"compteur", "compteur_cle",
+		{C_BAILLEUR, C_ANNEE, C_COMMUNE, C_RESERVATAIRE, C_SOUSTRACTION, C_DANS_FLUX}, 6,
+		{C_BAILLEUR, C_COMMUNE, C_ANNEE, C_RESERVATAIRE, C_SOUSTRACTION, C_DANS_FLUX},
+		"en_cours", NB_COMPTEURS,
+		"INSERT INTO " FLUX_SCHEMA ".compteur (bailleur, commune, annee, reservataire, soustraction, dans_flux,"
+		" tranche, en_cours, attribuees, carences, echecs, retirees, decomptes, baux, hors_qpv, q1_hors_qpv,"
+		" q234_en_qpv, prioritaires, imputees)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) ON CONFLICT DO NOTHING"},
+	{"compteur_bilan", "compteur_bilan_cle",
+		{C_BAILLEUR, C_ANNEE, C_COMMUNE, C_RESERVATAIRE, C_TYPOLOGIE, C_FINANCEMENT, C_QPV, C_PERIODE}, 8,
+		{C_BAILLEUR, C_COMMUNE, C_ANNEE, C_RESERVATAIRE, C_TYPOLOGIE, C_FINANCEMENT, C_QPV, C_PERIODE},
+		"proposes", 2,
+		"INSERT INTO " FLUX_SCHEMA ".compteur_bilan (bailleur, commune, annee, reservataire, typologie,"
+		" financement, qpv, periode, tranche, proposes, attribues)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0) ON CONFLICT DO NOTHING"},
+	{"compteur_moteur", "compteur_moteur_cle",
+		{C_BAILLEUR, C_ANNEE, C_DEPARTEMENT, C_RESERVATAIRE}, 4,
+		{C_BAILLEUR, C_ANNEE, C_DEPARTEMENT, C_RESERVATAIRE},
+		"imputees", 3,
+		"INSERT INTO " FLUX_SCHEMA ".compteur_moteur (bailleur, annee, departement, reservataire, tranche,"
+		" imputees, proposes, proposes_hors_qpv)"
+	" VALUES ($1, $2, $3, $4, $5, 0, 0, 0) ON CONFLICT DO NOTHING"}
+};
 
 /* The text columns of a key; the others are passed by value. */
 static bool
 est_texte(int c)
 {
-	return c == C_BAILLEUR || c == C_TYPOLOGIE || c == C_PERIODE || c == C_RESERVATAIRE;
+	return c == C_BAILLEUR || c == C_TYPOLOGIE || c == C_PERIODE || c == C_RESERVATAIRE || c == C_DEPARTEMENT;
 }
 
-/* The key of a counter row: which table, the key columns of a ledger row, the tranche. */
+static const char *
+nom_colonne(int c)
+{
+	return c == C_DEPARTEMENT ? "departement" : flux_colonnes_contribution[c];
+}
+
+/* The key of a counter row: which table, its key columns (by ledger column), the tranche. */
 typedef struct Cle
 {
-	bool		bilan;
+	int			table;
 	int16		tranche;
-	Ligne		l;				/* only the key columns are set */
+	Datum		v[C_NOMBRE + 1];	/* only the key columns are set */
+	bool		n[C_NOMBRE + 1];
 } Cle;
 
 /* One counter row's difference. */
 typedef struct Ecart
 {
 	Cle			k;
-	int64		montants[NB_COMPTEURS];	/* compteur: the 12 counters; bilan: proposes, attribues */
+	int64		montants[NB_COMPTEURS];	/* compteur: the 12 counters; bilan: proposes, attribues; moteur: 3 */
 	int64		exterieur[NB_COMPTEURS];	/* while writing inside a subtransaction: the outer levels' part */
 	ItemPointerData tid;		/* the row, once found and locked */
 } Ecart;
@@ -98,9 +152,7 @@ typedef struct Ecart
 /* A set of differences of one table, to write. */
 typedef struct Ecarts
 {
-	bool		bilan;
-	const int  *cle;			/* ledger columns of the key */
-	int			taille_cle;
+	const TableCompteurs *t;
 	int			n;
 	Ecart	   *e;
 } Ecarts;
@@ -127,40 +179,28 @@ static int	max_traces = 0;
 static bool en_ecriture = false;
 static ExecutorStart_hook_type executor_start_precedent = NULL;
 
-static int
-taille_cle(bool bilan)
-{
-	return bilan ? lengthof(cle_bilan) : lengthof(cle_compteur);
-}
-
-static const int *
-colonnes_cle(bool bilan)
-{
-	return bilan ? cle_bilan : cle_compteur;
-}
-
 static uint32
 hacher(const void *cle, Size taille)
 {
 	const Cle  *k = cle;
-	const int  *cols = colonnes_cle(k->bilan);
-	uint32		h = hash_uint32((uint32) k->bilan * 65536 + (uint16) k->tranche);
+	const TableCompteurs *t = &tables[k->table];
+	uint32		h = hash_uint32((uint32) k->table * 65536 + (uint16) k->tranche);
 
-	for (int i = 0; i < taille_cle(k->bilan); i++)
+	for (int i = 0; i < t->taille_cle; i++)
 	{
-		int			c = cols[i];
+		int			c = t->cle[i];
 		uint32		x;
 
-		if (k->l.n[c])
+		if (k->n[c])
 			x = 0x9e3779b9;
 		else if (est_texte(c))
 		{
-			text	   *t = DatumGetTextPP(k->l.v[c]);
+			text	   *tx = DatumGetTextPP(k->v[c]);
 
-			x = hash_any((const unsigned char *) VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+			x = hash_any((const unsigned char *) VARDATA_ANY(tx), VARSIZE_ANY_EXHDR(tx));
 		}
 		else
-			x = hash_uint32(DatumGetUInt32(k->l.v[c]));
+			x = hash_uint32(DatumGetUInt32(k->v[c]));
 		h = hash_combine(h, x);
 	}
 	return h;
@@ -169,13 +209,13 @@ hacher(const void *cle, Size taille)
 static bool
 memes_colonnes(const Cle *a, const Cle *b)
 {
-	const int  *cols = colonnes_cle(a->bilan);
+	const TableCompteurs *t = &tables[a->table];
 
-	for (int i = 0; i < taille_cle(a->bilan); i++)
+	for (int i = 0; i < t->taille_cle; i++)
 	{
-		int			c = cols[i];
+		int			c = t->cle[i];
 
-		if (!flux_egales(a->l.v[c], a->l.n[c], b->l.v[c], b->l.n[c], est_texte(c) ? -1 : 4, !est_texte(c)))
+		if (!flux_egales(a->v[c], a->n[c], b->v[c], b->n[c], est_texte(c) ? -1 : 4, !est_texte(c)))
 			return false;
 	}
 	return true;
@@ -187,7 +227,7 @@ comparer_hash(const void *x, const void *y, Size taille)
 	const Cle  *a = x;
 	const Cle  *b = y;
 
-	return a->bilan == b->bilan && a->tranche == b->tranche && memes_colonnes(a, b) ? 0 : 1;
+	return a->table == b->table && a->tranche == b->tranche && memes_colonnes(a, b) ? 0 : 1;
 }
 
 /* Order of the keys: the order their rows are locked in. */
@@ -196,20 +236,20 @@ comparer_cles(const void *x, const void *y, void *arg)
 {
 	const Cle  *a = &((const Ecart *) x)->k;
 	const Cle  *b = &((const Ecart *) y)->k;
-	const int  *cols = colonnes_cle(a->bilan);
+	const TableCompteurs *t = &tables[a->table];
 
-	for (int i = 0; i < taille_cle(a->bilan); i++)
+	for (int i = 0; i < t->taille_cle; i++)
 	{
-		int			c = cols[i];
+		int			c = t->cle[i];
 
-		if (a->l.n[c] != b->l.n[c])
-			return a->l.n[c] ? 1 : -1;	/* nulls last */
-		if (a->l.n[c])
+		if (a->n[c] != b->n[c])
+			return a->n[c] ? 1 : -1;	/* nulls last */
+		if (a->n[c])
 			continue;
 		if (est_texte(c))
 		{
-			text	   *ta = DatumGetTextPP(a->l.v[c]);
-			text	   *tb = DatumGetTextPP(b->l.v[c]);
+			text	   *ta = DatumGetTextPP(a->v[c]);
+			text	   *tb = DatumGetTextPP(b->v[c]);
 			/* the columns' collation: the general path's ORDER BY locks rows in that order */
 			int			r = varstr_cmp(VARDATA_ANY(ta), VARSIZE_ANY_EXHDR(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(tb),
 									   DEFAULT_COLLATION_OID);
@@ -219,8 +259,8 @@ comparer_cles(const void *x, const void *y, void *arg)
 		}
 		else if (c == C_ANNEE || c == C_COMMUNE)
 		{
-			int32		p = DatumGetInt32(a->l.v[c]),
-						q = DatumGetInt32(b->l.v[c]);
+			int32		p = DatumGetInt32(a->v[c]),
+						q = DatumGetInt32(b->v[c]);
 
 			if (p != q)
 				return p < q ? -1 : 1;
@@ -228,8 +268,8 @@ comparer_cles(const void *x, const void *y, void *arg)
 		else
 		{
 			/* enums (by OID: any fixed order will do), booleans */
-			uint32		p = DatumGetUInt32(a->l.v[c]),
-						q = DatumGetUInt32(b->l.v[c]);
+			uint32		p = DatumGetUInt32(a->v[c]),
+						q = DatumGetUInt32(b->v[c]);
 
 			if (p != q)
 				return p < q ? -1 : 1;
@@ -302,46 +342,71 @@ tracer(Ecart *e, const int64 *montants, bool ecrit)
 	nb_traces++;
 }
 
-/* Adds signe times a ledger row to one table's pending differences. */
-static void
-differer_dans(const Ligne *l, int signe, bool bilan)
+/* An orientation of the ledger row's year (bilan's proposes, moteur's). */
+static int64
+proposes(const Ligne *l)
 {
+	int64		n = 0;
+
+	for (int c = C_EN_COURS; c <= C_RETIREES; c++)
+		n += DatumGetInt32(l->v[c]);
+	return n;
+}
+
+/*
+ * Adds signe times a ledger row to one table's pending differences; v and n
+ * are the row's columns, and its département for compteur_moteur.
+ */
+static void
+differer_dans(const Ligne *l, const Datum *v, const bool *n, int signe, int table)
+{
+	const TableCompteurs *t = &tables[table];
 	Cle			k;
 	Ecart	   *e;
 	bool		trouve;
 	int64		m[NB_COMPTEURS] = {0};
-	const int  *cols = colonnes_cle(bilan);
 
-	if (bilan)
+	switch (table)
 	{
-		if (!DatumGetBool(l->v[C_DANS_FLUX]))
-			return;				/* the report counts the flux only */
-		for (int c = C_EN_COURS; c <= C_RETIREES; c++)
-			m[0] += signe * DatumGetInt32(l->v[c]);
-		m[1] = signe * DatumGetInt32(l->v[C_BAUX]);
+		case T_COMPTEUR:
+			for (int c = 0; c < NB_COMPTEURS; c++)
+				m[c] = signe * DatumGetInt32(l->v[C_PREMIER_COMPTEUR + c]);
+			break;
+		case T_BILAN:
+			m[0] = signe * proposes(l);
+			m[1] = signe * DatumGetInt32(l->v[C_BAUX]);
+			break;
+		case T_MOTEUR:
+			m[0] = signe * DatumGetInt32(l->v[C_IMPUTEES]);
+			m[1] = signe * proposes(l);
+			m[2] = DatumGetBool(l->v[C_QPV]) ? 0 : m[1];
+			break;
 	}
-	else
-		for (int c = 0; c < NB_COMPTEURS; c++)
-			m[c] = signe * DatumGetInt32(l->v[C_PREMIER_COMPTEUR + c]);
 	memset(&k, 0, sizeof(k));
-	k.bilan = bilan;
+	k.table = table;
 	k.tranche = (int16) flux_tranche();
-	for (int i = 0; i < taille_cle(bilan); i++)
+	for (int i = 0; i < t->taille_cle; i++)
 	{
-		k.l.v[cols[i]] = l->v[cols[i]];
-		k.l.n[cols[i]] = l->n[cols[i]];
+		k.v[t->cle[i]] = v[t->cle[i]];
+		k.n[t->cle[i]] = n[t->cle[i]];
 	}
 	e = hash_search(en_attente, &k, HASH_ENTER, &trouve);
 	if (!trouve)
 	{
 		/* the key's texts, copied where the entry lives */
-		for (int i = 0; i < taille_cle(bilan); i++)
-			if (est_texte(cols[i]) && !e->k.l.n[cols[i]])
-				e->k.l.v[cols[i]] = PointerGetDatum(MemoryContextAlloc(contexte, VARSIZE_ANY(DatumGetPointer(l->v[cols[i]]))));
-		for (int i = 0; i < taille_cle(bilan); i++)
-			if (est_texte(cols[i]) && !e->k.l.n[cols[i]])
-				memcpy(DatumGetPointer(e->k.l.v[cols[i]]), DatumGetPointer(l->v[cols[i]]),
-					   VARSIZE_ANY(DatumGetPointer(l->v[cols[i]])));
+		for (int i = 0; i < t->taille_cle; i++)
+		{
+			int			c = t->cle[i];
+
+			if (est_texte(c) && !e->k.n[c])
+			{
+				Size		taille = VARSIZE_ANY(DatumGetPointer(v[c]));
+				void	   *copie = MemoryContextAlloc(contexte, taille);
+
+				memcpy(copie, DatumGetPointer(v[c]), taille);
+				e->k.v[c] = PointerGetDatum(copie);
+			}
+		}
 		memset(e->montants, 0, sizeof(e->montants));
 	}
 	for (int c = 0; c < NB_COMPTEURS; c++)
@@ -349,14 +414,28 @@ differer_dans(const Ligne *l, int signe, bool bilan)
 	tracer(e, m, false);
 }
 
-/* Adds signe times a ledger row to the pending differences of both counter tables. */
+/*
+ * Adds signe times a ledger row to the pending differences of the counter
+ * tables: compteur, and for a row of the flux, compteur_bilan (the report
+ * counts the flux only) and compteur_moteur (the engine's, by département).
+ */
 void
 flux_differer(const Ligne *l, int signe)
 {
+	Datum		v[C_NOMBRE + 1];
+	bool		n[C_NOMBRE + 1];
+
 	if (en_attente == NULL)
 		ouvrir();
-	differer_dans(l, signe, false);
-	differer_dans(l, signe, true);
+	differer_dans(l, l->v, l->n, signe, T_COMPTEUR);
+	if (!DatumGetBool(l->v[C_DANS_FLUX]))
+		return;
+	differer_dans(l, l->v, l->n, signe, T_BILAN);
+	memcpy(v, l->v, sizeof(l->v));
+	memcpy(n, l->n, sizeof(l->n));
+	v[C_DEPARTEMENT] = DirectFunctionCall1(flux_code_insee_departement, l->v[C_COMMUNE]);
+	n[C_DEPARTEMENT] = false;
+	differer_dans(l, v, n, signe, T_MOTEUR);
 }
 
 /*
@@ -369,15 +448,11 @@ flux_differer(const Ligne *l, int signe)
 static void
 creer_ligne_nulle(Relation rel, const Ecarts *ec, const Ecart *e)
 {
-	static SPIPlanPtr plans[2];
-	bool		bilan = ec->bilan;
-	SPIPlanPtr *plan = &plans[bilan ? 1 : 0];
+	static SPIPlanPtr plans[T_NOMBRE];
+	SPIPlanPtr *plan = &plans[e->k.table];
 	/* the key's columns in the table's order, the tranche after them */
-	static const int colonnes_compteur[] = {C_BAILLEUR, C_COMMUNE, C_ANNEE, C_RESERVATAIRE, C_SOUSTRACTION, C_DANS_FLUX};
-	static const int colonnes_bilan[] = {C_BAILLEUR, C_COMMUNE, C_ANNEE, C_RESERVATAIRE, C_TYPOLOGIE, C_FINANCEMENT,
-	C_QPV, C_PERIODE};
-	const int  *colonnes = bilan ? colonnes_bilan : colonnes_compteur;
-	int			n = bilan ? lengthof(colonnes_bilan) : lengthof(colonnes_compteur);
+	const int  *colonnes = ec->t->colonnes;
+	int			n = ec->t->taille_cle;
 	Oid			types[INDEX_MAX_KEYS];
 	Datum		valeurs[INDEX_MAX_KEYS];
 	char		nuls[INDEX_MAX_KEYS];
@@ -385,11 +460,11 @@ creer_ligne_nulle(Relation rel, const Ecarts *ec, const Ecart *e)
 
 	for (int i = 0; i < n; i++)
 	{
-		if (strcmp(NameStr(TupleDescAttr(rel->rd_att, i)->attname), flux_colonnes_contribution[colonnes[i]]) != 0)
+		if (strcmp(NameStr(TupleDescAttr(rel->rd_att, i)->attname), nom_colonne(colonnes[i])) != 0)
 			elog(ERROR, "flux_mgmt: unexpected layout of table %s", RelationGetRelationName(rel));
 		types[i] = TupleDescAttr(rel->rd_att, i)->atttypid;
-		valeurs[i] = e->k.l.v[colonnes[i]];
-		nuls[i] = e->k.l.n[colonnes[i]] ? 'n' : ' ';
+		valeurs[i] = e->k.v[colonnes[i]];
+		nuls[i] = e->k.n[colonnes[i]] ? 'n' : ' ';
 	}
 	types[n] = INT2OID;
 	valeurs[n] = Int16GetDatum(e->k.tranche);
@@ -406,16 +481,7 @@ creer_ligne_nulle(Relation rel, const Ecarts *ec, const Ecart *e)
 	}
 	if (*plan == NULL)
 	{
-		const char *sql = bilan
-			? "INSERT INTO " FLUX_SCHEMA ".compteur_bilan (bailleur, commune, annee, reservataire, typologie,"
-			" financement, qpv, periode, tranche, proposes, attribues)"
-			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0) ON CONFLICT DO NOTHING"
-			: "INSERT INTO " FLUX_SCHEMA ".compteur (bailleur, commune, annee, reservataire, soustraction, dans_flux,"
-			" tranche, en_cours, attribuees, carences, echecs, retirees, decomptes, baux, hors_qpv, q1_hors_qpv,"
-			" q234_en_qpv, prioritaires, imputees)"
-			" VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) ON CONFLICT DO NOTHING";
-
-		*plan = SPI_prepare(sql, n + 1, types);
+		*plan = SPI_prepare(ec->t->creer, n + 1, types);
 		if (*plan == NULL || SPI_keepplan(*plan) != 0)
 			elog(ERROR, "flux_mgmt: could not prepare the creation of a counter row");
 	}
@@ -444,13 +510,13 @@ verrouiller_compteurs(Ecarts *ec, Relation rel, const char *index, TupleTableSlo
 
 		if (nul_partout(e))
 			continue;
-		for (int k = 0; k < ec->taille_cle; k++)
+		for (int k = 0; k < ec->t->taille_cle; k++)
 		{
-			v[k] = e->k.l.v[ec->cle[k]];
-			n[k] = e->k.l.n[ec->cle[k]];
+			v[k] = e->k.v[ec->t->cle[k]];
+			n[k] = e->k.n[ec->t->cle[k]];
 		}
-		v[ec->taille_cle] = Int16GetDatum(e->k.tranche);
-		n[ec->taille_cle] = false;
+		v[ec->t->taille_cle] = Int16GetDatum(e->k.tranche);
+		n[ec->t->taille_cle] = false;
 		for (;;)
 		{
 			SnapshotData sale;
@@ -458,7 +524,7 @@ verrouiller_compteurs(Ecarts *ec, Relation rel, const char *index, TupleTableSlo
 			TransactionId attendre = InvalidTransactionId;
 
 			InitDirtySnapshot(sale);
-			flux_ouvrir_lecture(&l, rel, index, &sale, ec->taille_cle + 1, v, n);
+			flux_ouvrir_lecture(&l, rel, index, &sale, ec->t->taille_cle + 1, v, n);
 			trouve = index_getnext_slot(l.scan, ForwardScanDirection, slot);
 			if (trouve)
 				attendre = TransactionIdIsValid(sale.xmin) ? sale.xmin : sale.xmax;
@@ -487,8 +553,9 @@ verrouiller_compteurs(Ecarts *ec, Relation rel, const char *index, TupleTableSlo
  * constraint was given to the table (src/acces.c).
  */
 static void
-ecrire_compteurs(Ecarts *ec, const char *table)
+ecrire_compteurs(Ecarts *ec)
 {
+	const char *table = ec->t->table;
 	FluxEcriture w;
 	TupleTableSlot *ancien;
 	int			premier_montant;
@@ -496,8 +563,8 @@ ecrire_compteurs(Ecarts *ec, const char *table)
 	Relation	rel = table_open(flux_relation(table), AccessShareLock);
 
 	/* the amounts: every column after the first, bigints, as many as the differences have */
-	premier_montant = flux_attnum(rel, ec->bilan ? "proposes" : "en_cours") - 1;
-	if (rel->rd_att->natts - premier_montant != (ec->bilan ? 2 : NB_COMPTEURS))
+	premier_montant = flux_attnum(rel, ec->t->premier_montant) - 1;
+	if (rel->rd_att->natts - premier_montant != ec->t->nb_montants)
 		elog(ERROR, "flux_mgmt: unexpected layout of table %s", table);
 	for (int c = premier_montant; c < rel->rd_att->natts; c++)
 		changees = bms_add_member(changees, c + 1 - FirstLowInvalidHeapAttributeNumber);
@@ -522,42 +589,39 @@ ecrire_compteurs(Ecarts *ec, const char *table)
 
 /* The pending differences of one table, sorted, as an Ecarts. */
 static void
-rassembler(Ecarts *ec, bool bilan)
+rassembler(Ecarts *ec, int table)
 {
 	HASH_SEQ_STATUS it;
 	Ecart	   *e;
 
-	ec->bilan = bilan;
-	ec->cle = colonnes_cle(bilan);
-	ec->taille_cle = taille_cle(bilan);
+	ec->t = &tables[table];
 	ec->n = 0;
 	ec->e = palloc(sizeof(Ecart) * Max(1, hash_get_num_entries(en_attente)));
 	hash_seq_init(&it, en_attente);
 	while ((e = hash_seq_search(&it)) != NULL)
-		if (e->k.bilan == bilan && !nul_partout(e))
+		if (e->k.table == table && !nul_partout(e))
 			ec->e[ec->n++] = *e;
 	qsort_arg(ec->e, ec->n, sizeof(Ecart), comparer_cles, NULL);
 }
 
 /* Writes one table's differences: rows locked in key order, then updated. */
 static void
-ecrire_table(bool bilan)
+ecrire_table(int table)
 {
 	Ecarts		ec;
-	const char *table = bilan ? "compteur_bilan" : "compteur";
 	Relation	rel;
 	TupleTableSlot *slot;
 
-	rassembler(&ec, bilan);
+	rassembler(&ec, table);
 	if (ec.n == 0)
 		return;
-	flux_exiger_declencheurs_surs(flux_relation(table));
-	rel = table_open(flux_relation(table), RowExclusiveLock);
+	flux_exiger_declencheurs_surs(flux_relation(ec.t->table));
+	rel = table_open(flux_relation(ec.t->table), RowExclusiveLock);
 	slot = table_slot_create(rel, NULL);
-	verrouiller_compteurs(&ec, rel, bilan ? "compteur_bilan_cle" : "compteur_cle", slot);
+	verrouiller_compteurs(&ec, rel, ec.t->index, slot);
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);
-	ecrire_compteurs(&ec, table);
+	ecrire_compteurs(&ec);
 }
 
 /*
@@ -634,8 +698,8 @@ flux_ecrire_en_attente(void)
 		CommandCounterIncrement();
 		PushActiveSnapshot(GetTransactionSnapshot());
 		flux_agir_en_proprietaire(flux_proprietaire(flux_relation("compteur")), &avant);
-		ecrire_table(false);
-		ecrire_table(true);
+		for (int t = 0; t < T_NOMBRE; t++)
+			ecrire_table(t);
 		flux_redevenir(&avant);
 		PopActiveSnapshot();
 		CommandCounterIncrement();
@@ -657,17 +721,20 @@ executor_start(QueryDesc *queryDesc, int eflags)
 {
 	if (en_attente != NULL && !en_ecriture && hash_get_num_entries(en_attente) > 0)
 	{
-		Oid			compteur = get_relname_relid("compteur", get_namespace_oid(FLUX_SCHEMA, true));
-		Oid			bilan = get_relname_relid("compteur_bilan", get_namespace_oid(FLUX_SCHEMA, true));
+		Oid			schema = get_namespace_oid(FLUX_SCHEMA, true);
+		Oid			lues[T_NOMBRE];
 		ListCell   *lc;
 		bool		lit = false;
 
+		for (int t = 0; t < T_NOMBRE; t++)
+			lues[t] = get_relname_relid(tables[t].table, schema);
 		foreach(lc, queryDesc->plannedstmt->rtable)
 		{
 			RangeTblEntry *rte = lfirst(lc);
 
-			if (rte->rtekind == RTE_RELATION && (rte->relid == compteur || rte->relid == bilan))
-				lit = true;
+			for (int t = 0; t < T_NOMBRE; t++)
+				if (rte->rtekind == RTE_RELATION && OidIsValid(lues[t]) && rte->relid == lues[t])
+					lit = true;
 		}
 		if (lit && !IsInParallelMode())
 		{

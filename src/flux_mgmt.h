@@ -39,6 +39,9 @@ extern void flux_agir_en_proprietaire(Oid owner, FluxIdentite *avant);
 extern void flux_redevenir(const FluxIdentite *avant);
 extern void flux_exiger_declencheurs_surs(Oid relid);
 
+/* code_insee.c: the département of a commune (text) */
+extern Datum flux_code_insee_departement(PG_FUNCTION_ARGS);
+
 /* statistiques.c: the planner's estimate of a table of the extension with stale statistics */
 extern void flux_init_statistiques(void);
 

@@ -4,9 +4,9 @@
 # disabled (custom format, and a plain data-only dump made with
 # --disable-triggers) loads every event but no counter and no ledger row
 # (they are not dumped): verifier_compteurs() then disagrees; the rebuild
-# writes exactly the 9 counter rows of the data (6 of compteur, 3 of
-# compteur_bilan) and the database equals the source, table by table.  The
-# triggers are back afterwards: a new event is counted.  Without --data-only,
+# writes exactly the 12 counter rows of the data (6 of compteur, 3 of
+# compteur_bilan, 3 of compteur_moteur) and the database equals the source,
+# table by table.  The triggers are back afterwards: a new event is counted.  Without --data-only,
 # pg_restore ignores --disable-triggers, and the triggers rebuild the counters
 # as the events load.  Runs inside a cluster (PGHOST/PGPORT/PGUSER set, a
 # superuser: disabling triggers needs one).
@@ -51,14 +51,14 @@ for db in flux_rs_custom flux_rs_plain; do
 	evenements=$(valeur "$db" "SELECT (SELECT count(*) FROM flux_mgmt.vacance) || ' ' || (SELECT count(*) FROM flux_mgmt.orientation) || ' ' || (SELECT count(*) FROM flux_mgmt.attribution)")
 	[ "$evenements" = "$(valeur flux_rs_source "SELECT (SELECT count(*) FROM flux_mgmt.vacance) || ' ' || (SELECT count(*) FROM flux_mgmt.orientation) || ' ' || (SELECT count(*) FROM flux_mgmt.attribution)")" ] \
 		|| echec "$db: the events were not all restored ($evenements)"
-	derivees=$(valeur "$db" "SELECT (SELECT count(*) FROM flux_mgmt.compteur) + (SELECT count(*) FROM flux_mgmt.compteur_bilan) + (SELECT count(*) FROM flux_mgmt.contribution)")
+	derivees=$(valeur "$db" "SELECT (SELECT count(*) FROM flux_mgmt.compteur) + (SELECT count(*) FROM flux_mgmt.compteur_bilan) + (SELECT count(*) FROM flux_mgmt.compteur_moteur) + (SELECT count(*) FROM flux_mgmt.contribution)")
 	[ "$derivees" = 0 ] || echec "$db: $derivees derived rows after a restore without triggers (expected none)"
 	ecarts=$(valeur "$db" "SELECT count(*) FROM flux_mgmt.verifier_compteurs()")
 	[ "$ecarts" -gt 0 ] || echec "$db: verifier_compteurs() does not see the missing counters"
 	echo "$db: vacancies, orientations, attributions $evenements; no counter; verifier_compteurs() lists $ecarts differences"
 	# the rebuild
 	ecrits=$(valeur "$db" "SELECT flux_mgmt.recalculer_compteurs()")
-	[ "$ecrits" = 9 ] || echec "$db: recalculer_compteurs() wrote $ecrits rows, expected 9 (6 counters, 3 of the bilan)"
+	[ "$ecrits" = 12 ] || echec "$db: recalculer_compteurs() wrote $ecrits rows, expected 12 (6 counters, 3 of the bilan, 3 of the engine's)"
 	empreinte "$db" > "$TMP/$db"
 	diff -u "$TMP/source" "$TMP/$db" || echec "$db after recalculer_compteurs() differs from the source"
 	[ "$(valeur "$db" "SELECT count(*) FROM flux_mgmt.infraction")" = 0 ] || echec "$db: infraction is not empty"
@@ -79,5 +79,5 @@ pg_restore --exit-on-error --disable-triggers -d flux_rs_complet "$TMP/dump.cust
 empreinte flux_rs_complet > "$TMP/complet"
 diff -u "$TMP/source" "$TMP/complet" || echec "a whole restore with --disable-triggers differs from the source"
 
-[ $status -eq 0 ] && echo "ok: after a data-only restore without triggers (custom and plain), recalculer_compteurs() wrote 9 rows and $(wc -l < "$TMP/source") tables equal the source's"
+[ $status -eq 0 ] && echo "ok: after a data-only restore without triggers (custom and plain), recalculer_compteurs() wrote 12 rows and $(wc -l < "$TMP/source") tables equal the source's"
 exit $status

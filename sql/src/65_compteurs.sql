@@ -10,7 +10,7 @@
 -- The rules of counting live in one view, contribution_calculee: what each
 -- vacancy (its orientations, its charge, its lease) adds to the counters.
 -- Triggers keep a ledger of what every vacancy contributed (contribution) and
--- the counters (compteur, compteur_bilan) equal to its sums: when events of a
+-- the counters (compteur, compteur_bilan, compteur_moteur) equal to its sums: when events of a
 -- vacancy change, its old contributions are subtracted and its new ones added
 -- (src/compteurs.c).  verifier_compteurs() recounts from the events through
 -- the same view; recalculer_compteurs() rebuilds.
@@ -254,12 +254,40 @@ COMMENT ON COLUMN flux_mgmt.compteur_bilan.annee IS 'year of the orientation (pr
 COMMENT ON COLUMN flux_mgmt.compteur_bilan.proposes IS 'in-flux orientations of that year';
 COMMENT ON COLUMN flux_mgmt.compteur_bilan.attribues IS 'in-flux attributions whose lease was signed that year';
 
+-- The orientation engine's grain (DOMAIN §4): what candidats() needs for every
+-- beneficiary of a landlord's département at once, a few dozen rows a year
+-- where compteur and compteur_bilan hold one per commune (and typology,
+-- financing, QPV…).  The same differences as the other counters, rolled up
+-- by département: written by the same paths, checked by the same recount.
+CREATE TABLE flux_mgmt.compteur_moteur (
+	bailleur text NOT NULL,
+	annee integer NOT NULL,
+	departement text NOT NULL,
+	reservataire text,
+	tranche smallint NOT NULL,
+	imputees bigint NOT NULL,
+	proposes bigint NOT NULL,
+	proposes_hors_qpv bigint NOT NULL,
+	CONSTRAINT compteur_moteur_cle UNIQUE NULLS NOT DISTINCT (bailleur, annee, departement, reservataire, tranche)
+);
+COMMENT ON TABLE flux_mgmt.compteur_moteur IS
+	'derived counters of the orientation engine per landlord, year, département and beneficiary (réservataire, null = pool), in-flux only: compteur.imputees and compteur_bilan.proposes summed over the département''s communes; sum over tranche';
+COMMENT ON COLUMN flux_mgmt.compteur_moteur.bailleur IS 'landlord owning the dwelling';
+COMMENT ON COLUMN flux_mgmt.compteur_moteur.annee IS 'year counted in: of the vacancy (imputees), of the orientation (proposes, proposes_hors_qpv)';
+COMMENT ON COLUMN flux_mgmt.compteur_moteur.departement IS 'département of the dwelling''s commune';
+COMMENT ON COLUMN flux_mgmt.compteur_moteur.reservataire IS 'beneficiary: réservataire, null for the landlord''s pool';
+COMMENT ON COLUMN flux_mgmt.compteur_moteur.tranche IS 'slot of the writing backend; readers sum over it';
+COMMENT ON COLUMN flux_mgmt.compteur_moteur.imputees IS 'in-flux vacancies the engine counts for the beneficiary (as compteur.imputees)';
+COMMENT ON COLUMN flux_mgmt.compteur_moteur.proposes IS 'in-flux orientations of that year (as compteur_bilan.proposes)';
+COMMENT ON COLUMN flux_mgmt.compteur_moteur.proposes_hors_qpv IS 'of those, dwellings outside QPV (the préfet''s floor outside QPV)';
+
 -- Derived tables are registered with a filter that dumps none of their rows:
 -- a restore reloads the events, and the triggers rebuild these from them
 -- (dumping them too would count every event twice).
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.contribution', 'WHERE false');
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.compteur', 'WHERE false');
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.compteur_bilan', 'WHERE false');
+SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.compteur_moteur', 'WHERE false');
 
 -- Only the extension writes the derived tables, as their owner (the counter
 -- triggers, recalculer_compteurs()): a write by any other role is refused,
@@ -276,7 +304,10 @@ CREATE TRIGGER gardee BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON flux_mgmt
 	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.garder_derivees();
 COMMENT ON TRIGGER gardee ON flux_mgmt.contribution IS 'only the extension writes the ledger, as the table''s owner';
 COMMENT ON TRIGGER gardee ON flux_mgmt.compteur IS 'only the extension writes the counters, as the table''s owner';
+CREATE TRIGGER gardee BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON flux_mgmt.compteur_moteur
+	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.garder_derivees();
 COMMENT ON TRIGGER gardee ON flux_mgmt.compteur_bilan IS 'only the extension writes the counters, as the table''s owner';
+COMMENT ON TRIGGER gardee ON flux_mgmt.compteur_moteur IS 'only the extension writes the counters, as the table''s owner';
 
 CREATE FUNCTION flux_mgmt.compteurs_apres() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'flux_compteurs_apres'
@@ -348,11 +379,13 @@ AS $$
 DECLARE
 	ecrits bigint;
 	bilan bigint;
+	moteur bigint;
 BEGIN
 	-- writers wait until the rebuild commits, then count against it
-	LOCK TABLE contribution, compteur, compteur_bilan IN EXCLUSIVE MODE;
-	PERFORM exiger_declencheurs_surs(t) FROM unnest('{flux_mgmt.contribution,flux_mgmt.compteur,flux_mgmt.compteur_bilan}'::regclass[]) AS t;
-	TRUNCATE contribution, compteur, compteur_bilan;
+	LOCK TABLE contribution, compteur, compteur_bilan, compteur_moteur IN EXCLUSIVE MODE;
+	PERFORM exiger_declencheurs_surs(t)
+	FROM unnest('{flux_mgmt.contribution,flux_mgmt.compteur,flux_mgmt.compteur_bilan,flux_mgmt.compteur_moteur}'::regclass[]) AS t;
+	TRUNCATE contribution, compteur, compteur_bilan, compteur_moteur;
 	INSERT INTO contribution SELECT * FROM contribution_calculee;
 	INSERT INTO compteur (bailleur, annee, commune, reservataire, soustraction, dans_flux, tranche,
 						  en_cours, attribuees, carences, echecs, retirees, decomptes, baux,
@@ -372,7 +405,16 @@ BEGIN
 	GROUP BY bailleur, annee, commune, reservataire, typologie, financement, qpv, periode
 	HAVING sum(en_cours + attribuees + carences + echecs + retirees) <> 0 OR sum(baux) <> 0;
 	GET DIAGNOSTICS bilan = ROW_COUNT;
-	RETURN ecrits + bilan;
+	INSERT INTO compteur_moteur (bailleur, annee, departement, reservataire, tranche, imputees, proposes, proposes_hors_qpv)
+	SELECT bailleur, annee, departement(commune), reservataire, 0, sum(imputees),
+		   sum(en_cours + attribuees + carences + echecs + retirees),
+		   coalesce(sum(en_cours + attribuees + carences + echecs + retirees) FILTER (WHERE NOT qpv), 0)
+	FROM contribution
+	WHERE dans_flux
+	GROUP BY bailleur, annee, departement(commune), reservataire
+	HAVING sum(imputees) <> 0 OR sum(en_cours + attribuees + carences + echecs + retirees) <> 0;
+	GET DIAGNOSTICS moteur = ROW_COUNT;
+	RETURN ecrits + bilan + moteur;
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.recalculer_compteurs() IS
@@ -410,6 +452,17 @@ AS $$
 			   sum(proposes) AS proposes, sum(attribues) AS attribues
 		FROM compteur_bilan
 		GROUP BY bailleur, annee, commune, reservataire, typologie, financement, qpv, periode
+	), moteur_attendu AS (
+		SELECT bailleur, annee, departement(commune) AS departement, reservataire, sum(imputees) AS imputees,
+			   sum(en_cours + attribuees + carences + echecs + retirees) AS proposes,
+			   sum(en_cours + attribuees + carences + echecs + retirees) FILTER (WHERE NOT qpv) AS proposes_hors_qpv
+		FROM contribution_calculee WHERE dans_flux
+		GROUP BY bailleur, annee, departement(commune), reservataire
+	), moteur_trouve AS (
+		SELECT bailleur, annee, departement, reservataire, sum(imputees) AS imputees, sum(proposes) AS proposes,
+			   sum(proposes_hors_qpv) AS proposes_hors_qpv
+		FROM compteur_moteur
+		GROUP BY bailleur, annee, departement, reservataire
 	)
 	SELECT format('compteur(%s, %s, %s, %s, %s, %s).%s', cle.bailleur, cle.annee, cle.commune,
 				  coalesce(cle.reservataire, 'pool'), coalesce(cle.soustraction::text, '-'),
@@ -447,6 +500,19 @@ AS $$
 							   CASE WHEN a.bailleur IS NULL THEN t.periode ELSE a.periode END AS periode) AS cle
 	CROSS JOIN LATERAL (VALUES ('proposes', a.proposes, t.proposes), ('attribues', a.attribues, t.attribues))
 		AS v(nom, attendu, trouve)
+	WHERE coalesce(v.attendu, 0) <> coalesce(v.trouve, 0)
+	UNION ALL
+	SELECT format('compteur_moteur(%s, %s, %s, %s).%s', cle.bailleur, cle.annee, cle.departement,
+				  coalesce(cle.reservataire, 'pool'), v.nom),
+		   coalesce(v.attendu, 0)::bigint, coalesce(v.trouve, 0)::bigint
+	FROM moteur_attendu a FULL JOIN moteur_trouve t
+		ON (a.bailleur, a.annee, a.departement) = (t.bailleur, t.annee, t.departement)
+		AND a.reservataire IS NOT DISTINCT FROM t.reservataire
+	CROSS JOIN LATERAL (SELECT coalesce(a.bailleur, t.bailleur) AS bailleur, coalesce(a.annee, t.annee) AS annee,
+							   coalesce(a.departement, t.departement) AS departement,
+							   CASE WHEN a.bailleur IS NULL THEN t.reservataire ELSE a.reservataire END AS reservataire) AS cle
+	CROSS JOIN LATERAL (VALUES ('imputees', a.imputees, t.imputees), ('proposes', a.proposes, t.proposes),
+							   ('proposes_hors_qpv', a.proposes_hors_qpv, t.proposes_hors_qpv)) AS v(nom, attendu, trouve)
 	WHERE coalesce(v.attendu, 0) <> coalesce(v.trouve, 0)
 	ORDER BY 1;
 $$;

@@ -47,15 +47,21 @@ COMMENT ON COLUMN flux_mgmt.parametre_orientation.valeur IS 'its value';
 SELECT pg_catalog.pg_extension_config_dump('flux_mgmt.parametre_orientation', '');
 
 -- A parameter's value: the one set in parametre_orientation, else its
--- default, written here only.
+-- default, written here only.  PL/pgSQL, so that its query is planned once
+-- per session (a LANGUAGE sql function that cannot be inlined, as this one
+-- with its subquery, is planned again at each call: a few hundred
+-- microseconds, in every call of the engine).
 CREATE FUNCTION flux_mgmt.valeur_parametre(cle text) RETURNS numeric
-	LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-	SELECT coalesce((SELECT p.valeur FROM flux_mgmt.parametre_orientation p WHERE p.cle = $1),
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
+AS $$
+BEGIN
+	RETURN coalesce((SELECT p.valeur FROM parametre_orientation p WHERE p.cle = $1),
 					CASE $1 WHEN 'plancher_prefet_hors_qpv' THEN 30 WHEN 'retard_soustraction' THEN 1
 							WHEN 'identification_part' THEN 50 WHEN 'identification_rapport' THEN 2
 							WHEN 'identification_vacances' THEN 10 WHEN 'mixite_poids' THEN 50 WHEN 'mixite_fenetre' THEN 10 END);
-END;
+END
+$$;
 COMMENT ON FUNCTION flux_mgmt.valeur_parametre(text) IS
 	'the value of an orientation parameter: the one set in parametre_orientation, else its default (see the table''s comment); null for a key that is not one';
 
@@ -102,11 +108,13 @@ COMMENT ON FUNCTION flux_mgmt.droits_engages(bigint, integer, boolean) IS
 
 -- The candidates of an in-flux dwelling: the conventions in force in the year
 -- whose scope contains its commune, and the pool, with their counts from the
--- counters (compteur.imputees: the in-flux vacancies oriented in the year,
--- each once, for the beneficiary it is charged to, or while nothing is
--- charged the one its open orientation names: a carence charged to a
--- réservataire and the same dwelling let from the pool count once) and their
--- preferences.  The pool's entitlement is what the département's count leaves
+-- engine's counters (compteur_moteur: a row per beneficiary of the
+-- landlord's département; compteur for a territory's communes only,
+-- compteur_bilan for the holders of indicative objectives only).  imputees:
+-- the in-flux vacancies of the year, each once, for the beneficiary it is
+-- charged to, or while nothing is charged the one its open orientation names
+-- (a carence charged to a réservataire and the same dwelling let from the
+-- pool count once).  And their preferences.  The pool's entitlement is what the département's count leaves
 -- after every convention's entitlement (the territorial ones elsewhere
 -- included); its share is that entitlement over the département's count.
 -- A convention written by a conversion whose share comes wholly from limited
@@ -121,25 +129,39 @@ RETURNS SETOF flux_mgmt.candidat_orientation
 	LANGUAGE plpgsql STABLE
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
 	-- plpgsql keeps the plan of its query (an SQL function would plan it at
-	-- every call); generic, since it only looks up keys
+	-- every call); generic, since it only looks up keys, through indexes
+	-- (a plan cached while the counters were small must not scan them whole)
 	SET plan_cache_mode = force_generic_plan
+	SET enable_seqscan = off
 AS $$
 BEGIN
 	RETURN QUERY
 	WITH bornes AS (
 		SELECT premiere_commune(d) AS premiere, derniere_commune(d) AS derniere, d
 		FROM (SELECT departement($2) AS d) AS x
-	), comptes AS (
-		-- each in-flux vacancy once, for the beneficiary it is (or, while its
-		-- orientation is open, will be) charged to
-		SELECT k.reservataire, k.commune, sum(k.imputees) AS n
-		FROM bornes, compteur k
-		WHERE k.bailleur = $1 AND k.annee = $3 AND k.commune BETWEEN bornes.premiere AND bornes.derniere AND k.dans_flux
-		GROUP BY k.reservataire, k.commune
 	), par_beneficiaire AS (
-		SELECT k.reservataire, sum(k.n) AS n FROM comptes k GROUP BY k.reservataire
+		-- the engine's counters (compteur_moteur), a row per beneficiary:
+		-- each in-flux vacancy once, for the beneficiary it is (or, while its
+		-- orientation is open, will be) charged to; and the orientations of
+		-- the year, outside QPV or not, for the préfet's floor
+		SELECT k.reservataire, sum(k.imputees) AS n, sum(k.proposes) AS proposes, sum(k.proposes_hors_qpv) AS hors_qpv
+		FROM bornes, compteur_moteur k
+		WHERE k.bailleur = $1 AND k.annee = $3 AND k.departement = bornes.d
+		GROUP BY k.reservataire
 	), total AS (
-		SELECT coalesce(sum(k.n), 0) AS n FROM comptes k
+		SELECT coalesce(sum(k.n), 0) AS n FROM par_beneficiaire k
+	), en_vigueur AS MATERIALIZED (
+		-- MATERIALIZED: a territory's communes computed once, not at every
+		-- counter row its scope is compared with
+		SELECT c.* FROM bornes, conventions_en_vigueur($1, bornes.d, $3) AS c
+	), territoriales AS (
+		-- a territory's counts, from the per-commune counters of its communes
+		-- only: the in-flux vacancies there, and those of the réservataire
+		SELECT c.id, sum(k.imputees) AS t, coalesce(sum(k.imputees) FILTER (WHERE k.reservataire = c.reservataire), 0) AS a
+		FROM en_vigueur c
+		JOIN compteur k ON k.bailleur = $1 AND k.annee = $3 AND k.commune = ANY (c.communes) AND k.dans_flux
+		WHERE c.communes IS NOT NULL
+		GROUP BY c.id
 	), epuisements AS MATERIALIZED (
 		-- the converted conventions of wholly limited rights, with the rights
 		-- engaged so far, open orientations included
@@ -152,7 +174,7 @@ BEGIN
 		-- entitlement in its scope (a territory's communes are summed apart)
 		SELECT c.reservataire, CASE WHEN e.fin_droits IS NULL THEN c.taux ELSE 0 END AS taux, c.communes, c.type, c.id,
 			   m.porte, m.t, m.a, m.t * CASE WHEN e.fin_droits IS NULL THEN c.taux ELSE 0 END / 100 AS droit, e.fin_droits
-		FROM bornes, total, conventions_en_vigueur($1, bornes.d, $3) AS c
+		FROM total, en_vigueur AS c
 		LEFT JOIN LATERAL (
 			SELECT CASE WHEN x.droits_uniques - x.engages < 1
 						THEN format('converted rights used up: %s single-use rights granted, %s engaged; no more dwellings under them',
@@ -164,14 +186,12 @@ BEGIN
 			LIMIT 1
 		) AS e ON true
 		LEFT JOIN par_beneficiaire pb ON pb.reservataire = c.reservataire
+		LEFT JOIN territoriales z ON z.id = c.id
 		CROSS JOIN LATERAL (SELECT c.communes IS NULL OR $2 = ANY (c.communes) AS porte) AS p
 		CROSS JOIN LATERAL (
 			SELECT p.porte,
-				   p.porte::int + CASE WHEN c.communes IS NULL THEN total.n
-					   ELSE (SELECT coalesce(sum(k.n), 0) FROM comptes k WHERE k.commune = ANY (c.communes)) END AS t,
-				   CASE WHEN c.communes IS NULL THEN coalesce(pb.n, 0)
-					   ELSE (SELECT coalesce(sum(k.n), 0) FROM comptes k
-							 WHERE k.reservataire = c.reservataire AND k.commune = ANY (c.communes)) END AS a
+				   p.porte::int + CASE WHEN c.communes IS NULL THEN total.n ELSE coalesce(z.t, 0) END AS t,
+				   CASE WHEN c.communes IS NULL THEN coalesce(pb.n, 0) ELSE coalesce(z.a, 0) END AS a
 		) AS m
 	), pool AS (
 		SELECT 1 + total.n AS t, coalesce((SELECT pb.n FROM par_beneficiaire pb WHERE pb.reservataire IS NULL), 0) AS a
@@ -188,17 +208,69 @@ BEGIN
 		FROM bornes, consommation_conversion($1, bornes.d) AS c
 		WHERE EXISTS (SELECT FROM conversion k WHERE k.bailleur = $1 AND k.departement = bornes.d)
 		  AND c.droits_restants > 0 AND (c.fin IS NULL OR c.fin >= make_date($3, 1, 1))
+	), objectifs AS MATERIALIZED (
+		-- the candidates holding indicative objectives (few, often none)
+		SELECT x.reservataire FROM tous x WHERE EXISTS (SELECT FROM objectif_indicatif oi WHERE oi.convention_id = x.id)
 	), proposes AS (
-		-- the mix so far of the candidates a preference reads it for (indicative
-		-- objectives, the préfet's floor): the others' rows are not grouped
+		-- the mix so far by commune, typology, financing and QPV, of the
+		-- holders of indicative objectives only; not read when there are none
 		SELECT b.reservataire, b.commune, b.typologie, b.financement, b.qpv, sum(b.proposes) AS n
 		FROM bornes, compteur_bilan b
-		WHERE b.bailleur = $1 AND b.annee = $3 AND b.commune BETWEEN bornes.premiere AND bornes.derniere
-		  -- an array computed once: a join to tous was planned as a loop over it per row
-		  AND b.reservataire = ANY (ARRAY(SELECT x.reservataire FROM tous x
-										  WHERE x.type = 'etat_prioritaires'
-											 OR EXISTS (SELECT FROM objectif_indicatif oi WHERE oi.convention_id = x.id)))
+		WHERE EXISTS (SELECT FROM objectifs)
+		  AND b.bailleur = $1 AND b.annee = $3 AND b.commune BETWEEN bornes.premiere AND bornes.derniere
+		  -- an array computed once: a join was planned as a loop over it per row
+		  AND b.reservataire = ANY (ARRAY(SELECT o.reservataire FROM objectifs o))
 		GROUP BY b.reservataire, b.commune, b.typologie, b.financement, b.qpv
+	), preferences AS (
+		-- the candidates a preference can concern: the préfet, the holders of
+		-- indicative objectives or of converted rights (the others' would be
+		-- empty, and cost as much to compute)
+		SELECT x.id, p.preference, p.motifs
+		FROM tous x
+		CROSS JOIN LATERAL (
+			-- each indicative objective the dwelling meets: its target minus the
+			-- share reached so far among the réservataire's proposals this year;
+			-- for the préfet, the floor of orientations outside QPV
+			SELECT sum(o.ecart) AS preference, array_agg(o.motif ORDER BY o.motif) AS motifs
+			FROM (
+				SELECT oi.part - coalesce(100.0 * sum(m.n) FILTER (WHERE m.conforme) / nullif(sum(m.n), 0), 0) AS ecart,
+					   format('objective %s = %s: %s %% wanted, %s %% so far', oi.critere, oi.valeur, oi.part,
+							  round(coalesce(100.0 * sum(m.n) FILTER (WHERE m.conforme) / nullif(sum(m.n), 0), 0), 1)) AS motif
+				FROM objectif_indicatif oi
+				LEFT JOIN LATERAL (
+					SELECT pr.n, CASE oi.critere
+						WHEN 'nb_pieces' THEN pr.typologie = typologie(oi.valeur::smallint)
+						WHEN 'financement' THEN pr.financement::text = oi.valeur
+						WHEN 'qpv' THEN pr.qpv = oi.valeur::boolean
+						WHEN 'commune' THEN pr.commune::text = oi.valeur END AS conforme
+					FROM proposes pr
+					WHERE pr.reservataire = x.reservataire AND (x.communes IS NULL OR pr.commune = ANY (x.communes))
+				) AS m ON true
+				WHERE oi.convention_id = x.id
+				  AND CASE oi.critere
+					  WHEN 'nb_pieces' THEN least($4, 5) = oi.valeur::smallint
+					  WHEN 'financement' THEN $5::text = oi.valeur
+					  WHEN 'qpv' THEN $6 = oi.valeur::boolean
+					  WHEN 'commune' THEN $2::text = oi.valeur END
+				GROUP BY oi.critere, oi.valeur, oi.part
+				UNION ALL
+				SELECT CASE WHEN $6 THEN -1 ELSE 1 END * greatest(0, pl.valeur - coalesce(hq.part, 0)),
+					   format('préfet outside QPV: %s %% of its orientations so far, at least %s %% wanted', round(coalesce(hq.part, 0), 1), pl.valeur)
+				FROM (SELECT valeur_parametre('plancher_prefet_hors_qpv') AS valeur) AS pl,
+					 LATERAL (SELECT 100.0 * sum(pb.hors_qpv) / nullif(sum(pb.proposes), 0) AS part
+							  FROM par_beneficiaire pb WHERE pb.reservataire = x.reservataire) AS hq
+				WHERE x.type = 'etat_prioritaires'
+				UNION ALL
+				SELECT 5 * cv.droits_restants / cv.droits_uniques,
+					   format('converted stock: %s single-use rights left of %s, until %s',
+							  trim_scale(round(cv.droits_restants, 2)), trim_scale(round(cv.droits_uniques, 2)),
+							  coalesce(to_char(cv.fin, 'YYYY-MM-DD'), 'used up'))
+				FROM conversions cv WHERE cv.reservataire = x.reservataire AND x.fin_droits IS NULL
+			) AS o
+		) AS p
+		WHERE x.id IS NOT NULL
+		  AND (x.type = 'etat_prioritaires' OR EXISTS (SELECT FROM objectif_indicatif oi WHERE oi.convention_id = x.id)
+			   OR EXISTS (SELECT FROM conversions cv WHERE cv.reservataire = x.reservataire))
 	)
 	SELECT x.reservataire, coalesce(r.nom, 'landlord''s pool'), x.communes IS NOT NULL, greatest(x.taux, 0)::numeric,
 		   x.t::bigint, x.a::bigint, coalesce(p.preference, 0)::numeric,
@@ -206,47 +278,7 @@ BEGIN
 	FROM tous x
 	LEFT JOIN reservataire r ON r.code = x.reservataire
 	LEFT JOIN convention cv ON cv.id = x.id
-	LEFT JOIN LATERAL (
-		-- each indicative objective the dwelling meets: its target minus the
-		-- share reached so far among the réservataire's proposals this year;
-		-- for the préfet, the floor of orientations outside QPV
-		SELECT sum(o.ecart) AS preference, array_agg(o.motif ORDER BY o.motif) AS motifs
-		FROM (
-			SELECT oi.part - coalesce(100.0 * sum(m.n) FILTER (WHERE m.conforme) / nullif(sum(m.n), 0), 0) AS ecart,
-				   format('objective %s = %s: %s %% wanted, %s %% so far', oi.critere, oi.valeur, oi.part,
-						  round(coalesce(100.0 * sum(m.n) FILTER (WHERE m.conforme) / nullif(sum(m.n), 0), 0), 1)) AS motif
-			FROM objectif_indicatif oi
-			LEFT JOIN LATERAL (
-				SELECT pr.n, CASE oi.critere
-					WHEN 'nb_pieces' THEN pr.typologie = typologie(oi.valeur::smallint)
-					WHEN 'financement' THEN pr.financement::text = oi.valeur
-					WHEN 'qpv' THEN pr.qpv = oi.valeur::boolean
-					WHEN 'commune' THEN pr.commune::text = oi.valeur END AS conforme
-				FROM proposes pr
-				WHERE pr.reservataire = x.reservataire AND (x.communes IS NULL OR pr.commune = ANY (x.communes))
-			) AS m ON true
-			WHERE oi.convention_id = x.id
-			  AND CASE oi.critere
-				  WHEN 'nb_pieces' THEN least($4, 5) = oi.valeur::smallint
-				  WHEN 'financement' THEN $5::text = oi.valeur
-				  WHEN 'qpv' THEN $6 = oi.valeur::boolean
-				  WHEN 'commune' THEN $2::text = oi.valeur END
-			GROUP BY oi.critere, oi.valeur, oi.part
-			UNION ALL
-			SELECT CASE WHEN $6 THEN -1 ELSE 1 END * greatest(0, pl.valeur - coalesce(hq.part, 0)),
-				   format('préfet outside QPV: %s %% of its orientations so far, at least %s %% wanted', round(coalesce(hq.part, 0), 1), pl.valeur)
-			FROM (SELECT valeur_parametre('plancher_prefet_hors_qpv') AS valeur) AS pl,
-				 LATERAL (SELECT 100.0 * sum(pr.n) FILTER (WHERE NOT pr.qpv) / nullif(sum(pr.n), 0) AS part
-						  FROM proposes pr WHERE pr.reservataire = x.reservataire) AS hq
-			WHERE x.type = 'etat_prioritaires'
-			UNION ALL
-			SELECT 5 * cv.droits_restants / cv.droits_uniques,
-				   format('converted stock: %s single-use rights left of %s, until %s',
-						  trim_scale(round(cv.droits_restants, 2)), trim_scale(round(cv.droits_uniques, 2)),
-						  coalesce(to_char(cv.fin, 'YYYY-MM-DD'), 'used up'))
-			FROM conversions cv WHERE cv.reservataire = x.reservataire AND x.fin_droits IS NULL
-		) AS o
-	) AS p ON true
+	LEFT JOIN preferences p ON p.id = x.id
 	ORDER BY x.reservataire NULLS LAST;
 END
 $$;
@@ -255,13 +287,16 @@ COMMENT ON FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, sma
 
 -- The day a vacancy is decided: it became available, or came back to the
 -- landlord when its last orientation ended (a carence, an échec).
+-- PL/pgSQL, planned once per session (as valeur_parametre).
 CREATE FUNCTION flux_mgmt.date_decision(vacance_id bigint) RETURNS date
-	LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-	SELECT greatest(va.date_liberation,
-					(SELECT max(o.date_issue) FROM flux_mgmt.orientation o WHERE o.vacance_id = va.id))
-	FROM flux_mgmt.vacance va WHERE va.id = $1;
-END;
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
+AS $$
+BEGIN
+	RETURN (SELECT greatest(va.date_liberation, (SELECT max(o.date_issue) FROM orientation o WHERE o.vacance_id = va.id))
+			FROM vacance va WHERE va.id = $1);
+END
+$$;
 COMMENT ON FUNCTION flux_mgmt.date_decision(bigint) IS
 	'the day a vacancy is decided: its date_liberation, or the date its last orientation ended when later; what decider(), avis_soustractions() and orienter_en_attente() date a decision at; null for an unknown vacancy';
 

@@ -10,7 +10,7 @@ CROSS JOIN LATERAL (
 	FROM query_to_xml(format('SELECT count(*) AS n, md5(coalesce(string_agg(t::text, '','' ORDER BY t::text), '''')) AS h FROM flux_mgmt.%I t',
 							 c.relname), false, true, '') AS x
 ) AS t
-WHERE c.relkind = 'r' AND c.relname NOT IN ('compteur', 'compteur_bilan')
+WHERE c.relkind = 'r' AND c.relname NOT IN ('compteur', 'compteur_bilan', 'compteur_moteur')
 ORDER BY c.relname;
 SELECT c.relname || ' ' || pg_sequence_last_value(c.oid::regclass)
 FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace AND s.nspname = 'flux_mgmt'
@@ -23,4 +23,7 @@ FROM (SELECT bailleur, annee, commune, reservataire, soustraction, dans_flux, su
 SELECT 'compteur_bilan ' || count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY t::text))
 FROM (SELECT bailleur, annee, commune, reservataire, typologie, financement, qpv, periode, sum(proposes), sum(attribues)
 	  FROM flux_mgmt.compteur_bilan GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) AS t;
+SELECT 'compteur_moteur ' || count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY t::text))
+FROM (SELECT bailleur, annee, departement, reservataire, sum(imputees), sum(proposes), sum(proposes_hors_qpv)
+	  FROM flux_mgmt.compteur_moteur GROUP BY 1, 2, 3, 4) AS t;
 SELECT 'verifier_compteurs ' || count(*) FROM flux_mgmt.verifier_compteurs();

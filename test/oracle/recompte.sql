@@ -1,8 +1,9 @@
 \set oracle_echo :ECHO \set ECHO none
 -- An independent oracle of the counters.
 --
--- Recounts every counter of flux_mgmt.compteur (summed over its tranches) and
--- of flux_mgmt.compteur_bilan straight from the tables a user writes
+-- Recounts every counter of flux_mgmt.compteur (summed over its tranches), of
+-- flux_mgmt.compteur_bilan and of flux_mgmt.compteur_moteur (the engine's, by
+-- département; from 0.2) straight from the tables a user writes
 -- (vacance, orientation, attribution, logement, convention), with the
 -- counting rules of DOMAIN.md §3.5-3.8 written out a second time: no view,
 -- function or operator of the extension is called (no contribution_calculee,
@@ -56,6 +57,14 @@
 --    landlord, commune, réservataire, typology (T1 … T4 by main rooms, T5+
 --    from 5), financing, QPV and construction period (before 1949,
 --    1949-1974, 1975-1989, 1990-2004, 2005 and after).
+
+-- compteur_moteur (from 0.2) is compared when the database has it.
+SELECT pg_catalog.to_regclass('flux_mgmt.compteur_moteur') IS NOT NULL AS oracle_moteur \gset
+\if :oracle_moteur
+\set oracle_table_moteur flux_mgmt.compteur_moteur
+\else
+\set oracle_table_moteur '(SELECT NULL::text AS bailleur, NULL::integer AS annee, NULL::text AS departement, NULL::text AS reservataire, 0::bigint AS imputees, 0::bigint AS proposes, 0::bigint AS proposes_hors_qpv WHERE false)'
+\endif
 
 \if :{?oracle_schema}
 \set oracle_temp ''
@@ -189,6 +198,31 @@ WITH orientation AS (
 	FROM flux_mgmt.compteur_bilan k
 	CROSS JOIN LATERAL (VALUES ('proposes', k.proposes), ('attribues', k.attribues)) AS v (colonne, n)
 	GROUP BY k.bailleur, k.annee, k.commune::text, k.reservataire, k.typologie, k.financement::text, k.qpv, k.periode, v.colonne
+), moteur_recompte AS (
+	-- the engine's counters: the in-flux imputees and the report's orientations,
+	-- outside QPV or not, rolled up by département (the commune code's first
+	-- two characters, three overseas)
+	SELECT r.bailleur, r.annee, r.commune, r.reservataire, r.colonne, r.n
+	FROM recompte r WHERE r.dans_flux AND r.colonne = 'imputees'
+	UNION ALL
+	SELECT b.bailleur, b.annee, b.commune, b.reservataire, 'proposes', 1 FROM bilan_recompte b WHERE b.colonne = 'proposes'
+	UNION ALL
+	SELECT b.bailleur, b.annee, b.commune, b.reservataire, 'proposes_hors_qpv', 1
+	FROM bilan_recompte b WHERE b.colonne = 'proposes' AND NOT b.qpv
+), moteur_attendu AS (
+	SELECT ROW(r.bailleur, r.annee, r.departement, r.reservataire)::text AS cle,
+		   r.bailleur, r.annee, r.departement, r.reservataire, r.colonne, sum(r.n) AS n
+	FROM (SELECT m.*, CASE WHEN left(m.commune, 2) = '97' THEN left(m.commune, 3) ELSE left(m.commune, 2) END AS departement
+		  FROM moteur_recompte m) AS r
+	WHERE :'oracle_moteur'::boolean
+	GROUP BY r.bailleur, r.annee, r.departement, r.reservataire, r.colonne
+), moteur_trouve AS (
+	SELECT ROW(k.bailleur, k.annee, k.departement, k.reservataire)::text AS cle,
+		   k.bailleur, k.annee, k.departement, k.reservataire, v.colonne, sum(v.n) AS n
+	FROM :oracle_table_moteur AS k
+	CROSS JOIN LATERAL (VALUES ('imputees', k.imputees), ('proposes', k.proposes),
+							   ('proposes_hors_qpv', k.proposes_hors_qpv)) AS v (colonne, n)
+	GROUP BY k.bailleur, k.annee, k.departement, k.reservataire, v.colonne
 )
 SELECT format('compteur(%s, %s, %s, %s, %s, %s).%s', k.bailleur, k.annee, k.commune, coalesce(k.reservataire, 'pool'),
 			  coalesce(k.soustraction, '-'), CASE WHEN k.dans_flux THEN 'flux' ELSE 'hors flux' END, k.colonne) AS compteur,
@@ -213,6 +247,16 @@ CROSS JOIN LATERAL (SELECT coalesce(a.bailleur, t.bailleur) AS bailleur, coalesc
 						   CASE WHEN a.cle IS NULL THEN t.financement ELSE a.financement END AS financement,
 						   coalesce(a.qpv, t.qpv) AS qpv,
 						   CASE WHEN a.cle IS NULL THEN t.periode ELSE a.periode END AS periode,
+						   coalesce(a.colonne, t.colonne) AS colonne) AS k
+UNION ALL
+SELECT format('compteur_moteur(%s, %s, %s, %s).%s', k.bailleur, k.annee, k.departement, coalesce(k.reservataire, 'pool'),
+			  k.colonne),
+	   coalesce(a.n, 0)::bigint, coalesce(t.n, 0)::bigint
+FROM moteur_attendu a
+FULL JOIN moteur_trouve t ON t.cle = a.cle AND t.colonne = a.colonne
+CROSS JOIN LATERAL (SELECT coalesce(a.bailleur, t.bailleur) AS bailleur, coalesce(a.annee, t.annee) AS annee,
+						   coalesce(a.departement, t.departement) AS departement,
+						   CASE WHEN a.cle IS NULL THEN t.reservataire ELSE a.reservataire END AS reservataire,
 						   coalesce(a.colonne, t.colonne) AS colonne) AS k;
 
 CREATE OR REPLACE :oracle_temp VIEW :oracle_schema.oracle_ecarts AS

@@ -3,7 +3,7 @@
 -- each mode, a vacancy charged once, the years, the pool, a subtraction,
 -- stock and hors champ dwellings, the O1-O4 numerators, the yearly report's
 -- buckets), it agrees with the extension's counters, and positive controls:
--- a forged counter (compteur, compteur_bilan) is named, key and column, by
+-- a forged counter (compteur, compteur_bilan, compteur_moteur) is named, key and column, by
 -- both the oracle and verifier_compteurs(); a forged ledger row is named by
 -- verifier_compteurs() only, since the oracle does not read the ledger; a
 -- counting rule of the extension changed (mixte no longer charging a
@@ -11,7 +11,7 @@
 -- rules, but not the oracle.
 \i test/setup.sql
 BEGIN;
-SELECT plan(12);
+SELECT plan(15);
 -- the ids, which the ledger's rows show, are the same at every run
 \i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
@@ -118,7 +118,24 @@ SELECT bag_eq($$SELECT compteur, attendu FROM oracle_comparaisons WHERE attendu 
 	('compteur(b93, 2026, 93048, al, -, flux).imputees', 3),
 	('compteur(b93, 2026, 93048, montreuil, -, flux).imputees', 1),
 	('compteur(b93, 2026, 93008, pool, -, flux).imputees', 1),
-	('compteur(b93, 2026, 93008, prefet, -, flux).imputees', 1)
+	('compteur(b93, 2026, 93008, prefet, -, flux).imputees', 1),
+	-- the engine's counters: the same imputees and the report's orientations,
+	-- outside QPV or not, by département (M2 and B1 in a QPV)
+	('compteur_moteur(b93, 2026, 93, agents).proposes', 1),
+	('compteur_moteur(b93, 2026, 93, agents).proposes_hors_qpv', 1),
+	('compteur_moteur(b93, 2026, 93, al).imputees', 3),
+	('compteur_moteur(b93, 2026, 93, al).proposes', 3),
+	('compteur_moteur(b93, 2026, 93, al).proposes_hors_qpv', 2),
+	('compteur_moteur(b93, 2026, 93, montreuil).imputees', 1),
+	('compteur_moteur(b93, 2026, 93, montreuil).proposes', 2),
+	('compteur_moteur(b93, 2026, 93, montreuil).proposes_hors_qpv', 2),
+	('compteur_moteur(b93, 2026, 93, pool).imputees', 1),
+	('compteur_moteur(b93, 2026, 93, pool).proposes', 1),
+	('compteur_moteur(b93, 2026, 93, prefet).imputees', 1),
+	('compteur_moteur(b93, 2026, 93, prefet).proposes', 1),
+	('compteur_moteur(b93, 2026, 93, prefet).proposes_hors_qpv', 1),
+	('compteur_moteur(b93, 2027, 93, prefet).proposes', 1),
+	('compteur_moteur(b93, 2027, 93, prefet).proposes_hors_qpv', 1)
 	$$, 'the oracle''s recount of the history, value by value, as DOMAIN.md''s rules give it');
 SELECT is_empty('SELECT * FROM oracle_ecarts', 'the extension''s counters equal the oracle''s recount');
 SELECT is_empty('SELECT * FROM verifier_compteurs()', 'and their own');
@@ -153,6 +170,18 @@ SELECT results_eq('SELECT * FROM oracle_ecarts',
 SELECT results_eq('SELECT * FROM verifier_compteurs()', 'SELECT * FROM oracle_ecarts',
 				  'verifier_compteurs() names exactly the same');
 ROLLBACK TO SAVEPOINT intact;
+-- a row of the engine's counters forged: both name it, and the engine reads it
+UPDATE flux_mgmt.compteur_moteur SET imputees = imputees + 2
+WHERE annee = 2026 AND reservataire = 'al' AND imputees > 0
+  AND tranche = (SELECT min(tranche) FROM flux_mgmt.compteur_moteur WHERE reservataire = 'al' AND annee = 2026 AND imputees > 0);
+SELECT results_eq('SELECT * FROM oracle_ecarts',
+				  $$VALUES ('compteur_moteur(b93, 2026, 93, al).imputees', 3::bigint, 5::bigint)$$,
+				  'a forged counter of the engine: the oracle names its key and column');
+SELECT results_eq('SELECT * FROM verifier_compteurs()', 'SELECT * FROM oracle_ecarts',
+				  'verifier_compteurs() names exactly the same');
+SELECT is((SELECT c.a FROM candidats('b93', '93008', 2026, 3::smallint, 'plus', false) AS c WHERE c.reservataire = 'al'), 5::bigint,
+		  'and candidats() reads it: Action Logement seen with 5 dwellings where it had 3');
+ROLLBACK TO SAVEPOINT intact;
 -- one ledger row forged: the counters still equal the recount
 UPDATE flux_mgmt.contribution SET baux = baux + 1 WHERE vacance_id = :m2 AND baux = 1;
 SELECT is_empty('SELECT * FROM oracle_ecarts', 'a forged ledger row: the oracle, which does not read the ledger, sees nothing');
@@ -181,7 +210,8 @@ SELECT recalculer_compteurs() > 0 AS recalcule \gset
 SELECT is_empty('SELECT * FROM verifier_compteurs()', 'the changed rule fools verifier_compteurs()');
 SELECT results_eq('SELECT * FROM oracle_ecarts',
 				  $$VALUES ('compteur(b93, 2026, 93048, al, -, flux).decomptes', 2::bigint, 1::bigint),
-						   ('compteur(b93, 2026, 93048, al, -, flux).imputees', 3, 2)$$,
+						   ('compteur(b93, 2026, 93048, al, -, flux).imputees', 3, 2),
+						   ('compteur_moteur(b93, 2026, 93, al).imputees', 3, 2)$$,
 				  'but not the oracle: it names the charge of the carence lost, and M1 no longer counted by the engine');
 
 SELECT * FROM finish();

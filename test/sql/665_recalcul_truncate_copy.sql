@@ -5,7 +5,7 @@
 -- every rule judged on the whole COPY, counters equal to a recount).
 \i test/setup.sql
 BEGIN;
-SELECT plan(29);
+SELECT plan(30);
 \i test/fixtures/evenements.sql
 \i test/fixtures/evenements_ids.sql
 
@@ -24,8 +24,8 @@ CREATE TEMP TABLE avant AS
 SELECT bailleur, annee, commune::text, reservataire, soustraction, dans_flux, sum(en_cours) AS en_cours, sum(attribuees) AS attribuees,
 	   sum(decomptes) AS decomptes, sum(baux) AS baux, sum(hors_qpv) AS hors_qpv, sum(q234_en_qpv) AS q234_en_qpv
 FROM compteur GROUP BY 1, 2, 3, 4, 5, 6;
-SELECT is(flux_mgmt.recalculer_compteurs(), 11::bigint,
-		  'recalculer_compteurs() writes 11 rows: 6 counters (5 keys of 2026, the agents'' lease of 2027) and 5 of the bilan (in the flux only)');
+SELECT is(flux_mgmt.recalculer_compteurs(), 15::bigint,
+		  'recalculer_compteurs() writes 15 rows: 6 counters (5 keys of 2026, the agents'' lease of 2027), 5 of the bilan (in the flux only) and 4 of the engine''s (the in-flux beneficiaries of 2026)');
 SELECT results_eq($$SELECT count(*)::int, min(tranche)::int, max(tranche)::int FROM flux_mgmt.compteur$$,
 	$$VALUES (6, 0, 0)$$, 'the 6 counter rows, all in tranche 0');
 SELECT results_eq($$SELECT count(*)::int, min(tranche)::int, max(tranche)::int FROM flux_mgmt.compteur_bilan$$,
@@ -39,7 +39,12 @@ SELECT results_eq(
 	'each counter exactly');
 SELECT set_eq($$SELECT bailleur, annee, commune::text, reservataire, soustraction, dans_flux, en_cours, attribuees, decomptes, baux, hors_qpv, q234_en_qpv
 				FROM flux_mgmt.compteur$$, 'SELECT * FROM avant', 'the same figures the triggers had kept');
-SELECT is(flux_mgmt.recalculer_compteurs(), 11::bigint, 'run again: the same 11 rows (it replaces, never adds)');
+SELECT results_eq($$SELECT annee, departement, coalesce(reservataire, 'pool'), tranche::int, imputees::int, proposes::int, proposes_hors_qpv::int
+					 FROM flux_mgmt.compteur_moteur ORDER BY annee, reservataire NULLS LAST$$,
+	$$VALUES (2026, '93', 'agents', 0, 1, 1, 0), (2026, '93', 'al', 0, 1, 1, 0), (2026, '93', 'montreuil', 0, 1, 1, 1),
+			 (2026, '93', 'pool', 0, 1, 1, 1)$$,
+	'the engine''s 4 rows: each vacancy of 2026 once (B1''s lease of 2027 counts in 2026, the year it became available), D1 outside the flux');
+SELECT is(flux_mgmt.recalculer_compteurs(), 15::bigint, 'run again: the same 15 rows (it replaces, never adds)');
 SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()', 'and they equal a recount');
 
 -- TRUNCATE: an attribution truncated away reopens its orientation, and the counters are rebuilt

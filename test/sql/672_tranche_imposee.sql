@@ -44,8 +44,8 @@ SELECT is((SELECT sum(en_cours)::int FROM flux_mgmt.compteur WHERE reservataire 
 SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()', 'and equals a recount');
 \i test/oracle/recompte.sql
 SELECT is_empty('SELECT * FROM oracle_ecarts', 'and the independent recount, which sums the tranches too');
-SELECT is(flux_mgmt.recalculer_compteurs(), 3::bigint,
-		  'recalculer_compteurs(): 3 rows, one counter per key (al in 93048, in tranche 0) and 2 of the bilan');
+SELECT is(flux_mgmt.recalculer_compteurs(), 4::bigint,
+		  'recalculer_compteurs(): 4 rows, one counter per key (al in 93048, in tranche 0), 2 of the bilan and 1 of the engine''s');
 SELECT results_eq($$SELECT tranche::int, en_cours::int, retirees::int FROM flux_mgmt.compteur WHERE reservataire = 'al'$$,
 	$$VALUES (0, 1, 1)$$, 'the two tranches folded into one row');
 

@@ -214,7 +214,7 @@ ROLLBACK TO SAVEPOINT copie;
 RELEASE SAVEPOINT copie;
 SELECT is(:ecarts_dans_copie + :ecarts_oracle_dans_copie, 0,
 		  'inside the savepoint, its 30 events are counted (verifier_compteurs() and the oracle agree)');
-SELECT is(:changes_dans_copie, 19, 'they changed or added 19 counter, bilan or ledger rows');
+SELECT is(:changes_dans_copie, 23, 'they changed or added 23 counter, bilan, engine or ledger rows');
 SELECT is_empty('(SELECT * FROM etat EXCEPT ALL SELECT * FROM avant) UNION ALL (SELECT * FROM avant EXCEPT ALL SELECT * FROM etat)',
 				'rolled back to before them: every counter, bilan and ledger row as it was');
 SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()', 'and equal to a recount');

@@ -57,7 +57,13 @@ SELECT results_eq('SELECT * FROM flux_mgmt.ecarts_compteurs()',
 			 ('compteur(b93, 2026, 93048, montreuil, -, flux).q234_en_qpv', 1, 0),
 			 ('compteur_bilan(b93, 2026, 93008, prefet, T5+, plus, f, 1975-1989).proposes', 0, 1),
 			 ('compteur_bilan(b93, 2026, 93048, montreuil, T2, plai, t, 1990-2004).attribues', 1, 0),
-			 ('compteur_bilan(b93, 2026, 93048, montreuil, T2, plai, t, 1990-2004).proposes', 1, 0)$$,
+			 ('compteur_bilan(b93, 2026, 93048, montreuil, T2, plai, t, 1990-2004).proposes', 1, 0),
+			 -- the engine's, by département: Montreuil's vacancy, B2's (outside QPV)
+			 ('compteur_moteur(b93, 2026, 93, montreuil).imputees', 1, 0),
+			 ('compteur_moteur(b93, 2026, 93, montreuil).proposes', 1, 0),
+			 ('compteur_moteur(b93, 2026, 93, prefet).imputees', 0, 1),
+			 ('compteur_moteur(b93, 2026, 93, prefet).proposes', 0, 1),
+			 ('compteur_moteur(b93, 2026, 93, prefet).proposes_hors_qpv', 0, 1)$$,
 	'verifier_compteurs() lists every counter the replica writes missed: recount, then what the counters hold');
 CREATE TEMP TABLE ecart_replica AS SELECT * FROM flux_mgmt.ecarts_compteurs();
 SELECT results_eq('SELECT * FROM flux_mgmt.ecarts_registre()',
@@ -83,8 +89,8 @@ SELECT orienter(:b1, 'agents', date_orientation => '2026-03-03') > 0 AS oriente;
 SELECT results_eq('SELECT * FROM flux_mgmt.ecarts_compteurs() ORDER BY 1', 'SELECT * FROM ecart_replica ORDER BY 1',
 	'an event on another vacancy neither hides nor widens the gap');
 
-SELECT is(flux_mgmt.recalculer_compteurs(), 6::bigint,
-		  'recalculer_compteurs() rewrites the counters from the events: 6 rows (3 counters, 3 of the yearly report)');
+SELECT is(flux_mgmt.recalculer_compteurs(), 9::bigint,
+		  'recalculer_compteurs() rewrites the counters from the events: 9 rows (3 counters, 3 of the yearly report, 3 of the engine''s)');
 SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()', 'the gap is repaired');
 SELECT is_empty('SELECT * FROM oracle_ecarts', 'for the oracle too');
 SELECT results_eq('SELECT * FROM totaux ORDER BY 1, 2',

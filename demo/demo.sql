@@ -268,6 +268,14 @@ GROUP BY departement ORDER BY max(flux_realise) DESC, departement LIMIT 1 \gset
 \echo '   Its attainment in' :dep', territorial réservataires counted in their own communes:'
 SELECT coalesce(reservataire, 'pool') AS reservataire, taux, flux_realise, droit, decomptes, ecart
 FROM atteinte WHERE bailleur = :'idf' AND annee = 2026 AND departement = :'dep' ORDER BY reservataire NULLS LAST;
+\echo '   What the engine reads at each decision there: its own counters (compteur_moteur), one row per'
+\echo '   beneficiary of the département (kept by the same triggers), not every per-commune counter row:'
+SELECT coalesce(m.reservataire, 'pool') AS reservataire, sum(m.imputees) AS imputees, sum(m.proposes) AS orientations,
+	   sum(m.proposes_hors_qpv) AS hors_qpv,
+	   (SELECT count(*) FROM compteur k WHERE k.bailleur = :'idf' AND k.annee = 2026 AND k.dans_flux
+		  AND departement(k.commune) = :'dep' AND k.reservataire IS NOT DISTINCT FROM m.reservataire) AS "per-commune rows"
+FROM compteur_moteur m WHERE m.bailleur = :'idf' AND m.annee = 2026 AND m.departement = :'dep'
+GROUP BY m.reservataire ORDER BY m.reservataire NULLS LAST;
 SELECT count(*) AS "counters differing from a recount" FROM verifier_compteurs();
 
 \echo

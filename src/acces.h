@@ -41,6 +41,8 @@ extern const char *const flux_colonnes_contribution[C_NOMBRE];
 
 /* en_attente.c: the counter differences of the transaction, written at its end */
 extern void flux_differer(const Ligne *l, int signe);
+extern void flux_differer_moteur(Datum bailleur, int32 annee, Datum departement, Datum reservataire,
+								 bool sans_reservataire, int64 imputees, int64 proposes, int64 proposes_hors_qpv);
 extern void flux_ecrire_en_attente(void);
 extern void flux_init_en_attente(void);
 

@@ -374,9 +374,15 @@ lister(StringInfo buf, const char *modele, const char *separateur, int nb_compte
 /*
  * The recount of a set of vacancies ($1 bigint[]) written into tranche $2:
  * the ledger rows of those vacancies are replaced by their recomputed
- * contributions and the difference is added to every counter table
- * (compteur_moteur too, with moteur), keys in order (so two writers sharing a
- * tranche lock rows in the same order).
+ * contributions and the difference is added to the counter tables, keys in
+ * order (so two writers sharing a tranche lock rows in the same order).
+ * With moteur, the statement returns compteur_moteur's differences instead
+ * of writing them: they wait for the end of the transaction with the fast
+ * path's (src/en_attente.c), since every writer of a landlord's département
+ * shares those rows.  The writes run in the order compteur_bilan, compteur
+ * (PostgreSQL runs the data-modifying CTEs that the query does not read
+ * after it, the last first), then compteur_moteur at the end, the order of
+ * the write at the end too.
  */
 static char *
 texte_recompte(int nb_compteurs, bool moteur)
@@ -404,29 +410,23 @@ texte_recompte(int nb_compteurs, bool moteur)
 	appendStringInfoString(&q, " ORDER BY " CLE_COMPTEUR
 						   " ON CONFLICT (" CLE_COMPTEUR ", tranche) DO UPDATE SET ");
 	lister(&q, "%s = t.%s + excluded.%s", ", ", nb_compteurs);
-	if (moteur)
-		appendStringInfoString(&q,
-							   "), moteur_ecrit AS ("
-							   " INSERT INTO " FLUX_SCHEMA ".compteur_moteur AS t (" CLE_MOTEUR ", tranche, imputees,"
-							   " proposes, proposes_hors_qpv)"
-							   " SELECT " CLE_MOTEUR ", $2, sum(signe * imputees), sum(signe * " PROPOSES "),"
-							   " coalesce(sum(signe * " PROPOSES ") FILTER (WHERE NOT qpv), 0)"
-							   " FROM (SELECT *, " FLUX_SCHEMA ".departement(commune) AS departement FROM delta"
-							   " WHERE dans_flux) AS d GROUP BY " CLE_MOTEUR
-							   " HAVING sum(signe * imputees) <> 0 OR sum(signe * " PROPOSES ") <> 0"
-							   " OR sum(signe * " PROPOSES ") FILTER (WHERE NOT qpv) <> 0"
-							   " ORDER BY " CLE_MOTEUR
-							   " ON CONFLICT (" CLE_MOTEUR ", tranche) DO UPDATE SET"
-							   " imputees = t.imputees + excluded.imputees, proposes = t.proposes + excluded.proposes,"
-							   " proposes_hors_qpv = t.proposes_hors_qpv + excluded.proposes_hors_qpv");
+	appendStringInfoString(&q, moteur ? "), bilan_ecrit AS (" : ") ");
 	appendStringInfoString(&q,
-						   ") INSERT INTO " FLUX_SCHEMA ".compteur_bilan AS t (" CLE_BILAN ", tranche, proposes, attribues)"
+						   "INSERT INTO " FLUX_SCHEMA ".compteur_bilan AS t (" CLE_BILAN ", tranche, proposes, attribues)"
 						   " SELECT " CLE_BILAN ", $2, sum(signe * " PROPOSES "), sum(signe * baux)"
 						   " FROM delta WHERE dans_flux GROUP BY " CLE_BILAN
 						   " HAVING sum(signe * " PROPOSES ") <> 0 OR sum(signe * baux) <> 0"
 						   " ORDER BY " CLE_BILAN
 						   " ON CONFLICT (" CLE_BILAN ", tranche) DO UPDATE SET"
 						   " proposes = t.proposes + excluded.proposes, attribues = t.attribues + excluded.attribues");
+	if (moteur)
+		appendStringInfoString(&q,
+							   ") SELECT " CLE_MOTEUR ", sum(signe * imputees), sum(signe * " PROPOSES "),"
+							   " coalesce(sum(signe * " PROPOSES ") FILTER (WHERE NOT qpv), 0)"
+							   " FROM (SELECT *, " FLUX_SCHEMA ".departement(commune) AS departement FROM delta"
+							   " WHERE dans_flux) AS d GROUP BY " CLE_MOTEUR
+							   " HAVING sum(signe * imputees) <> 0 OR sum(signe * " PROPOSES ") <> 0"
+							   " OR sum(signe * " PROPOSES ") FILTER (WHERE NOT qpv) <> 0");
 	return q.data;
 }
 
@@ -601,6 +601,24 @@ flux_tranche(void)
 	return flux_tranche_imposee >= 0 ? flux_tranche_imposee : FLUX_BACKEND_SLOT() % FLUX_TRANCHES;
 }
 
+/* compteur_moteur's differences the recount returned, left to the end of the transaction. */
+static void
+differer_moteur(SPITupleTable *t, uint64 n)
+{
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = t->vals[i];
+		bool		nul[7];
+		Datum		v[7];
+
+		for (int c = 0; c < 7; c++)
+			v[c] = SPI_getbinval(tup, t->tupdesc, c + 1, &nul[c]);
+		/* bailleur, annee, departement, reservataire, imputees, proposes, proposes_hors_qpv */
+		flux_differer_moteur(v[0], DatumGetInt32(v[1]), v[2], v[3], nul[3],
+							 DatumGetInt64(v[4]), DatumGetInt64(v[5]), DatumGetInt64(v[6]));
+	}
+}
+
 /*
  * Recounts the vacancies (locked by the first statement).  Under REPEATABLE
  * READ or SERIALIZABLE the recount's snapshot is the transaction's, older
@@ -640,13 +658,14 @@ recompter(Datum vacances)
 	/* one text and plan per layout; ALTER EXTENSION ... UPDATE invalidates the kept plan */
 	schema = get_attnum(compteur, compteurs[COMPTEURS_0_1]) == InvalidAttrNumber ? 0
 		: !OidIsValid(get_relname_relid("compteur_moteur", get_rel_namespace(compteur))) ? 1 : 2;
-	if (schema == 2)
-		flux_exiger_declencheurs_surs(flux_relation("compteur_moteur"));
 	if (sql_recompte[schema] == NULL)
 		sql_recompte[schema] = MemoryContextStrdup(TopMemoryContext,
 												   texte_recompte(schema > 0 ? lengthof(compteurs) : COMPTEURS_0_1,
 																  schema == 2));
-	executer(&plan_recompte[schema], sql_recompte[schema], 2, types, valeurs, SPI_OK_INSERT);
+	executer(&plan_recompte[schema], sql_recompte[schema], 2, types, valeurs,
+			 schema == 2 ? SPI_OK_SELECT : SPI_OK_INSERT);
+	if (schema == 2)
+		differer_moteur(SPI_tuptable, SPI_processed);
 }
 
 /* The side effect of a statement (an orientation's issue follows its attribution). */

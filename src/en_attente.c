@@ -357,13 +357,11 @@ proposes(const Ligne *l)
  * Adds signe times a ledger row to one table's pending differences; v and n
  * are the row's columns, and its département for compteur_moteur.
  */
+static void ajouter(int table, const Datum *v, const bool *n, const int64 *m);
+
 static void
 differer_dans(const Ligne *l, const Datum *v, const bool *n, int signe, int table)
 {
-	const TableCompteurs *t = &tables[table];
-	Cle			k;
-	Ecart	   *e;
-	bool		trouve;
 	int64		m[NB_COMPTEURS] = {0};
 
 	switch (table)
@@ -382,6 +380,18 @@ differer_dans(const Ligne *l, const Datum *v, const bool *n, int signe, int tabl
 			m[2] = DatumGetBool(l->v[C_QPV]) ? 0 : m[1];
 			break;
 	}
+	ajouter(table, v, n, m);
+}
+
+/* Adds amounts m to the pending difference of one counter row of a table (its key in v, n). */
+static void
+ajouter(int table, const Datum *v, const bool *n, const int64 *m)
+{
+	const TableCompteurs *t = &tables[table];
+	Cle			k;
+	Ecart	   *e;
+	bool		trouve;
+
 	memset(&k, 0, sizeof(k));
 	k.table = table;
 	k.tranche = (int16) flux_tranche();
@@ -436,6 +446,31 @@ flux_differer(const Ligne *l, int signe)
 	v[C_DEPARTEMENT] = DirectFunctionCall1(flux_code_insee_departement, l->v[C_COMMUNE]);
 	n[C_DEPARTEMENT] = false;
 	differer_dans(l, v, n, signe, T_MOTEUR);
+}
+
+/*
+ * The general path's differences of compteur_moteur (src/compteurs.c): its
+ * recount writes the per-commune counters in its statement, and leaves the
+ * engine's, a row per landlord, year, département and beneficiary that
+ * every writer of the département shares, to the end of the transaction,
+ * as the fast path does, so that it holds their locks for the shortest time.
+ */
+void
+flux_differer_moteur(Datum bailleur, int32 annee, Datum departement, Datum reservataire, bool sans_reservataire,
+					 int64 imputees, int64 proposes, int64 proposes_hors_qpv)
+{
+	Datum		v[C_NOMBRE + 1] = {0};
+	bool		n[C_NOMBRE + 1] = {0};
+	int64		m[NB_COMPTEURS] = {imputees, proposes, proposes_hors_qpv};
+
+	if (en_attente == NULL)
+		ouvrir();
+	v[C_BAILLEUR] = bailleur;
+	v[C_ANNEE] = Int32GetDatum(annee);
+	v[C_DEPARTEMENT] = departement;
+	v[C_RESERVATAIRE] = reservataire;
+	n[C_RESERVATAIRE] = sans_reservataire;
+	ajouter(T_MOTEUR, v, n, m);
 }
 
 /*
@@ -698,8 +733,14 @@ flux_ecrire_en_attente(void)
 		CommandCounterIncrement();
 		PushActiveSnapshot(GetTransactionSnapshot());
 		flux_agir_en_proprietaire(flux_proprietaire(flux_relation("compteur")), &avant);
-		for (int t = 0; t < T_NOMBRE; t++)
-			ecrire_table(t);
+		/*
+		 * in the general path's order (its statement writes compteur_bilan,
+		 * then compteur; compteur_moteur waits for here, in both paths), so
+		 * that writers sharing a tranche lock the tables in one order
+		 */
+		ecrire_table(T_BILAN);
+		ecrire_table(T_COMPTEUR);
+		ecrire_table(T_MOTEUR);
 		flux_redevenir(&avant);
 		PopActiveSnapshot();
 		CommandCounterIncrement();

@@ -98,15 +98,38 @@ fi
 
 echo "== $RELEASE updated by another superuser than the one who created it"
 # the update writes the derived tables (new columns filled), which only their
-# owner may write outside the extension's own script
+# owner may write outside the extension's own script; the tables it creates
+# must be written by the triggers afterwards, and read by the roles that read
+# the others (a reader granted SELECT on every table at 0.1, as the README says)
 createdb $AUTRE
 sql $AUTRE -c "CREATE EXTENSION flux_mgmt VERSION '$RELEASE'"
-sql $AUTRE -c "DROP ROLE IF EXISTS flux_upgrade_admin" -c "CREATE ROLE flux_upgrade_admin SUPERUSER"
+sed '/^CREATE EXTENSION flux_mgmt;$/d' test/dump_restore/remplir.sql | sql $AUTRE -f - >/dev/null
+sql $AUTRE -c "DROP ROLE IF EXISTS flux_upgrade_admin" -c "CREATE ROLE flux_upgrade_admin SUPERUSER" \
+	-c "DROP ROLE IF EXISTS flux_upgrade_lecteur" -c "CREATE ROLE flux_upgrade_lecteur" \
+	-c "GRANT USAGE ON SCHEMA flux_mgmt TO flux_upgrade_lecteur" \
+	-c "GRANT SELECT ON ALL TABLES IN SCHEMA flux_mgmt TO flux_upgrade_lecteur"
 sql $AUTRE -c "SET ROLE flux_upgrade_admin" -c 'ALTER EXTENSION flux_mgmt UPDATE' \
 	|| fail "ALTER EXTENSION flux_mgmt UPDATE by another superuser failed"
 [ "$(version $AUTRE)" = "$TARGET" ] || fail "updated by another superuser, the extension is at $(version $AUTRE)"
+# an event on each path (a correction: the general path; a new vacancy and its
+# orientation: the fast path), the rebuild, a decision read by the reader
+sql $AUTRE -c "UPDATE flux_mgmt.orientation SET date_orientation = date_orientation WHERE id = (SELECT min(id) FROM flux_mgmt.orientation)" \
+	>/dev/null || fail "after an update by another superuser, a correction is refused"
+sql $AUTRE -c "INSERT INTO flux_mgmt.vacance (logement_id, date_liberation)
+			   SELECT l.id, '2026-12-30' FROM flux_mgmt.logement l
+			   WHERE l.regime = 'flux' AND NOT EXISTS (SELECT FROM flux_mgmt.vacance v WHERE v.logement_id = l.id)
+			   ORDER BY l.id LIMIT 1" \
+	-c "SELECT flux_mgmt.orienter(max(id), NULL, date_orientation => '2026-12-30') FROM flux_mgmt.vacance" \
+	>/dev/null || fail "after an update by another superuser, a new vacancy and its orientation are refused"
+[ "$(sql $AUTRE -c 'SELECT flux_mgmt.recalculer_compteurs() > 0')" = t ] \
+	|| fail "after an update by another superuser, recalculer_compteurs() fails"
+[ "$(sql $AUTRE -c 'SELECT count(*) FROM flux_mgmt.verifier_compteurs()')" = 0 ] \
+	|| fail "after an update by another superuser and new events, the counters disagree with a recount"
+sql $AUTRE -c "SET ROLE flux_upgrade_lecteur" \
+	-c "SELECT count(*) FROM flux_mgmt.suggerer((SELECT max(id) FROM flux_mgmt.vacance))" >/dev/null \
+	|| fail "after the update, a role granted SELECT on every table at $RELEASE cannot read a decision"
 dropdb $AUTRE
-sql $FRESH -c "DROP ROLE flux_upgrade_admin"
+sql $FRESH -c "DROP ROLE flux_upgrade_admin" -c "DROP ROLE flux_upgrade_lecteur"
 
 echo "== $RELEASE without data"
 createdb $EMPTY

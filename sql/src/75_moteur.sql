@@ -257,7 +257,8 @@ BEGIN
 				SELECT CASE WHEN $6 THEN -1 ELSE 1 END * greatest(0, pl.valeur - coalesce(hq.part, 0)),
 					   format('préfet outside QPV: %s %% of its orientations so far, at least %s %% wanted', round(coalesce(hq.part, 0), 1), pl.valeur)
 				FROM (SELECT valeur_parametre('plancher_prefet_hors_qpv') AS valeur) AS pl,
-					 LATERAL (SELECT 100.0 * sum(pb.hors_qpv) / nullif(sum(pb.proposes), 0) AS part
+					 -- null, not 0, with none outside QPV yet (as the per-commune sums gave)
+					 LATERAL (SELECT 100.0 * nullif(sum(pb.hors_qpv), 0) / nullif(sum(pb.proposes), 0) AS part
 							  FROM par_beneficiaire pb WHERE pb.reservataire = x.reservataire) AS hq
 				WHERE x.type = 'etat_prioritaires'
 				UNION ALL

@@ -20,7 +20,7 @@ BEGIN;
 SELECT plan(11);
 LOCK TABLE flux_mgmt.bailleur, flux_mgmt.reservataire, flux_mgmt.territoire, flux_mgmt.logement, flux_mgmt.convention,
 	flux_mgmt.vacance, flux_mgmt.orientation, flux_mgmt.attribution,
-	flux_mgmt.contribution, flux_mgmt.compteur, flux_mgmt.compteur_bilan IN SHARE UPDATE EXCLUSIVE MODE;
+	flux_mgmt.contribution, flux_mgmt.compteur, flux_mgmt.compteur_bilan, flux_mgmt.compteur_moteur IN SHARE UPDATE EXCLUSIVE MODE;
 -- rolled back with the test, like everything below
 UPDATE pg_catalog.pg_class SET relpages = 0, reltuples = -1, relallvisible = 0
 WHERE relnamespace = 'flux_mgmt'::regnamespace AND relkind IN ('r', 'i');

@@ -42,6 +42,32 @@ CREATE TRIGGER gardee BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON flux_mgmt
 	FOR EACH STATEMENT EXECUTE FUNCTION flux_mgmt.garder_derivees();
 COMMENT ON TRIGGER gardee ON flux_mgmt.compteur_moteur IS 'only the extension writes the counters, as the table''s owner';
 
+-- The triggers write compteur_moteur as the owner of the other counters,
+-- which is not the role running this update when another superuser runs it:
+-- the new table goes to that owner.  Its readers are those of compteur (the
+-- engine, run with the caller's rights, reads it where it read compteur):
+-- they get the same SELECT.
+DO $$
+DECLARE
+	g record;
+BEGIN
+	EXECUTE pg_catalog.format('ALTER TABLE flux_mgmt.compteur_moteur OWNER TO %s',
+							  (SELECT c.relowner::pg_catalog.regrole FROM pg_catalog.pg_class c
+							   WHERE c.oid OPERATOR(pg_catalog.=) 'flux_mgmt.compteur'::pg_catalog.regclass));
+	FOR g IN
+		SELECT DISTINCT a.grantee
+		FROM pg_catalog.pg_class c CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) a
+		WHERE c.oid OPERATOR(pg_catalog.=) 'flux_mgmt.compteur'::pg_catalog.regclass
+		  AND a.grantee OPERATOR(pg_catalog.<>) c.relowner AND a.privilege_type OPERATOR(pg_catalog.=) 'SELECT'
+		ORDER BY 1
+	LOOP
+		EXECUTE pg_catalog.format('GRANT SELECT ON flux_mgmt.compteur_moteur TO %s',
+								  CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+									   ELSE g.grantee::pg_catalog.regrole::text END);
+	END LOOP;
+END
+$$;
+
 INSERT INTO flux_mgmt.compteur_moteur (bailleur, annee, departement, reservataire, tranche, imputees, proposes, proposes_hors_qpv)
 SELECT coalesce(i.bailleur, p.bailleur), coalesce(i.annee, p.annee), coalesce(i.departement, p.departement),
 	   CASE WHEN i.bailleur IS NULL THEN p.reservataire ELSE i.reservataire END, 0,
@@ -365,7 +391,8 @@ BEGIN
 				SELECT CASE WHEN $6 THEN -1 ELSE 1 END * greatest(0, pl.valeur - coalesce(hq.part, 0)),
 					   format('préfet outside QPV: %s %% of its orientations so far, at least %s %% wanted', round(coalesce(hq.part, 0), 1), pl.valeur)
 				FROM (SELECT valeur_parametre('plancher_prefet_hors_qpv') AS valeur) AS pl,
-					 LATERAL (SELECT 100.0 * sum(pb.hors_qpv) / nullif(sum(pb.proposes), 0) AS part
+					 -- null, not 0, with none outside QPV yet (as the per-commune sums gave)
+					 LATERAL (SELECT 100.0 * nullif(sum(pb.hors_qpv), 0) / nullif(sum(pb.proposes), 0) AS part
 							  FROM par_beneficiaire pb WHERE pb.reservataire = x.reservataire) AS hq
 				WHERE x.type = 'etat_prioritaires'
 				UNION ALL

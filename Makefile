@@ -21,6 +21,7 @@ OBJS = \
 	src/compteurs.o \
 	src/date_limite.o \
 	src/en_attente.o \
+	src/lecture_moteur.o \
 	src/orientation.o \
 	src/proprietaire.o \
 	src/repartir.o \

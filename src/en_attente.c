@@ -449,6 +449,46 @@ flux_differer(const Ligne *l, int signe)
 }
 
 /*
+ * The pending differences of the engine's reads (src/lecture_moteur.c): each
+ * entry of compteur_moteur of a landlord, year and département, and each of
+ * compteur of the flux in a landlord's year and a set of communes, handed
+ * to vu with its beneficiary and amounts (compteur_moteur's three, or
+ * compteur's imputees).  They are the transaction's events not written yet.
+ */
+void
+flux_parcourir_en_attente(Datum bailleur, int32 annee, Datum departement, const int32 *communes, int nb_communes,
+						  void (*vu) (void *arg, Datum reservataire, bool sans_reservataire, const int64 *montants),
+						  void *arg)
+{
+	HASH_SEQ_STATUS it;
+	Ecart	   *e;
+
+	if (en_attente == NULL || hash_get_num_entries(en_attente) == 0)
+		return;
+	hash_seq_init(&it, en_attente);
+	while ((e = hash_seq_search(&it)) != NULL)
+	{
+		const Cle  *k = &e->k;
+
+		if (!flux_egales(k->v[C_BAILLEUR], k->n[C_BAILLEUR], bailleur, false, -1, false)
+			|| DatumGetInt32(k->v[C_ANNEE]) != annee)
+			continue;
+		if (communes == NULL && k->table == T_MOTEUR
+			&& flux_egales(k->v[C_DEPARTEMENT], k->n[C_DEPARTEMENT], departement, false, -1, false))
+			vu(arg, k->v[C_RESERVATAIRE], k->n[C_RESERVATAIRE], e->montants);
+		else if (communes != NULL && k->table == T_COMPTEUR && DatumGetBool(k->v[C_DANS_FLUX]))
+		{
+			for (int i = 0; i < nb_communes; i++)
+				if (DatumGetInt32(k->v[C_COMMUNE]) == communes[i])
+				{
+					vu(arg, k->v[C_RESERVATAIRE], k->n[C_RESERVATAIRE], &e->montants[C_IMPUTEES - C_PREMIER_COMPTEUR]);
+					break;
+				}
+		}
+	}
+}
+
+/*
  * The general path's differences of compteur_moteur (src/compteurs.c): its
  * recount writes the per-commune counters in its statement, and leaves the
  * engine's, a row per landlord, year, département and beneficiary that

@@ -106,6 +106,47 @@ END;
 COMMENT ON FUNCTION flux_mgmt.droits_engages(bigint, integer, boolean) IS
 	'the single-use rights of a recorded conversion (conversion.id) engaged up to a year: over its steps (conversion_palier), the réservataire''s charges in the département in the steps'' years up to that year, and with ouvertes its open orientations not charged yet (none in mode orientation, where they are charged), each counting volume_limite ÷ volume_annuel of its step; no argument check';
 
+-- The engine's reads of the counters (src/lecture_moteur.c): through the
+-- counters' indexes, with the transaction's differences not written yet, so
+-- that a decision does not make them be written (a batch of orientations in
+-- one transaction would rewrite each counter row at every orientation).
+CREATE FUNCTION flux_mgmt.comptes_moteur(bailleur text, annee integer, departement text)
+RETURNS TABLE (reservataire text, imputees bigint, proposes bigint, proposes_hors_qpv bigint)
+	AS 'MODULE_PATHNAME', 'flux_comptes_moteur'
+	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED ROWS 30;
+COMMENT ON FUNCTION flux_mgmt.comptes_moteur(text, integer, text) IS
+	'compteur_moteur of a landlord, year and département summed over its tranches, one row per beneficiary (réservataire null: the pool), with the pending differences of the caller''s transaction (the fast path''s, written at its end); needs SELECT on compteur_moteur';
+
+CREATE FUNCTION flux_mgmt.comptes_territoire(bailleur text, annee integer, communes flux_mgmt.code_insee[],
+											 reservataire text, OUT t bigint, OUT a bigint)
+	AS 'MODULE_PATHNAME', 'flux_comptes_territoire'
+	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION flux_mgmt.comptes_territoire(text, integer, flux_mgmt.code_insee[], text) IS
+	'the in-flux vacancies the engine counts (compteur.imputees) of a landlord''s year in a set of communes (t), and of those the réservataire''s (a), with the pending differences of the caller''s transaction; needs SELECT on compteur';
+
+-- The mix so far by commune, typology, financing and QPV of some
+-- réservataires in a landlord's département and year (compteur_bilan): what
+-- their indicative objectives are measured against.  PL/pgSQL, so that the
+-- engine's query names no counter table (see comptes_moteur).
+CREATE FUNCTION flux_mgmt.melange_objectifs(bailleur text, annee integer, departement text, reservataires text[])
+RETURNS TABLE (reservataire text, commune flux_mgmt.code_insee, typologie text, financement flux_mgmt.financement,
+			   qpv boolean, n numeric)
+	LANGUAGE plpgsql STABLE
+	SET search_path = flux_mgmt, pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY
+	SELECT b.reservataire, b.commune, b.typologie, b.financement, b.qpv, sum(b.proposes)
+	FROM compteur_bilan b
+	WHERE b.bailleur = $1 AND b.annee = $2
+	  AND b.commune BETWEEN premiere_commune($3) AND derniere_commune($3)
+	  AND b.reservataire = ANY ($4)
+	GROUP BY b.reservataire, b.commune, b.typologie, b.financement, b.qpv;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.melange_objectifs(text, integer, text, text[]) IS
+	'the in-flux orientations (compteur_bilan.proposes) of a landlord''s département and year per réservataire among those given, commune, typology, financing and QPV: what candidats() measures indicative objectives against';
+
 -- The candidates of an in-flux dwelling: the conventions in force in the year
 -- whose scope contains its commune, and the pool, with their counts from the
 -- engine's counters (compteur_moteur: a row per beneficiary of the
@@ -144,10 +185,8 @@ BEGIN
 		-- each in-flux vacancy once, for the beneficiary it is (or, while its
 		-- orientation is open, will be) charged to; and the orientations of
 		-- the year, outside QPV or not, for the préfet's floor
-		SELECT k.reservataire, sum(k.imputees) AS n, sum(k.proposes) AS proposes, sum(k.proposes_hors_qpv) AS hors_qpv
-		FROM bornes, compteur_moteur k
-		WHERE k.bailleur = $1 AND k.annee = $3 AND k.departement = bornes.d
-		GROUP BY k.reservataire
+		SELECT k.reservataire, k.imputees AS n, k.proposes, k.proposes_hors_qpv AS hors_qpv
+		FROM bornes, comptes_moteur($1, $3, bornes.d) AS k
 	), total AS (
 		SELECT coalesce(sum(k.n), 0) AS n FROM par_beneficiaire k
 	), en_vigueur AS MATERIALIZED (
@@ -157,11 +196,9 @@ BEGIN
 	), territoriales AS (
 		-- a territory's counts, from the per-commune counters of its communes
 		-- only: the in-flux vacancies there, and those of the réservataire
-		SELECT c.id, sum(k.imputees) AS t, coalesce(sum(k.imputees) FILTER (WHERE k.reservataire = c.reservataire), 0) AS a
-		FROM en_vigueur c
-		JOIN compteur k ON k.bailleur = $1 AND k.annee = $3 AND k.commune = ANY (c.communes) AND k.dans_flux
+		SELECT c.id, k.t, k.a
+		FROM en_vigueur c, comptes_territoire($1, $3, c.communes, c.reservataire) AS k
 		WHERE c.communes IS NOT NULL
-		GROUP BY c.id
 	), epuisements AS MATERIALIZED (
 		-- the converted conventions of wholly limited rights, with the rights
 		-- engaged so far, open orientations included
@@ -214,13 +251,9 @@ BEGIN
 	), proposes AS (
 		-- the mix so far by commune, typology, financing and QPV, of the
 		-- holders of indicative objectives only; not read when there are none
-		SELECT b.reservataire, b.commune, b.typologie, b.financement, b.qpv, sum(b.proposes) AS n
-		FROM bornes, compteur_bilan b
+		SELECT m.*
+		FROM bornes, melange_objectifs($1, $3, bornes.d, ARRAY(SELECT o.reservataire FROM objectifs o)) AS m
 		WHERE EXISTS (SELECT FROM objectifs)
-		  AND b.bailleur = $1 AND b.annee = $3 AND b.commune BETWEEN bornes.premiere AND bornes.derniere
-		  -- an array computed once: a join was planned as a loop over it per row
-		  AND b.reservataire = ANY (ARRAY(SELECT o.reservataire FROM objectifs o))
-		GROUP BY b.reservataire, b.commune, b.typologie, b.financement, b.qpv
 	), preferences AS (
 		-- the candidates a preference can concern: the préfet, the holders of
 		-- indicative objectives or of converted rights (the others' would be

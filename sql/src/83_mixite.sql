@@ -298,12 +298,18 @@ BEGIN
 		RETURN candidats;
 	END IF;
 	-- the programme's last in-flux orientations but this vacancy's, as
-	-- orientations_programmes() counts them
+	-- orientations_programmes() counts them; from the programme's dwellings
+	-- to their vacancies to their orientations, each step through its index
+	-- (OFFSET 0 keeps that order: a plan cached while orientation was empty
+	-- read every orientation of the database, then looked for its dwelling)
 	derniers := ARRAY(
 		SELECT coalesce(o.reservataire, '')
-		FROM logement l JOIN vacance va ON va.logement_id = l.id JOIN orientation o ON o.vacance_id = va.id
-		WHERE l.bailleur = $1 AND l.programme = $2 AND l.regime = 'flux' AND va.id <> $3
-		  AND o.soustraction IS NULL AND o.issue <> 'retiree' AND o.date_orientation <= $4
+		FROM logement l
+		CROSS JOIN LATERAL (SELECT va.id FROM vacance va WHERE va.logement_id = l.id AND va.id <> $3 OFFSET 0) AS va
+		CROSS JOIN LATERAL (SELECT o.reservataire, o.date_orientation, o.id FROM orientation o
+							WHERE o.vacance_id = va.id AND o.soustraction IS NULL AND o.issue <> 'retiree'
+							  AND o.date_orientation <= $4 OFFSET 0) AS o
+		WHERE l.bailleur = $1 AND l.programme = $2 AND l.regime = 'flux'
 		ORDER BY o.date_orientation DESC, o.id DESC LIMIT fenetre);
 	IF cardinality(derniers) = 0 THEN
 		RETURN candidats;

@@ -111,16 +111,15 @@ SELECT is_empty('SELECT * FROM oracle_ecarts', 'and the oracle''s');
 -- attributed and carence orientations of the year, candidats() changed in
 -- place and rolled back): the pool ends far below its entitlement.
 ROLLBACK TO SAVEPOINT avant_annee;
-SELECT isnt(replace(pg_get_functiondef('flux_mgmt.candidats'::regproc), 'sum(k.imputees) AS n,', ''),
+SELECT isnt(replace(pg_get_functiondef('flux_mgmt.candidats'::regproc), 'k.imputees AS n,', ''),
 			pg_get_functiondef('flux_mgmt.candidats'::regproc), 'the engine''s count is found in candidats()');
 DO $$ BEGIN
-	-- per beneficiary (compteur_moteur's rows, one group each) from the
-	-- per-commune counters, then in the territories' sums
-	EXECUTE replace(replace(pg_get_functiondef('flux_mgmt.candidats'::regproc), 'sum(k.imputees) AS n,',
-							'max((SELECT sum(c.en_cours + c.attribuees + c.carences) FROM compteur c
-								  WHERE c.bailleur = k.bailleur AND c.annee = k.annee AND departement(c.commune) = k.departement
-									AND c.reservataire IS NOT DISTINCT FROM k.reservataire AND c.dans_flux)) AS n,'),
-					'sum(k.imputees)', 'sum(k.en_cours + k.attribuees + k.carences)');
+	-- per beneficiary (one row each from comptes_moteur()), from the
+	-- per-commune counters (b_eq has no territorial convention)
+	EXECUTE replace(pg_get_functiondef('flux_mgmt.candidats'::regproc), 'k.imputees AS n,',
+					'(SELECT sum(c.en_cours + c.attribuees + c.carences) FROM compteur c
+					  WHERE c.bailleur = $1 AND c.annee = $3 AND departement(c.commune) = bornes.d
+						AND c.reservataire IS NOT DISTINCT FROM k.reservataire AND c.dans_flux) AS n,');
 END $$;
 SELECT pg_temp.une_annee();
 SELECT results_eq(

@@ -1,0 +1,236 @@
+/*-------------------------------------------------------------------------
+ *
+ * lecture_moteur.c
+ *		The orientation engine's reads of the counters: the rows of a
+ *		landlord's département (compteur_moteur) and of a territory's
+ *		communes (compteur), with the transaction's differences not written
+ *		yet added (src/en_attente.c).
+ *
+ * A query that names a counter table makes the pending differences be
+ * written first (the ExecutorStart hook of en_attente.c).  The engine reads
+ * the counters at every decision: in a batch of orientations made in one
+ * transaction (orienter_en_attente), that wrote each counter row once per
+ * orientation, and a row rewritten by its own transaction grows a chain of
+ * versions that every later read and write walks.  Read here, through the
+ * counters' unique indexes, the rows and the pending differences add up to
+ * the same figures, and the rows are written once, at the end.
+ *
+ * The caller needs SELECT on the table, as for a query of it.  The rows are
+ * read under a copy of the active snapshot that also sees what this
+ * transaction wrote since it was taken (a write of the pending differences
+ * by another query of the transaction moves them from the hash to the rows).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "flux_mgmt.h"
+#include "acces.h"
+
+/* One beneficiary's sums. */
+typedef struct Somme
+{
+	Datum		reservataire;	/* text, or null for the pool */
+	bool		sans_reservataire;
+	int64		montants[3];
+} Somme;
+
+typedef struct Sommes
+{
+	int			n;
+	int			max;
+	Somme	   *s;
+	/* for a territory: the réservataire whose own count is a, and the sums */
+	Datum		reservataire;
+	int64		t;
+	int64		a;
+} Sommes;
+
+static Relation
+ouvrir_lisible(const char *table)
+{
+	Oid			relid = flux_relation(table);
+	AclResult	r = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+
+	if (r != ACLCHECK_OK)
+		aclcheck_error(r, OBJECT_TABLE, table);
+	return table_open(relid, AccessShareLock);
+}
+
+static Somme *
+somme_de(Sommes *ss, Datum reservataire, bool sans)
+{
+	for (int i = 0; i < ss->n; i++)
+		if (flux_egales(ss->s[i].reservataire, ss->s[i].sans_reservataire, reservataire, sans, -1, false))
+			return &ss->s[i];
+	if (ss->n == ss->max)
+	{
+		ss->max = Max(16, 2 * ss->max);
+		ss->s = ss->s == NULL ? palloc(sizeof(Somme) * ss->max) : repalloc(ss->s, sizeof(Somme) * ss->max);
+	}
+	ss->s[ss->n].reservataire = sans ? (Datum) 0 : datumCopy(reservataire, false, -1);
+	ss->s[ss->n].sans_reservataire = sans;
+	memset(ss->s[ss->n].montants, 0, sizeof(ss->s[ss->n].montants));
+	return &ss->s[ss->n++];
+}
+
+static void
+ajouter_moteur(void *arg, Datum reservataire, bool sans, const int64 *montants)
+{
+	Somme	   *s = somme_de((Sommes *) arg, reservataire, sans);
+
+	for (int c = 0; c < 3; c++)
+		s->montants[c] += montants[c];
+}
+
+static void
+ajouter_territoire(void *arg, Datum reservataire, bool sans, const int64 *imputees)
+{
+	Sommes	   *ss = arg;
+
+	ss->t += *imputees;
+	if (!sans && flux_egales(reservataire, false, ss->reservataire, false, -1, false))
+		ss->a += *imputees;
+}
+
+/* A snapshot that sees the transaction's own writes, pushed (pop it after). */
+static Snapshot
+instantane(void)
+{
+	PushCopiedSnapshot(GetActiveSnapshot());
+	UpdateActiveSnapshotCommandId();
+	return GetActiveSnapshot();
+}
+
+/*
+ * comptes_moteur(bailleur, annee, departement): per beneficiary, imputees,
+ * proposes and proposes_hors_qpv of compteur_moteur summed over the
+ * tranches, with the transaction's pending differences.
+ */
+PG_FUNCTION_INFO_V1(flux_comptes_moteur);
+Datum
+flux_comptes_moteur(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum		cle[3] = {PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), PG_GETARG_DATUM(2)};
+	Sommes		ss = {0};
+	Relation	rel;
+	TupleTableSlot *slot;
+	FluxLecture l;
+	AttrNumber	colonnes[4];
+
+	InitMaterializedSRF(fcinfo, 0);
+	rel = ouvrir_lisible("compteur_moteur");
+	colonnes[0] = flux_attnum(rel, "reservataire");
+	colonnes[1] = flux_attnum(rel, "imputees");
+	colonnes[2] = flux_attnum(rel, "proposes");
+	colonnes[3] = flux_attnum(rel, "proposes_hors_qpv");
+	slot = table_slot_create(rel, NULL);
+	flux_ouvrir_lecture(&l, rel, "compteur_moteur_cle", instantane(), 3, cle, NULL);
+	while (index_getnext_slot(l.scan, ForwardScanDirection, slot))
+	{
+		bool		nul;
+		Datum		r = slot_getattr(slot, colonnes[0], &nul);
+		Somme	   *s = somme_de(&ss, r, nul);
+
+		for (int c = 0; c < 3; c++)
+			s->montants[c] += DatumGetInt64(slot_getattr(slot, colonnes[c + 1], &nul));
+	}
+	flux_fermer_lecture(&l);
+	PopActiveSnapshot();
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	flux_parcourir_en_attente(cle[0], PG_GETARG_INT32(1), cle[2], NULL, 0, ajouter_moteur, &ss);
+	for (int i = 0; i < ss.n; i++)
+	{
+		Datum		v[4] = {ss.s[i].reservataire, Int64GetDatum(ss.s[i].montants[0]),
+			Int64GetDatum(ss.s[i].montants[1]), Int64GetDatum(ss.s[i].montants[2])};
+		bool		n[4] = {ss.s[i].sans_reservataire, false, false, false};
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, n);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * comptes_territoire(bailleur, annee, communes, reservataire): the in-flux
+ * vacancies the engine counts in those communes (t) and, of those, the
+ * réservataire's (a), from compteur summed over its rows, with the
+ * transaction's pending differences.
+ */
+PG_FUNCTION_INFO_V1(flux_comptes_territoire);
+Datum
+flux_comptes_territoire(PG_FUNCTION_ARGS)
+{
+	ArrayType  *tableau = PG_GETARG_ARRAYTYPE_P(2);
+	Sommes		ss = {0};
+	Datum	   *communes;
+	bool	   *nuls;
+	int			n;
+	int32	   *codes;
+	Relation	rel;
+	TupleTableSlot *slot;
+	Snapshot	snap;
+	AttrNumber	a_reservataire,
+				a_dans_flux,
+				a_imputees;
+	TupleDesc	desc;
+	Datum		resultat[2];
+	bool		resultat_nul[2] = {false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "flux_mgmt: comptes_territoire must return a composite");
+	ss.reservataire = PG_GETARG_DATUM(3);
+	deconstruct_array(tableau, ARR_ELEMTYPE(tableau), sizeof(int32), true, TYPALIGN_INT, &communes, &nuls, &n);
+	codes = palloc(sizeof(int32) * Max(n, 1));
+	rel = ouvrir_lisible("compteur");
+	a_reservataire = flux_attnum(rel, "reservataire");
+	a_dans_flux = flux_attnum(rel, "dans_flux");
+	a_imputees = flux_attnum(rel, "imputees");
+	slot = table_slot_create(rel, NULL);
+	snap = instantane();
+	for (int i = 0; i < n; i++)
+	{
+		Datum		cle[3] = {PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), communes[i]};
+		FluxLecture l;
+
+		codes[i] = nuls[i] ? PG_INT32_MIN : DatumGetInt32(communes[i]);
+		if (nuls[i])
+			continue;
+		flux_ouvrir_lecture(&l, rel, "compteur_cle", snap, 3, cle, NULL);
+		while (index_getnext_slot(l.scan, ForwardScanDirection, slot))
+		{
+			bool		nul;
+			bool		sans;
+			int64		imputees;
+			Datum		r;
+
+			if (!DatumGetBool(slot_getattr(slot, a_dans_flux, &nul)))
+				continue;
+			imputees = DatumGetInt64(slot_getattr(slot, a_imputees, &nul));
+			r = slot_getattr(slot, a_reservataire, &sans);
+			ajouter_territoire(&ss, r, sans, &imputees);
+		}
+		flux_fermer_lecture(&l);
+	}
+	PopActiveSnapshot();
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	flux_parcourir_en_attente(PG_GETARG_DATUM(0), PG_GETARG_INT32(1), (Datum) 0, codes, n, ajouter_territoire, &ss);
+	resultat[0] = Int64GetDatum(ss.t);
+	resultat[1] = Int64GetDatum(ss.a);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), resultat, resultat_nul)));
+}

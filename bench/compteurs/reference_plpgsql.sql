@@ -1,7 +1,7 @@
 -- THE REFERENCE A DBA WOULD WRITE (baseline of bench/compteurs.sh, not part of
 -- the extension): PL/pgSQL row triggers keeping the same counters
--- (flux_mgmt.compteur and compteur_bilan, tranche 0) with INSERT … ON CONFLICT
--- DO UPDATE, one event at a time.  It follows the same rules for the paths the
+-- (flux_mgmt.compteur, compteur_bilan and compteur_moteur, tranche 0) with
+-- INSERT … ON CONFLICT DO UPDATE, one event at a time.  It follows the same rules for the paths the
 -- benchmark exercises (new vacancy → orientation → attribution, orientations
 -- loaded with their outcome) and keeps the charge of each vacancy in a side
 -- table to charge it once; it checks no rule.
@@ -12,22 +12,28 @@ CREATE TABLE public.ref_decompte (vacance_id bigint PRIMARY KEY);
 CREATE FUNCTION public.ref_ajouter(b text, c flux_mgmt.code_insee, a int, r text, s flux_mgmt.motif_soustraction, f boolean,
 	typo text, fin flux_mgmt.financement, q boolean, per text,
 	en_cours int, attribuees int, carences int, echecs int, retirees int, decomptes int,
-	baux int, hors_qpv int, q1 int, q234 int, prio int) RETURNS void LANGUAGE plpgsql AS $$
+	baux int, hors_qpv int, q1 int, q234 int, prio int, imputees int DEFAULT 0) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
 	INSERT INTO flux_mgmt.compteur AS t VALUES (b, c, a, r, s, f, 0, en_cours, attribuees, carences, echecs, retirees,
-		decomptes, baux, hors_qpv, q1, q234, prio)
+		decomptes, baux, hors_qpv, q1, q234, prio, imputees)
 	ON CONFLICT (bailleur, annee, commune, reservataire, soustraction, dans_flux, tranche) DO UPDATE SET
 		en_cours = t.en_cours + excluded.en_cours, attribuees = t.attribuees + excluded.attribuees,
 		carences = t.carences + excluded.carences, echecs = t.echecs + excluded.echecs,
 		retirees = t.retirees + excluded.retirees, decomptes = t.decomptes + excluded.decomptes,
 		baux = t.baux + excluded.baux, hors_qpv = t.hors_qpv + excluded.hors_qpv,
 		q1_hors_qpv = t.q1_hors_qpv + excluded.q1_hors_qpv, q234_en_qpv = t.q234_en_qpv + excluded.q234_en_qpv,
-		prioritaires = t.prioritaires + excluded.prioritaires;
+		prioritaires = t.prioritaires + excluded.prioritaires, imputees = t.imputees + excluded.imputees;
 	IF f THEN
 		INSERT INTO flux_mgmt.compteur_bilan AS t VALUES (b, c, a, r, typo, fin, q, per, 0,
 			en_cours + attribuees + carences + echecs + retirees, baux)
 		ON CONFLICT (bailleur, annee, commune, reservataire, typologie, financement, qpv, periode, tranche) DO UPDATE SET
 			proposes = t.proposes + excluded.proposes, attribues = t.attribues + excluded.attribues;
+		INSERT INTO flux_mgmt.compteur_moteur AS t VALUES (b, a, flux_mgmt.departement(c), r, 0, imputees,
+			en_cours + attribuees + carences + echecs + retirees,
+			CASE WHEN q THEN 0 ELSE en_cours + attribuees + carences + echecs + retirees END)
+		ON CONFLICT (bailleur, annee, departement, reservataire, tranche) DO UPDATE SET
+			imputees = t.imputees + excluded.imputees, proposes = t.proposes + excluded.proposes,
+			proposes_hors_qpv = t.proposes_hors_qpv + excluded.proposes_hors_qpv;
 	END IF;
 END $$;
 
@@ -37,12 +43,25 @@ DECLARE
 BEGIN
 	FOREACH signe IN ARRAY CASE TG_OP WHEN 'INSERT' THEN '{1}'::int[] WHEN 'DELETE' THEN '{-1}' ELSE '{-1,1}' END LOOP
 		o := CASE WHEN signe < 0 THEN OLD ELSE NEW END;
-		SELECT lg.* INTO l FROM flux_mgmt.vacance v JOIN flux_mgmt.logement lg ON lg.id = v.logement_id WHERE v.id = o.vacance_id;
+		SELECT lg.*, v.date_liberation INTO l FROM flux_mgmt.vacance v JOIN flux_mgmt.logement lg ON lg.id = v.logement_id
+		WHERE v.id = o.vacance_id;
 		f := l.regime = 'flux' AND o.soustraction IS NULL;
 		PERFORM public.ref_ajouter(l.bailleur, l.commune, extract(year FROM o.date_orientation)::int, o.reservataire, o.soustraction, f,
 			flux_mgmt.typologie(l.nb_pieces), l.financement, l.qpv, flux_mgmt.periode_construction(l.annee_construction),
 			signe * (o.issue = 'en_cours')::int, signe * (o.issue = 'attribuee')::int, signe * (o.issue = 'carence')::int,
 			signe * (o.issue = 'echec')::int, signe * (o.issue = 'retiree')::int, 0, 0, 0, 0, 0, 0);
+		-- the engine's count, in the vacancy's year: the vacancy's one orientation
+		-- (the benchmark's), charged by it or open
+		IF f THEN
+			mode := CASE WHEN o.reservataire IS NULL THEN 'bail'
+						 ELSE (SELECT c.mode_decompte FROM flux_mgmt.convention_de(l.bailleur, o.reservataire, l.commune, o.date_orientation) c) END;
+			IF o.issue IN ('en_cours', 'attribuee') OR (mode = 'orientation' AND o.issue <> 'retiree')
+			   OR (mode = 'mixte' AND o.issue = 'carence') THEN
+				PERFORM public.ref_ajouter(l.bailleur, l.commune, extract(year FROM l.date_liberation)::int, o.reservataire, o.soustraction, f,
+					flux_mgmt.typologie(l.nb_pieces), l.financement, l.qpv, flux_mgmt.periode_construction(l.annee_construction),
+					0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, signe);
+			END IF;
+		END IF;
 	END LOOP;
 	-- charged when oriented (orientation mode, unless withdrawn), or at a
 	-- carence (mixte), if the vacancy is not yet

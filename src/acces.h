@@ -44,6 +44,7 @@ extern void flux_differer(const Ligne *l, int signe);
 extern void flux_differer_moteur(Datum bailleur, int32 annee, Datum departement, Datum reservataire,
 								 bool sans_reservataire, int64 imputees, int64 proposes, int64 proposes_hors_qpv);
 extern void flux_ecrire_en_attente(void);
+extern void flux_pousser_instantane_compteurs(Snapshot s);
 extern void flux_parcourir_en_attente(Datum bailleur, int32 annee, Datum departement, const int32 *communes,
 									  int nb_communes,
 									  void (*vu) (void *arg, Datum reservataire, bool sans_reservataire,

@@ -177,6 +177,9 @@ static Trace *traces = NULL;
 static int	nb_traces = 0;
 static int	max_traces = 0;
 static bool en_ecriture = false;
+static bool ecriture_finale = false;	/* the write at the end: no query of the transaction follows */
+/* the command of the transaction's last write of pending differences, if any */
+static CommandId cid_ecriture = InvalidCommandId;
 static ExecutorStart_hook_type executor_start_precedent = NULL;
 
 static uint32
@@ -569,6 +572,28 @@ creer_ligne_nulle(Relation rel, const Ecarts *ec, const Ecart *e)
 }
 
 /*
+ * Under REPEATABLE READ, a write in the middle of the transaction refuses a
+ * counter row changed since the transaction's snapshot (40001, as the
+ * general path's upsert does): the transaction's queries, which see the
+ * write at a later command (flux_pousser_instantane_compteurs), would also
+ * see the version that snapshot shows, and count the row twice.  At the end
+ * nothing reads the rows any more: the write adds to the latest version.
+ */
+static void
+exiger_visible(Relation rel, TupleTableSlot *slot)
+{
+	if (!IsolationUsesXactSnapshot() || ecriture_finale
+		|| table_tuple_satisfies_snapshot(rel, slot, GetTransactionSnapshot()))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+			 errmsg("could not serialize access due to concurrent update of table %s",
+					RelationGetRelationName(rel)),
+			 errdetail("A counter row this transaction writes changed after its snapshot was taken."),
+			 errhint("Retry the transaction.")));
+}
+
+/*
  * Finds and locks the counter row of each key, in key order (sorted first),
  * creating the missing ones at zero.  A dirty snapshot sees rows being
  * inserted: their writer is waited for, then the row is looked up again.
@@ -617,6 +642,7 @@ verrouiller_compteurs(Ecarts *ec, Relation rel, const char *index, TupleTableSlo
 			if (flux_verrouiller_ligne(rel, &slot->tts_tid, LockTupleNoKeyExclusive, slot))
 				break;
 		}
+		exiger_visible(rel, slot);
 		e->tid = slot->tts_tid;
 	}
 	return true;
@@ -771,6 +797,7 @@ flux_ecrire_en_attente(void)
 					(errcode(ERRCODE_INTERNAL_ERROR),
 					 errmsg("flux_mgmt.echec_ecriture: the counters' write fails, as the test asked")));
 		CommandCounterIncrement();
+		cid_ecriture = GetCurrentCommandId(false);
 		PushActiveSnapshot(GetTransactionSnapshot());
 		flux_agir_en_proprietaire(flux_proprietaire(flux_relation("compteur")), &avant);
 		/*
@@ -796,39 +823,74 @@ flux_ecrire_en_attente(void)
 		apres_ecriture_dans_sous_transaction();
 }
 
-/* Readers and writers of the counters see the transaction's pending differences. */
+/*
+ * The snapshot to read the counter tables under, pushed: s itself unless it
+ * was taken before the transaction's last write of pending differences
+ * (that write moved amounts s must see from the hash into rows s does not
+ * see).  Then, under READ COMMITTED, the latest snapshot: a copy of s at the
+ * current command would also see the version another transaction replaced
+ * after s was taken, under this transaction's version built over it, and
+ * count that row twice.  Under REPEATABLE READ (and in parallel mode, where
+ * no write happens), the copy at the current command: such a write refuses
+ * rows changed since the transaction's snapshot (exiger_visible).
+ */
+void
+flux_pousser_instantane_compteurs(Snapshot s)
+{
+	if (cid_ecriture == InvalidCommandId || s->curcid > cid_ecriture)
+		PushActiveSnapshot(s);
+	else if (IsolationUsesXactSnapshot() || IsInParallelMode())
+	{
+		PushCopiedSnapshot(s);
+		/* our own copy: UpdateActiveSnapshotCommandId() refuses parallel mode */
+		GetActiveSnapshot()->curcid = GetCurrentCommandId(false);
+	}
+	else
+		PushActiveSnapshot(GetLatestSnapshot());
+}
+
+/* Does the query read or write a counter table? */
+static bool
+nomme_un_compteur(QueryDesc *queryDesc)
+{
+	Oid			schema = get_namespace_oid(FLUX_SCHEMA, true);
+	Oid			lues[T_NOMBRE];
+	ListCell   *lc;
+
+	for (int t = 0; t < T_NOMBRE; t++)
+		lues[t] = get_relname_relid(tables[t].table, schema);
+	foreach(lc, queryDesc->plannedstmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+
+		for (int t = 0; t < T_NOMBRE; t++)
+			if (rte->rtekind == RTE_RELATION && OidIsValid(lues[t]) && rte->relid == lues[t])
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Readers and writers of the counters see the transaction's pending
+ * differences: they are written first, and the query reads under a snapshot
+ * that sees them (its own: the snapshot it had may be its caller's, still
+ * scanning).
+ */
 static void
 executor_start(QueryDesc *queryDesc, int eflags)
 {
-	if (en_attente != NULL && !en_ecriture && hash_get_num_entries(en_attente) > 0)
+	bool		en_attendre = en_attente != NULL && hash_get_num_entries(en_attente) > 0;
+
+	if (!en_ecriture && !IsInParallelMode() && (en_attendre || cid_ecriture != InvalidCommandId)
+		&& nomme_un_compteur(queryDesc))
 	{
-		Oid			schema = get_namespace_oid(FLUX_SCHEMA, true);
-		Oid			lues[T_NOMBRE];
-		ListCell   *lc;
-		bool		lit = false;
+		Snapshot	ancien = queryDesc->snapshot;
 
-		for (int t = 0; t < T_NOMBRE; t++)
-			lues[t] = get_relname_relid(tables[t].table, schema);
-		foreach(lc, queryDesc->plannedstmt->rtable)
-		{
-			RangeTblEntry *rte = lfirst(lc);
-
-			for (int t = 0; t < T_NOMBRE; t++)
-				if (rte->rtekind == RTE_RELATION && OidIsValid(lues[t]) && rte->relid == lues[t])
-					lit = true;
-		}
-		if (lit && !IsInParallelMode())
-		{
-			Snapshot	ancien = queryDesc->snapshot;
-
+		if (en_attendre)
 			flux_ecrire_en_attente();
-			/*
-			 * This query's snapshot sees what was just written: a copy of its
-			 * snapshot at the new command, for this query only (the snapshot it
-			 * had may be its caller's, still scanning).
-			 */
-			PushCopiedSnapshot(ancien);
-			UpdateActiveSnapshotCommandId();
+		if (ancien != NULL && cid_ecriture != InvalidCommandId && ancien->curcid <= cid_ecriture)
+		{
+			flux_pousser_instantane_compteurs(ancien);
 			queryDesc->snapshot = RegisterSnapshot(GetActiveSnapshot());
 			PopActiveSnapshot();
 			UnregisterSnapshot(ancien);
@@ -847,7 +909,9 @@ fin_transaction(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
+			ecriture_finale = true;
 			flux_ecrire_en_attente();
+			ecriture_finale = false;
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
@@ -855,6 +919,8 @@ fin_transaction(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PREPARE:
 			oublier();
+			ecriture_finale = false;
+			cid_ecriture = InvalidCommandId;
 			break;
 		default:
 			break;

@@ -35,6 +35,7 @@
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/rls.h"
 #include "utils/snapmgr.h"
 
 #include "flux_mgmt.h"
@@ -67,6 +68,12 @@ ouvrir_lisible(const char *table)
 
 	if (r != ACLCHECK_OK)
 		aclcheck_error(r, OBJECT_TABLE, table);
+	/* read through the index, the rows would escape a policy */
+	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the orientation engine cannot read table %s under row-level security", table),
+				 errhint("Read the engine's results as a role the table's policies do not restrict.")));
 	return table_open(relid, AccessShareLock);
 }
 
@@ -106,12 +113,11 @@ ajouter_territoire(void *arg, Datum reservataire, bool sans, const int64 *impute
 		ss->a += *imputees;
 }
 
-/* A snapshot that sees the transaction's own writes, pushed (pop it after). */
+/* The rows under a snapshot that sees the transaction's writes of its differences, pushed (pop it after). */
 static Snapshot
 instantane(void)
 {
-	PushCopiedSnapshot(GetActiveSnapshot());
-	UpdateActiveSnapshotCommandId();
+	flux_pousser_instantane_compteurs(GetActiveSnapshot());
 	return GetActiveSnapshot();
 }
 
@@ -152,7 +158,7 @@ flux_comptes_moteur(PG_FUNCTION_ARGS)
 	flux_fermer_lecture(&l);
 	PopActiveSnapshot();
 	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, AccessShareLock);
+	table_close(rel, NoLock);
 	flux_parcourir_en_attente(cle[0], PG_GETARG_INT32(1), cle[2], NULL, 0, ajouter_moteur, &ss);
 	for (int i = 0; i < ss.n; i++)
 	{
@@ -207,8 +213,14 @@ flux_comptes_territoire(PG_FUNCTION_ARGS)
 		Datum		cle[3] = {PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), communes[i]};
 		FluxLecture l;
 
+		bool		deja = false;
+
+		CHECK_FOR_INTERRUPTS();
 		codes[i] = nuls[i] ? PG_INT32_MIN : DatumGetInt32(communes[i]);
-		if (nuls[i])
+		/* a commune named twice counts once (as in the SQL version's IN) */
+		for (int j = 0; j < i && !deja; j++)
+			deja = codes[j] == codes[i];
+		if (nuls[i] || deja)
 			continue;
 		flux_ouvrir_lecture(&l, rel, "compteur_cle", snap, 3, cle, NULL);
 		while (index_getnext_slot(l.scan, ForwardScanDirection, slot))
@@ -228,7 +240,7 @@ flux_comptes_territoire(PG_FUNCTION_ARGS)
 	}
 	PopActiveSnapshot();
 	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, AccessShareLock);
+	table_close(rel, NoLock);
 	flux_parcourir_en_attente(PG_GETARG_DATUM(0), PG_GETARG_INT32(1), (Datum) 0, codes, n, ajouter_territoire, &ss);
 	resultat[0] = Int64GetDatum(ss.t);
 	resultat[1] = Int64GetDatum(ss.a);

@@ -313,7 +313,7 @@ BEGIN
 	LEFT JOIN reservataire r ON r.code = x.reservataire
 	LEFT JOIN convention cv ON cv.id = x.id
 	LEFT JOIN preferences p ON p.id = x.id
-	ORDER BY x.reservataire NULLS LAST;
+	ORDER BY x.reservataire NULLS LAST, x.id;
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, smallint, flux_mgmt.financement, boolean, date) IS

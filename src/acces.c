@@ -35,7 +35,7 @@
 #include "acces.h"
 
 static bool flux_ecriture_directe_permise(Relation rel, const char *const *checks_connus,
-										  Bitmapset *colonnes_changees);
+										  const char *const *declencheurs_muets, Bitmapset *colonnes_changees);
 
 
 /* The attribute number of a column, checked to exist. */
@@ -174,7 +174,7 @@ flux_verrouiller_ligne(Relation rel, ItemPointer tid, LockTupleMode mode, TupleT
  */
 void
 flux_ouvrir_ecriture(FluxEcriture *e, const char *table, const char *const *checks_connus,
-					 Bitmapset *colonnes_changees)
+					 const char *const *declencheurs_muets, Bitmapset *colonnes_changees)
 {
 	RangeTblEntry *rte;
 	Oid			relid = flux_relation(table);
@@ -183,7 +183,7 @@ flux_ouvrir_ecriture(FluxEcriture *e, const char *table, const char *const *chec
 	/* its triggers run no other role's code: it is written as its owner */
 	flux_exiger_declencheurs_surs(relid);
 	e->rel = table_open(relid, RowExclusiveLock);
-	if (flux_ecriture_directe_permise(e->rel, checks_connus, colonnes_changees))
+	if (flux_ecriture_directe_permise(e->rel, checks_connus, declencheurs_muets, colonnes_changees))
 	{
 		e->slot = table_slot_create(e->rel, NULL);
 		return;
@@ -257,16 +257,32 @@ entrees_index(Relation rel, TupleTableSlot *slot, bool seulement_resume)
 }
 
 /*
+ * Whether a row trigger is one of the extension's own the caller knows does
+ * not fire on the rows it writes (its WHEN clause false for them): of that
+ * name, and running a function of the extension's schema.
+ */
+static bool
+declencheur_muet(const Trigger *t, const char *const *muets)
+{
+	for (int j = 0; muets != NULL && muets[j] != NULL; j++)
+		if (strcmp(t->tgname, muets[j]) == 0)
+			return get_func_namespace(t->tgfoid) == get_namespace_oid(FLUX_SCHEMA, false);
+	return false;
+}
+
+/*
  * Whether the row triggers and constraints of a table let the fast path
  * write it straight through the table AM, no constraint checked, no trigger
  * fired: an INSERT (colonnes_changees NULL) or an UPDATE of those columns
  * would fire no row trigger but those of foreign keys checked immediately
  * (the writes change no key, and each key was checked when its row was
- * written), and the table has no more CHECK constraints than the caller
- * knows hold.
+ * written) and the extension's own that the caller knows stay silent on its
+ * rows (declencheurs_muets, by name),
+ * and the table has no more CHECK constraints than the caller knows hold.
  */
 static bool
-flux_ecriture_directe_permise(Relation rel, const char *const *checks_connus, Bitmapset *colonnes_changees)
+flux_ecriture_directe_permise(Relation rel, const char *const *checks_connus,
+							  const char *const *declencheurs_muets, Bitmapset *colonnes_changees)
 {
 	TriggerDesc *td = rel->trigdesc;
 	bool		mise_a_jour = colonnes_changees != NULL;
@@ -296,6 +312,8 @@ flux_ecriture_directe_permise(Relation rel, const char *const *checks_connus, Bi
 			touche |= bms_is_member(t->tgattr[j] - FirstLowInvalidHeapAttributeNumber, colonnes_changees);
 		if (mise_a_jour && !touche)
 			continue;			/* UPDATE OF other columns */
+		if (declencheur_muet(t, declencheurs_muets))
+			continue;
 		return false;
 	}
 	return true;

@@ -79,7 +79,7 @@ extern bool flux_lire(Relation rel, const char *index, Snapshot snap, int n, con
 					  TupleTableSlot *slot);
 extern bool flux_verrouiller_ligne(Relation rel, ItemPointer tid, LockTupleMode mode, TupleTableSlot *slot);
 extern void flux_ouvrir_ecriture(FluxEcriture *e, const char *table, const char *const *checks_connus,
-								 Bitmapset *colonnes_changees);
+								 const char *const *declencheurs_muets, Bitmapset *colonnes_changees);
 extern void flux_fermer_ecriture(FluxEcriture *e);
 extern void flux_copier_version(FluxEcriture *e, ItemPointer tid, TupleTableSlot *ancien);
 extern void flux_ecrire_version(FluxEcriture *e, TupleTableSlot *ancien);

@@ -565,6 +565,17 @@ static const char *const checks_orientation[] = {
 };
 
 /*
+ * The trigger date_limite (BEFORE UPDATE OF issue, …) changes nothing on
+ * this write: an update of the issue alone keeps a null deadline null
+ * (src/date_limite.c, issue_seule), and only a carence is refused under
+ * delegated management.  So the orientation is written straight through the
+ * table AM (the executor's simple update parsed its CHECK constraints at
+ * every statement and queued the foreign keys' triggers: a tenth of a
+ * vacancy → orientation → attribution transaction's time).
+ */
+static const char *const date_limite_muet[] = {"date_limite", NULL};
+
+/*
  * The attribution sets its orientation's issue (attribuee, on the lease's
  * date): a HOT update, no indexed column changing.
  */
@@ -582,7 +593,7 @@ ecrire_issues(Contexte *x, Evenement *evs, int n)
 	changees = bms_add_member(changees, issue - FirstLowInvalidHeapAttributeNumber);
 	changees = bms_add_member(changees, date_issue - FirstLowInvalidHeapAttributeNumber);
 	changees = bms_add_member(changees, ouverte - FirstLowInvalidHeapAttributeNumber);	/* generated: recomputed */
-	flux_ouvrir_ecriture(&w, "orientation", checks_orientation, changees);
+	flux_ouvrir_ecriture(&w, "orientation", checks_orientation, date_limite_muet, changees);
 	ancien = table_slot_create(w.rel, NULL);
 	for (int i = 0; i < n; i++)
 	{
@@ -604,7 +615,7 @@ ecrire_registre(ItemPointerData *anciennes, int nb_anciennes, Ligne *nouvelles, 
 {
 	FluxEcriture w;
 
-	flux_ouvrir_ecriture(&w, "contribution", NULL, NULL);
+	flux_ouvrir_ecriture(&w, "contribution", NULL, NULL, NULL);
 	for (int i = 0; i < nb_anciennes; i++)
 		simple_table_tuple_delete(w.rel, &anciennes[i], GetActiveSnapshot());
 	for (int i = 0; i < nb_nouvelles; i++)

@@ -670,7 +670,7 @@ ecrire_compteurs(Ecarts *ec)
 	for (int c = premier_montant; c < rel->rd_att->natts; c++)
 		changees = bms_add_member(changees, c + 1 - FirstLowInvalidHeapAttributeNumber);
 	table_close(rel, NoLock);
-	flux_ouvrir_ecriture(&w, table, NULL, changees);
+	flux_ouvrir_ecriture(&w, table, NULL, NULL, changees);
 	ancien = table_slot_create(w.rel, NULL);
 	for (int i = 0; i < ec->n; i++)
 	{

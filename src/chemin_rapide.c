@@ -789,8 +789,8 @@ flux_chemin_rapide(TriggerData *td, int evenement)
 	 * a 0.1 schema, not updated yet (ALTER EXTENSION flux_mgmt UPDATE), or in
 	 * the middle of its update, lacks the engine's counters (and the index)
 	 */
-	if (!OidIsValid(get_relname_relid("compteur_moteur", RelationGetNamespace(td->tg_relation)))
-		|| !OidIsValid(get_relname_relid("convention_en_vigueur", RelationGetNamespace(td->tg_relation))))
+	if (!OidIsValid(flux_relation_si_existe("compteur_moteur"))
+		|| !OidIsValid(flux_relation_si_existe("convention_en_vigueur")))
 		GENERAL("the schema of 0.1, not updated");
 	/* the statement's rows and everything before them visible, as to an SPI query */
 	CommandCounterIncrement();

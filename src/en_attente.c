@@ -782,8 +782,7 @@ flux_ecrire_en_attente(void)
 	if (en_attente == NULL || en_ecriture)
 		return;
 	if (hash_get_num_entries(en_attente) == 0
-		|| !OidIsValid(get_namespace_oid(FLUX_SCHEMA, true))
-		|| !OidIsValid(get_relname_relid("compteur", get_namespace_oid(FLUX_SCHEMA, true))))
+		|| !OidIsValid(flux_relation_si_existe("compteur")))
 	{
 		/* nothing, or the extension dropped by the transaction: nothing to write */
 		oublier();
@@ -853,12 +852,11 @@ flux_pousser_instantane_compteurs(Snapshot s)
 static bool
 nomme_un_compteur(QueryDesc *queryDesc)
 {
-	Oid			schema = get_namespace_oid(FLUX_SCHEMA, true);
 	Oid			lues[T_NOMBRE];
 	ListCell   *lc;
 
 	for (int t = 0; t < T_NOMBRE; t++)
-		lues[t] = get_relname_relid(tables[t].table, schema);
+		lues[t] = flux_relation_si_existe(tables[t].table);
 	foreach(lc, queryDesc->plannedstmt->rtable)
 	{
 		RangeTblEntry *rte = lfirst(lc);

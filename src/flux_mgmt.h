@@ -34,6 +34,7 @@ typedef struct FluxIdentite
 	int			contexte;
 } FluxIdentite;
 extern Oid	flux_relation(const char *nom);
+extern Oid	flux_relation_si_existe(const char *nom);
 extern Oid	flux_proprietaire(Oid relid);
 extern void flux_agir_en_proprietaire(Oid owner, FluxIdentite *avant);
 extern void flux_redevenir(const FluxIdentite *avant);

@@ -23,6 +23,7 @@ OBJS = \
 	src/en_attente.o \
 	src/lecture_moteur.o \
 	src/orientation.o \
+	src/portee.o \
 	src/proprietaire.o \
 	src/repartir.o \
 	src/statistiques.o \

@@ -291,20 +291,47 @@ SELECT orienter((SELECT max(id) FROM vacance), 'al', NULL, '2027-01-06');
 INSERT INTO vacance (logement_id, date_liberation) SELECT min(id), '0001-01-01' FROM logement;
 
 \echo
-\echo '== 12. One ledger, several parties: who may write what'
-\echo '   A clerk records events with rights on the event tables only; the counters are'
-\echo '   written by the extension alone, as their owner, whatever was granted:'
+\echo '== 12. One ledger, several parties: each reads and writes its own rows, with the true figures'
+\echo '   Profiles granted by the owner: a clerk of Cannes, Action Logement (with every landlord), the CIL of'
+\echo '   the Île-de-France landlord''s first EPT, an observatory; each role''s rights follow its profiles:'
 CREATE ROLE demo_agent;
-GRANT USAGE ON SCHEMA flux_mgmt TO demo_agent;
-GRANT SELECT ON ALL TABLES IN SCHEMA flux_mgmt TO demo_agent;
-GRANT INSERT, UPDATE, DELETE ON vacance, orientation, attribution TO demo_agent;
+CREATE ROLE demo_al;
+CREATE ROLE demo_cil;
+CREATE ROLE demo_observatoire;
+SELECT min(coalesce(m.ept, m.epci)) AS ept_idf FROM logement l JOIN commune m ON m.code = l.commune WHERE l.bailleur = :'idf' \gset
+SELECT min(id) AS logement_idf FROM logement WHERE bailleur = :'idf' \gset
+SELECT accorder_profil('demo_agent', 'saisie', 'cannes'), accorder_profil('demo_al', 'reservataire', reservataire => 'al'),
+	   accorder_profil('demo_cil', 'territoire', territoire => :'ept_idf'), accorder_profil('demo_observatoire', 'observatoire') \g /dev/null
+SELECT role, profil, coalesce(bailleur, 'every landlord') AS bailleur, coalesce(reservataire, territoire) AS de FROM acces ORDER BY role::text;
 GRANT UPDATE ON compteur TO demo_agent;   -- a mistake, on purpose
-CREATE ROLE demo_lecteur;
-GRANT USAGE ON SCHEMA flux_mgmt TO demo_lecteur;
-GRANT SELECT ON ALL TABLES IN SCHEMA flux_mgmt TO demo_lecteur;
 SET ROLE demo_agent;
+\echo '   The clerk of Cannes reads its landlord''s dwellings, none of the other landlords'':'
+SELECT bailleur, count(*) AS logements FROM logement GROUP BY bailleur;
+\echo '   records no event of another landlord, renames none, and cannot touch a counter even granted UPDATE:'
+INSERT INTO vacance (logement_id, date_liberation) VALUES (:logement_idf, '2026-12-31');
+UPDATE bailleur SET nom = 'pris' WHERE code = :'idf';
 UPDATE compteur SET decomptes = decomptes + 5 WHERE reservataire = 'al';
-SET ROLE demo_lecteur;
+SET ROLE demo_al;
+\echo '   Action Logement reads its own orientations and leases, with every landlord:'
+SELECT (SELECT count(*) FROM orientation) AS "its orientations", (SELECT count(*) FROM orientation WHERE reservataire <> 'al') AS "others'",
+	   (SELECT count(*) FROM attribution) AS "its leases";
+\echo '   its lines of atteinte in Cannes with the true totals (the same figures as section 8), and the pool''s:'
+SELECT coalesce(reservataire, 'pool') AS reservataire, taux, flux_realise, droit, decomptes, ecart, en_cours, carences
+FROM atteinte WHERE bailleur = 'cannes' AND annee = 2026 ORDER BY reservataire NULLS LAST;
+\echo '   its export; not another réservataire''s, nor a computation on the landlord''s rows:'
+SELECT jsonb_array_length(export_reservataire('cannes', 'al', 2026)->'atteinte') AS "its export's départements";
+SELECT export_reservataire('cannes', 'prefet06', 2026);
+SELECT * FROM parts_annuelles('cannes', '06', 2026);
+SET ROLE demo_cil;
+\echo '   The CIL reads the dwellings and orientations of its territory, no lease (households'' flags), and its O1/O2:'
+SELECT (SELECT count(*) FROM logement) AS logements, (SELECT count(*) FROM orientation) AS orientations,
+	   (SELECT count(*) FROM attribution) AS baux;
+SELECT bailleur, annee, objectif, epci, numerateur, denominateur, taux FROM objectifs_attribution
+WHERE epci IS NOT NULL AND annee = 2026 ORDER BY bailleur, objectif LIMIT 4;
+SET ROLE demo_observatoire;
+\echo '   The observatory reads every line of the figures, and no row:'
+SELECT count(DISTINCT bailleur) AS bailleurs, count(*) AS "lines of atteinte" FROM atteinte WHERE annee = 2026;
+SELECT count(*) FROM logement;
 \echo '   A reader cannot take a landlord''s lock (it would stall the landlord''s events):'
 SELECT verrouiller_bailleurs(ARRAY['cannes']);
 RESET ROLE;
@@ -319,8 +346,9 @@ SELECT * FROM verifier_compteurs();
 SELECT recalculer_compteurs() AS "counter rows rebuilt";
 SELECT count(*) AS "differences after the rebuild" FROM verifier_compteurs();
 ROLLBACK;
-DROP OWNED BY demo_agent, demo_lecteur;
-DROP ROLE demo_agent, demo_lecteur;
+SELECT sum(retirer_profil(r)) AS "profiles withdrawn" FROM unnest('{demo_agent,demo_al,demo_cil,demo_observatoire}'::regrole[]) AS r;
+DROP OWNED BY demo_agent, demo_al, demo_cil, demo_observatoire;
+DROP ROLE demo_agent, demo_al, demo_cil, demo_observatoire;
 
 \echo
 \echo '== 13. Upgrading a 0.1 database: ALTER EXTENSION flux_mgmt UPDATE'

@@ -18,11 +18,14 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_enum.h"
 #include "catalog/pg_trigger.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/datum.h"
@@ -271,12 +274,45 @@ declencheur_muet(const Trigger *t, const char *const *muets)
 }
 
 /*
+ * Whether an UPDATE of those columns changes the key of the foreign key a
+ * RI_FKey_* trigger serves: its referencing columns (the check on the
+ * referencing table) or its referenced ones (the actions on the other side).
+ */
+static bool
+cle_touchee(const Trigger *t, Bitmapset *colonnes_changees)
+{
+	HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(t->tgconstraint));
+	bool		reference = t->tgfoid == F_RI_FKEY_CHECK_INS || t->tgfoid == F_RI_FKEY_CHECK_UPD;
+	bool		nul;
+	Datum		d;
+	ArrayType  *cles;
+	Datum	   *attnums;
+	int			n;
+	bool		touchee = false;
+
+	if (!HeapTupleIsValid(tuple))
+		return true;			/* not known: let the executor check it */
+	d = SysCacheGetAttr(CONSTROID, tuple, reference ? Anum_pg_constraint_conkey : Anum_pg_constraint_confkey, &nul);
+	if (nul)
+	{
+		ReleaseSysCache(tuple);
+		return true;
+	}
+	cles = DatumGetArrayTypeP(d);
+	deconstruct_array(cles, INT2OID, sizeof(int16), true, TYPALIGN_SHORT, &attnums, NULL, &n);
+	for (int i = 0; i < n; i++)
+		touchee |= bms_is_member(DatumGetInt16(attnums[i]) - FirstLowInvalidHeapAttributeNumber, colonnes_changees);
+	ReleaseSysCache(tuple);
+	return touchee;
+}
+
+/*
  * Whether the row triggers and constraints of a table let the fast path
  * write it straight through the table AM, no constraint checked, no trigger
  * fired: an INSERT (colonnes_changees NULL) or an UPDATE of those columns
  * would fire no row trigger but those of foreign keys checked immediately
- * (the writes change no key, and each key was checked when its row was
- * written) and the extension's own that the caller knows stay silent on its
+ * whose key the UPDATE leaves alone (an INSERT with a foreign key to check
+ * goes through the executor) and the extension's own that the caller knows stay silent on its
  * rows (declencheurs_muets, by name),
  * and the table has no more CHECK constraints than the caller knows hold.
  */
@@ -307,7 +343,12 @@ flux_ecriture_directe_permise(Relation rel, const char *const *checks_connus,
 		if (mise_a_jour ? !TRIGGER_FOR_UPDATE(t->tgtype) : !TRIGGER_FOR_INSERT(t->tgtype))
 			continue;			/* not fired by this write */
 		if (t->tgisinternal && !t->tgdeferrable && t->tgfoid >= F_RI_FKEY_CHECK_INS && t->tgfoid <= F_RI_FKEY_NOACTION_UPD)
-			continue;			/* RI_FKey_* of a foreign key checked immediately */
+		{
+			/* a foreign key checked immediately: skipped while the write leaves its key alone */
+			if (!mise_a_jour || cle_touchee(t, colonnes_changees))
+				return false;
+			continue;
+		}
 		for (int j = 0; mise_a_jour && j < t->tgnattr; j++)
 			touche |= bms_is_member(t->tgattr[j] - FirstLowInvalidHeapAttributeNumber, colonnes_changees);
 		if (mise_a_jour && !touche)

@@ -29,6 +29,9 @@
 #include "access/table.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -60,20 +63,33 @@ typedef struct Sommes
 	int64		a;
 } Sommes;
 
+/*
+ * The counters of one landlord, read through the index: the rows would
+ * escape a policy, so under row-level security the extension's own policy on
+ * the counters (the landlord's staff read them: lit_bailleur) is applied here
+ * to the landlord asked for, as a whole.
+ */
 static Relation
-ouvrir_lisible(const char *table)
+ouvrir_lisible(const char *table, Datum bailleur)
 {
 	Oid			relid = flux_relation(table);
 	AclResult	r = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
 
 	if (r != ACLCHECK_OK)
 		aclcheck_error(r, OBJECT_TABLE, table);
-	/* read through the index, the rows would escape a policy */
 	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("the orientation engine cannot read table %s under row-level security", table),
-				 errhint("Read the engine's results as a role the table's policies do not restrict.")));
+	{
+		Oid			argtypes[1] = {TEXTOID};
+		Oid			lit = LookupFuncName(list_make2(makeString(FLUX_SCHEMA), makeString("lit_bailleur_courant")),
+										 1, argtypes, false);
+
+		if (!DatumGetBool(OidFunctionCall1(lit, bailleur)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("role %s may not read the counters of landlord \"%s\"",
+							GetUserNameFromId(GetUserId(), false), TextDatumGetCString(bailleur)),
+					 errhint("The orientation engine is for the landlord's staff: ask the owner for a profile, flux_mgmt.accorder_profil(role, 'saisie', bailleur).")));
+	}
 	return table_open(relid, AccessShareLock);
 }
 
@@ -139,7 +155,7 @@ flux_comptes_moteur(PG_FUNCTION_ARGS)
 	AttrNumber	colonnes[4];
 
 	InitMaterializedSRF(fcinfo, 0);
-	rel = ouvrir_lisible("compteur_moteur");
+	rel = ouvrir_lisible("compteur_moteur", PG_GETARG_DATUM(0));
 	colonnes[0] = flux_attnum(rel, "reservataire");
 	colonnes[1] = flux_attnum(rel, "imputees");
 	colonnes[2] = flux_attnum(rel, "proposes");
@@ -202,7 +218,7 @@ flux_comptes_territoire(PG_FUNCTION_ARGS)
 	ss.reservataire = PG_GETARG_DATUM(3);
 	deconstruct_array(tableau, ARR_ELEMTYPE(tableau), sizeof(int32), true, TYPALIGN_INT, &communes, &nuls, &n);
 	codes = palloc(sizeof(int32) * Max(n, 1));
-	rel = ouvrir_lisible("compteur");
+	rel = ouvrir_lisible("compteur", PG_GETARG_DATUM(0));
 	a_reservataire = flux_attnum(rel, "reservataire");
 	a_dans_flux = flux_attnum(rel, "dans_flux");
 	a_imputees = flux_attnum(rel, "imputees");

@@ -128,6 +128,13 @@ sql $AUTRE -c "INSERT INTO flux_mgmt.vacance (logement_id, date_liberation)
 sql $AUTRE -c "SET ROLE flux_upgrade_lecteur" \
 	-c "SELECT count(*) FROM flux_mgmt.suggerer((SELECT max(id) FROM flux_mgmt.vacance))" >/dev/null \
 	|| fail "after the update, a role granted SELECT on every table at $RELEASE cannot read a decision"
+# row-level security came with 0.2: that reader keeps every row, as the
+# profile lecture of every landlord its grants amount to
+[ "$(sql $AUTRE -c "SELECT profil || coalesce(bailleur, '*') FROM flux_mgmt.acces WHERE role = 'flux_upgrade_lecteur'::regrole")" = 'lecture*' ] \
+	|| fail "after the update, the reader of $RELEASE was not given the profile lecture of every landlord"
+[ "$(sql $AUTRE -c "SET ROLE flux_upgrade_lecteur" -c "SELECT count(*) FROM flux_mgmt.orientation")" = \
+  "$(sql $AUTRE -c "SELECT count(*) FROM flux_mgmt.orientation")" ] \
+	|| fail "after the update, the reader of $RELEASE no longer reads every orientation"
 dropdb $AUTRE
 sql $FRESH -c "DROP ROLE flux_upgrade_admin" -c "DROP ROLE flux_upgrade_lecteur"
 

@@ -81,17 +81,15 @@ IMPORT FOREIGN SCHEMA gestion_locative LIMIT TO (conge, proposition, bail) FROM 
 
 \if :role_a_part
 -- What the synchronisation reads and writes: the foreign tables; in flux_mgmt,
--- every table it compares, the dwellings and the events it writes.  Nothing
--- on the derived tables nor on bailleur: the counter triggers write the
--- counters, lock landlords and check the rules as the tables' owner.
+-- the profile saisie of every landlord (the ERP's landlords are those of
+-- its lots): every row it compares, the dwellings and the events it writes,
+-- nothing on the derived tables nor on bailleur (the counter triggers write
+-- the counters, lock landlords and check the rules as the tables' owner).
 -- Temporary tables need TEMPORARY on the database, which PUBLIC has unless
 -- it was revoked.
 GRANT USAGE ON SCHEMA erp TO :"role_synchro";
 GRANT SELECT ON erp.lot, erp.conge, erp.proposition, erp.bail TO :"role_synchro";
-GRANT USAGE ON SCHEMA flux_mgmt TO :"role_synchro";
-GRANT SELECT ON ALL TABLES IN SCHEMA flux_mgmt TO :"role_synchro";
-GRANT INSERT, UPDATE ON flux_mgmt.logement TO :"role_synchro";
-GRANT INSERT, UPDATE, DELETE ON flux_mgmt.vacance, flux_mgmt.orientation, flux_mgmt.attribution TO :"role_synchro";
+SELECT flux_mgmt.accorder_profil(:'role_synchro', 'saisie') \g /dev/null
 \endif
 
 -- The link works, for the synchronisation's role too (postgres_fdw checks its

@@ -38,7 +38,7 @@ COMMENT ON FUNCTION flux_mgmt.taux_rotation_reference(text) IS
 	'reference rotation rate in percent (DOMAIN §3.3): the Île-de-France 2022 value of the département, 8.1 (France métropolitaine) elsewhere; a suggestion, never used as a default';
 
 CREATE FUNCTION flux_mgmt.exiger_bailleur(bailleur text) RETURNS void
-	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 	SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -49,9 +49,11 @@ BEGIN
 			'Insert it first: INSERT INTO flux_mgmt.bailleur (code, nom) VALUES (…).',
 			'foreign_key_violation');
 	END IF;
+	-- its callers compute from the landlord's rows in full
+	PERFORM flux_mgmt.exiger_lecture($1, 'a computation on all of them');
 END
 $$;
-COMMENT ON FUNCTION flux_mgmt.exiger_bailleur(text) IS 'raises 23503 naming the code unless the landlord exists';
+COMMENT ON FUNCTION flux_mgmt.exiger_bailleur(text) IS 'raises 23503 naming the code unless the landlord exists, and 42501 unless the current role reads every row of it (exiger_lecture): what the functions that compute from a landlord''s rows check first';
 
 -- The arguments of the yearly readers: a landlord that exists, a département,
 -- a calendar year (the range of the rotation and forecast tables).

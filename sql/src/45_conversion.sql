@@ -345,14 +345,23 @@ CREATE FUNCTION flux_mgmt.convertir_en_conventions(bailleur text, departement te
 	flux_reference numeric, horizon_unique integer DEFAULT 5)
 RETURNS TABLE (reservataire text, annee_debut integer, annee_fin integer, taux numeric, exces numeric,
 			   convention_id bigint, calendrier integer[])
-	LANGUAGE plpgsql STRICT
-	SET search_path = flux_mgmt, pg_catalog, pg_temp
+	-- as the owner, for an administrator of the landlord: the conversion and
+	-- its steps are written in one statement with the conventions they name,
+	-- which a policy on the steps could not see yet
+	LANGUAGE plpgsql STRICT SECURITY DEFINER
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
 	annee_conversion integer := extract(year FROM date_conversion);
 	c record;
 BEGIN
+	IF NOT administre(portee(), bailleur) THEN
+		PERFORM refuser(format('role %s may not convert the stock of landlord %L', role_appelant(), bailleur),
+						'Converting writes the landlord''s conventions: it is for an administrator of the landlord.',
+						'Ask the owner for a profile: flux_mgmt.accorder_profil(role, ''administration'', bailleur).',
+						'insufficient_privilege');
+	END IF;
 	PERFORM exiger_conversion($1, $2, $3, $4, $5);
 	-- like every writer of conventions: one transaction per landlord at a time
 	PERFORM verrouiller_bailleurs(ARRAY[$1]);
@@ -423,7 +432,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.convertir_en_conventions(text, text, date, numeric, integer) IS
-	'DOMAIN §3.4, from the état des lieux to conventions in one step: writes one convention per réservataire, département and step of its share (paliers_conversion: from the conversion year; the last step ends with its last limited right, or is open when it has permanent rights; mode mixte, delay one month), records the conversion (conversion, conversion_palier) and returns the conventions written; the share rules of the conventions apply to the result (23514), an existing convention of a converted réservataire in those years is an error, as is converting again on the same date (23505) or with no stock right (23503)';
+	'DOMAIN §3.4, from the état des lieux to conventions in one step: writes one convention per réservataire, département and step of its share (paliers_conversion: from the conversion year; the last step ends with its last limited right, or is open when it has permanent rights; mode mixte, delay one month), records the conversion (conversion, conversion_palier) and returns the conventions written; the share rules of the conventions apply to the result (23514), an existing convention of a converted réservataire in those years is an error, as is converting again on the same date (23505) or with no stock right (23503); runs as the owner, for an administrator of the landlord (42501 otherwise)';
 
 -- A function rather than a view: the counters (compteur) are created by a
 -- later section of this script.

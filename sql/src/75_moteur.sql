@@ -87,7 +87,7 @@ COMMENT ON TYPE flux_mgmt.candidat_orientation IS
 -- orientation they are), each step's part from limited rights.  What the
 -- engine (candidats) and the attainment (atteinte_annuelle) both stop at.
 CREATE FUNCTION flux_mgmt.droits_engages(conversion_id bigint, jusqu_a integer, ouvertes boolean) RETURNS numeric
-	LANGUAGE sql STABLE PARALLEL SAFE
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
 BEGIN ATOMIC
 	SELECT coalesce(sum(x.n * q.volume_limite / q.volume_annuel), 0)
 	FROM flux_mgmt.conversion k

@@ -88,7 +88,9 @@ COMMENT ON FUNCTION flux_mgmt.cible_en_vigueur(text, text) IS
 CREATE FUNCTION flux_mgmt.atteinte_annuelle(bailleur text, departement text, annee integer)
 RETURNS TABLE (reservataire text, taux numeric, flux_realise bigint, droit numeric, decomptes bigint,
 			   ecart numeric, en_cours bigint, carences bigint)
-	LANGUAGE sql STABLE PARALLEL SAFE
+	-- as the owner, over every counter; the lines the caller may see
+	LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED ROWS 10
+	SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
 	WITH k AS (
 		SELECT k.commune, k.reservataire, sum(k.decomptes) AS decomptes, sum(k.en_cours) AS en_cours,
@@ -144,163 +146,24 @@ BEGIN ATOMIC
 			   (SELECT coalesce(sum(c.droit), 0) FROM c) AS droits,
 			   (SELECT coalesce(sum(c.taux) FILTER (WHERE c.departemental), 0) FROM c) AS parts
 		FROM k
+	), lignes AS (
+		SELECT c.reservataire, pg_catalog.trim_scale(c.taux) AS taux, c.flux_realise, pg_catalog.trim_scale(c.droit) AS droit,
+			   c.decomptes, pg_catalog.trim_scale(c.droit - c.decomptes) AS ecart, c.en_cours, c.carences
+		FROM c
+		UNION ALL
+		SELECT NULL,
+			   pg_catalog.trim_scale(CASE WHEN p.flux_realise > 0 THEN round(100 * (p.flux_realise - p.droits) / p.flux_realise, 6)
+										  ELSE 100 - p.parts END),
+			   p.flux_realise, pg_catalog.trim_scale(p.flux_realise - p.droits), p.decomptes,
+			   pg_catalog.trim_scale(p.flux_realise - p.droits - p.decomptes), p.en_cours, p.carences
+		FROM pool p
 	)
-	SELECT c.reservataire, pg_catalog.trim_scale(c.taux), c.flux_realise, pg_catalog.trim_scale(c.droit), c.decomptes,
-		   pg_catalog.trim_scale(c.droit - c.decomptes), c.en_cours, c.carences
-	FROM c
-	UNION ALL
-	SELECT NULL,
-		   pg_catalog.trim_scale(CASE WHEN p.flux_realise > 0 THEN round(100 * (p.flux_realise - p.droits) / p.flux_realise, 6)
-									  ELSE 100 - p.parts END),
-		   p.flux_realise, pg_catalog.trim_scale(p.flux_realise - p.droits), p.decomptes,
-		   pg_catalog.trim_scale(p.flux_realise - p.droits - p.decomptes), p.en_cours, p.carences
-	FROM pool p;
+	SELECT l.reservataire, l.taux, l.flux_realise, l.droit, l.decomptes, l.ecart, l.en_cours, l.carences
+	FROM lignes l
+	WHERE flux_mgmt.lit_ligne(flux_mgmt.portee(), $1, l.reservataire);
 END;
 COMMENT ON FUNCTION flux_mgmt.atteinte_annuelle(text, text, integer) IS
-	'attainment of a landlord in a département in a year, from the in-flux counters: each convention in force (charges in its scope, its entitlement taux × charges / 100 — for a convention converted from limited rights only, at most the single-use rights left at the start of the year, and in the year of their term the share of the days before it —, charged to it, the difference, its open orientations and carences), each beneficiary counted without a convention in force (taux 0), then the pool (reservataire null: the département''s charges minus the others'' entitlements; taux 100 × that / charges, or 100 minus the département-wide shares when nothing was charged); no argument check';
-
--- The départements and years of a landlord that atteinte lists: those of its
--- counters (any, in the flux or not), of its rotation rates, and the current
--- year for the départements of its conventions in force.  The counters are
--- read by skip scans of compteur_cle (one probe per year, then one per
--- département of each year), not row by row.  A PL/pgSQL function on
--- purpose: the planner cannot inline it and takes its ROWS, a few rows per
--- landlord.  Enumerated inside the view, the counters' (bailleur,
--- departement, annee) were a UNION the planner counts as one row per counter
--- row (a UNION's groups are not estimated): 1,600 "départements" for 8 at a
--- 30 % scale, 5,000 at full scale, each costed as one call of
--- atteinte_annuelle; that cost put one landlord-year above jit_above_cost,
--- and at full scale above the inlining and optimisation thresholds, whose
--- compilation took nine tenths of the query (bench/RESULTS.md).
-CREATE FUNCTION flux_mgmt.perimetres_atteinte(bailleur text)
-RETURNS TABLE (departement text, annee integer)
-	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 10
-	SET search_path = flux_mgmt, pg_catalog, pg_temp
-	-- generic: it only follows keys
-	SET plan_cache_mode = force_generic_plan
-AS $$
-BEGIN
-	RETURN QUERY
-	WITH RECURSIVE annees AS (
-		SELECT (SELECT min(k.annee) FROM compteur k WHERE k.bailleur = $1) AS annee
-		UNION ALL
-		SELECT (SELECT min(k.annee) FROM compteur k WHERE k.bailleur = $1 AND k.annee > a.annee)
-		FROM annees a WHERE a.annee IS NOT NULL
-	), premieres AS (
-		-- per year, the first commune counted in each département
-		SELECT a.annee, (SELECT k.commune FROM compteur k WHERE k.bailleur = $1 AND k.annee = a.annee
-						 ORDER BY k.commune LIMIT 1) AS commune
-		FROM annees a WHERE a.annee IS NOT NULL
-		UNION ALL
-		SELECT p.annee, (SELECT k.commune FROM compteur k
-						 WHERE k.bailleur = $1 AND k.annee = p.annee AND k.commune > derniere_commune(departement(p.commune))
-						 ORDER BY k.commune LIMIT 1)
-		FROM premieres p WHERE p.commune IS NOT NULL
-	)
-	SELECT departement(p.commune), p.annee FROM premieres p WHERE p.commune IS NOT NULL
-	UNION
-	SELECT r.departement, r.annee FROM rotation r WHERE r.bailleur = $1
-	UNION
-	SELECT c.departement, y.annee
-	FROM convention c, (SELECT date_part('year', CURRENT_DATE)::integer AS annee) AS y
-	WHERE c.bailleur = $1 AND c.annee_debut <= y.annee AND (c.annee_fin IS NULL OR c.annee_fin >= y.annee);
-END
-$$;
-COMMENT ON FUNCTION flux_mgmt.perimetres_atteinte(text) IS
-	'the (département, year) pairs of a landlord that the view atteinte lists: every one with counters that year (in the flux or not), with a rotation rate, and the current year in the départements of its conventions in force then; no argument check';
-
--- One row of the landlord table, its few (département, year) pairs, then the
--- inlined atteinte_annuelle of each: a filter on bailleur reaches the
--- landlord's key, and annee, applied to the pairs, the counters' index
--- through atteinte_annuelle's arguments.
-CREATE VIEW flux_mgmt.atteinte WITH (security_invoker = true) AS
-SELECT b.code AS bailleur, p.departement, p.annee, a.reservataire, a.taux, a.flux_realise, a.droit, a.decomptes, a.ecart,
-	   a.en_cours, a.carences
-FROM flux_mgmt.bailleur b
-CROSS JOIN LATERAL flux_mgmt.perimetres_atteinte(b.code) AS p
-CROSS JOIN LATERAL flux_mgmt.atteinte_annuelle(b.code, p.departement, p.annee) AS a;
-COMMENT ON VIEW flux_mgmt.atteinte IS
-	'how far each réservataire is from its share, per landlord, département and year, from the counters: one row per convention in force and one for the landlord''s pool (reservataire null), plus a row (taux 0) for a réservataire charged or oriented that year without a convention in force; a landlord × département × year appears when it has counters that year, a rotation rate for it, or conventions in force in the current year; filter on bailleur and annee for one landlord-year';
-COMMENT ON COLUMN flux_mgmt.atteinte.bailleur IS 'landlord';
-COMMENT ON COLUMN flux_mgmt.atteinte.departement IS 'département (the scope of the convention, or the territory of a territorial réservataire within it)';
-COMMENT ON COLUMN flux_mgmt.atteinte.annee IS 'year (of the charges and orientations counted)';
-COMMENT ON COLUMN flux_mgmt.atteinte.reservataire IS 'réservataire; null for the landlord''s own pool';
-COMMENT ON COLUMN flux_mgmt.atteinte.taux IS 'contractual share of the flux of its scope, in percent; for the pool, what the others leave of the département''s flux (100 × droit / flux_realise)';
-COMMENT ON COLUMN flux_mgmt.atteinte.flux_realise IS 'dwellings charged to the flux in its scope that year, whoever they were charged to (the département; a territorial réservataire''s communes)';
-COMMENT ON COLUMN flux_mgmt.atteinte.droit IS 'entitlement: taux × flux_realise / 100 (exact); a convention converted from limited rights only gets at most the single-use rights left at the start of the year and, in the year of their term, the share of the days before it (DOMAIN §3.4: its share while its volume lasts); the pool''s is the département''s flux minus every other entitlement, so that they add up to the flux';
-COMMENT ON COLUMN flux_mgmt.atteinte.decomptes IS 'dwellings charged to it in its scope that year (décompte, DOMAIN §3.6)';
-COMMENT ON COLUMN flux_mgmt.atteinte.ecart IS 'droit - decomptes: positive, it is owed dwellings; negative, it got more than its share';
-COMMENT ON COLUMN flux_mgmt.atteinte.en_cours IS 'its in-flux orientations of that year still open (no lease, carence, échec or withdrawal yet)';
-COMMENT ON COLUMN flux_mgmt.atteinte.carences IS 'its in-flux orientations of that year ended by a carence (no candidate within the delay)';
-
-CREATE VIEW flux_mgmt.objectifs_attribution WITH (security_invoker = true) AS
-SELECT o.bailleur, o.annee, o.objectif, o.reservataire, o.epci, o.numerateur, o.denominateur, t.cible,
-	   CASE WHEN o.denominateur > 0 THEN round(100.0 * o.numerateur / o.denominateur, 2) END AS taux,
-	   greatest(0, ceil(t.cible * o.denominateur / 100) - o.numerateur)::bigint AS manque,
-	   o.epci_nom
-FROM (
-	SELECT k.bailleur, k.annee, 'O1' AS objectif, NULL::text AS reservataire, NULL::text AS epci, NULL::text AS epci_nom,
-		   sum(k.q1_hors_qpv)::bigint AS numerateur, sum(k.hors_qpv)::bigint AS denominateur
-	FROM flux_mgmt.compteur k GROUP BY k.bailleur, k.annee
-	UNION ALL
-	SELECT k.bailleur, k.annee, 'O2', NULL, NULL, NULL, sum(k.q234_en_qpv)::bigint, sum(k.baux - k.hors_qpv)::bigint
-	FROM flux_mgmt.compteur k GROUP BY k.bailleur, k.annee
-	UNION ALL
-	SELECT k.bailleur, k.annee, 'O1', NULL, coalesce(m.ept, m.epci), coalesce(m.ept_nom, m.epci_nom),
-		   sum(k.q1_hors_qpv)::bigint, sum(k.hors_qpv)::bigint
-	FROM flux_mgmt.compteur k JOIN flux_mgmt.commune m ON m.code OPERATOR(flux_mgmt.=) k.commune
-	WHERE coalesce(m.ept, m.epci) IS NOT NULL
-	GROUP BY k.bailleur, k.annee, coalesce(m.ept, m.epci), coalesce(m.ept_nom, m.epci_nom)
-	UNION ALL
-	SELECT k.bailleur, k.annee, 'O2', NULL, coalesce(m.ept, m.epci), coalesce(m.ept_nom, m.epci_nom),
-		   sum(k.q234_en_qpv)::bigint, sum(k.baux - k.hors_qpv)::bigint
-	FROM flux_mgmt.compteur k JOIN flux_mgmt.commune m ON m.code OPERATOR(flux_mgmt.=) k.commune
-	WHERE coalesce(m.ept, m.epci) IS NOT NULL
-	GROUP BY k.bailleur, k.annee, coalesce(m.ept, m.epci), coalesce(m.ept_nom, m.epci_nom)
-	UNION ALL
-	SELECT k.bailleur, k.annee, 'O3', k.reservataire, NULL, NULL, sum(k.prioritaires)::bigint, sum(k.baux)::bigint
-	FROM flux_mgmt.compteur k JOIN flux_mgmt.reservataire r ON r.code = k.reservataire
-	WHERE r.type NOT IN ('etat_prioritaires', 'etat_agents')
-	GROUP BY k.bailleur, k.annee, k.reservataire
-	UNION ALL
-	SELECT k.bailleur, k.annee, 'O4', NULL, NULL, NULL, sum(k.prioritaires)::bigint, sum(k.baux)::bigint
-	FROM flux_mgmt.compteur k
-	WHERE k.reservataire IS NULL AND k.soustraction IS NULL
-	GROUP BY k.bailleur, k.annee
-) AS o
-CROSS JOIN LATERAL (SELECT flux_mgmt.cible_en_vigueur(o.objectif, o.epci) AS cible) AS t;
-COMMENT ON VIEW flux_mgmt.objectifs_attribution IS
-	'the allocation objectives of DOMAIN §3.7 per landlord and year, on the attributions whose lease was signed that year (from the counters): O1 and O2 for the landlord (epci null) and per intercommunal territory, O3 per réservataire other than the State, O4 on the landlord''s pool and returned dwellings; targets from cible_objectif (defaults 25, 50, 25, 25 %)';
-COMMENT ON COLUMN flux_mgmt.objectifs_attribution.bailleur IS 'landlord';
-COMMENT ON COLUMN flux_mgmt.objectifs_attribution.annee IS 'year of the leases';
-COMMENT ON COLUMN flux_mgmt.objectifs_attribution.objectif IS 'O1: outside QPV, to first-quartile or renewal-rehoused households; O2: inside QPV, to households of quartiles 2-4; O3: a réservataire other than the State, to DALO or priority households; O4: the landlord''s pool and returned dwellings, to DALO or priority households';
-COMMENT ON COLUMN flux_mgmt.objectifs_attribution.reservataire IS 'for O3, the réservataire; null otherwise';
-COMMENT ON COLUMN flux_mgmt.objectifs_attribution.epci IS 'for O1 and O2, SIREN of the intercommunal territory of the dwellings (the EPT in the Métropole du Grand Paris, else the EPCI, from flux_mgmt.commune; Paris counts under the Métropole''s SIREN); null: the landlord''s total';
-COMMENT ON COLUMN flux_mgmt.objectifs_attribution.numerateur IS 'attributions meeting the objective';
-COMMENT ON COLUMN flux_mgmt.objectifs_attribution.denominateur IS 'attributions it is measured on (O1: outside QPV; O2: inside QPV; O3, O4: all of the beneficiary''s)';
-COMMENT ON COLUMN flux_mgmt.objectifs_attribution.cible IS 'target in percent (flux_mgmt.cible_en_vigueur)';
-COMMENT ON COLUMN flux_mgmt.objectifs_attribution.taux IS '100 × numerateur / denominateur, two decimals; null when denominateur is 0';
-COMMENT ON COLUMN flux_mgmt.objectifs_attribution.manque IS 'attributions still missing to reach the target: greatest(0, ceil(cible × denominateur / 100) - numerateur)';
-COMMENT ON COLUMN flux_mgmt.objectifs_attribution.epci_nom IS 'name of that territory';
-
-CREATE VIEW flux_mgmt.bilan_annuel WITH (security_invoker = true) AS
-SELECT b.bailleur, b.annee, b.reservataire, b.typologie, b.financement, b.qpv, b.commune, b.periode AS periode_construction,
-	   sum(b.proposes)::bigint AS logements_proposes, sum(b.attribues)::bigint AS logements_attribues
-FROM flux_mgmt.compteur_bilan b
-GROUP BY b.bailleur, b.annee, b.reservataire, b.typologie, b.financement, b.qpv, b.commune, b.periode
-HAVING sum(b.proposes) <> 0 OR sum(b.attribues) <> 0;
-COMMENT ON VIEW flux_mgmt.bilan_annuel IS
-	'the yearly report of CCH R441-5-1 (DOMAIN §3.8), from the counters: in-flux dwellings proposed (oriented) and attributed per landlord, year, réservataire, typology, financing, QPV, commune and construction period; sum over the columns you do not break down by';
-COMMENT ON COLUMN flux_mgmt.bilan_annuel.bailleur IS 'landlord';
-COMMENT ON COLUMN flux_mgmt.bilan_annuel.annee IS 'year: of the orientation for logements_proposes, of the lease for logements_attribues';
-COMMENT ON COLUMN flux_mgmt.bilan_annuel.reservataire IS 'réservataire; null for the landlord''s own pool';
-COMMENT ON COLUMN flux_mgmt.bilan_annuel.typologie IS 'T1 … T4, T5+ (rooms); null when unknown';
-COMMENT ON COLUMN flux_mgmt.bilan_annuel.financement IS 'initial financing (PLAI, PLUS, PLS…); null when unknown';
-COMMENT ON COLUMN flux_mgmt.bilan_annuel.qpv IS 'the dwelling lies in a quartier prioritaire de la politique de la ville';
-COMMENT ON COLUMN flux_mgmt.bilan_annuel.commune IS 'INSEE code of the dwelling''s commune';
-COMMENT ON COLUMN flux_mgmt.bilan_annuel.periode_construction IS 'construction period: avant 1949, 1949-1974, 1975-1989, 1990-2004, 2005 et plus; null when unknown';
-COMMENT ON COLUMN flux_mgmt.bilan_annuel.logements_proposes IS 'in-flux orientations of that year (every outcome, withdrawn ones included)';
-COMMENT ON COLUMN flux_mgmt.bilan_annuel.logements_attribues IS 'in-flux attributions whose lease was signed that year';
+	'attainment of a landlord in a département in a year, from the in-flux counters: each convention in force (charges in its scope, its entitlement taux × charges / 100 — for a convention converted from limited rights only, at most the single-use rights left at the start of the year, and in the year of their term the share of the days before it —, charged to it, the difference, its open orientations and carences), each beneficiary counted without a convention in force (taux 0), then the pool (reservataire null: the département''s charges minus the others'' entitlements; taux 100 × that / charges, or 100 minus the département-wide shares when nothing was charged); computed as the owner over every counter, it returns the lines the caller may see (lit_ligne: all of them for the landlord''s staff or an observatory, its own and the pool''s for a réservataire); no argument check';
 
 CREATE VIEW flux_mgmt.bilan_soustractions WITH (security_invoker = true) AS
 SELECT s.bailleur, s.departement, s.annee, s.motif, sum(s.prevu)::integer AS prevu, coalesce(sum(s.realise), 0)::bigint AS realise

@@ -113,7 +113,7 @@ COMMENT ON FUNCTION flux_mgmt.nom_beneficiaire(text) IS
 -- forecasts for either.
 CREATE FUNCTION flux_mgmt.departements_du_rapport(bailleur text, annee integer)
 RETURNS SETOF text
-	LANGUAGE sql STABLE PARALLEL SAFE
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
 BEGIN ATOMIC
 	SELECT d.departement FROM (
 		SELECT flux_mgmt.departement(k.commune) AS departement FROM flux_mgmt.compteur k

@@ -11,16 +11,15 @@ SELECT plan(31);
 \i test/fixtures/evenements.sql
 \i test/fixtures/evenements_ids.sql
 
--- The README's profiles: a clerk records events, an administrator also writes
--- conventions and dwellings and may rebuild the counters, a reader reads.
+-- The profiles (accorder_profil): a clerk records events, an administrator
+-- also writes conventions and dwellings and may rebuild the counters, a
+-- reader reads.
 CREATE ROLE flux_agent;
 CREATE ROLE flux_admin;
 CREATE ROLE flux_lecteur;
-GRANT USAGE ON SCHEMA flux_mgmt TO flux_agent, flux_admin, flux_lecteur;
-GRANT SELECT ON ALL TABLES IN SCHEMA flux_mgmt TO flux_agent, flux_admin, flux_lecteur;
-GRANT INSERT, UPDATE, DELETE ON flux_mgmt.vacance, flux_mgmt.orientation, flux_mgmt.attribution TO flux_agent, flux_admin;
-GRANT INSERT, UPDATE, DELETE ON flux_mgmt.convention, flux_mgmt.logement TO flux_admin;
-GRANT EXECUTE ON FUNCTION flux_mgmt.recalculer_compteurs() TO flux_admin;
+SELECT flux_mgmt.accorder_profil('flux_agent', 'saisie') \g /dev/null
+SELECT flux_mgmt.accorder_profil('flux_admin', 'administration') \g /dev/null
+SELECT flux_mgmt.accorder_profil('flux_lecteur', 'lecture') \g /dev/null
 -- and the mistake 0.1's README advised: writes on the derived tables, to the clerk
 GRANT INSERT, UPDATE, DELETE, TRUNCATE ON flux_mgmt.contribution, flux_mgmt.compteur, flux_mgmt.compteur_bilan TO flux_agent;
 

@@ -15,6 +15,8 @@ INSERT INTO bailleur VALUES ('b06', 'Bailleur 06', NULL);
 SELECT count(*) AS verrous FROM pg_locks WHERE locktype = 'object' AND classid = 'flux_mgmt.bailleur'::regclass \gset
 CREATE ROLE flux_lecteur;
 CREATE ROLE flux_admin;
+SELECT flux_mgmt.accorder_profil('flux_lecteur', 'lecture') \g /dev/null
+SELECT flux_mgmt.accorder_profil('flux_admin', 'administration') \g /dev/null
 GRANT USAGE ON SCHEMA flux_mgmt TO flux_lecteur, flux_admin;
 GRANT SELECT ON ALL TABLES IN SCHEMA flux_mgmt TO flux_lecteur, flux_admin;
 GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA flux_mgmt TO flux_admin;

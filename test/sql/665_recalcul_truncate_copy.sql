@@ -72,6 +72,7 @@ SELECT is(:vacances_apres_vidage, 0, 'TRUNCATE vacance CASCADE empties the event
 SELECT is(:ecarts_apres_vidage, 0, 'and the counters stay equal to a recount of nothing');
 -- a role granted TRUNCATE on attribution: the rebuild runs as the owner
 CREATE ROLE flux_videur;
+SELECT flux_mgmt.accorder_profil('flux_videur', 'saisie') \g /dev/null
 GRANT USAGE ON SCHEMA flux_mgmt TO flux_videur;
 GRANT SELECT ON ALL TABLES IN SCHEMA flux_mgmt TO flux_videur;
 GRANT INSERT, UPDATE, DELETE ON flux_mgmt.vacance, flux_mgmt.orientation, flux_mgmt.attribution TO flux_videur;

@@ -12,6 +12,7 @@ INSERT INTO logement (bailleur, ref, commune, nb_pieces, financement, qpv, annee
 	('b93', 'N1', '93048', 3, 'plus', false, 1985), ('b93', 'N2', '93008', 2, 'plai', false, 2008),
 	('b93', 'N3', '93048', 4, 'pls', true, 1968);
 CREATE ROLE flux_commis;
+SELECT flux_mgmt.accorder_profil('flux_commis', 'saisie') \g /dev/null
 GRANT USAGE ON SCHEMA flux_mgmt TO flux_commis;
 GRANT SELECT ON ALL TABLES IN SCHEMA flux_mgmt TO flux_commis;
 GRANT INSERT, UPDATE, DELETE ON flux_mgmt.vacance, flux_mgmt.orientation, flux_mgmt.attribution TO flux_commis;

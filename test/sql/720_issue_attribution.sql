@@ -9,7 +9,7 @@
 -- fires the trigger, leaves it; the counters equal a recount.
 \i test/setup.sql
 BEGIN;
-SELECT plan(9);
+SELECT plan(11);
 \i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
 \i test/oracle/recompte.sql
@@ -56,6 +56,19 @@ SELECT is((SELECT sum(attribuees)::int FROM compteur WHERE bailleur = 'b93' AND 
 		  'four attributions counted');
 SELECT is_empty('SELECT * FROM verifier_compteurs()', 'the counters equal a recount');
 SELECT is_empty('SELECT * FROM oracle_ecarts', 'and the independent one');
+
+-- A foreign key on a column the write changes (review of 985a1b9): the
+-- direct write gives way to the executor, which checks it, as the general
+-- path's UPDATE does.
+SELECT id AS b1 FROM v WHERE ref = 'B1' \gset
+CREATE TABLE public.issue_permise (issue flux_mgmt.issue_orientation PRIMARY KEY);
+INSERT INTO public.issue_permise VALUES ('en_cours'), ('carence'), ('echec');
+ALTER TABLE orientation ADD CONSTRAINT orientation_issue_permise FOREIGN KEY (issue) REFERENCES public.issue_permise NOT VALID;
+INSERT INTO orientation (vacance_id, reservataire, date_orientation) VALUES (:b1, 'al', '2026-03-02');
+SELECT throws_ok(format($$INSERT INTO attribution (orientation_id, date_caleol, date_bail)
+						 SELECT id, '2026-03-10', '2026-03-24' FROM orientation WHERE vacance_id = %s$$, :b1),
+				 '23503', NULL, 'a foreign key on the issue refuses the attribution on the fast path too');
+SELECT is((SELECT issue::text FROM orientation WHERE vacance_id = :b1), 'en_cours', 'and the orientation stays open');
 
 SELECT * FROM finish();
 ROLLBACK;

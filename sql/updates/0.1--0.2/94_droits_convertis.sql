@@ -10,7 +10,7 @@
 
 DROP FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, smallint, flux_mgmt.financement, boolean);
 CREATE FUNCTION flux_mgmt.droits_engages(conversion_id bigint, jusqu_a integer, ouvertes boolean) RETURNS numeric
-	LANGUAGE sql STABLE PARALLEL SAFE
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
 BEGIN ATOMIC
 	SELECT coalesce(sum(x.n * q.volume_limite / q.volume_annuel), 0)
 	FROM flux_mgmt.conversion k

@@ -9,7 +9,9 @@
 CREATE OR REPLACE FUNCTION flux_mgmt.atteinte_annuelle(bailleur text, departement text, annee integer)
 RETURNS TABLE (reservataire text, taux numeric, flux_realise bigint, droit numeric, decomptes bigint,
 			   ecart numeric, en_cours bigint, carences bigint)
-	LANGUAGE sql STABLE PARALLEL SAFE
+	-- as the owner, over every counter; the lines the caller may see
+	LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED ROWS 10
+	SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
 	WITH k AS (
 		SELECT k.commune, k.reservataire, sum(k.decomptes) AS decomptes, sum(k.en_cours) AS en_cours,
@@ -65,19 +67,23 @@ BEGIN ATOMIC
 			   (SELECT coalesce(sum(c.droit), 0) FROM c) AS droits,
 			   (SELECT coalesce(sum(c.taux) FILTER (WHERE c.departemental), 0) FROM c) AS parts
 		FROM k
+	), lignes AS (
+		SELECT c.reservataire, pg_catalog.trim_scale(c.taux) AS taux, c.flux_realise, pg_catalog.trim_scale(c.droit) AS droit,
+			   c.decomptes, pg_catalog.trim_scale(c.droit - c.decomptes) AS ecart, c.en_cours, c.carences
+		FROM c
+		UNION ALL
+		SELECT NULL,
+			   pg_catalog.trim_scale(CASE WHEN p.flux_realise > 0 THEN round(100 * (p.flux_realise - p.droits) / p.flux_realise, 6)
+										  ELSE 100 - p.parts END),
+			   p.flux_realise, pg_catalog.trim_scale(p.flux_realise - p.droits), p.decomptes,
+			   pg_catalog.trim_scale(p.flux_realise - p.droits - p.decomptes), p.en_cours, p.carences
+		FROM pool p
 	)
-	SELECT c.reservataire, pg_catalog.trim_scale(c.taux), c.flux_realise, pg_catalog.trim_scale(c.droit), c.decomptes,
-		   pg_catalog.trim_scale(c.droit - c.decomptes), c.en_cours, c.carences
-	FROM c
-	UNION ALL
-	SELECT NULL,
-		   pg_catalog.trim_scale(CASE WHEN p.flux_realise > 0 THEN round(100 * (p.flux_realise - p.droits) / p.flux_realise, 6)
-									  ELSE 100 - p.parts END),
-		   p.flux_realise, pg_catalog.trim_scale(p.flux_realise - p.droits), p.decomptes,
-		   pg_catalog.trim_scale(p.flux_realise - p.droits - p.decomptes), p.en_cours, p.carences
-	FROM pool p;
+	SELECT l.reservataire, l.taux, l.flux_realise, l.droit, l.decomptes, l.ecart, l.en_cours, l.carences
+	FROM lignes l
+	WHERE flux_mgmt.lit_ligne(flux_mgmt.portee(), $1, l.reservataire);
 END;
 COMMENT ON FUNCTION flux_mgmt.atteinte_annuelle(text, text, integer) IS
-	'attainment of a landlord in a département in a year, from the in-flux counters: each convention in force (charges in its scope, its entitlement taux × charges / 100 — for a convention converted from limited rights only, at most the single-use rights left at the start of the year, and in the year of their term the share of the days before it —, charged to it, the difference, its open orientations and carences), each beneficiary counted without a convention in force (taux 0), then the pool (reservataire null: the département''s charges minus the others'' entitlements; taux 100 × that / charges, or 100 minus the département-wide shares when nothing was charged); no argument check';
+	'attainment of a landlord in a département in a year, from the in-flux counters: each convention in force (charges in its scope, its entitlement taux × charges / 100 — for a convention converted from limited rights only, at most the single-use rights left at the start of the year, and in the year of their term the share of the days before it —, charged to it, the difference, its open orientations and carences), each beneficiary counted without a convention in force (taux 0), then the pool (reservataire null: the département''s charges minus the others'' entitlements; taux 100 × that / charges, or 100 minus the département-wide shares when nothing was charged); computed as the owner over every counter, it returns the lines the caller may see (lit_ligne: all of them for the landlord''s staff or an observatory, its own and the pool''s for a réservataire); no argument check';
 
 COMMENT ON COLUMN flux_mgmt.atteinte.droit IS 'entitlement: taux × flux_realise / 100 (exact); a convention converted from limited rights only gets at most the single-use rights left at the start of the year and, in the year of their term, the share of the days before it (DOMAIN §3.4: its share while its volume lasts); the pool''s is the département''s flux minus every other entitlement, so that they add up to the flux';

@@ -283,8 +283,11 @@ COMMENT ON FUNCTION flux_mgmt.rapport_annuel(text, integer) IS
 	'the yearly report of CCH R441-5-1 (DOMAIN §3.8) of a landlord for the year reported on (N-1, sent before 28 February of N), as a self-contained HTML document in French: entitlements and charges per réservataire with an SVG chart, proposed and attributed dwellings per réservataire by typology, financing, QPV, commune and construction period, subtractions forecast and actual (and forecast for N), the forecast flux of N per réservataire (or why it cannot be computed), objectives O1-O4 with shortfalls, the leases outside the assiette per motif (priority households, households eligible to Action Logement and to each contingent) next to the subtractions, and social mix across residences (programmes identified with a réservataire, indices of dissimilarity of the year, the year before and the three years, the programmes with the highest shares of priority households); every figure from the counters but the last two sections, from the events; errors for an unknown landlord (23503), a year out of range (22023) or with nothing to report (23503)';
 
 CREATE OR REPLACE FUNCTION flux_mgmt.export_reservataire(bailleur text, reservataire text, annee integer) RETURNS jsonb
-	LANGUAGE plpgsql STABLE STRICT
-	SET search_path = flux_mgmt, pg_catalog, pg_temp
+	-- as the owner (its forecast reads the landlord's rows in full), for the
+	-- landlord's staff or the réservataire itself; the figure readers it
+	-- calls still keep the caller's lines (portee())
+	LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER
+	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 DECLARE
 	d text;
@@ -296,6 +299,12 @@ BEGIN
 	IF NOT EXISTS (SELECT FROM flux_mgmt.reservataire r WHERE r.code = export_reservataire.reservataire) THEN
 		PERFORM refuser(format('unknown réservataire %L', reservataire), NULL,
 						'Give the code of a row of flux_mgmt.reservataire.', 'foreign_key_violation');
+	END IF;
+	IF NOT (lit_bailleur(portee(), bailleur) OR lit_reservataire(portee(), bailleur, reservataire)) THEN
+		PERFORM refuser(format('role %s may not read the figures of réservataire %L with landlord %L', role_appelant(), reservataire, bailleur),
+						'Its profiles (flux_mgmt.portee()) include neither that landlord''s staff nor that réservataire for it.',
+						'Ask the owner for a profile: flux_mgmt.accorder_profil(role, ''reservataire'', bailleur, reservataire => code).',
+						'insufficient_privilege');
 	END IF;
 	IF annee NOT BETWEEN 1900 AND 2199 THEN
 		PERFORM refuser(format('year %s in export_reservataire is out of range', annee), NULL,
@@ -380,7 +389,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.export_reservataire(text, text, integer) IS
-	'a réservataire''s figures of a year with one landlord, as jsonb for its own systems: atteinte per département (with its convention''s gestion, directe or deleguee; null without a convention in force), the bilan_annuel rows (commune, typology, financing, QPV, construction period: proposed and attributed), its objective O3, and the forecast of the next year per département where it has a convention then (taux, droit, droit_entier, or erreur when the forecast cannot be computed), and mixite: the index of dissimilarity of its orientations over the landlord''s programmes and segments (the year, and the three years ending with it) and the programmes identified with it (indices_dissimilarite, identification_programmes); names and messages without control characters or bidirectional overrides (neutraliser_controles); errors for an unknown landlord or réservataire (23503), a year out of range (22023), a réservataire with nothing with that landlord that year (23503)';
+	'a réservataire''s figures of a year with one landlord, as jsonb for its own systems: atteinte per département (with its convention''s gestion, directe or deleguee; null without a convention in force), the bilan_annuel rows (commune, typology, financing, QPV, construction period: proposed and attributed), its objective O3, and the forecast of the next year per département where it has a convention then (taux, droit, droit_entier, or erreur when the forecast cannot be computed), and mixite: the index of dissimilarity of its orientations over the landlord''s programmes and segments (the year, and the three years ending with it) and the programmes identified with it (indices_dissimilarite, identification_programmes); names and messages without control characters or bidirectional overrides (neutraliser_controles); errors for an unknown landlord or réservataire (23503), a year out of range (22023), a réservataire with nothing with that landlord that year (23503); for the landlord''s staff or that réservataire''s profile (42501 otherwise), as the owner';
 
 COMMENT ON FUNCTION flux_mgmt.suggerer(bigint) IS
 	'ranked orientation suggestions for a vacancy (rank 1 first): its holder for a stock dwelling, the pool for a hors champ one or an in-flux vacancy already charged (a carence: the dwelling came back to the landlord); otherwise the conventions whose scope contains the dwelling and the pool, by Tijdeman''s quota rule with the indicative objectives and the social mix of the dwelling''s programme (preferer_mixite) as preferences; ecart = entitlement t × taux / 100 minus dwellings received (in the year of the vacancy, in the candidate''s scope); score = dwellings before it falls below its quota, (1 - c - ecart) / share, with c = 1/(2n - 2); motifs says why, and rank 1''s adds the subtraction motifs behind their forecast''s pace (avis_soustractions), as advice';

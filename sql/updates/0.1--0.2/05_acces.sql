@@ -1,0 +1,1 @@
+../../src/22_acces.sql

@@ -1,0 +1,1 @@
+../../src/81_lecteurs_partages.sql

@@ -1,0 +1,1 @@
+../../src/95_acces_politiques.sql

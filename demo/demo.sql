@@ -351,6 +351,20 @@ DROP OWNED BY demo_agent, demo_al, demo_cil, demo_observatoire;
 DROP ROLE demo_agent, demo_al, demo_cil, demo_observatoire;
 
 \echo
+\echo '   Consolidation by logical replication (test/replication.sh runs it on three clusters): this database'
+\echo '   gets its site number, every identifier carries it, keys and figures kept; then it could publish:'
+SELECT min(id) AS "first vacancy before", (SELECT count(*) FROM verifier_compteurs()) AS differences FROM vacance;
+SELECT definir_site(6, 'Parc social de Cannes') AS "rows renumbered";
+SELECT min(id) AS "first vacancy after", min(id) / 1000000000000 AS site, (SELECT count(*) FROM verifier_compteurs()) AS differences
+FROM vacance;
+SELECT coalesce(reservataire, 'pool') AS reservataire, flux_realise, droit, decomptes FROM atteinte
+WHERE bailleur = 'cannes' AND annee = 2026 ORDER BY reservataire NULLS LAST;
+SELECT array_to_string(tables_publiees(), ', ') AS "what publier() publishes";
+\set ON_ERROR_STOP 0
+SELECT publier();
+\set ON_ERROR_STOP 1
+
+\echo
 \echo '== 13. Upgrading a 0.1 database: ALTER EXTENSION flux_mgmt UPDATE'
 CREATE DATABASE flux_demo_01;
 \c flux_demo_01

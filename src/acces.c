@@ -367,6 +367,8 @@ mettre_a_jour(Relation rel, ItemPointer tid, TupleTableSlot *slot)
 	bool		entrees;
 	bool		resume;
 
+	/* published for updates without a replica identity: refused, as the executor does */
+	CheckCmdReplicaIdentity(rel, CMD_UPDATE);
 	FLUX_SIMPLE_UPDATE(rel, tid, slot, GetActiveSnapshot(), entrees, resume);
 	if (entrees)
 		entrees_index(rel, slot, resume);	/* not HOT: the page was full */

@@ -616,6 +616,9 @@ ecrire_registre(ItemPointerData *anciennes, int nb_anciennes, Ligne *nouvelles, 
 	FluxEcriture w;
 
 	flux_ouvrir_ecriture(&w, "contribution", NULL, NULL, NULL);
+	/* published for deletes without a replica identity: refused, as the executor does */
+	if (nb_anciennes > 0)
+		CheckCmdReplicaIdentity(w.rel, CMD_DELETE);
 	for (int i = 0; i < nb_anciennes; i++)
 		simple_table_tuple_delete(w.rel, &anciennes[i], GetActiveSnapshot());
 	for (int i = 0; i < nb_nouvelles; i++)

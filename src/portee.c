@@ -4,17 +4,18 @@
  *		Who is asking, and what it may see: the caller's scope, once a
  *		statement.
  *
- * The figure readers (sql/src/81_lecteurs_partages.sql) run as the owner
- * over every row and filter their lines on the scope of the role that asks:
- * the role in effect at the outer level (SET ROLE's, or the session's), which
- * a SECURITY DEFINER function does not change (portee()).  The row-level
- * policies test the current role's (portee_courante()), the role row-level
- * security applies to.
+ * The row-level policies (sql/src/95_acces_politiques.sql) test the scope of
+ * the current role, the role row-level security applies to.  The figure
+ * readers (sql/src/81_lecteurs_partages.sql) run as the owner over every row
+ * and keep the lines of the scope the view that calls them computed, as its
+ * invoker: they trust it only if this statement issued it (portee_sure()),
+ * so a scope cannot be written by hand, nor borrowed by a SECURITY DEFINER
+ * function from its caller.
  *
  * The scope itself is computed in SQL (portee_de(), from the table acces);
  * a policy asks for it at every row, so it is kept for the rest of the
- * command: a new command, or a new transaction, computes it again (a profile
- * granted or withdrawn, a landlord added, is seen by the next statement).
+ * statement: the next one computes it again (a profile granted or
+ * withdrawn, a landlord added, is seen by the next statement).
  * A role that row-level security does not restrict (a superuser, BYPASSRLS,
  * a member of the tables' owner) gets "everything" without any query.
  *
@@ -31,6 +32,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/pg_list.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
 #include "storage/proc.h"
@@ -38,36 +40,83 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "flux_mgmt.h"
 
-/* the scope computed for (role, transaction, command), in TopTransactionContext */
+/*
+ * The scopes computed in this statement, in TopTransactionContext: one per
+ * role asked for (few: the session's, the owner's, a SECURITY DEFINER
+ * function's), for (transaction, command, statement).  A statement is also
+ * told apart by its start: between two read-only statements the command id
+ * stays, a profile withdrawn meanwhile by another session does not.
+ *
+ * Every scope issued carries a random token (jeton); the readers trust a
+ * scope only if this transaction issued it, token and all (registre): the
+ * contents of a role's scope can be guessed, its token cannot.  The
+ * transaction, not the statement: a cursor's later FETCHes are statements
+ * of their own.
+ */
+#define PORTEES_MAX 8
+
+typedef struct Portee
+{
+	Oid			role;
+	Datum		valeur;
+} Portee;
+
 static struct
 {
-	bool		valide;
-	Oid			role;
 	LocalTransactionId lxid;
 	CommandId	cid;
-	Datum		portee;
+	TimestampTz debut;
+	int			n;
+	Portee		portees[PORTEES_MAX];
 } memoire;
+
+static LocalTransactionId registre_lxid = InvalidLocalTransactionId;
+static List *registre = NIL;	/* the scopes issued in the transaction */
 
 static bool rappel_enregistre = false;
 
 static void
-oublier_portee(XactEvent event, void *arg)
+oublier_portees(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
 		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
 		event == XACT_EVENT_PREPARE)
-		memoire.valide = false;
+	{
+		memoire.n = 0;
+		registre = NIL;			/* its memory goes with TopTransactionContext */
+		registre_lxid = InvalidLocalTransactionId;
+	}
 }
 
-/* The role whose rights bound what the caller sees. */
-PG_FUNCTION_INFO_V1(flux_role_appelant);
-Datum
-flux_role_appelant(PG_FUNCTION_ARGS)
+/* Whether the scopes kept are this statement's; if not, forgets them. */
+static void
+memoire_du_moment(void)
 {
-	PG_RETURN_OID(GetOuterUserId());
+	LocalTransactionId lxid = MyProc->lxid;
+	CommandId	cid = GetCurrentCommandId(false);
+	TimestampTz debut = GetCurrentStatementStartTimestamp();
+
+	if (!rappel_enregistre)
+	{
+		RegisterXactCallback(oublier_portees, NULL);
+		rappel_enregistre = true;
+	}
+	if (registre_lxid != lxid)
+	{
+		registre = NIL;
+		registre_lxid = lxid;
+		memoire.n = 0;
+	}
+	if (memoire.n > 0 && memoire.lxid == lxid && memoire.cid == cid && memoire.debut == debut)
+		return;
+	memoire.n = 0;				/* the datums stay in the registre */
+	memoire.lxid = lxid;
+	memoire.cid = cid;
+	memoire.debut = debut;
 }
 
 /* Whether row-level security leaves this role unrestricted on the extension's tables. */
@@ -78,29 +127,60 @@ sans_restriction(Oid role)
 		has_privs_of_role(role, flux_proprietaire(flux_relation("acces")));
 }
 
-/* The scope "everything": tout true, every list empty. */
+/* The scope "everything": every flag true, every list empty, the role. */
 static Datum
-portee_entiere(FunctionCallInfo fcinfo)
+portee_entiere(FunctionCallInfo fcinfo, Oid role)
 {
 	TupleDesc	desc;
 	Datum	   *valeurs;
 	bool	   *nuls;
-	int			i;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "flux_mgmt: portee() must return a composite type");
 	desc = BlessTupleDesc(desc);
 	valeurs = palloc0(sizeof(Datum) * desc->natts);
 	nuls = palloc0(sizeof(bool) * desc->natts);
-	for (i = 0; i < desc->natts; i++)
+	for (int i = 0; i < desc->natts; i++)
 	{
 		Oid			type = TupleDescAttr(desc, i)->atttypid;
 
 		if (type == BOOLOID)
-			valeurs[i] = BoolGetDatum(true);	/* tout */
+			valeurs[i] = BoolGetDatum(true);
+		else if (type == REGROLEOID)
+			valeurs[i] = ObjectIdGetDatum(role);
+		else if (type == INT8OID)
+			nuls[i] = true;		/* the token, set by avec_jeton() */
 		else
 			valeurs[i] = PointerGetDatum(construct_empty_array(TEXTOID));
 	}
+	return HeapTupleGetDatum(heap_form_tuple(desc, valeurs, nuls));
+}
+
+/* The scope with a random token in its field jeton (the last). */
+static Datum
+avec_jeton(FunctionCallInfo fcinfo, Datum portee)
+{
+	HeapTupleHeader entete = DatumGetHeapTupleHeader(portee);
+	HeapTupleData tuple;
+	TupleDesc	desc;
+	Datum	   *valeurs;
+	bool	   *nuls;
+	int64		jeton;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "flux_mgmt: portee() must return a composite type");
+	desc = BlessTupleDesc(desc);
+	tuple.t_len = HeapTupleHeaderGetDatumLength(entete);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = entete;
+	valeurs = palloc(sizeof(Datum) * desc->natts);
+	nuls = palloc(sizeof(bool) * desc->natts);
+	heap_deform_tuple(&tuple, desc, valeurs, nuls);
+	if (!pg_strong_random(&jeton, sizeof(jeton)))
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a random token")));
+	valeurs[desc->natts - 1] = Int64GetDatum(jeton);
+	nuls[desc->natts - 1] = false;
 	return HeapTupleGetDatum(heap_form_tuple(desc, valeurs, nuls));
 }
 
@@ -115,49 +195,67 @@ portee_calculee(Oid role)
 	return OidFunctionCall1(fonction, ObjectIdGetDatum(role));
 }
 
-static Datum
-portee_de_role(FunctionCallInfo fcinfo, Oid role)
-{
-	LocalTransactionId lxid = MyProc->lxid;
-	CommandId	cid = GetCurrentCommandId(false);
-
-	if (!(memoire.valide && memoire.role == role && memoire.lxid == lxid && memoire.cid == cid))
-	{
-		Datum		portee;
-		MemoryContext avant;
-
-		if (!rappel_enregistre)
-		{
-			RegisterXactCallback(oublier_portee, NULL);
-			rappel_enregistre = true;
-		}
-		if (memoire.valide && memoire.lxid == lxid)
-			pfree(DatumGetPointer(memoire.portee));
-		memoire.valide = false;
-		portee = sans_restriction(role) ? portee_entiere(fcinfo) : portee_calculee(role);
-		avant = MemoryContextSwitchTo(TopTransactionContext);
-		memoire.portee = datumCopy(portee, false, -1);
-		MemoryContextSwitchTo(avant);
-		memoire.role = role;
-		memoire.lxid = lxid;
-		memoire.cid = cid;
-		memoire.valide = true;
-	}
-	return datumCopy(memoire.portee, false, -1);
-}
-
-/* The scope of the role at the outer level: what the figure readers filter for. */
+/*
+ * The scope of the current role: what the policies test (row-level security
+ * applies to that role), and what the views hand to the figure readers,
+ * which run as the owner and trust a scope only if this statement issued it
+ * (portee_sure): a SECURITY DEFINER function of another role gets that
+ * role's scope, never its caller's.
+ */
 PG_FUNCTION_INFO_V1(flux_portee);
 Datum
 flux_portee(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_DATUM(portee_de_role(fcinfo, GetOuterUserId()));
+	Oid			role = GetUserId();
+	Datum		portee;
+	MemoryContext avant;
+
+	memoire_du_moment();
+	for (int i = 0; i < memoire.n; i++)
+		if (memoire.portees[i].role == role)
+			PG_RETURN_DATUM(datumCopy(memoire.portees[i].valeur, false, -1));
+	portee = sans_restriction(role) ? portee_entiere(fcinfo, role) : portee_calculee(role);
+	portee = avec_jeton(fcinfo, portee);
+	avant = MemoryContextSwitchTo(TopTransactionContext);
+	portee = datumCopy(portee, false, -1);
+	registre = lappend(registre, DatumGetPointer(portee));
+	if (memoire.n < PORTEES_MAX)
+	{
+		memoire.portees[memoire.n].role = role;
+		memoire.portees[memoire.n].valeur = portee;
+		memoire.n++;
+	}
+	MemoryContextSwitchTo(avant);
+	PG_RETURN_DATUM(datumCopy(portee, false, -1));
 }
 
-/* The scope of the current role: what the policies test, as row-level security applies to it. */
-PG_FUNCTION_INFO_V1(flux_portee_courante);
+/*
+ * A scope handed to a reader that runs as the owner: returned as it is when
+ * this transaction issued it (portee(), byte for byte, token included),
+ * refused otherwise (a scope written by hand, or kept from another
+ * transaction).
+ */
+PG_FUNCTION_INFO_V1(flux_portee_sure);
 Datum
-flux_portee_courante(PG_FUNCTION_ARGS)
+flux_portee_sure(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_DATUM(portee_de_role(fcinfo, GetUserId()));
+	Datum		p;
+	ListCell   *lc;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("a null scope is not a caller's scope"),
+				 errhint("Pass flux_mgmt.portee(), as the views do.")));
+	p = PointerGetDatum(PG_DETOAST_DATUM(PG_GETARG_DATUM(0)));
+	memoire_du_moment();
+	foreach(lc, registre)
+		if (datumIsEqual(PointerGetDatum(lfirst(lc)), p, false, -1))
+			PG_RETURN_DATUM(p);
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("this scope was not issued by flux_mgmt.portee() in this transaction"),
+			 errdetail("A reader that runs as the owner serves the scope of the role that calls it, as portee() gives it."),
+			 errhint("Pass flux_mgmt.portee(), as the views do.")));
+	PG_RETURN_NULL();
 }

@@ -37,6 +37,9 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -142,6 +145,32 @@ ecrivain(void)
 	return false;
 }
 
+/*
+ * Whether the current role records the events of every landlord named (its
+ * profiles saisie or administration: peut_verrouiller()): a clerk of one
+ * landlord holding another's lock would stall that landlord's events.
+ */
+static void
+exiger_ses_bailleurs(ArrayType *codes)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Oid			peut = LookupFuncName(list_make2(makeString(FLUX_SCHEMA), makeString("peut_verrouiller")),
+									  1, argtypes, false);
+	Datum	   *elements;
+	bool	   *nuls;
+	int			n;
+
+	deconstruct_array(codes, TEXTOID, -1, false, TYPALIGN_INT, &elements, &nuls, &n);
+	for (int i = 0; i < n; i++)
+		if (!nuls[i] && !DatumGetBool(OidFunctionCall1(peut, elements[i])))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("role %s may not lock landlord \"%s\"",
+							GetUserNameFromId(GetUserId(), false), TextDatumGetCString(elements[i])),
+					 errdetail("A landlord's lock stalls its events: it is for the roles that record them."),
+					 errhint("Ask the owner for a profile: flux_mgmt.accorder_profil(role, 'saisie', bailleur).")));
+}
+
 PG_FUNCTION_INFO_V1(flux_verrouiller_bailleurs);
 Datum
 flux_verrouiller_bailleurs(PG_FUNCTION_ARGS)
@@ -159,6 +188,7 @@ flux_verrouiller_bailleurs(PG_FUNCTION_ARGS)
 				 errmsg("permission denied to lock landlords"),
 				 errdetail("Only the writers of conventions, dwellings, vacancies, territories, réservataires or stock rights lock landlords: a lock held by anyone else would stall their events."),
 				 errhint("Grant the role INSERT, UPDATE or DELETE on the flux_mgmt table it writes.")));
+	exiger_ses_bailleurs(codes);
 	flux_verrouiller_exclusif(codes);
 	PG_RETURN_VOID();
 }

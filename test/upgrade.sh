@@ -135,6 +135,16 @@ sql $AUTRE -c "SET ROLE flux_upgrade_lecteur" \
 [ "$(sql $AUTRE -c "SET ROLE flux_upgrade_lecteur" -c "SELECT count(*) FROM flux_mgmt.orientation")" = \
   "$(sql $AUTRE -c "SELECT count(*) FROM flux_mgmt.orientation")" ] \
 	|| fail "after the update, the reader of $RELEASE no longer reads every orientation"
+# the data of 0.1 joins an observatory: definir_site renumbers it, every figure kept
+chiffres_site() { sql $AUTRE -c "SELECT string_agg(concat_ws(' ', bailleur, departement, annee, reservataire, flux_realise, droit, decomptes, en_cours),
+                                                   '; ' ORDER BY bailleur, departement, annee, reservataire) FROM flux_mgmt.atteinte"; }
+avant_site=$(chiffres_site)
+[ "$(sql $AUTRE -c "SELECT flux_mgmt.definir_site(3, 'after 0.1') > 0")" = t ] || fail "definir_site renumbered nothing of the 0.1 data"
+[ "$(sql $AUTRE -c "SELECT count(*) FROM flux_mgmt.vacance WHERE id / 1000000000000 <> 3")" = 0 ] \
+	|| fail "after definir_site, a vacancy of the 0.1 data is outside site 3"
+[ "$(sql $AUTRE -c 'SELECT count(*) FROM flux_mgmt.verifier_compteurs()')" = 0 ] \
+	|| fail "after definir_site on the 0.1 data, the counters disagree with a recount"
+[ "$(chiffres_site)" = "$avant_site" ] || fail "definir_site on the 0.1 data changed the figures of atteinte"
 dropdb $AUTRE
 sql $FRESH -c "DROP ROLE flux_upgrade_admin" -c "DROP ROLE flux_upgrade_lecteur"
 

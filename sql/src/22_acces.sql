@@ -65,10 +65,12 @@ CREATE TYPE flux_mgmt.portee AS (
 	reservataires text[],
 	communes text[],
 	territoires text[],
-	administration_generale boolean
+	administration_generale boolean,
+	role regrole,
+	jeton bigint
 );
 COMMENT ON TYPE flux_mgmt.portee IS
-	'the scope of a role (portee()): tout (not restricted by row-level security), the landlords it reads in full, whose events it records, that it administers, whose figures it reads as an observatory, its réservataires, communes and territories as ''landlord|code'', and whether it administers every landlord (then it creates and deletes landlords and writes the shared reference tables)';
+	'the scope of a role (portee()): tout (not restricted by row-level security), the landlords it reads in full, whose events it records, that it administers, whose figures it reads as an observatory, its réservataires, communes and territories as ''landlord|code'', whether it administers every landlord (then it creates and deletes landlords and writes the shared reference tables), the role, and the random token portee() gives each scope it issues (null from portee_de)';
 
 CREATE FUNCTION flux_mgmt.portee_de(role regrole) RETURNS flux_mgmt.portee
 	LANGUAGE sql STABLE SECURITY DEFINER
@@ -94,30 +96,27 @@ BEGIN ATOMIC
 					 FROM b JOIN flux_mgmt.commune m ON b.territoire IN (m.epci, m.ept)
 					 WHERE b.profil = 'territoire' ORDER BY 1),
 			   ARRAY(SELECT DISTINCT b.bailleur || '|' || b.territoire FROM b WHERE b.profil = 'territoire' ORDER BY 1),
-			   EXISTS (SELECT FROM a WHERE a.profil = 'administration' AND a.bailleur IS NULL)
+			   EXISTS (SELECT FROM a WHERE a.profil = 'administration' AND a.bailleur IS NULL),
+			   $1,
+			   NULL::bigint
 		   )::flux_mgmt.portee;
 END;
 COMMENT ON FUNCTION flux_mgmt.portee_de(regrole) IS
 	'the scope of a role from its profiles and those of the roles whose rights it has (pg_has_role USAGE), every landlord spelled out; what portee() computes, for the owner to inspect a role; EXECUTE is granted explicitly (not to PUBLIC)';
 REVOKE EXECUTE ON FUNCTION flux_mgmt.portee_de(regrole) FROM PUBLIC;
 
-CREATE FUNCTION flux_mgmt.role_appelant() RETURNS regrole
-	AS 'MODULE_PATHNAME', 'flux_role_appelant' LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION flux_mgmt.role_appelant() IS
-	'the role whose scope bounds what the caller sees: the current role outside any SECURITY DEFINER function (SET ROLE''s, else the session''s), which the figure readers, running as the owner, filter for (src/portee.c)';
-
 CREATE FUNCTION flux_mgmt.portee() RETURNS flux_mgmt.portee
 	AS 'MODULE_PATHNAME', 'flux_portee' LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION flux_mgmt.portee() IS
-	'the scope of role_appelant() (portee_de), computed once a command (src/portee.c); tout, without a query, for a superuser, a BYPASSRLS role or a member of the tables'' owner';
+	'the scope of the current role (portee_de), computed once a statement (src/portee.c); tout, without a query, for a superuser, a BYPASSRLS role or a member of the tables'' owner: what the policies test and the views hand to the figure readers';
 
-CREATE FUNCTION flux_mgmt.portee_courante() RETURNS flux_mgmt.portee
-	AS 'MODULE_PATHNAME', 'flux_portee_courante' LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION flux_mgmt.portee_courante() IS
-	'the scope of the current role (current_user, which a SECURITY DEFINER function changes): what the row-level policies test, as row-level security applies to that role; computed once a command, as portee()';
+CREATE FUNCTION flux_mgmt.portee_sure(p flux_mgmt.portee) RETURNS flux_mgmt.portee
+	AS 'MODULE_PATHNAME', 'flux_portee_sure' LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION flux_mgmt.portee_sure(flux_mgmt.portee) IS
+	'p as it is when portee() issued it in this transaction (its random token included), else 42501: how a reader that runs as the owner trusts the scope it is handed (one written by hand, or a SECURITY DEFINER function''s caller''s, is refused)';
 
--- The tests on a scope.  Plain SQL expressions, inlined into the policies,
--- where the scope is an InitPlan: (SELECT flux_mgmt.portee()).
+-- The tests on a scope.  Plain SQL expressions; in the policies the scope
+-- is an InitPlan, (SELECT flux_mgmt.portee()), computed once a statement.
 CREATE FUNCTION flux_mgmt.lit_bailleur(p flux_mgmt.portee, bailleur text) RETURNS boolean
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN p.tout OR bailleur = ANY (p.lecture);
@@ -162,8 +161,13 @@ COMMENT ON FUNCTION flux_mgmt.connait_bailleur(flux_mgmt.portee, text) IS 'the s
 
 CREATE FUNCTION flux_mgmt.lit_bailleur_courant(bailleur text) RETURNS boolean
 	LANGUAGE sql STABLE PARALLEL RESTRICTED
-RETURN flux_mgmt.lit_bailleur(flux_mgmt.portee_courante(), bailleur);
+RETURN flux_mgmt.lit_bailleur(flux_mgmt.portee(), bailleur);
 COMMENT ON FUNCTION flux_mgmt.lit_bailleur_courant(text) IS 'the current role reads every row of the landlord: the policy on the counters, which the engine''s C readers apply to the landlord they read (src/lecture_moteur.c)';
+
+CREATE FUNCTION flux_mgmt.peut_verrouiller(bailleur text) RETURNS boolean
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+RETURN flux_mgmt.ecrit_evenements(flux_mgmt.portee(), bailleur);
+COMMENT ON FUNCTION flux_mgmt.peut_verrouiller(text) IS 'the current role records the landlord''s events (saisie, administration, or unrestricted): verrouiller_bailleurs() locks only such landlords (src/verrous.c)';
 
 -- A line of figures for one beneficiary (reservataire null: the pool): a
 -- full reader and an observatory see every line, a réservataire its own and
@@ -186,7 +190,7 @@ CREATE FUNCTION flux_mgmt.exiger_lecture(bailleur text, contexte text) RETURNS v
 	SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF NOT flux_mgmt.lit_bailleur(flux_mgmt.portee_courante(), $1) THEN
+	IF NOT flux_mgmt.lit_bailleur(flux_mgmt.portee(), $1) THEN
 		PERFORM flux_mgmt.refuser(
 			format('role %s may not read every row of landlord %L (%s)', current_user, $1, $2),
 			'Its profiles (flux_mgmt.portee()) do not include saisie, administration or lecture for that landlord.',

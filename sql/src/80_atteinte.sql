@@ -85,7 +85,7 @@ COMMENT ON FUNCTION flux_mgmt.cible_en_vigueur(text, text) IS
 -- ended: no entitlement), and the landlord's pool, whose entitlement is what
 -- the département's flux leaves after the others', so that the entitlements
 -- add up to the flux.
-CREATE FUNCTION flux_mgmt.atteinte_annuelle(bailleur text, departement text, annee integer)
+CREATE FUNCTION flux_mgmt.atteinte_annuelle(qui flux_mgmt.portee, bailleur text, departement text, annee integer)
 RETURNS TABLE (reservataire text, taux numeric, flux_realise bigint, droit numeric, decomptes bigint,
 			   ecart numeric, en_cours bigint, carences bigint)
 	-- as the owner, over every counter; the lines the caller may see
@@ -96,14 +96,14 @@ BEGIN ATOMIC
 		SELECT k.commune, k.reservataire, sum(k.decomptes) AS decomptes, sum(k.en_cours) AS en_cours,
 			   sum(k.carences) AS carences
 		FROM flux_mgmt.compteur k
-		WHERE k.bailleur = $1 AND k.annee = $3 AND k.dans_flux
+		WHERE k.bailleur = $2 AND k.annee = $4 AND k.dans_flux
 		  -- the département's range of the index, not every commune of the landlord-year
-		  AND k.commune OPERATOR(flux_mgmt.>=) flux_mgmt.premiere_commune($2)
-		  AND k.commune OPERATOR(flux_mgmt.<=) flux_mgmt.derniere_commune($2)
-		  AND flux_mgmt.departement(k.commune) = $2
+		  AND k.commune OPERATOR(flux_mgmt.>=) flux_mgmt.premiere_commune($3)
+		  AND k.commune OPERATOR(flux_mgmt.<=) flux_mgmt.derniere_commune($3)
+		  AND flux_mgmt.departement(k.commune) = $3
 		GROUP BY k.commune, k.reservataire
 	), v AS (
-		SELECT v.reservataire, v.taux, v.communes, v.id FROM flux_mgmt.conventions_en_vigueur($1, $2, $3) AS v
+		SELECT v.reservataire, v.taux, v.communes, v.id FROM flux_mgmt.conventions_en_vigueur($2, $3, $4) AS v
 	), beneficiaires AS (
 		SELECT v.reservataire, v.taux, v.communes, v.id FROM v
 		UNION ALL
@@ -123,10 +123,10 @@ BEGIN ATOMIC
 		-- their term falls, the share of the part of the year before it (pro
 		-- rata of the days: the counters are yearly)
 		LEFT JOIN LATERAL (
-			SELECT greatest(0, k2.droits_uniques - flux_mgmt.droits_engages(k2.id, $3 - 1, false)) AS restants,
-				   CASE WHEN pg_catalog.date_part('year', k2.fin) = $3
-						THEN (k2.fin - pg_catalog.make_date($3, 1, 1))::numeric
-							 / (pg_catalog.make_date($3 + 1, 1, 1) - pg_catalog.make_date($3, 1, 1)) END AS fraction
+			SELECT greatest(0, k2.droits_uniques - flux_mgmt.droits_engages(k2.id, $4 - 1, false)) AS restants,
+				   CASE WHEN pg_catalog.date_part('year', k2.fin) = $4
+						THEN (k2.fin - pg_catalog.make_date($4, 1, 1))::numeric
+							 / (pg_catalog.make_date($4 + 1, 1, 1) - pg_catalog.make_date($4, 1, 1)) END AS fraction
 			FROM flux_mgmt.conversion_palier p2 JOIN flux_mgmt.conversion k2 ON k2.id = p2.conversion_id
 			WHERE p2.convention_id = b.id AND p2.volume_limite = p2.volume_annuel AND k2.droits_uniques IS NOT NULL
 			LIMIT 1
@@ -160,10 +160,23 @@ BEGIN ATOMIC
 	)
 	SELECT l.reservataire, l.taux, l.flux_realise, l.droit, l.decomptes, l.ecart, l.en_cours, l.carences
 	FROM lignes l
-	WHERE flux_mgmt.lit_ligne(flux_mgmt.portee(), $1, l.reservataire);
+	CROSS JOIN (SELECT flux_mgmt.portee_sure($1) AS p) AS moi
+	WHERE flux_mgmt.lit_ligne(moi.p, $2, l.reservataire);
+END;
+COMMENT ON FUNCTION flux_mgmt.atteinte_annuelle(flux_mgmt.portee, text, text, integer) IS
+	'attainment of a landlord in a département in a year, from the in-flux counters: each convention in force (charges in its scope, its entitlement taux × charges / 100 — for a convention converted from limited rights only, at most the single-use rights left at the start of the year, and in the year of their term the share of the days before it —, charged to it, the difference, its open orientations and carences), each beneficiary counted without a convention in force (taux 0), then the pool (reservataire null: the département''s charges minus the others'' entitlements; taux 100 × that / charges, or 100 minus the département-wide shares when nothing was charged); computed as the owner over every counter, it returns the lines the scope qui may see (lit_ligne: all of them for the landlord''s staff or an observatory, its own and the pool''s for a réservataire), qui being one portee() issued in this transaction (portee_sure); no argument check';
+
+-- The same for the current role: what the view and the readers of a
+-- landlord-year call.
+CREATE FUNCTION flux_mgmt.atteinte_annuelle(bailleur text, departement text, annee integer)
+RETURNS TABLE (reservataire text, taux numeric, flux_realise bigint, droit numeric, decomptes bigint,
+			   ecart numeric, en_cours bigint, carences bigint)
+	LANGUAGE sql STABLE PARALLEL RESTRICTED ROWS 10
+BEGIN ATOMIC
+	SELECT * FROM flux_mgmt.atteinte_annuelle(flux_mgmt.portee(), $1, $2, $3);
 END;
 COMMENT ON FUNCTION flux_mgmt.atteinte_annuelle(text, text, integer) IS
-	'attainment of a landlord in a département in a year, from the in-flux counters: each convention in force (charges in its scope, its entitlement taux × charges / 100 — for a convention converted from limited rights only, at most the single-use rights left at the start of the year, and in the year of their term the share of the days before it —, charged to it, the difference, its open orientations and carences), each beneficiary counted without a convention in force (taux 0), then the pool (reservataire null: the département''s charges minus the others'' entitlements; taux 100 × that / charges, or 100 minus the département-wide shares when nothing was charged); computed as the owner over every counter, it returns the lines the caller may see (lit_ligne: all of them for the landlord''s staff or an observatory, its own and the pool''s for a réservataire); no argument check';
+	'atteinte_annuelle(portee(), …): the attainment of a landlord in a département in a year, the lines the current role may see';
 
 CREATE VIEW flux_mgmt.bilan_soustractions WITH (security_invoker = true) AS
 SELECT s.bailleur, s.departement, s.annee, s.motif, sum(s.prevu)::integer AS prevu, coalesce(sum(s.realise), 0)::bigint AS realise

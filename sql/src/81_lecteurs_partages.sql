@@ -4,8 +4,8 @@
 -- territory's CIL and an observatory: each line computed over every counter (a réservataire's
 -- entitlement is a share of a flux that others' dwellings make), each reader given its lines.
 -- One row of the landlord table, its few years (or département-years), then a reader of one
--- landlord-year that runs as the owner and keeps the lines the caller may see (portee(): the
--- caller, not the owner).  A filter on bailleur reaches the landlord's key, one on annee the
+-- landlord-year that runs as the owner and keeps the lines of the scope the view hands it: the
+-- view's invoker's (portee()), which the reader trusts only if this statement issued it.  A filter on bailleur reaches the landlord's key, one on annee the
 -- counters' index, through the readers' arguments.  Also the install script of the 0.1 -> 0.2
 -- upgrade (sql/updates/0.1--0.2/99_partage_0_lecteurs.sql links here): every statement creates
 -- or replaces.
@@ -25,7 +25,7 @@
 -- and at full scale above the inlining and optimisation thresholds, whose
 -- compilation took nine tenths of the query (bench/RESULTS.md).  As the
 -- owner, for a caller with some profile for the landlord.
-CREATE OR REPLACE FUNCTION flux_mgmt.perimetres_atteinte(bailleur text)
+CREATE OR REPLACE FUNCTION flux_mgmt.perimetres_atteinte(qui flux_mgmt.portee, bailleur text)
 RETURNS TABLE (departement text, annee integer)
 	LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER PARALLEL RESTRICTED ROWS 10
 	SET search_path = pg_catalog, pg_temp
@@ -33,38 +33,47 @@ RETURNS TABLE (departement text, annee integer)
 	SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
-	IF NOT flux_mgmt.connait_bailleur(flux_mgmt.portee(), $1) THEN
+	IF NOT flux_mgmt.connait_bailleur(flux_mgmt.portee_sure(qui), bailleur) THEN
 		RETURN;
 	END IF;
 	RETURN QUERY
 	WITH RECURSIVE annees AS (
-		SELECT (SELECT min(k.annee) FROM flux_mgmt.compteur k WHERE k.bailleur = $1) AS annee
+		SELECT (SELECT min(k.annee) FROM flux_mgmt.compteur k WHERE k.bailleur = perimetres_atteinte.bailleur) AS annee
 		UNION ALL
-		SELECT (SELECT min(k.annee) FROM flux_mgmt.compteur k WHERE k.bailleur = $1 AND k.annee > a.annee)
+		SELECT (SELECT min(k.annee) FROM flux_mgmt.compteur k WHERE k.bailleur = perimetres_atteinte.bailleur AND k.annee > a.annee)
 		FROM annees a WHERE a.annee IS NOT NULL
 	), premieres AS (
 		-- per year, the first commune counted in each département
-		SELECT a.annee, (SELECT k.commune FROM flux_mgmt.compteur k WHERE k.bailleur = $1 AND k.annee = a.annee
+		SELECT a.annee, (SELECT k.commune FROM flux_mgmt.compteur k WHERE k.bailleur = perimetres_atteinte.bailleur AND k.annee = a.annee
 						 ORDER BY k.commune USING OPERATOR(flux_mgmt.<) LIMIT 1) AS commune
 		FROM annees a WHERE a.annee IS NOT NULL
 		UNION ALL
 		SELECT p.annee, (SELECT k.commune FROM flux_mgmt.compteur k
-						 WHERE k.bailleur = $1 AND k.annee = p.annee
+						 WHERE k.bailleur = perimetres_atteinte.bailleur AND k.annee = p.annee
 						   AND k.commune OPERATOR(flux_mgmt.>) flux_mgmt.derniere_commune(flux_mgmt.departement(p.commune))
 						 ORDER BY k.commune USING OPERATOR(flux_mgmt.<) LIMIT 1)
 		FROM premieres p WHERE p.commune IS NOT NULL
 	)
 	SELECT flux_mgmt.departement(p.commune), p.annee FROM premieres p WHERE p.commune IS NOT NULL
 	UNION
-	SELECT r.departement, r.annee FROM flux_mgmt.rotation r WHERE r.bailleur = $1
+	SELECT r.departement, r.annee FROM flux_mgmt.rotation r WHERE r.bailleur = perimetres_atteinte.bailleur
 	UNION
 	SELECT c.departement, y.annee
 	FROM flux_mgmt.convention c, (SELECT date_part('year', CURRENT_DATE)::integer AS annee) AS y
-	WHERE c.bailleur = $1 AND c.annee_debut <= y.annee AND (c.annee_fin IS NULL OR c.annee_fin >= y.annee);
+	WHERE c.bailleur = perimetres_atteinte.bailleur AND c.annee_debut <= y.annee AND (c.annee_fin IS NULL OR c.annee_fin >= y.annee);
 END
 $$;
+COMMENT ON FUNCTION flux_mgmt.perimetres_atteinte(flux_mgmt.portee, text) IS
+	'the (département, year) pairs of a landlord that the view atteinte lists: every one with counters that year (in the flux or not), with a rotation rate, and the current year in the départements of its conventions in force then; as the owner, none for a scope without any profile for the landlord (connait_bailleur), the scope one portee() issued in this transaction; no argument check';
+
+CREATE OR REPLACE FUNCTION flux_mgmt.perimetres_atteinte(bailleur text)
+RETURNS TABLE (departement text, annee integer)
+	LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED ROWS 10
+BEGIN ATOMIC
+	SELECT * FROM flux_mgmt.perimetres_atteinte(flux_mgmt.portee(), $1);
+END;
 COMMENT ON FUNCTION flux_mgmt.perimetres_atteinte(text) IS
-	'the (département, year) pairs of a landlord that the view atteinte lists: every one with counters that year (in the flux or not), with a rotation rate, and the current year in the départements of its conventions in force then; as the owner, none for a caller without any profile for the landlord (connait_bailleur); no argument check';
+	'perimetres_atteinte(portee(), bailleur): the (département, year) pairs of atteinte for the current role';
 
 -- One row of the landlord table, its few (département, year) pairs, then the
 -- atteinte_annuelle of each: a filter on bailleur reaches the
@@ -74,8 +83,9 @@ CREATE OR REPLACE VIEW flux_mgmt.atteinte WITH (security_invoker = true) AS
 SELECT b.code AS bailleur, p.departement, p.annee, a.reservataire, a.taux, a.flux_realise, a.droit, a.decomptes, a.ecart,
 	   a.en_cours, a.carences
 FROM flux_mgmt.bailleur b
-CROSS JOIN LATERAL flux_mgmt.perimetres_atteinte(b.code) AS p
-CROSS JOIN LATERAL flux_mgmt.atteinte_annuelle(b.code, p.departement, p.annee) AS a;
+CROSS JOIN (SELECT flux_mgmt.portee() AS qui) AS moi
+CROSS JOIN LATERAL flux_mgmt.perimetres_atteinte(moi.qui, b.code) AS p
+CROSS JOIN LATERAL flux_mgmt.atteinte_annuelle(moi.qui, b.code, p.departement, p.annee) AS a;
 COMMENT ON VIEW flux_mgmt.atteinte IS
 	'how far each réservataire is from its share, per landlord, département and year, from the counters: one row per convention in force and one for the landlord''s pool (reservataire null), plus a row (taux 0) for a réservataire charged or oriented that year without a convention in force; a landlord × département × year appears when it has counters that year, a rotation rate for it, or conventions in force in the current year; filter on bailleur and annee for one landlord-year';
 COMMENT ON COLUMN flux_mgmt.atteinte.bailleur IS 'landlord';
@@ -92,25 +102,25 @@ COMMENT ON COLUMN flux_mgmt.atteinte.carences IS 'its in-flux orientations of th
 
 -- The years of a landlord's counters (compteur and compteur_bilan), by skip
 -- scans of their keys, for a caller with some profile for the landlord.
-CREATE OR REPLACE FUNCTION flux_mgmt.annees_compteurs(bailleur text) RETURNS SETOF integer
+CREATE OR REPLACE FUNCTION flux_mgmt.annees_compteurs(qui flux_mgmt.portee, bailleur text) RETURNS SETOF integer
 	LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER PARALLEL RESTRICTED ROWS 5
 	SET search_path = pg_catalog, pg_temp
 	SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
-	IF NOT flux_mgmt.connait_bailleur(flux_mgmt.portee(), $1) THEN
+	IF NOT flux_mgmt.connait_bailleur(flux_mgmt.portee_sure(qui), bailleur) THEN
 		RETURN;
 	END IF;
 	RETURN QUERY
 	WITH RECURSIVE k AS (
-		SELECT (SELECT min(x.annee) FROM flux_mgmt.compteur x WHERE x.bailleur = $1) AS annee
+		SELECT (SELECT min(x.annee) FROM flux_mgmt.compteur x WHERE x.bailleur = annees_compteurs.bailleur) AS annee
 		UNION ALL
-		SELECT (SELECT min(x.annee) FROM flux_mgmt.compteur x WHERE x.bailleur = $1 AND x.annee > k.annee)
+		SELECT (SELECT min(x.annee) FROM flux_mgmt.compteur x WHERE x.bailleur = annees_compteurs.bailleur AND x.annee > k.annee)
 		FROM k WHERE k.annee IS NOT NULL
 	), b AS (
-		SELECT (SELECT min(x.annee) FROM flux_mgmt.compteur_bilan x WHERE x.bailleur = $1) AS annee
+		SELECT (SELECT min(x.annee) FROM flux_mgmt.compteur_bilan x WHERE x.bailleur = annees_compteurs.bailleur) AS annee
 		UNION ALL
-		SELECT (SELECT min(x.annee) FROM flux_mgmt.compteur_bilan x WHERE x.bailleur = $1 AND x.annee > b.annee)
+		SELECT (SELECT min(x.annee) FROM flux_mgmt.compteur_bilan x WHERE x.bailleur = annees_compteurs.bailleur AND x.annee > b.annee)
 		FROM b WHERE b.annee IS NOT NULL
 	)
 	SELECT k.annee FROM k WHERE k.annee IS NOT NULL
@@ -119,20 +129,20 @@ BEGIN
 	ORDER BY 1;
 END
 $$;
-COMMENT ON FUNCTION flux_mgmt.annees_compteurs(text) IS
-	'the years a landlord has counters for (compteur or compteur_bilan), by skip scans of their keys; as the owner, none for a caller without any profile for the landlord (connait_bailleur); what objectifs_attribution and bilan_annuel enumerate';
+COMMENT ON FUNCTION flux_mgmt.annees_compteurs(flux_mgmt.portee, text) IS
+	'the years a landlord has counters for (compteur or compteur_bilan), by skip scans of their keys; as the owner, none for a scope without any profile for the landlord (connait_bailleur), the scope one portee() issued in this transaction; what objectifs_attribution and bilan_annuel enumerate';
 
 -- O1–O4 of one landlord-year (DOMAIN §3.7), over every counter; the lines
 -- the caller may see: all of them for its staff or an observatory, a
 -- réservataire's O3 and a territory's O1/O2, and the landlord's totals for
 -- anyone with a profile for it.
-CREATE OR REPLACE FUNCTION flux_mgmt.objectifs_annuels(bailleur text, annee integer)
+CREATE OR REPLACE FUNCTION flux_mgmt.objectifs_annuels(qui flux_mgmt.portee, bailleur text, annee integer)
 RETURNS TABLE (objectif text, reservataire text, epci text, epci_nom text, numerateur bigint, denominateur bigint)
 	LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED ROWS 20
 	SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
 	WITH k AS (
-		SELECT k.* FROM flux_mgmt.compteur k WHERE k.bailleur = $1 AND k.annee = $2
+		SELECT k.* FROM flux_mgmt.compteur k WHERE k.bailleur = $2 AND k.annee = $3
 	), o AS (
 		SELECT 'O1' AS objectif, NULL::text AS reservataire, NULL::text AS epci, NULL::text AS epci_nom,
 			   sum(k.q1_hors_qpv)::bigint AS numerateur, sum(k.hors_qpv)::bigint AS denominateur
@@ -164,14 +174,14 @@ BEGIN ATOMIC
 		HAVING count(*) > 0
 	)
 	SELECT o.objectif, o.reservataire, o.epci, o.epci_nom, o.numerateur, o.denominateur
-	FROM o
-	WHERE flux_mgmt.lit_chiffres(flux_mgmt.portee(), $1)
-	   OR (o.reservataire IS NOT NULL AND flux_mgmt.lit_reservataire(flux_mgmt.portee(), $1, o.reservataire))
-	   OR (o.epci IS NOT NULL AND flux_mgmt.lit_territoire(flux_mgmt.portee(), $1, o.epci))
-	   OR (o.reservataire IS NULL AND o.epci IS NULL AND flux_mgmt.connait_bailleur(flux_mgmt.portee(), $1));
+	FROM o CROSS JOIN (SELECT flux_mgmt.portee_sure($1) AS p) AS moi
+	WHERE flux_mgmt.lit_chiffres(moi.p, $2)
+	   OR (o.reservataire IS NOT NULL AND flux_mgmt.lit_reservataire(moi.p, $2, o.reservataire))
+	   OR (o.epci IS NOT NULL AND flux_mgmt.lit_territoire(moi.p, $2, o.epci))
+	   OR (o.reservataire IS NULL AND o.epci IS NULL AND flux_mgmt.connait_bailleur(moi.p, $2));
 END;
-COMMENT ON FUNCTION flux_mgmt.objectifs_annuels(text, integer) IS
-	'the allocation objectives O1-O4 of a landlord''s year from its counters (the lines of objectifs_attribution before the targets): computed as the owner over every counter, the lines the caller may see (all for the landlord''s staff or an observatory, a réservataire''s own O3, a territory''s O1 and O2, the landlord''s totals for anyone with a profile for it); no argument check';
+COMMENT ON FUNCTION flux_mgmt.objectifs_annuels(flux_mgmt.portee, text, integer) IS
+	'the allocation objectives O1-O4 of a landlord''s year from its counters (the lines of objectifs_attribution before the targets): computed as the owner over every counter, the lines the scope qui (one portee() issued in this transaction) may see: all for the landlord''s staff or an observatory, a réservataire''s own O3, a territory''s O1 and O2, the landlord''s totals for anyone with a profile for it; no argument check';
 
 CREATE OR REPLACE VIEW flux_mgmt.objectifs_attribution WITH (security_invoker = true) AS
 SELECT b.code AS bailleur, y.annee, o.objectif, o.reservataire, o.epci, o.numerateur, o.denominateur, t.cible,
@@ -179,8 +189,9 @@ SELECT b.code AS bailleur, y.annee, o.objectif, o.reservataire, o.epci, o.numera
 	   greatest(0, ceil(t.cible * o.denominateur / 100) - o.numerateur)::bigint AS manque,
 	   o.epci_nom
 FROM flux_mgmt.bailleur b
-CROSS JOIN LATERAL flux_mgmt.annees_compteurs(b.code) AS y (annee)
-CROSS JOIN LATERAL flux_mgmt.objectifs_annuels(b.code, y.annee) AS o
+CROSS JOIN (SELECT flux_mgmt.portee() AS qui) AS moi
+CROSS JOIN LATERAL flux_mgmt.annees_compteurs(moi.qui, b.code) AS y (annee)
+CROSS JOIN LATERAL flux_mgmt.objectifs_annuels(moi.qui, b.code, y.annee) AS o
 CROSS JOIN LATERAL (SELECT flux_mgmt.cible_en_vigueur(o.objectif, o.epci) AS cible) AS t;
 COMMENT ON VIEW flux_mgmt.objectifs_attribution IS
 	'the allocation objectives of DOMAIN §3.7 per landlord and year, on the attributions whose lease was signed that year (from the counters): O1 and O2 for the landlord (epci null) and per intercommunal territory, O3 per réservataire other than the State, O4 on the landlord''s pool and returned dwellings; targets from cible_objectif (defaults 25, 50, 25, 25 %); computed over every counter, the lines the caller may see (objectifs_annuels)';
@@ -199,7 +210,7 @@ COMMENT ON COLUMN flux_mgmt.objectifs_attribution.epci_nom IS 'name of that terr
 -- The yearly report's counts of one landlord-year (DOMAIN §3.8), the lines
 -- the caller may see: all for its staff or an observatory, a réservataire's
 -- own, a territory's communes'.
-CREATE OR REPLACE FUNCTION flux_mgmt.bilan_annuel_de(bailleur text, annee integer)
+CREATE OR REPLACE FUNCTION flux_mgmt.bilan_annuel_de(qui flux_mgmt.portee, bailleur text, annee integer)
 RETURNS TABLE (reservataire text, typologie text, financement flux_mgmt.financement, qpv boolean,
 			   commune flux_mgmt.code_insee, periode_construction text, logements_proposes bigint, logements_attribues bigint)
 	LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED ROWS 100
@@ -207,23 +218,24 @@ RETURNS TABLE (reservataire text, typologie text, financement flux_mgmt.financem
 BEGIN ATOMIC
 	SELECT b.reservataire, b.typologie, b.financement, b.qpv, b.commune, b.periode,
 		   sum(b.proposes)::bigint, sum(b.attribues)::bigint
-	FROM flux_mgmt.compteur_bilan b
-	WHERE b.bailleur = $1 AND b.annee = $2
-	  AND (flux_mgmt.lit_chiffres(flux_mgmt.portee(), $1)
-		   OR flux_mgmt.lit_reservataire(flux_mgmt.portee(), $1, b.reservataire)
-		   OR flux_mgmt.lit_commune(flux_mgmt.portee(), $1, b.commune))
+	FROM flux_mgmt.compteur_bilan b CROSS JOIN (SELECT flux_mgmt.portee_sure($1) AS p) AS moi
+	WHERE b.bailleur = $2 AND b.annee = $3
+	  AND (flux_mgmt.lit_chiffres(moi.p, $2)
+		   OR flux_mgmt.lit_reservataire(moi.p, $2, b.reservataire)
+		   OR flux_mgmt.lit_commune(moi.p, $2, b.commune))
 	GROUP BY b.reservataire, b.typologie, b.financement, b.qpv, b.commune, b.periode
 	HAVING sum(b.proposes) <> 0 OR sum(b.attribues) <> 0;
 END;
-COMMENT ON FUNCTION flux_mgmt.bilan_annuel_de(text, integer) IS
-	'the lines of bilan_annuel of a landlord''s year from its counters, summed over the tranches, as the owner: those the caller may see (all for the landlord''s staff or an observatory, a réservataire''s own, those of a territory''s communes); no argument check';
+COMMENT ON FUNCTION flux_mgmt.bilan_annuel_de(flux_mgmt.portee, text, integer) IS
+	'the lines of bilan_annuel of a landlord''s year from its counters, summed over the tranches, as the owner: those the scope qui (one portee() issued in this transaction) may see: all for the landlord''s staff or an observatory, a réservataire''s own, those of a territory''s communes; no argument check';
 
 CREATE OR REPLACE VIEW flux_mgmt.bilan_annuel WITH (security_invoker = true) AS
 SELECT b.code AS bailleur, y.annee, d.reservataire, d.typologie, d.financement, d.qpv, d.commune, d.periode_construction,
 	   d.logements_proposes, d.logements_attribues
 FROM flux_mgmt.bailleur b
-CROSS JOIN LATERAL flux_mgmt.annees_compteurs(b.code) AS y (annee)
-CROSS JOIN LATERAL flux_mgmt.bilan_annuel_de(b.code, y.annee) AS d;
+CROSS JOIN (SELECT flux_mgmt.portee() AS qui) AS moi
+CROSS JOIN LATERAL flux_mgmt.annees_compteurs(moi.qui, b.code) AS y (annee)
+CROSS JOIN LATERAL flux_mgmt.bilan_annuel_de(moi.qui, b.code, y.annee) AS d;
 COMMENT ON VIEW flux_mgmt.bilan_annuel IS
 	'the yearly report of CCH R441-5-1 (DOMAIN §3.8), from the counters: in-flux dwellings proposed (oriented) and attributed per landlord, year, réservataire, typology, financing, QPV, commune and construction period; sum over the columns you do not break down by; computed over every counter, the lines the caller may see (bilan_annuel_de)';
 COMMENT ON COLUMN flux_mgmt.bilan_annuel.bailleur IS 'landlord';

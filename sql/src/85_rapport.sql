@@ -232,9 +232,16 @@ DECLARE
 	indices jsonb;
 	concentrations jsonb;
 	motifs CONSTANT jsonb := '{"mutation_interne": "Mutations internes", "renouvellement_urbain": "Relogements (renouvellement urbain)", "copropriete_degradee": "Relogements (copropriétés dégradées)", "habitat_indigne": "Relogements (lutte contre l''habitat indigne)", "vente": "Relogements liés aux ventes", "stock_defense": "Logements conservés en stock (défense)", "stock_securite": "Logements conservés en stock (sécurité)", "stock_sante": "Logements conservés en stock (santé)", "hors_champ": "Logements hors champ (article L441-1)"}';
+	-- the landlord's full readers get every section; a réservataire, a
+	-- territory or an observatory the three from the shared figures, its lines
+	complet boolean := lit_bailleur(portee(), rapport_annuel.bailleur);
 	contingents CONSTANT jsonb := '{"etat_prioritaires": "État, publics prioritaires", "etat_agents": "État, agents publics", "action_logement": "Action Logement", "commune": "Commune", "epci": "EPCI", "ept": "EPT", "departement": "Département", "region": "Région", "employeur": "Employeur", "ministere": "Ministère", "organisme": "Organisme", "autre": "Autre"}';
 BEGIN
-	PERFORM exiger_rapport(bailleur, annee, 'rapport_annuel');
+	IF complet THEN
+		PERFORM exiger_rapport(bailleur, annee, 'rapport_annuel');
+	ELSE
+		PERFORM exiger_rapport_partage(bailleur, annee);
+	END IF;
 	SELECT * INTO b FROM flux_mgmt.bailleur x WHERE x.code = rapport_annuel.bailleur;
 	html := format(
 		'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Bilan annuel %1$s de la gestion en flux — %2$s</title>'
@@ -248,7 +255,7 @@ BEGIN
 
 	-- 1. entitlements and charges, per département
 	html := html || format('<h2>1. Droits et logements décomptés en %s</h2>', annee);
-	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+	FOR d IN SELECT departements_du_rapport_pour(bailleur, annee) LOOP
 		SELECT jsonb_agg(jsonb_build_array(nom_beneficiaire(a.reservataire)
 										   || CASE WHEN c.gestion = 'deleguee' THEN ' — gestion déléguée' ELSE '' END,
 										   a.taux, a.flux_realise, round(a.droit, 2),
@@ -313,24 +320,29 @@ BEGIN
 						  AND x.reservataire IS NOT DISTINCT FROM r.reservataire GROUP BY 1) AS g) AS c);
 	END LOOP;
 
-	-- 3. subtractions, 4. forecast of the next year, per département
-	html := html || format('<h2>3. Logements soustraits du flux</h2><p>Réalisé et prévu en %s, prévu en %s (articles R441-5 et suivants).</p>',
-						   annee, annee + 1);
-	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
-		html := html || html_tableau(
-			ARRAY['Motif', format('Prévu %s', annee), format('Réalisé %s', annee), format('Prévu %s', annee + 1)],
-			(SELECT jsonb_agg(jsonb_build_array(motifs ->> m.motif::text, n.prevu, coalesce(n.realise, 0), s.prevu) ORDER BY m.motif)
-			 FROM unnest(enum_range(NULL::motif_soustraction)) AS m(motif)
-			 LEFT JOIN bilan_soustractions n ON n.bailleur = rapport_annuel.bailleur AND n.departement = d
-				  AND n.annee = rapport_annuel.annee AND n.motif = m.motif
-			 LEFT JOIN bilan_soustractions s ON s.bailleur = rapport_annuel.bailleur AND s.departement = d
-				  AND s.annee = rapport_annuel.annee + 1 AND s.motif = m.motif),
-			format('Département %s', d));
-	END LOOP;
-	html := html || format('<h2>4. Flux prévisionnel %s par réservataire</h2>', annee + 1);
-	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
-		html := html || format('<h3>Département %s</h3>', echapper_html(d)) || html_flux_previsionnel(bailleur, d, annee + 1);
-	END LOOP;
+	IF complet THEN
+		-- 3. subtractions, 4. forecast of the next year, per département
+		html := html || format('<h2>3. Logements soustraits du flux</h2><p>Réalisé et prévu en %s, prévu en %s (articles R441-5 et suivants).</p>',
+							   annee, annee + 1);
+		FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+			html := html || html_tableau(
+				ARRAY['Motif', format('Prévu %s', annee), format('Réalisé %s', annee), format('Prévu %s', annee + 1)],
+				(SELECT jsonb_agg(jsonb_build_array(motifs ->> m.motif::text, n.prevu, coalesce(n.realise, 0), s.prevu) ORDER BY m.motif)
+				 FROM unnest(enum_range(NULL::motif_soustraction)) AS m(motif)
+				 LEFT JOIN bilan_soustractions n ON n.bailleur = rapport_annuel.bailleur AND n.departement = d
+					  AND n.annee = rapport_annuel.annee AND n.motif = m.motif
+				 LEFT JOIN bilan_soustractions s ON s.bailleur = rapport_annuel.bailleur AND s.departement = d
+					  AND s.annee = rapport_annuel.annee + 1 AND s.motif = m.motif),
+				format('Département %s', d));
+		END LOOP;
+		html := html || format('<h2>4. Flux prévisionnel %s par réservataire</h2>', annee + 1);
+		FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+			html := html || format('<h3>Département %s</h3>', echapper_html(d)) || html_flux_previsionnel(bailleur, d, annee + 1);
+		END LOOP;
+	ELSE
+		html := html || '<h2>3. et 4. Soustractions et flux prévisionnel</h2><p>Établis sur l''ensemble du patrimoine du bailleur : '
+			|| 'ils figurent dans l''édition du bailleur.</p>';
+	END IF;
 
 	-- 5. allocation objectives
 	html := html || format('<h2>5. Objectifs d''attribution %s (article L441-1)</h2>', annee)
@@ -348,99 +360,104 @@ BEGIN
 						 FROM objectifs_attribution o
 						 WHERE o.bailleur = rapport_annuel.bailleur AND o.annee = rapport_annuel.annee));
 
-	-- 6. leases outside the assiette (DOMAIN §3.2, §3.10)
-	html := html || format('<h2>6. Attributions hors assiette en %s</h2>', annee)
-		|| '<p>Baux signés dans l''année sur des logements soustraits du flux (mutations internes, relogements), conservés en stock ou hors champ, '
-		|| 'avec les relogements de ménages prioritaires et de ménages éligibles aux contingents, à côté des soustractions prévues et réalisées.</p>';
-	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
-		html := html || html_tableau(
-			ARRAY['Motif', 'Soustractions prévues', 'Soustractions réalisées', 'Baux signés', 'dont ménages prioritaires ou DALO', 'dont DALO',
-				  'dont éligibles Action Logement', 'dont mutations'],
-			(SELECT jsonb_agg(jsonb_build_array(motifs ->> m.motif, h.prevu, CASE WHEN m.ordre <= 5 THEN coalesce(h.soustraites, 0) END,
-												coalesce(h.baux, 0), coalesce(h.prioritaires, 0), coalesce(h.dalo, 0),
-												coalesce(h.eligibles_action_logement, 0), coalesce(h.mutations, 0)) ORDER BY m.ordre)
-			 FROM unnest('{mutation_interne,renouvellement_urbain,copropriete_degradee,habitat_indigne,vente,stock_defense,stock_securite,stock_sante,hors_champ}'::text[])
-				  WITH ORDINALITY AS m(motif, ordre)
-			 LEFT JOIN bilan_hors_assiette h ON h.bailleur = rapport_annuel.bailleur AND h.departement = d
-				  AND h.annee = rapport_annuel.annee AND h.motif = m.motif
-			 WHERE m.ordre <= 5 OR h.baux > 0),
-			format('Département %s', d))
-			|| html_tableau(ARRAY['Contingent auquel le ménage était éligible', 'Baux signés hors assiette'],
-							(SELECT jsonb_agg(jsonb_build_array(contingents ->> c.contingent::text, c.baux) ORDER BY c.contingent)
-							 FROM (SELECT x.contingent, sum(x.baux) AS baux FROM bilan_hors_assiette_contingents x
-								   WHERE x.bailleur = rapport_annuel.bailleur AND x.departement = d AND x.annee = rapport_annuel.annee
-								   GROUP BY x.contingent) AS c),
-							format('Département %s, par contingent', d));
-	END LOOP;
+	IF complet THEN
+		-- 6. leases outside the assiette (DOMAIN §3.2, §3.10)
+		html := html || format('<h2>6. Attributions hors assiette en %s</h2>', annee)
+			|| '<p>Baux signés dans l''année sur des logements soustraits du flux (mutations internes, relogements), conservés en stock ou hors champ, '
+			|| 'avec les relogements de ménages prioritaires et de ménages éligibles aux contingents, à côté des soustractions prévues et réalisées.</p>';
+		FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+			html := html || html_tableau(
+				ARRAY['Motif', 'Soustractions prévues', 'Soustractions réalisées', 'Baux signés', 'dont ménages prioritaires ou DALO', 'dont DALO',
+					  'dont éligibles Action Logement', 'dont mutations'],
+				(SELECT jsonb_agg(jsonb_build_array(motifs ->> m.motif, h.prevu, CASE WHEN m.ordre <= 5 THEN coalesce(h.soustraites, 0) END,
+													coalesce(h.baux, 0), coalesce(h.prioritaires, 0), coalesce(h.dalo, 0),
+													coalesce(h.eligibles_action_logement, 0), coalesce(h.mutations, 0)) ORDER BY m.ordre)
+				 FROM unnest('{mutation_interne,renouvellement_urbain,copropriete_degradee,habitat_indigne,vente,stock_defense,stock_securite,stock_sante,hors_champ}'::text[])
+					  WITH ORDINALITY AS m(motif, ordre)
+				 LEFT JOIN bilan_hors_assiette h ON h.bailleur = rapport_annuel.bailleur AND h.departement = d
+					  AND h.annee = rapport_annuel.annee AND h.motif = m.motif
+				 WHERE m.ordre <= 5 OR h.baux > 0),
+				format('Département %s', d))
+				|| html_tableau(ARRAY['Contingent auquel le ménage était éligible', 'Baux signés hors assiette'],
+								(SELECT jsonb_agg(jsonb_build_array(contingents ->> c.contingent::text, c.baux) ORDER BY c.contingent)
+								 FROM (SELECT x.contingent, sum(x.baux) AS baux FROM bilan_hors_assiette_contingents x
+									   WHERE x.bailleur = rapport_annuel.bailleur AND x.departement = d AND x.annee = rapport_annuel.annee
+									   GROUP BY x.contingent) AS c),
+								format('Département %s, par contingent', d));
+		END LOOP;
 
-	-- 7. social mix across residences (DOMAIN §3.9): each measure computed
-	-- once for every département, then read per département
-	SELECT coalesce(jsonb_agg(to_jsonb(i)), '[]') INTO identifies
-	FROM identification_programmes(bailleur, annee) AS i WHERE i.identifie;
-	SELECT coalesce(jsonb_agg(to_jsonb(i)), '[]') INTO indices
-	FROM (SELECT annee AS an, x.* FROM indices_dissimilarite(bailleur, annee) AS x
-		  UNION ALL
-		  -- the year before, when there is one to compute
-		  SELECT annee - 1, x.* FROM indices_dissimilarite(bailleur, greatest(annee - 1, 1900)) AS x WHERE annee > 1900) AS i;
-	SELECT coalesce(jsonb_agg(to_jsonb(c)), '[]') INTO concentrations
-	FROM concentration_menages(bailleur, annee) AS c
-	WHERE c.echelle = 'programme' AND c.annee_debut < c.annee_fin AND c.baux >= 10;
-	html := html || format('<h2>7. Mixité sociale dans les résidences en %s</h2>', annee)
-		|| format('<p>Un programme est identifié à un réservataire quand celui-ci y reçoit au moins %s %% des logements orientés dans le flux '
-				  'et au moins %s fois sa part du flux, sur %s vacances au moins (paramètres identification_part, identification_rapport, identification_vacances). ',
-				  nombre_fr(valeur_parametre('identification_part')),
-				  nombre_fr(valeur_parametre('identification_rapport')),
-				  nombre_fr(valeur_parametre('identification_vacances')))
-		|| 'L''indice de dissimilarité (Duncan et Duncan, 1955), D = ½ Σ |a<sub>i</sub>/A − b<sub>i</sub>/B| sur les programmes ou les segments du patrimoine, '
-		|| 'compare la répartition d''un groupe (ménages prioritaires ou DALO, ménages du premier quartile parmi les baux signés ; '
-		|| 'orientations d''un réservataire) à celle des autres : 0 pour une même répartition, 1 quand ils ne partagent aucune résidence.</p>';
-	FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
-		html := html || html_tableau(
-			ARRAY['Programme', 'Réservataire', 'Période', 'Vacances', 'Orientations au réservataire', 'Part dans le programme (%)', 'Part du flux (%)'],
-			(SELECT jsonb_agg(jsonb_build_array(i.programme, nom_beneficiaire(i.reservataire),
-												CASE WHEN i.annee_debut = i.annee_fin THEN i.annee_fin::text ELSE i.annee_debut || '-' || i.annee_fin END,
-												i.vacances, i.orientations_reservataire, i.part_programme, i.part_flux)
-							  ORDER BY i.annee_fin - i.annee_debut, i.programme COLLATE "C", i.reservataire COLLATE "C")
-			 FROM jsonb_to_recordset(identifies) AS i (departement text, programme text, reservataire text, annee_debut integer,
-													   annee_fin integer, vacances bigint, orientations_reservataire bigint,
-													   part_programme numeric, part_flux numeric)
-			 WHERE i.departement = d),
-			format('Département %s, programmes identifiés à un réservataire', d))
-			|| html_tableau(
-			ARRAY['Groupe', format('Programmes %s', annee - 1), format('Programmes %s', annee), format('Programmes %s-%s', annee - 2, annee),
-				  format('Segments %s', annee)],
-			(SELECT jsonb_agg(jsonb_build_array(
-						CASE g.population WHEN 'menages_prioritaires' THEN 'Ménages prioritaires ou DALO'
-										  WHEN 'menages_premier_quartile' THEN 'Ménages du premier quartile'
-										  ELSE 'Orientations : ' || nom_beneficiaire(g.reservataire) END,
-						g.p1, g.p0, g.p3, g.s0)
-					ORDER BY g.population DESC, g.reservataire IS NULL, g.reservataire COLLATE "C")
-			 FROM (SELECT x.population, x.reservataire,
-						  max(x.indice) FILTER (WHERE x.an = annee - 1 AND x.echelle = 'programme' AND x.annee_debut = x.annee_fin) AS p1,
-						  max(x.indice) FILTER (WHERE x.an = annee AND x.echelle = 'programme' AND x.annee_debut = x.annee_fin) AS p0,
-						  max(x.indice) FILTER (WHERE x.an = annee AND x.echelle = 'programme' AND x.annee_debut < x.annee_fin) AS p3,
-						  max(x.indice) FILTER (WHERE x.an = annee AND x.echelle = 'segment' AND x.annee_debut = x.annee_fin) AS s0
-				   FROM jsonb_to_recordset(indices) AS x (an integer, departement text, echelle text, annee_debut integer, annee_fin integer,
-														  population text, reservataire text, indice numeric)
-				   WHERE x.departement = d
-				   GROUP BY x.population, x.reservataire) AS g),
-			format('Département %s, indices de dissimilarité', d))
-			|| html_tableau(
-			ARRAY['Programme', 'Baux signés', 'Ménages prioritaires ou DALO', 'Part (%)', 'Moyenne du bailleur (%)', 'Premier quartile (%)',
-				  'Moyenne du bailleur (%)'],
-			(SELECT jsonb_agg(jsonb_build_array(c.unite, c.baux, c.prioritaires, c.part_prioritaires, c.moyenne_prioritaires,
-												c.part_premier_quartile, c.moyenne_premier_quartile)
-							  ORDER BY c.part_prioritaires DESC, c.unite COLLATE "C")
-			 FROM (SELECT c.* FROM jsonb_to_recordset(concentrations)
-						 AS c (departement text, unite text, baux bigint, prioritaires bigint, part_prioritaires numeric,
-							   moyenne_prioritaires numeric, part_premier_quartile numeric, moyenne_premier_quartile numeric)
-				   WHERE c.departement = d
-				   ORDER BY c.part_prioritaires DESC, c.unite COLLATE "C" LIMIT 10) AS c),
-			format('Département %s, programmes où les ménages prioritaires ou DALO sont les plus nombreux, %s-%s (10 baux ou plus)', d, annee - 2, annee));
-	END LOOP;
+		-- 7. social mix across residences (DOMAIN §3.9): each measure computed
+		-- once for every département, then read per département
+		SELECT coalesce(jsonb_agg(to_jsonb(i)), '[]') INTO identifies
+		FROM identification_programmes(bailleur, annee) AS i WHERE i.identifie;
+		SELECT coalesce(jsonb_agg(to_jsonb(i)), '[]') INTO indices
+		FROM (SELECT annee AS an, x.* FROM indices_dissimilarite(bailleur, annee) AS x
+			  UNION ALL
+			  -- the year before, when there is one to compute
+			  SELECT annee - 1, x.* FROM indices_dissimilarite(bailleur, greatest(annee - 1, 1900)) AS x WHERE annee > 1900) AS i;
+		SELECT coalesce(jsonb_agg(to_jsonb(c)), '[]') INTO concentrations
+		FROM concentration_menages(bailleur, annee) AS c
+		WHERE c.echelle = 'programme' AND c.annee_debut < c.annee_fin AND c.baux >= 10;
+		html := html || format('<h2>7. Mixité sociale dans les résidences en %s</h2>', annee)
+			|| format('<p>Un programme est identifié à un réservataire quand celui-ci y reçoit au moins %s %% des logements orientés dans le flux '
+					  'et au moins %s fois sa part du flux, sur %s vacances au moins (paramètres identification_part, identification_rapport, identification_vacances). ',
+					  nombre_fr(valeur_parametre('identification_part')),
+					  nombre_fr(valeur_parametre('identification_rapport')),
+					  nombre_fr(valeur_parametre('identification_vacances')))
+			|| 'L''indice de dissimilarité (Duncan et Duncan, 1955), D = ½ Σ |a<sub>i</sub>/A − b<sub>i</sub>/B| sur les programmes ou les segments du patrimoine, '
+			|| 'compare la répartition d''un groupe (ménages prioritaires ou DALO, ménages du premier quartile parmi les baux signés ; '
+			|| 'orientations d''un réservataire) à celle des autres : 0 pour une même répartition, 1 quand ils ne partagent aucune résidence.</p>';
+		FOR d IN SELECT departements_du_rapport(bailleur, annee) LOOP
+			html := html || html_tableau(
+				ARRAY['Programme', 'Réservataire', 'Période', 'Vacances', 'Orientations au réservataire', 'Part dans le programme (%)', 'Part du flux (%)'],
+				(SELECT jsonb_agg(jsonb_build_array(i.programme, nom_beneficiaire(i.reservataire),
+													CASE WHEN i.annee_debut = i.annee_fin THEN i.annee_fin::text ELSE i.annee_debut || '-' || i.annee_fin END,
+													i.vacances, i.orientations_reservataire, i.part_programme, i.part_flux)
+								  ORDER BY i.annee_fin - i.annee_debut, i.programme COLLATE "C", i.reservataire COLLATE "C")
+				 FROM jsonb_to_recordset(identifies) AS i (departement text, programme text, reservataire text, annee_debut integer,
+														   annee_fin integer, vacances bigint, orientations_reservataire bigint,
+														   part_programme numeric, part_flux numeric)
+				 WHERE i.departement = d),
+				format('Département %s, programmes identifiés à un réservataire', d))
+				|| html_tableau(
+				ARRAY['Groupe', format('Programmes %s', annee - 1), format('Programmes %s', annee), format('Programmes %s-%s', annee - 2, annee),
+					  format('Segments %s', annee)],
+				(SELECT jsonb_agg(jsonb_build_array(
+							CASE g.population WHEN 'menages_prioritaires' THEN 'Ménages prioritaires ou DALO'
+											  WHEN 'menages_premier_quartile' THEN 'Ménages du premier quartile'
+											  ELSE 'Orientations : ' || nom_beneficiaire(g.reservataire) END,
+							g.p1, g.p0, g.p3, g.s0)
+						ORDER BY g.population DESC, g.reservataire IS NULL, g.reservataire COLLATE "C")
+				 FROM (SELECT x.population, x.reservataire,
+							  max(x.indice) FILTER (WHERE x.an = annee - 1 AND x.echelle = 'programme' AND x.annee_debut = x.annee_fin) AS p1,
+							  max(x.indice) FILTER (WHERE x.an = annee AND x.echelle = 'programme' AND x.annee_debut = x.annee_fin) AS p0,
+							  max(x.indice) FILTER (WHERE x.an = annee AND x.echelle = 'programme' AND x.annee_debut < x.annee_fin) AS p3,
+							  max(x.indice) FILTER (WHERE x.an = annee AND x.echelle = 'segment' AND x.annee_debut = x.annee_fin) AS s0
+					   FROM jsonb_to_recordset(indices) AS x (an integer, departement text, echelle text, annee_debut integer, annee_fin integer,
+															  population text, reservataire text, indice numeric)
+					   WHERE x.departement = d
+					   GROUP BY x.population, x.reservataire) AS g),
+				format('Département %s, indices de dissimilarité', d))
+				|| html_tableau(
+				ARRAY['Programme', 'Baux signés', 'Ménages prioritaires ou DALO', 'Part (%)', 'Moyenne du bailleur (%)', 'Premier quartile (%)',
+					  'Moyenne du bailleur (%)'],
+				(SELECT jsonb_agg(jsonb_build_array(c.unite, c.baux, c.prioritaires, c.part_prioritaires, c.moyenne_prioritaires,
+													c.part_premier_quartile, c.moyenne_premier_quartile)
+								  ORDER BY c.part_prioritaires DESC, c.unite COLLATE "C")
+				 FROM (SELECT c.* FROM jsonb_to_recordset(concentrations)
+							 AS c (departement text, unite text, baux bigint, prioritaires bigint, part_prioritaires numeric,
+								   moyenne_prioritaires numeric, part_premier_quartile numeric, moyenne_premier_quartile numeric)
+					   WHERE c.departement = d
+					   ORDER BY c.part_prioritaires DESC, c.unite COLLATE "C" LIMIT 10) AS c),
+				format('Département %s, programmes où les ménages prioritaires ou DALO sont les plus nombreux, %s-%s (10 baux ou plus)', d, annee - 2, annee));
+		END LOOP;
+	ELSE
+		html := html || '<h2>6. et 7. Attributions hors assiette, mixité sociale</h2><p>Établies sur l''ensemble des baux du bailleur : '
+			|| 'elles figurent dans l''édition du bailleur.</p>';
+	END IF;
 	RETURN html || '</body></html>';
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.rapport_annuel(text, integer) IS
-	'the yearly report of CCH R441-5-1 (DOMAIN §3.8) of a landlord for the year reported on (N-1, sent before 28 February of N), as a self-contained HTML document in French: entitlements and charges per réservataire with an SVG chart, proposed and attributed dwellings per réservataire by typology, financing, QPV, commune and construction period, subtractions forecast and actual (and forecast for N), the forecast flux of N per réservataire (or why it cannot be computed), objectives O1-O4 with shortfalls, the leases outside the assiette per motif (priority households, households eligible to Action Logement and to each contingent) next to the subtractions, and social mix across residences (programmes identified with a réservataire, indices of dissimilarity of the year, the year before and the three years, the programmes with the highest shares of priority households); every figure from the counters but the last two sections, from the events; errors for an unknown landlord (23503), a year out of range (22023) or with nothing to report (23503)';
+	'the yearly report of CCH R441-5-1 (DOMAIN §3.8) of a landlord for the year reported on (N-1, sent before 28 February of N), as a self-contained HTML document in French: entitlements and charges per réservataire with an SVG chart, proposed and attributed dwellings per réservataire by typology, financing, QPV, commune and construction period, subtractions forecast and actual (and forecast for N), the forecast flux of N per réservataire (or why it cannot be computed), objectives O1-O4 with shortfalls, the leases outside the assiette per motif (priority households, households eligible to Action Logement and to each contingent) next to the subtractions, and social mix across residences (programmes identified with a réservataire, indices of dissimilarity of the year, the year before and the three years, the programmes with the highest shares of priority households); every figure from the counters but the last two sections, from the events; errors for an unknown landlord (23503), a year out of range (22023) or with nothing to report (23503); for a réservataire, a territory or an observatory (no full read of the landlord: 42501 without any profile for it), sections 1, 2 and 5, its lines of the shared figures with the true totals';
 

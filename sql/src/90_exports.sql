@@ -3,10 +3,9 @@
 -- export_reservataire: one réservataire's figures as jsonb.
 -- (sql/src/*.sql are concatenated in name order into the install script.)
 
-CREATE FUNCTION flux_mgmt.export_reservataire(bailleur text, reservataire text, annee integer) RETURNS jsonb
-	-- as the owner (its forecast reads the landlord's rows in full), for the
-	-- landlord's staff or the réservataire itself; the figure readers it
-	-- calls still keep the caller's lines (portee())
+CREATE FUNCTION flux_mgmt.export_reservataire(qui flux_mgmt.portee, bailleur text, reservataire text, annee integer) RETURNS jsonb
+	-- as the owner (its forecast reads the landlord's rows in full), for a
+	-- scope of the landlord's staff or of the réservataire itself
 	LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER
 	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
@@ -21,8 +20,8 @@ BEGIN
 		PERFORM refuser(format('unknown réservataire %L', reservataire), NULL,
 						'Give the code of a row of flux_mgmt.reservataire.', 'foreign_key_violation');
 	END IF;
-	IF NOT (lit_bailleur(portee(), bailleur) OR lit_reservataire(portee(), bailleur, reservataire)) THEN
-		PERFORM refuser(format('role %s may not read the figures of réservataire %L with landlord %L', role_appelant(), reservataire, bailleur),
+	IF NOT (lit_bailleur(portee_sure(qui), bailleur) OR lit_reservataire(portee_sure(qui), bailleur, reservataire)) THEN
+		PERFORM refuser(format('role %s may not read the figures of réservataire %L with landlord %L', (qui).role, reservataire, bailleur),
 						'Its profiles (flux_mgmt.portee()) include neither that landlord''s staff nor that réservataire for it.',
 						'Ask the owner for a profile: flux_mgmt.accorder_profil(role, ''reservataire'', bailleur, reservataire => code).',
 						'insufficient_privilege');
@@ -109,5 +108,11 @@ BEGIN
 				WHERE i.identifie AND i.reservataire = export_reservataire.reservataire), '[]')));
 END
 $$;
+COMMENT ON FUNCTION flux_mgmt.export_reservataire(flux_mgmt.portee, text, text, integer) IS
+	'a réservataire''s figures of a year with one landlord, as jsonb for its own systems: atteinte per département (with its convention''s gestion, directe or deleguee; null without a convention in force), the bilan_annuel rows (commune, typology, financing, QPV, construction period: proposed and attributed), its objective O3, and the forecast of the next year per département where it has a convention then (taux, droit, droit_entier, or erreur when the forecast cannot be computed), and mixite: the index of dissimilarity of its orientations over the landlord''s programmes and segments (the year, and the three years ending with it) and the programmes identified with it (indices_dissimilarite, identification_programmes); names and messages without control characters or bidirectional overrides (neutraliser_controles); errors for an unknown landlord or réservataire (23503), a year out of range (22023), a réservataire with nothing with that landlord that year (23503); for a scope qui (one portee() issued in this transaction) of the landlord''s staff or that réservataire (42501 otherwise), as the owner';
+
+CREATE FUNCTION flux_mgmt.export_reservataire(bailleur text, reservataire text, annee integer) RETURNS jsonb
+	LANGUAGE sql STABLE STRICT
+RETURN flux_mgmt.export_reservataire(flux_mgmt.portee(), bailleur, reservataire, annee);
 COMMENT ON FUNCTION flux_mgmt.export_reservataire(text, text, integer) IS
-	'a réservataire''s figures of a year with one landlord, as jsonb for its own systems: atteinte per département (with its convention''s gestion, directe or deleguee; null without a convention in force), the bilan_annuel rows (commune, typology, financing, QPV, construction period: proposed and attributed), its objective O3, and the forecast of the next year per département where it has a convention then (taux, droit, droit_entier, or erreur when the forecast cannot be computed), and mixite: the index of dissimilarity of its orientations over the landlord''s programmes and segments (the year, and the three years ending with it) and the programmes identified with it (indices_dissimilarite, identification_programmes); names and messages without control characters or bidirectional overrides (neutraliser_controles); errors for an unknown landlord or réservataire (23503), a year out of range (22023), a réservataire with nothing with that landlord that year (23503); for the landlord''s staff or that réservataire''s profile (42501 otherwise), as the owner';
+	'a réservataire''s figures of a year with one landlord, as jsonb for its own systems: atteinte per département (with its convention''s gestion, directe or deleguee; null without a convention in force), the bilan_annuel rows (commune, typology, financing, QPV, construction period: proposed and attributed), its objective O3, and the forecast of the next year per département where it has a convention then (taux, droit, droit_entier, or erreur when the forecast cannot be computed), and mixite: the index of dissimilarity of its orientations over the landlord''s programmes and segments (the year, and the three years ending with it) and the programmes identified with it (indices_dissimilarite, identification_programmes); names and messages without control characters or bidirectional overrides (neutraliser_controles); errors for an unknown landlord or réservataire (23503), a year out of range (22023), a réservataire with nothing with that landlord that year (23503); for the landlord''s staff or that réservataire (42501 otherwise): export_reservataire(portee(), …), which runs as the owner';

@@ -12,41 +12,43 @@
 -- dwelling is its own when one of its orientations is.  The orientations
 -- point at the vacancy, not the other way round, so the vacancy's policy
 -- cannot follow a key without looping (orientation → vacance → orientation);
--- these run as the owner and answer for the caller's own scope only
--- (portee(), which a SECURITY DEFINER function does not change).
+-- these run as the owner and answer for the scope the policy hands them,
+-- which they trust only if this statement issued it (portee_sure).
 --------------------------------------------------------------------------------
 
-CREATE FUNCTION flux_mgmt.vacance_orientee_a_l_appelant(vacance_id bigint) RETURNS boolean
-	LANGUAGE sql STABLE SECURITY DEFINER
+CREATE FUNCTION flux_mgmt.vacance_orientee(p flux_mgmt.portee, vacance_id bigint) RETURNS boolean
+	LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
 	SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
+	WITH moi AS (SELECT flux_mgmt.portee_sure($1) AS p)
 	SELECT EXISTS (
-		SELECT FROM flux_mgmt.orientation o
+		SELECT FROM moi, flux_mgmt.orientation o
 		JOIN flux_mgmt.vacance v ON v.id = o.vacance_id
 		JOIN flux_mgmt.logement l ON l.id = v.logement_id
-		WHERE o.vacance_id = $1 AND o.reservataire IS NOT NULL
-		  AND flux_mgmt.lit_reservataire(flux_mgmt.portee(), l.bailleur, o.reservataire));
+		WHERE o.vacance_id = $2 AND o.reservataire IS NOT NULL
+		  AND flux_mgmt.lit_reservataire(moi.p, l.bailleur, o.reservataire));
 END;
-COMMENT ON FUNCTION flux_mgmt.vacance_orientee_a_l_appelant(bigint) IS
-	'whether the vacancy was oriented to one of the caller''s réservataires (its profiles reservataire): how a réservataire''s policy reaches a vacancy from its orientations';
+COMMENT ON FUNCTION flux_mgmt.vacance_orientee(flux_mgmt.portee, bigint) IS
+	'whether the vacancy was oriented to one of the scope''s réservataires (profiles reservataire): how a réservataire''s policy reaches a vacancy from its orientations; the scope must be one portee() issued in this transaction';
 
-CREATE FUNCTION flux_mgmt.logement_oriente_a_l_appelant(logement_id bigint) RETURNS boolean
-	LANGUAGE sql STABLE SECURITY DEFINER
+CREATE FUNCTION flux_mgmt.logement_oriente(p flux_mgmt.portee, logement_id bigint) RETURNS boolean
+	LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
 	SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
+	WITH moi AS (SELECT flux_mgmt.portee_sure($1) AS p)
 	SELECT EXISTS (
-		SELECT FROM flux_mgmt.vacance v
+		SELECT FROM moi, flux_mgmt.vacance v
 		JOIN flux_mgmt.orientation o ON o.vacance_id = v.id
 		JOIN flux_mgmt.logement l ON l.id = v.logement_id
-		WHERE v.logement_id = $1 AND o.reservataire IS NOT NULL
-		  AND flux_mgmt.lit_reservataire(flux_mgmt.portee(), l.bailleur, o.reservataire));
+		WHERE v.logement_id = $2 AND o.reservataire IS NOT NULL
+		  AND flux_mgmt.lit_reservataire(moi.p, l.bailleur, o.reservataire));
 END;
-COMMENT ON FUNCTION flux_mgmt.logement_oriente_a_l_appelant(bigint) IS
-	'whether one of the dwelling''s vacancies was oriented to one of the caller''s réservataires: how a réservataire''s policy reaches a dwelling';
+COMMENT ON FUNCTION flux_mgmt.logement_oriente(flux_mgmt.portee, bigint) IS
+	'whether one of the dwelling''s vacancies was oriented to one of the scope''s réservataires: how a réservataire''s policy reaches a dwelling; the scope must be one portee() issued in this transaction';
 
 --------------------------------------------------------------------------------
 -- The policies.  Permissive, one for reading and one for each kind of write;
--- the scope is an InitPlan, computed once a statement.  Foreign-key checks
+-- the scope, the current role's, is an InitPlan, computed once a statement.  Foreign-key checks
 -- and the extension's triggers run as the owner, whom the policies do not
 -- restrict: a clerk's orientation is checked against every convention.
 --------------------------------------------------------------------------------
@@ -56,52 +58,52 @@ COMMENT ON FUNCTION flux_mgmt.logement_oriente_a_l_appelant(bigint) IS
 ALTER TABLE flux_mgmt.bailleur ENABLE ROW LEVEL SECURITY;
 CREATE POLICY lecture ON flux_mgmt.bailleur FOR SELECT USING (true);
 CREATE POLICY creation ON flux_mgmt.bailleur FOR INSERT
-	WITH CHECK ((SELECT (flux_mgmt.portee_courante()).administration_generale));
+	WITH CHECK ((SELECT (flux_mgmt.portee()).administration_generale));
 CREATE POLICY suppression ON flux_mgmt.bailleur FOR DELETE
-	USING ((SELECT (flux_mgmt.portee_courante()).administration_generale));
+	USING ((SELECT (flux_mgmt.portee()).administration_generale));
 CREATE POLICY administration ON flux_mgmt.bailleur FOR UPDATE
-	USING (flux_mgmt.administre((SELECT flux_mgmt.portee_courante()), code))
-	WITH CHECK (flux_mgmt.administre((SELECT flux_mgmt.portee_courante()), code));
+	USING (flux_mgmt.administre((SELECT flux_mgmt.portee()), code))
+	WITH CHECK (flux_mgmt.administre((SELECT flux_mgmt.portee()), code));
 
 ALTER TABLE flux_mgmt.logement ENABLE ROW LEVEL SECURITY;
 CREATE POLICY lecture ON flux_mgmt.logement FOR SELECT
-	USING (flux_mgmt.lit_bailleur((SELECT flux_mgmt.portee_courante()), bailleur)
-		   OR flux_mgmt.lit_commune((SELECT flux_mgmt.portee_courante()), bailleur, commune)
-		   OR flux_mgmt.lit_reservataire((SELECT flux_mgmt.portee_courante()), bailleur, reservataire_stock)
-		   OR flux_mgmt.logement_oriente_a_l_appelant(id));
+	USING (flux_mgmt.lit_bailleur((SELECT flux_mgmt.portee()), bailleur)
+		   OR flux_mgmt.lit_commune((SELECT flux_mgmt.portee()), bailleur, commune)
+		   OR flux_mgmt.lit_reservataire((SELECT flux_mgmt.portee()), bailleur, reservataire_stock)
+		   OR flux_mgmt.logement_oriente((SELECT flux_mgmt.portee()), id));
 CREATE POLICY saisie ON flux_mgmt.logement FOR INSERT
-	WITH CHECK (flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee_courante()), bailleur));
+	WITH CHECK (flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee()), bailleur));
 CREATE POLICY correction ON flux_mgmt.logement FOR UPDATE
-	USING (flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee_courante()), bailleur))
-	WITH CHECK (flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee_courante()), bailleur));
+	USING (flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee()), bailleur))
+	WITH CHECK (flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee()), bailleur));
 CREATE POLICY suppression ON flux_mgmt.logement FOR DELETE
-	USING (flux_mgmt.administre((SELECT flux_mgmt.portee_courante()), bailleur));
+	USING (flux_mgmt.administre((SELECT flux_mgmt.portee()), bailleur));
 
 ALTER TABLE flux_mgmt.vacance ENABLE ROW LEVEL SECURITY;
 CREATE POLICY lecture ON flux_mgmt.vacance FOR SELECT
 	USING (EXISTS (SELECT FROM flux_mgmt.logement l
 				   WHERE l.id = logement_id
-					 AND (flux_mgmt.lit_bailleur((SELECT flux_mgmt.portee_courante()), l.bailleur)
-						  OR flux_mgmt.lit_commune((SELECT flux_mgmt.portee_courante()), l.bailleur, l.commune)))
-		   OR flux_mgmt.vacance_orientee_a_l_appelant(id));
+					 AND (flux_mgmt.lit_bailleur((SELECT flux_mgmt.portee()), l.bailleur)
+						  OR flux_mgmt.lit_commune((SELECT flux_mgmt.portee()), l.bailleur, l.commune)))
+		   OR flux_mgmt.vacance_orientee((SELECT flux_mgmt.portee()), id));
 CREATE POLICY saisie ON flux_mgmt.vacance FOR ALL
 	USING (EXISTS (SELECT FROM flux_mgmt.logement l
-				   WHERE l.id = logement_id AND flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee_courante()), l.bailleur)))
+				   WHERE l.id = logement_id AND flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee()), l.bailleur)))
 	WITH CHECK (EXISTS (SELECT FROM flux_mgmt.logement l
-						WHERE l.id = logement_id AND flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee_courante()), l.bailleur)));
+						WHERE l.id = logement_id AND flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee()), l.bailleur)));
 
 ALTER TABLE flux_mgmt.orientation ENABLE ROW LEVEL SECURITY;
 CREATE POLICY lecture ON flux_mgmt.orientation FOR SELECT
 	USING (EXISTS (SELECT FROM flux_mgmt.vacance v JOIN flux_mgmt.logement l ON l.id = v.logement_id
 				   WHERE v.id = vacance_id
-					 AND (flux_mgmt.lit_bailleur((SELECT flux_mgmt.portee_courante()), l.bailleur)
-						  OR flux_mgmt.lit_commune((SELECT flux_mgmt.portee_courante()), l.bailleur, l.commune)
-						  OR flux_mgmt.lit_reservataire((SELECT flux_mgmt.portee_courante()), l.bailleur, reservataire))));
+					 AND (flux_mgmt.lit_bailleur((SELECT flux_mgmt.portee()), l.bailleur)
+						  OR flux_mgmt.lit_commune((SELECT flux_mgmt.portee()), l.bailleur, l.commune)
+						  OR flux_mgmt.lit_reservataire((SELECT flux_mgmt.portee()), l.bailleur, reservataire))));
 CREATE POLICY saisie ON flux_mgmt.orientation FOR ALL
 	USING (EXISTS (SELECT FROM flux_mgmt.vacance v JOIN flux_mgmt.logement l ON l.id = v.logement_id
-				   WHERE v.id = vacance_id AND flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee_courante()), l.bailleur)))
+				   WHERE v.id = vacance_id AND flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee()), l.bailleur)))
 	WITH CHECK (EXISTS (SELECT FROM flux_mgmt.vacance v JOIN flux_mgmt.logement l ON l.id = v.logement_id
-						WHERE v.id = vacance_id AND flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee_courante()), l.bailleur)));
+						WHERE v.id = vacance_id AND flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee()), l.bailleur)));
 
 -- Leases carry the households' flags: the landlord and the réservataire
 -- only, not a territory.
@@ -110,15 +112,15 @@ CREATE POLICY lecture ON flux_mgmt.attribution FOR SELECT
 	USING (EXISTS (SELECT FROM flux_mgmt.orientation o JOIN flux_mgmt.vacance v ON v.id = o.vacance_id
 				   JOIN flux_mgmt.logement l ON l.id = v.logement_id
 				   WHERE o.id = orientation_id
-					 AND (flux_mgmt.lit_bailleur((SELECT flux_mgmt.portee_courante()), l.bailleur)
-						  OR flux_mgmt.lit_reservataire((SELECT flux_mgmt.portee_courante()), l.bailleur, o.reservataire))));
+					 AND (flux_mgmt.lit_bailleur((SELECT flux_mgmt.portee()), l.bailleur)
+						  OR flux_mgmt.lit_reservataire((SELECT flux_mgmt.portee()), l.bailleur, o.reservataire))));
 CREATE POLICY saisie ON flux_mgmt.attribution FOR ALL
 	USING (EXISTS (SELECT FROM flux_mgmt.orientation o JOIN flux_mgmt.vacance v ON v.id = o.vacance_id
 				   JOIN flux_mgmt.logement l ON l.id = v.logement_id
-				   WHERE o.id = orientation_id AND flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee_courante()), l.bailleur)))
+				   WHERE o.id = orientation_id AND flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee()), l.bailleur)))
 	WITH CHECK (EXISTS (SELECT FROM flux_mgmt.orientation o JOIN flux_mgmt.vacance v ON v.id = o.vacance_id
 						JOIN flux_mgmt.logement l ON l.id = v.logement_id
-						WHERE o.id = orientation_id AND flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee_courante()), l.bailleur)));
+						WHERE o.id = orientation_id AND flux_mgmt.ecrit_evenements((SELECT flux_mgmt.portee()), l.bailleur)));
 
 -- Conventions and what hangs on them: the landlord reads them, the
 -- réservataire its own; the administrator writes them.  The landlord's
@@ -133,10 +135,10 @@ BEGIN
 	FOR t IN
 		SELECT x.nom, x.lecture, x.ecrite
 		FROM (VALUES
-			('convention', 'OR flux_mgmt.lit_reservataire((SELECT flux_mgmt.portee_courante()), bailleur, reservataire)', true),
-			('droit_stock', 'OR flux_mgmt.lit_reservataire((SELECT flux_mgmt.portee_courante()), bailleur, reservataire)', true),
-			('convention_stock', 'OR flux_mgmt.lit_reservataire((SELECT flux_mgmt.portee_courante()), bailleur, reservataire)', true),
-			('conversion', 'OR flux_mgmt.lit_reservataire((SELECT flux_mgmt.portee_courante()), bailleur, reservataire)', true),
+			('convention', 'OR flux_mgmt.lit_reservataire((SELECT flux_mgmt.portee()), bailleur, reservataire)', true),
+			('droit_stock', 'OR flux_mgmt.lit_reservataire((SELECT flux_mgmt.portee()), bailleur, reservataire)', true),
+			('convention_stock', 'OR flux_mgmt.lit_reservataire((SELECT flux_mgmt.portee()), bailleur, reservataire)', true),
+			('conversion', 'OR flux_mgmt.lit_reservataire((SELECT flux_mgmt.portee()), bailleur, reservataire)', true),
 			('rotation', '', true), ('rotation_typologie', '', true),
 			('mise_en_service_prevue', '', true), ('soustraction_prevue', '', true),
 			('contribution', '', false), ('compteur', '', false), ('compteur_bilan', '', false), ('compteur_moteur', '', false)
@@ -144,11 +146,11 @@ BEGIN
 	LOOP
 		EXECUTE format('ALTER TABLE flux_mgmt.%I ENABLE ROW LEVEL SECURITY', t.nom);
 		EXECUTE format('CREATE POLICY lecture ON flux_mgmt.%I FOR SELECT
-							USING (flux_mgmt.lit_bailleur((SELECT flux_mgmt.portee_courante()), bailleur) %s)', t.nom, t.lecture);
+							USING (flux_mgmt.lit_bailleur((SELECT flux_mgmt.portee()), bailleur) %s)', t.nom, t.lecture);
 		IF t.ecrite THEN
 			EXECUTE format('CREATE POLICY administration ON flux_mgmt.%I FOR ALL
-								USING (flux_mgmt.administre((SELECT flux_mgmt.portee_courante()), bailleur))
-								WITH CHECK (flux_mgmt.administre((SELECT flux_mgmt.portee_courante()), bailleur))', t.nom);
+								USING (flux_mgmt.administre((SELECT flux_mgmt.portee()), bailleur))
+								WITH CHECK (flux_mgmt.administre((SELECT flux_mgmt.portee()), bailleur))', t.nom);
 		END IF;
 	END LOOP;
 END
@@ -160,18 +162,66 @@ CREATE POLICY lecture ON flux_mgmt.objectif_indicatif FOR SELECT
 	USING (EXISTS (SELECT FROM flux_mgmt.convention c WHERE c.id = convention_id));
 CREATE POLICY administration ON flux_mgmt.objectif_indicatif FOR ALL
 	USING (EXISTS (SELECT FROM flux_mgmt.convention c
-				   WHERE c.id = convention_id AND flux_mgmt.administre((SELECT flux_mgmt.portee_courante()), c.bailleur)))
+				   WHERE c.id = convention_id AND flux_mgmt.administre((SELECT flux_mgmt.portee()), c.bailleur)))
 	WITH CHECK (EXISTS (SELECT FROM flux_mgmt.convention c
-						WHERE c.id = convention_id AND flux_mgmt.administre((SELECT flux_mgmt.portee_courante()), c.bailleur)));
+						WHERE c.id = convention_id AND flux_mgmt.administre((SELECT flux_mgmt.portee()), c.bailleur)));
 
 ALTER TABLE flux_mgmt.conversion_palier ENABLE ROW LEVEL SECURITY;
 CREATE POLICY lecture ON flux_mgmt.conversion_palier FOR SELECT
 	USING (EXISTS (SELECT FROM flux_mgmt.conversion k WHERE k.id = conversion_id));
 CREATE POLICY administration ON flux_mgmt.conversion_palier FOR ALL
 	USING (EXISTS (SELECT FROM flux_mgmt.conversion k
-				   WHERE k.id = conversion_id AND flux_mgmt.administre((SELECT flux_mgmt.portee_courante()), k.bailleur)))
+				   WHERE k.id = conversion_id AND flux_mgmt.administre((SELECT flux_mgmt.portee()), k.bailleur)))
 	WITH CHECK (EXISTS (SELECT FROM flux_mgmt.conversion k
-						WHERE k.id = conversion_id AND flux_mgmt.administre((SELECT flux_mgmt.portee_courante()), k.bailleur)));
+						WHERE k.id = conversion_id AND flux_mgmt.administre((SELECT flux_mgmt.portee()), k.bailleur)));
+
+--------------------------------------------------------------------------------
+-- The yearly report of the others (rapport_annuel, 85_rapport.sql)
+--------------------------------------------------------------------------------
+-- The yearly report for a réservataire, a territory or an observatory: the
+-- sections of the shared figures (rapport_annuel), for a landlord it has a
+-- profile for and a year with lines of its.
+CREATE FUNCTION flux_mgmt.exiger_rapport_partage(bailleur text, annee integer) RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM flux_mgmt.bailleur b WHERE b.code = $1) THEN
+		PERFORM flux_mgmt.refuser(format('unknown landlord %L', $1), NULL,
+								  'Give the code of a row of flux_mgmt.bailleur.', 'foreign_key_violation');
+	END IF;
+	IF $2 IS NULL OR $2 NOT BETWEEN 1900 AND 2199 THEN
+		PERFORM flux_mgmt.refuser(format('year %s in rapport_annuel is out of range', coalesce($2::text, 'null')), NULL,
+								  'Give the calendar year reported on, such as 2025 for the report sent before 28 February 2026.',
+								  'invalid_parameter_value');
+	END IF;
+	IF NOT flux_mgmt.connait_bailleur(flux_mgmt.portee(), $1) THEN
+		PERFORM flux_mgmt.refuser(format('role %s has no profile for landlord %L', current_user, $1),
+								  'The yearly report is for the landlord''s staff, and, its lines, for the réservataires, territories and observatories it concerns.',
+								  'Ask the owner for a profile: flux_mgmt.accorder_profil(role, ''reservataire'', bailleur, reservataire => code).',
+								  'insufficient_privilege');
+	END IF;
+	IF NOT EXISTS (SELECT FROM flux_mgmt.perimetres_atteinte($1) p WHERE p.annee = $2) THEN
+		PERFORM flux_mgmt.refuser(format('landlord %L has nothing to report for %s', $1, $2), NULL,
+								  'Check the year: it is the year reported on (N-1 for the report sent before 28 February of N).',
+								  'foreign_key_violation');
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION flux_mgmt.exiger_rapport_partage(text, integer) IS
+	'the arguments of the yearly report read by a role without full read of the landlord: the landlord exists (23503), the year is in 1900-2199 (22023), the role has a profile for it (42501), and lines that year (23503)';
+
+CREATE FUNCTION flux_mgmt.departements_du_rapport_pour(bailleur text, annee integer) RETURNS SETOF text
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+BEGIN ATOMIC
+	SELECT d.d FROM flux_mgmt.departements_du_rapport($1, $2) AS d (d) WHERE flux_mgmt.lit_bailleur(flux_mgmt.portee(), $1)
+	UNION
+	SELECT p.departement FROM flux_mgmt.perimetres_atteinte($1) AS p
+	WHERE p.annee = $2 AND NOT flux_mgmt.lit_bailleur(flux_mgmt.portee(), $1)
+	ORDER BY 1;
+END;
+COMMENT ON FUNCTION flux_mgmt.departements_du_rapport_pour(text, integer) IS
+	'the départements of the yearly report for the current role: departements_du_rapport() for the landlord''s full readers, those of its lines of atteinte that year for the others';
 
 --------------------------------------------------------------------------------
 -- Granting a profile: the row in acces and the table rights that go with it.
@@ -187,19 +237,22 @@ RETURNS TABLE (privileges text, objets text[])
 BEGIN ATOMIC
 	SELECT d.privileges, d.objets
 	FROM (VALUES
-		-- everyone: the reference tables and the views
+		-- everyone: the reference tables and the shared figures
 		(NULL::flux_mgmt.profil, 'SELECT',
-		 ARRAY['bailleur', 'reservataire', 'commune', 'territoire', 'cible_objectif', 'parametre_orientation',
-			   'atteinte', 'objectifs_attribution', 'bilan_annuel', 'bilan_soustractions', 'bilan_soustractions_mois',
-			   'bail_hors_assiette', 'bilan_hors_assiette', 'bilan_hors_assiette_contingents',
-			   'mixite_identification', 'mixite_dissimilarite', 'etat_des_lieux_logement', 'etat_des_lieux_commune',
-			   'infraction', 'vacance_infraction', 'orientation_infraction', 'attribution_infraction',
-			   'orientation_decompte', 'contribution_calculee']),
+		 ARRAY['bailleur', 'reservataire', 'commune', 'territoire', 'cible_objectif', 'parametre_orientation', 'site',
+			   'atteinte', 'objectifs_attribution', 'bilan_annuel']),
 		-- every profile but the observatory: the rows, cut by the policies
 		('saisie', 'SELECT', ARRAY['logement', 'vacance', 'orientation', 'attribution', 'convention', 'objectif_indicatif',
 								   'rotation', 'rotation_typologie', 'mise_en_service_prevue', 'soustraction_prevue',
 								   'droit_stock', 'convention_stock', 'conversion', 'conversion_palier',
 								   'contribution', 'compteur', 'compteur_bilan', 'compteur_moteur']),
+		-- the full readers of a landlord: the views that compute from its rows
+		-- (under the policies a réservataire's or a territory's would be wrong)
+		('lecture', 'SELECT',
+		 ARRAY['bilan_soustractions', 'bilan_soustractions_mois', 'bail_hors_assiette', 'bilan_hors_assiette',
+			   'bilan_hors_assiette_contingents', 'mixite_identification', 'mixite_dissimilarite',
+			   'etat_des_lieux_logement', 'etat_des_lieux_commune', 'infraction', 'vacance_infraction',
+			   'orientation_infraction', 'attribution_infraction', 'orientation_decompte', 'contribution_calculee']),
 		('saisie', 'INSERT, UPDATE, DELETE', ARRAY['vacance', 'orientation', 'attribution']),
 		('saisie', 'INSERT, UPDATE', ARRAY['logement']),
 		('administration', 'DELETE', ARRAY['logement']),
@@ -211,29 +264,33 @@ BEGIN ATOMIC
 	WHERE d.profil IS NULL
 	   OR d.profil = $1
 	   OR (d.profil = 'saisie' AND d.privileges = 'SELECT' AND $1 <> 'observatoire')
-	   OR (d.profil = 'saisie' AND $1 = 'administration');
+	   OR (d.profil = 'saisie' AND $1 = 'administration')
+	   OR (d.profil = 'lecture' AND $1 IN ('saisie', 'administration'));
 END;
 COMMENT ON FUNCTION flux_mgmt.droits_du_profil(flux_mgmt.profil) IS
-	'the table rights a profile is granted (accorder_profil): every profile reads the reference tables and the views; all but observatoire read the tables of rows (the policies cut them); saisie records events and dwellings; administration also deletes dwellings, renames its landlord and writes conventions, forecasts and stock rights';
+	'the table rights a profile is granted (accorder_profil): every profile reads the reference tables and the views atteinte, objectifs_attribution, bilan_annuel; all but observatoire read the tables of rows (the policies cut them); the landlord''s full readers (saisie, administration, lecture) the other views, which compute from its rows; saisie records events and dwellings; administration also deletes dwellings, renames its landlord and writes conventions, forecasts and stock rights';
 
--- The functions that run as the owner and return the caller's lines (or,
--- for the conversion, check its profile), and the policies' ways back: for
+-- The functions that run as the owner for a scope portee() issued (the
+-- figure readers, the export, the conversion, the policies' ways back): for
 -- the roles with a profile (granted with it).
 CREATE FUNCTION flux_mgmt.lecteurs_des_profils() RETURNS regprocedure[]
 	LANGUAGE sql IMMUTABLE
-RETURN ARRAY['flux_mgmt.perimetres_atteinte(text)', 'flux_mgmt.atteinte_annuelle(text, text, integer)',
-			 'flux_mgmt.annees_compteurs(text)', 'flux_mgmt.objectifs_annuels(text, integer)',
-			 'flux_mgmt.bilan_annuel_de(text, integer)', 'flux_mgmt.export_reservataire(text, text, integer)',
-			 'flux_mgmt.convertir_en_conventions(text, text, date, numeric, integer)',
-			 'flux_mgmt.vacance_orientee_a_l_appelant(bigint)',
-			 'flux_mgmt.logement_oriente_a_l_appelant(bigint)']::pg_catalog.regprocedure[];
+RETURN ARRAY['flux_mgmt.perimetres_atteinte(flux_mgmt.portee, text)',
+			 'flux_mgmt.atteinte_annuelle(flux_mgmt.portee, text, text, integer)',
+			 'flux_mgmt.annees_compteurs(flux_mgmt.portee, text)', 'flux_mgmt.objectifs_annuels(flux_mgmt.portee, text, integer)',
+			 'flux_mgmt.bilan_annuel_de(flux_mgmt.portee, text, integer)',
+			 'flux_mgmt.export_reservataire(flux_mgmt.portee, text, text, integer)',
+			 'flux_mgmt.convertir_en_conventions(flux_mgmt.portee, text, text, date, numeric, integer)',
+			 'flux_mgmt.vacance_orientee(flux_mgmt.portee, bigint)',
+			 'flux_mgmt.logement_oriente(flux_mgmt.portee, bigint)']::pg_catalog.regprocedure[];
 COMMENT ON FUNCTION flux_mgmt.lecteurs_des_profils() IS
-	'the SECURITY DEFINER functions that return only the caller''s lines (the figure readers, export_reservataire, the policies'' ways back from an orientation) or check its profile (convertir_en_conventions): EXECUTE for the roles with a profile, not PUBLIC';
-REVOKE EXECUTE ON FUNCTION flux_mgmt.perimetres_atteinte(text), flux_mgmt.atteinte_annuelle(text, text, integer),
-	flux_mgmt.annees_compteurs(text), flux_mgmt.objectifs_annuels(text, integer), flux_mgmt.bilan_annuel_de(text, integer),
-	flux_mgmt.export_reservataire(text, text, integer), flux_mgmt.convertir_en_conventions(text, text, date, numeric, integer),
-	flux_mgmt.vacance_orientee_a_l_appelant(bigint),
-	flux_mgmt.logement_oriente_a_l_appelant(bigint) FROM PUBLIC;
+	'the SECURITY DEFINER functions that serve a scope portee() issued (the figure readers, export_reservataire, convertir_en_conventions, the policies'' ways back from an orientation): EXECUTE for the roles with a profile, not PUBLIC';
+REVOKE EXECUTE ON FUNCTION flux_mgmt.perimetres_atteinte(flux_mgmt.portee, text),
+	flux_mgmt.atteinte_annuelle(flux_mgmt.portee, text, text, integer), flux_mgmt.annees_compteurs(flux_mgmt.portee, text),
+	flux_mgmt.objectifs_annuels(flux_mgmt.portee, text, integer), flux_mgmt.bilan_annuel_de(flux_mgmt.portee, text, integer),
+	flux_mgmt.export_reservataire(flux_mgmt.portee, text, text, integer),
+	flux_mgmt.convertir_en_conventions(flux_mgmt.portee, text, text, date, numeric, integer),
+	flux_mgmt.vacance_orientee(flux_mgmt.portee, bigint), flux_mgmt.logement_oriente(flux_mgmt.portee, bigint) FROM PUBLIC;
 
 -- Rewrites a role's rights on the extension's objects from its profiles.
 CREATE FUNCTION flux_mgmt.appliquer_profils(role regrole) RETURNS void

@@ -105,6 +105,7 @@ ALTER TABLE convention_stock ENABLE TRIGGER verifier;
 -- with the three values (the other arguments valid)
 CREATE TEMP TABLE appels (fonction, appel) AS VALUES
 	('flux_mgmt.calendrier(numeric,integer)', 'SELECT flux_mgmt.calendrier(%L, 10)::text'),
+	('flux_mgmt.convertir_en_conventions(portee,text,text,date,numeric,integer)', $$SELECT count(*) FROM flux_mgmt.convertir_en_conventions(flux_mgmt.portee(), 'b93', '93', '2026-01-01', %L, 5)$$),
 	('flux_mgmt.convertir_en_conventions(text,text,date,numeric,integer)', $$SELECT count(*) FROM flux_mgmt.convertir_en_conventions('b93', '93', '2026-01-01', %L)$$),
 	('flux_mgmt.convertir_stock(text,text,date,numeric,integer)', $$SELECT count(*) FROM flux_mgmt.convertir_stock('b93', '93', '2026-01-01', %L)$$),
 	('flux_mgmt.exiger_conversion(text,text,date,numeric,integer)', $$SELECT flux_mgmt.exiger_conversion('b93', '93', '2026-01-01', %L, 5)$$),
@@ -128,6 +129,7 @@ SELECT results_eq(
 	  FROM essais_fonctions GROUP BY 1, 2 ORDER BY 1, 2$$,
 	$$VALUES
 	('flux_mgmt.calendrier(numeric,integer)', '22023: annual volume X is not a finite number', '{-Infinity,Infinity,NaN}'::text[]),
+	('flux_mgmt.convertir_en_conventions(portee,text,text,date,numeric,integer)', '22023: reference flux X of the conversion of landlord ''b93'' in département 93 is not a finite number', '{-Infinity,Infinity,NaN}'),
 	('flux_mgmt.convertir_en_conventions(text,text,date,numeric,integer)', '22023: reference flux X of the conversion of landlord ''b93'' in département 93 is not a finite number', '{-Infinity,Infinity,NaN}'),
 	('flux_mgmt.convertir_stock(text,text,date,numeric,integer)', '22023: reference flux X of the conversion of landlord ''b93'' in département 93 is not a finite number', '{-Infinity,Infinity,NaN}'),
 	('flux_mgmt.exiger_conversion(text,text,date,numeric,integer)', '22023: reference flux X of the conversion of landlord ''b93'' in département 93 is not a finite number', '{-Infinity,Infinity,NaN}'),

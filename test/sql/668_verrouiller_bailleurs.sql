@@ -47,7 +47,7 @@ SELECT is(pg_temp.erreur_complete($$SELECT flux_mgmt.verrouiller_bailleurs(ARRAY
 CREATE ROLE flux_lecteur_seul;
 CREATE ROLE flux_etat_des_lieux;
 SELECT flux_mgmt.accorder_profil('flux_lecteur_seul', 'lecture') \g /dev/null
-SELECT flux_mgmt.accorder_profil('flux_etat_des_lieux', 'lecture') \g /dev/null
+SELECT flux_mgmt.accorder_profil('flux_etat_des_lieux', 'administration', 'b75') \g /dev/null
 GRANT USAGE ON SCHEMA flux_mgmt TO flux_lecteur_seul, flux_etat_des_lieux;
 GRANT SELECT ON ALL TABLES IN SCHEMA flux_mgmt TO flux_lecteur_seul, flux_etat_des_lieux;
 GRANT INSERT ON flux_mgmt.droit_stock TO flux_etat_des_lieux;

@@ -5,7 +5,7 @@
 -- (Saint-Denis, in Plaine Commune), sharing Action Logement and the préfet.
 \i test/setup.sql
 BEGIN;
-SELECT plan(83);
+SELECT plan(91);
 \i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
 \i test/fixtures/evenements_ids.sql
@@ -96,6 +96,12 @@ SELECT throws_ok($$SELECT * FROM acces$$, '42501', NULL, 'nobody but the owner r
 SELECT throws_ok($$SELECT accorder_profil('commis_b93', 'administration', 'b93')$$, '42501', NULL, 'nor grants itself one');
 SELECT throws_ok($$SELECT portee_de('admin_b93')$$, '42501', NULL, 'nor reads another role''s scope');
 SELECT ok((SELECT NOT tout AND lecture = '{b93}' AND saisie = '{b93}' FROM portee()), 'its own scope: b93, read and recorded');
+SELECT throws_ok($$SELECT verrouiller_bailleurs(ARRAY['sd'])$$, '42501', 'role commis_b93 may not lock landlord "sd"',
+				 'nor takes another landlord''s lock (it would stall its events)');
+SELECT lives_ok($$SELECT verrouiller_bailleurs(ARRAY['b93'])$$, 'its own, yes');
+SELECT throws_ok($$SELECT * FROM atteinte_annuelle(ROW(true, '{b93,sd}', '{}', '{}', '{}', '{}', '{}', '{}', true, 'commis_b93', 42)::portee,
+													   'sd', '93', 2026)$$,
+				 '42501', 'this scope was not issued by flux_mgmt.portee() in this transaction', 'a scope written by hand is refused by the readers');
 RESET ROLE;
 SELECT is((SELECT count(*)::int FROM orientation WHERE vacance_id = :s2), 1, '(sd''s vacancy is untouched)');
 SELECT is((SELECT date_limite FROM orientation WHERE vacance_id = :s1), '2026-04-03'::date, '(and its orientation too)');
@@ -156,10 +162,41 @@ SELECT ok(:o3_autres > 0 AND (SELECT count(*) FROM objectifs_attribution WHERE o
 SELECT is((SELECT count(*)::int FROM objectifs_attribution WHERE objectif = 'O3' AND reservataire = 'al'), 2, 'its own O3 with each landlord');
 SELECT is(export_reservataire('b93', 'al', 2026)::text, :'export_al', 'its export equals the one the owner gets');
 SELECT throws_ok($$SELECT export_reservataire('b93', 'prefet', 2026)$$, '42501', NULL, 'not another réservataire''s');
+SELECT ok(strpos(rapport_annuel('b93', 2026), 'Action Logement Services') > 0
+		  AND strpos(rapport_annuel('b93', 2026), 'Préfet, prioritaires') = 0
+		  AND strpos(rapport_annuel('b93', 2026), 'figurent dans l''édition du bailleur') > 0,
+		  'its edition of the yearly report: its lines, no other réservataire''s, the landlord-wide sections left out');
+SELECT ok(strpos(rapport_annuel('b93', 2026), format('<td class="n">%s</td>', split_part(:'atteinte_al', ' ', 4))) > 0,
+		  'with the département''s true flux in its line');
 SELECT throws_ok($$SELECT * FROM parts_annuelles('b93', '93', 2026)$$, '42501', NULL, 'the shares need the landlord''s rows: refused');
 SELECT throws_ok(format($$UPDATE orientation SET date_limite = '2026-12-31' WHERE vacance_id = %s$$, :m2), '42501', NULL,
 				 'a réservataire writes nothing');
 SELECT throws_ok(format($$SELECT * FROM suggerer(%s)$$, :m2), '42501', NULL, 'nor reads the engine''s counters');
+RESET ROLE;
+
+-- A SECURITY DEFINER function of the clerk of b93, called by Action
+-- Logement: it runs with the clerk's scope, never its caller's (review of
+-- dc9e7ff: the readers filtered for the role at the outer level).
+CREATE SCHEMA espionnage AUTHORIZATION commis_b93;
+GRANT USAGE ON SCHEMA espionnage TO res_al;
+SET ROLE commis_b93;
+CREATE FUNCTION espionnage.espion() RETURNS TABLE (lignes bigint, dwellings bigint) LANGUAGE sql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $f$ SELECT (SELECT count(*) FROM flux_mgmt.atteinte WHERE bailleur = 'sd'), (SELECT count(*) FROM flux_mgmt.logement WHERE bailleur = 'sd') $f$;
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION espionnage.espion() TO res_al;
+SET ROLE res_al;
+SELECT is((SELECT format('%s %s', lignes, dwellings) FROM espionnage.espion()), '0 0',
+		  'a function of the clerk of b93 that Action Logement calls sees none of sd''s lines nor dwellings');
+RESET ROLE;
+
+-- A cursor's later FETCHes are statements of their own: the scope the view
+-- computed when it was opened still serves them.
+SET ROLE res_al;
+DECLARE lignes_al CURSOR FOR SELECT bailleur, reservataire FROM atteinte WHERE annee = 2026 ORDER BY bailleur, reservataire NULLS LAST;
+FETCH 1 FROM lignes_al \g /dev/null
+SELECT lives_ok($$FETCH ALL FROM lignes_al$$, 'a cursor on atteinte fetched over several statements');
+CLOSE lignes_al;
 RESET ROLE;
 
 -- The préfet, with b93 only.
@@ -182,6 +219,8 @@ SELECT is((SELECT count(*)::int FROM bilan_annuel WHERE bailleur = 'sd'), 0, 'no
 SELECT is((SELECT string_agg(DISTINCT coalesce(epci, 'total'), ' ') FROM objectifs_attribution WHERE objectif IN ('O1', 'O2')),
 		  '200057875 total', 'O1 and O2 of its territory and the landlords'' totals');
 SELECT is((SELECT count(*)::int FROM objectifs_attribution WHERE objectif = 'O3'), 0, 'no réservataire''s O3');
+SELECT throws_ok($$SELECT rapport_annuel('b93', 2031)$$, '23503', 'landlord ''b93'' has nothing to report for 2031',
+				 'its edition of the report needs lines that year');
 RESET ROLE;
 
 -- An observatory: every figure, no row.
@@ -201,7 +240,7 @@ CREATE ROLE sans_profil;
 GRANT USAGE ON SCHEMA flux_mgmt TO sans_profil;
 GRANT SELECT ON logement, vacance, atteinte, bailleur TO sans_profil;
 SET ROLE sans_profil;
-SELECT throws_ok($$SELECT count(*) FROM logement$$, '42501', 'permission denied for function logement_oriente_a_l_appelant',
+SELECT throws_ok($$SELECT count(*) FROM logement$$, '42501', 'permission denied for function logement_oriente',
 				 'a role without a profile reads no dwelling');
 SELECT throws_ok($$SELECT count(*) FROM atteinte$$, '42501', 'permission denied for function perimetres_atteinte', 'nor any figure line');
 SELECT throws_ok($$SELECT * FROM atteinte_annuelle('b93', '93', 2026)$$, '42501', NULL, 'nor calls a figure reader directly');

@@ -1,0 +1,1 @@
+../../src/97_consolidation.sql

@@ -74,8 +74,20 @@ static struct
 	Portee		portees[PORTEES_MAX];
 } memoire;
 
+/*
+ * The scopes issued in the transaction, with their tokens (emise), each
+ * beside its contents without the token (brute): a scope recomputed with
+ * the same contents gets the token it had, so that a long transaction of
+ * many statements keeps one entry per distinct scope, not one per statement.
+ */
+typedef struct Emission
+{
+	Datum		brute;
+	Datum		emise;
+} Emission;
+
 static LocalTransactionId registre_lxid = InvalidLocalTransactionId;
-static List *registre = NIL;	/* the scopes issued in the transaction */
+static List *registre = NIL;	/* of Emission, in TopTransactionContext */
 
 static bool rappel_enregistre = false;
 
@@ -207,18 +219,33 @@ Datum
 flux_portee(PG_FUNCTION_ARGS)
 {
 	Oid			role = GetUserId();
+	Datum		brute;
 	Datum		portee;
 	MemoryContext avant;
+	ListCell   *lc;
 
 	memoire_du_moment();
 	for (int i = 0; i < memoire.n; i++)
 		if (memoire.portees[i].role == role)
 			PG_RETURN_DATUM(datumCopy(memoire.portees[i].valeur, false, -1));
-	portee = sans_restriction(role) ? portee_entiere(fcinfo, role) : portee_calculee(role);
-	portee = avec_jeton(fcinfo, portee);
+	brute = sans_restriction(role) ? portee_entiere(fcinfo, role) : portee_calculee(role);
+	portee = (Datum) 0;
+	foreach(lc, registre)
+	{
+		Emission   *e = lfirst(lc);
+
+		if (datumIsEqual(e->brute, brute, false, -1))
+			portee = e->emise;
+	}
 	avant = MemoryContextSwitchTo(TopTransactionContext);
-	portee = datumCopy(portee, false, -1);
-	registre = lappend(registre, DatumGetPointer(portee));
+	if (portee == (Datum) 0)
+	{
+		Emission   *e = palloc(sizeof(Emission));
+
+		e->brute = datumCopy(brute, false, -1);
+		e->emise = portee = datumCopy(avec_jeton(fcinfo, brute), false, -1);
+		registre = lappend(registre, e);
+	}
 	if (memoire.n < PORTEES_MAX)
 	{
 		memoire.portees[memoire.n].role = role;
@@ -250,7 +277,7 @@ flux_portee_sure(PG_FUNCTION_ARGS)
 	p = PointerGetDatum(PG_DETOAST_DATUM(PG_GETARG_DATUM(0)));
 	memoire_du_moment();
 	foreach(lc, registre)
-		if (datumIsEqual(PointerGetDatum(lfirst(lc)), p, false, -1))
+		if (datumIsEqual(((Emission *) lfirst(lc))->emise, p, false, -1))
 			PG_RETURN_DATUM(p);
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

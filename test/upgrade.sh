@@ -203,9 +203,9 @@ control() {
 }
 # what sql/src could change and the upgrade script forget: a function's body
 # (here the export's format string), a comment, a default, an ACL, an enum label
-control catalogue.data '^> function flux_mgmt\.export_reservataire\(text,text,integer\) \| .*export_reservataire 2' \
+control catalogue.data '^> function flux_mgmt\.export_reservataire\([^)]*portee,text,text,integer\) \| .*export_reservataire 2' \
 	test/upgrade/catalogue.sql \
-	"DO \$\$ BEGIN EXECUTE replace(pg_get_functiondef('flux_mgmt.export_reservataire(text,text,integer)'::regprocedure),
+	"DO \$\$ BEGIN EXECUTE replace(pg_get_functiondef('flux_mgmt.export_reservataire(flux_mgmt.portee,text,text,integer)'::regprocedure),
 	 '''flux_mgmt.export_reservataire 1''', '''flux_mgmt.export_reservataire 2'''); END \$\$"
 control catalogue.data '^> column flux_mgmt\.logement #[0-9]+ qpv: .* -- changed$' test/upgrade/catalogue.sql \
 	"COMMENT ON COLUMN flux_mgmt.logement.qpv IS 'changed'"

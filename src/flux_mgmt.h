@@ -36,6 +36,7 @@ typedef struct FluxIdentite
 extern Oid	flux_relation(const char *nom);
 extern Oid	flux_relation_si_existe(const char *nom);
 extern Oid	flux_proprietaire(Oid relid);
+extern Datum flux_appeler(const char *nom, Oid type_argument, Datum argument);
 extern void flux_agir_en_proprietaire(Oid owner, FluxIdentite *avant);
 extern void flux_redevenir(const FluxIdentite *avant);
 extern void flux_exiger_declencheurs_surs(Oid relid);

@@ -29,9 +29,6 @@
 #include "access/table.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
-#include "nodes/value.h"
-#include "parser/parse_func.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -77,19 +74,13 @@ ouvrir_lisible(const char *table, Datum bailleur)
 
 	if (r != ACLCHECK_OK)
 		aclcheck_error(r, OBJECT_TABLE, table);
-	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED)
-	{
-		Oid			argtypes[1] = {TEXTOID};
-		Oid			lit = LookupFuncName(list_make2(makeString(FLUX_SCHEMA), makeString("lit_bailleur_courant")),
-										 1, argtypes, false);
-
-		if (!DatumGetBool(OidFunctionCall1(lit, bailleur)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("role %s may not read the counters of landlord \"%s\"",
-							GetUserNameFromId(GetUserId(), false), TextDatumGetCString(bailleur)),
-					 errhint("The orientation engine is for the landlord's staff: ask the owner for a profile, flux_mgmt.accorder_profil(role, 'saisie', bailleur).")));
-	}
+	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED &&
+		!DatumGetBool(flux_appeler("lit_bailleur_courant", TEXTOID, bailleur)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role %s may not read the counters of landlord \"%s\"",
+						GetUserNameFromId(GetUserId(), false), TextDatumGetCString(bailleur)),
+				 errhint("The orientation engine is for the landlord's staff: ask the owner for a profile, flux_mgmt.accorder_profil(role, 'saisie', bailleur).")));
 	return table_open(relid, AccessShareLock);
 }
 

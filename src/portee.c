@@ -27,14 +27,10 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "nodes/pg_list.h"
-#include "nodes/value.h"
-#include "parser/parse_func.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -196,16 +192,6 @@ avec_jeton(FunctionCallInfo fcinfo, Datum portee)
 	return HeapTupleGetDatum(heap_form_tuple(desc, valeurs, nuls));
 }
 
-/* portee_de(role), called without an EXECUTE check: it is the extension's own. */
-static Datum
-portee_calculee(Oid role)
-{
-	Oid			argtypes[1] = {REGROLEOID};
-	Oid			fonction = LookupFuncName(list_make2(makeString(FLUX_SCHEMA), makeString("portee_de")),
-										  1, argtypes, false);
-
-	return OidFunctionCall1(fonction, ObjectIdGetDatum(role));
-}
 
 /*
  * The scope of the current role: what the policies test (row-level security
@@ -228,7 +214,7 @@ flux_portee(PG_FUNCTION_ARGS)
 	for (int i = 0; i < memoire.n; i++)
 		if (memoire.portees[i].role == role)
 			PG_RETURN_DATUM(datumCopy(memoire.portees[i].valeur, false, -1));
-	brute = sans_restriction(role) ? portee_entiere(fcinfo, role) : portee_calculee(role);
+	brute = sans_restriction(role) ? portee_entiere(fcinfo, role) : flux_appeler("portee_de", REGROLEOID, ObjectIdGetDatum(role));
 	portee = (Datum) 0;
 	foreach(lc, registre)
 	{

@@ -24,6 +24,9 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_proc.h"
+#include "nodes/makefuncs.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -100,6 +103,20 @@ flux_relation(const char *nom)
 	if (!OidIsValid(relid))
 		elog(ERROR, "flux_mgmt: relation %s.%s is missing", FLUX_SCHEMA, nom);
 	return relid;
+}
+
+/*
+ * One of the extension's SQL functions of one argument, called by its name
+ * in the extension's schema (not through any search_path), without an
+ * EXECUTE check: the extension calls its own.
+ */
+Datum
+flux_appeler(const char *nom, Oid type_argument, Datum argument)
+{
+	Oid			argtypes[1] = {type_argument};
+
+	return OidFunctionCall1(LookupFuncName(list_make2(makeString(FLUX_SCHEMA), makeString(pstrdup(nom))),
+										   1, argtypes, false), argument);
 }
 
 /* The owner of a relation. */

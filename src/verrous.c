@@ -37,9 +37,6 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
-#include "nodes/value.h"
-#include "parser/parse_func.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -153,16 +150,13 @@ ecrivain(void)
 static void
 exiger_ses_bailleurs(ArrayType *codes)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Oid			peut = LookupFuncName(list_make2(makeString(FLUX_SCHEMA), makeString("peut_verrouiller")),
-									  1, argtypes, false);
 	Datum	   *elements;
 	bool	   *nuls;
 	int			n;
 
 	deconstruct_array(codes, TEXTOID, -1, false, TYPALIGN_INT, &elements, &nuls, &n);
 	for (int i = 0; i < n; i++)
-		if (!nuls[i] && !DatumGetBool(OidFunctionCall1(peut, elements[i])))
+		if (!nuls[i] && !DatumGetBool(flux_appeler("peut_verrouiller", TEXTOID, elements[i])))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("role %s may not lock landlord \"%s\"",

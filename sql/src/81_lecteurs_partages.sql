@@ -7,8 +7,8 @@
 -- landlord-year that runs as the owner and keeps the lines of the scope the view hands it: the
 -- view's invoker's (portee()), which the reader trusts only if this statement issued it.  A filter on bailleur reaches the landlord's key, one on annee the
 -- counters' index, through the readers' arguments.  Also the install script of the 0.1 -> 0.2
--- upgrade (sql/updates/0.1--0.2/99_partage_0_lecteurs.sql links here): every statement creates
--- or replaces.
+-- upgrade (sql/updates/0.1--0.2/99_partage_0_lecteurs.sql links here), after
+-- 99_partage_0_abandon.sql dropped 0.1's views and perimetres_atteinte(text).
 -- (sql/src/*.sql are concatenated in name order into the install script.)
 
 -- The départements and years of a landlord that atteinte lists: those of its
@@ -25,7 +25,7 @@
 -- and at full scale above the inlining and optimisation thresholds, whose
 -- compilation took nine tenths of the query (bench/RESULTS.md).  As the
 -- owner, for a caller with some profile for the landlord.
-CREATE OR REPLACE FUNCTION flux_mgmt.perimetres_atteinte(qui flux_mgmt.portee, bailleur text)
+CREATE FUNCTION flux_mgmt.perimetres_atteinte(qui flux_mgmt.portee, bailleur text)
 RETURNS TABLE (departement text, annee integer)
 	LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER PARALLEL RESTRICTED ROWS 10
 	SET search_path = pg_catalog, pg_temp
@@ -66,7 +66,7 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.perimetres_atteinte(flux_mgmt.portee, text) IS
 	'the (département, year) pairs of a landlord that the view atteinte lists: every one with counters that year (in the flux or not), with a rotation rate, and the current year in the départements of its conventions in force then; as the owner, none for a scope without any profile for the landlord (connait_bailleur), the scope one portee() issued in this transaction; no argument check';
 
-CREATE OR REPLACE FUNCTION flux_mgmt.perimetres_atteinte(bailleur text)
+CREATE FUNCTION flux_mgmt.perimetres_atteinte(bailleur text)
 RETURNS TABLE (departement text, annee integer)
 	LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED ROWS 10
 BEGIN ATOMIC
@@ -79,7 +79,7 @@ COMMENT ON FUNCTION flux_mgmt.perimetres_atteinte(text) IS
 -- atteinte_annuelle of each: a filter on bailleur reaches the
 -- landlord's key, and annee, applied to the pairs, the counters' index
 -- through atteinte_annuelle's arguments.
-CREATE OR REPLACE VIEW flux_mgmt.atteinte WITH (security_invoker = true) AS
+CREATE VIEW flux_mgmt.atteinte WITH (security_invoker = true) AS
 SELECT b.code AS bailleur, p.departement, p.annee, a.reservataire, a.taux, a.flux_realise, a.droit, a.decomptes, a.ecart,
 	   a.en_cours, a.carences
 FROM flux_mgmt.bailleur b
@@ -102,7 +102,7 @@ COMMENT ON COLUMN flux_mgmt.atteinte.carences IS 'its in-flux orientations of th
 
 -- The years of a landlord's counters (compteur and compteur_bilan), by skip
 -- scans of their keys, for a caller with some profile for the landlord.
-CREATE OR REPLACE FUNCTION flux_mgmt.annees_compteurs(qui flux_mgmt.portee, bailleur text) RETURNS SETOF integer
+CREATE FUNCTION flux_mgmt.annees_compteurs(qui flux_mgmt.portee, bailleur text) RETURNS SETOF integer
 	LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER PARALLEL RESTRICTED ROWS 5
 	SET search_path = pg_catalog, pg_temp
 	SET plan_cache_mode = force_generic_plan
@@ -136,7 +136,7 @@ COMMENT ON FUNCTION flux_mgmt.annees_compteurs(flux_mgmt.portee, text) IS
 -- the caller may see: all of them for its staff or an observatory, a
 -- réservataire's O3 and a territory's O1/O2, and the landlord's totals for
 -- anyone with a profile for it.
-CREATE OR REPLACE FUNCTION flux_mgmt.objectifs_annuels(qui flux_mgmt.portee, bailleur text, annee integer)
+CREATE FUNCTION flux_mgmt.objectifs_annuels(qui flux_mgmt.portee, bailleur text, annee integer)
 RETURNS TABLE (objectif text, reservataire text, epci text, epci_nom text, numerateur bigint, denominateur bigint)
 	LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED ROWS 20
 	SET search_path = pg_catalog, pg_temp
@@ -183,7 +183,7 @@ END;
 COMMENT ON FUNCTION flux_mgmt.objectifs_annuels(flux_mgmt.portee, text, integer) IS
 	'the allocation objectives O1-O4 of a landlord''s year from its counters (the lines of objectifs_attribution before the targets): computed as the owner over every counter, the lines the scope qui (one portee() issued in this transaction) may see: all for the landlord''s staff or an observatory, a réservataire''s own O3, a territory''s O1 and O2, the landlord''s totals for anyone with a profile for it; no argument check';
 
-CREATE OR REPLACE VIEW flux_mgmt.objectifs_attribution WITH (security_invoker = true) AS
+CREATE VIEW flux_mgmt.objectifs_attribution WITH (security_invoker = true) AS
 SELECT b.code AS bailleur, y.annee, o.objectif, o.reservataire, o.epci, o.numerateur, o.denominateur, t.cible,
 	   CASE WHEN o.denominateur > 0 THEN round(100.0 * o.numerateur / o.denominateur, 2) END AS taux,
 	   greatest(0, ceil(t.cible * o.denominateur / 100) - o.numerateur)::bigint AS manque,
@@ -210,7 +210,7 @@ COMMENT ON COLUMN flux_mgmt.objectifs_attribution.epci_nom IS 'name of that terr
 -- The yearly report's counts of one landlord-year (DOMAIN §3.8), the lines
 -- the caller may see: all for its staff or an observatory, a réservataire's
 -- own, a territory's communes'.
-CREATE OR REPLACE FUNCTION flux_mgmt.bilan_annuel_de(qui flux_mgmt.portee, bailleur text, annee integer)
+CREATE FUNCTION flux_mgmt.bilan_annuel_de(qui flux_mgmt.portee, bailleur text, annee integer)
 RETURNS TABLE (reservataire text, typologie text, financement flux_mgmt.financement, qpv boolean,
 			   commune flux_mgmt.code_insee, periode_construction text, logements_proposes bigint, logements_attribues bigint)
 	LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED ROWS 100
@@ -229,7 +229,7 @@ END;
 COMMENT ON FUNCTION flux_mgmt.bilan_annuel_de(flux_mgmt.portee, text, integer) IS
 	'the lines of bilan_annuel of a landlord''s year from its counters, summed over the tranches, as the owner: those the scope qui (one portee() issued in this transaction) may see: all for the landlord''s staff or an observatory, a réservataire''s own, those of a territory''s communes; no argument check';
 
-CREATE OR REPLACE VIEW flux_mgmt.bilan_annuel WITH (security_invoker = true) AS
+CREATE VIEW flux_mgmt.bilan_annuel WITH (security_invoker = true) AS
 SELECT b.code AS bailleur, y.annee, d.reservataire, d.typologie, d.financement, d.qpv, d.commune, d.periode_construction,
 	   d.logements_proposes, d.logements_attribues
 FROM flux_mgmt.bailleur b

@@ -15,6 +15,7 @@ MODULE_big = flux_mgmt
 OBJS = \
 	src/flux_mgmt.o \
 	src/acces.o \
+	src/candidats.o \
 	src/chemin_rapide.o \
 	src/classement.o \
 	src/code_insee.o \

@@ -40,25 +40,7 @@
 
 #include "flux_mgmt.h"
 #include "acces.h"
-
-/* One beneficiary's sums. */
-typedef struct Somme
-{
-	Datum		reservataire;	/* text, or null for the pool */
-	bool		sans_reservataire;
-	int64		montants[3];
-} Somme;
-
-typedef struct Sommes
-{
-	int			n;
-	int			max;
-	Somme	   *s;
-	/* for a territory: the réservataire whose own count is a, and the sums */
-	Datum		reservataire;
-	int64		t;
-	int64		a;
-} Sommes;
+#include "moteur.h"
 
 /*
  * The counters of one landlord, read through the index: the rows would
@@ -84,8 +66,8 @@ ouvrir_lisible(const char *table, Datum bailleur)
 	return table_open(relid, AccessShareLock);
 }
 
-static Somme *
-somme_de(Sommes *ss, Datum reservataire, bool sans)
+FluxSomme *
+flux_somme_de(FluxSommes *ss, Datum reservataire, bool sans)
 {
 	for (int i = 0; i < ss->n; i++)
 		if (flux_egales(ss->s[i].reservataire, ss->s[i].sans_reservataire, reservataire, sans, -1, false))
@@ -93,7 +75,7 @@ somme_de(Sommes *ss, Datum reservataire, bool sans)
 	if (ss->n == ss->max)
 	{
 		ss->max = Max(16, 2 * ss->max);
-		ss->s = ss->s == NULL ? palloc(sizeof(Somme) * ss->max) : repalloc(ss->s, sizeof(Somme) * ss->max);
+		ss->s = ss->s == NULL ? palloc(sizeof(FluxSomme) * ss->max) : repalloc(ss->s, sizeof(FluxSomme) * ss->max);
 	}
 	ss->s[ss->n].reservataire = sans ? (Datum) 0 : datumCopy(reservataire, false, -1);
 	ss->s[ss->n].sans_reservataire = sans;
@@ -104,7 +86,7 @@ somme_de(Sommes *ss, Datum reservataire, bool sans)
 static void
 ajouter_moteur(void *arg, Datum reservataire, bool sans, const int64 *montants)
 {
-	Somme	   *s = somme_de((Sommes *) arg, reservataire, sans);
+	FluxSomme	   *s = flux_somme_de((FluxSommes *) arg, reservataire, sans);
 
 	for (int c = 0; c < 3; c++)
 		s->montants[c] += montants[c];
@@ -113,7 +95,7 @@ ajouter_moteur(void *arg, Datum reservataire, bool sans, const int64 *montants)
 static void
 ajouter_territoire(void *arg, Datum reservataire, bool sans, const int64 *imputees)
 {
-	Sommes	   *ss = arg;
+	FluxSommes	   *ss = arg;
 
 	ss->t += *imputees;
 	if (!sans && flux_egales(reservataire, false, ss->reservataire, false, -1, false))
@@ -133,20 +115,16 @@ instantane(void)
  * proposes and proposes_hors_qpv of compteur_moteur summed over the
  * tranches, with the transaction's pending differences.
  */
-PG_FUNCTION_INFO_V1(flux_comptes_moteur);
-Datum
-flux_comptes_moteur(PG_FUNCTION_ARGS)
+/* The sums of compteur_moteur of a landlord, year and département per beneficiary, pending differences included. */
+void
+flux_lire_comptes_moteur(Datum bailleur, int32 annee, Datum departement, FluxSommes *ss)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Datum		cle[3] = {PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), PG_GETARG_DATUM(2)};
-	Sommes		ss = {0};
-	Relation	rel;
+	Datum		cle[3] = {bailleur, Int32GetDatum(annee), departement};
+	Relation	rel = ouvrir_lisible("compteur_moteur", bailleur);
 	TupleTableSlot *slot;
 	FluxLecture l;
 	AttrNumber	colonnes[4];
 
-	InitMaterializedSRF(fcinfo, 0);
-	rel = ouvrir_lisible("compteur_moteur", PG_GETARG_DATUM(0));
 	colonnes[0] = flux_attnum(rel, "reservataire");
 	colonnes[1] = flux_attnum(rel, "imputees");
 	colonnes[2] = flux_attnum(rel, "proposes");
@@ -157,7 +135,7 @@ flux_comptes_moteur(PG_FUNCTION_ARGS)
 	{
 		bool		nul;
 		Datum		r = slot_getattr(slot, colonnes[0], &nul);
-		Somme	   *s = somme_de(&ss, r, nul);
+		FluxSomme  *s = flux_somme_de(ss, r, nul);
 
 		for (int c = 0; c < 3; c++)
 			s->montants[c] += DatumGetInt64(slot_getattr(slot, colonnes[c + 1], &nul));
@@ -166,7 +144,23 @@ flux_comptes_moteur(PG_FUNCTION_ARGS)
 	PopActiveSnapshot();
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);
-	flux_parcourir_en_attente(cle[0], PG_GETARG_INT32(1), cle[2], NULL, 0, ajouter_moteur, &ss);
+	flux_parcourir_en_attente(bailleur, annee, departement, NULL, 0, ajouter_moteur, ss);
+}
+
+/*
+ * comptes_moteur(bailleur, annee, departement): per beneficiary, imputees,
+ * proposes and proposes_hors_qpv of compteur_moteur summed over the
+ * tranches, with the transaction's pending differences.
+ */
+PG_FUNCTION_INFO_V1(flux_comptes_moteur);
+Datum
+flux_comptes_moteur(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	FluxSommes	ss = {0};
+
+	InitMaterializedSRF(fcinfo, 0);
+	flux_lire_comptes_moteur(PG_GETARG_DATUM(0), PG_GETARG_INT32(1), PG_GETARG_DATUM(2), &ss);
 	for (int i = 0; i < ss.n; i++)
 	{
 		Datum		v[4] = {ss.s[i].reservataire, Int64GetDatum(ss.s[i].montants[0]),
@@ -179,17 +173,15 @@ flux_comptes_moteur(PG_FUNCTION_ARGS)
 }
 
 /*
- * comptes_territoire(bailleur, annee, communes, reservataire): the in-flux
- * vacancies the engine counts in those communes (t) and, of those, the
- * réservataire's (a), from compteur summed over its rows, with the
- * transaction's pending differences.
+ * The in-flux vacancies the engine counts (compteur.imputees) of a landlord's
+ * year in some communes (t), and of those the réservataire's (a), pending
+ * differences included.
  */
-PG_FUNCTION_INFO_V1(flux_comptes_territoire);
-Datum
-flux_comptes_territoire(PG_FUNCTION_ARGS)
+void
+flux_lire_comptes_territoire(Datum bailleur, int32 annee, ArrayType *tableau, Datum reservataire,
+							 int64 *t, int64 *a)
 {
-	ArrayType  *tableau = PG_GETARG_ARRAYTYPE_P(2);
-	Sommes		ss = {0};
+	FluxSommes	ss = {0};
 	Datum	   *communes;
 	bool	   *nuls;
 	int			n;
@@ -200,16 +192,11 @@ flux_comptes_territoire(PG_FUNCTION_ARGS)
 	AttrNumber	a_reservataire,
 				a_dans_flux,
 				a_imputees;
-	TupleDesc	desc;
-	Datum		resultat[2];
-	bool		resultat_nul[2] = {false, false};
 
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "flux_mgmt: comptes_territoire must return a composite");
-	ss.reservataire = PG_GETARG_DATUM(3);
+	ss.reservataire = reservataire;
 	deconstruct_array(tableau, ARR_ELEMTYPE(tableau), sizeof(int32), true, TYPALIGN_INT, &communes, &nuls, &n);
 	codes = palloc(sizeof(int32) * Max(n, 1));
-	rel = ouvrir_lisible("compteur", PG_GETARG_DATUM(0));
+	rel = ouvrir_lisible("compteur", bailleur);
 	a_reservataire = flux_attnum(rel, "reservataire");
 	a_dans_flux = flux_attnum(rel, "dans_flux");
 	a_imputees = flux_attnum(rel, "imputees");
@@ -217,9 +204,8 @@ flux_comptes_territoire(PG_FUNCTION_ARGS)
 	snap = instantane();
 	for (int i = 0; i < n; i++)
 	{
-		Datum		cle[3] = {PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), communes[i]};
+		Datum		cle[3] = {bailleur, Int32GetDatum(annee), communes[i]};
 		FluxLecture l;
-
 		bool		deja = false;
 
 		CHECK_FOR_INTERRUPTS();
@@ -248,8 +234,32 @@ flux_comptes_territoire(PG_FUNCTION_ARGS)
 	PopActiveSnapshot();
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);
-	flux_parcourir_en_attente(PG_GETARG_DATUM(0), PG_GETARG_INT32(1), (Datum) 0, codes, n, ajouter_territoire, &ss);
-	resultat[0] = Int64GetDatum(ss.t);
-	resultat[1] = Int64GetDatum(ss.a);
+	flux_parcourir_en_attente(bailleur, annee, (Datum) 0, codes, n, ajouter_territoire, &ss);
+	*t = ss.t;
+	*a = ss.a;
+}
+
+/*
+ * comptes_territoire(bailleur, annee, communes, reservataire): the in-flux
+ * vacancies the engine counts in those communes (t) and, of those, the
+ * réservataire's (a), from compteur summed over its rows, with the
+ * transaction's pending differences.
+ */
+PG_FUNCTION_INFO_V1(flux_comptes_territoire);
+Datum
+flux_comptes_territoire(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	int64		t;
+	int64		a;
+	Datum		resultat[2];
+	bool		resultat_nul[2] = {false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "flux_mgmt: comptes_territoire must return a composite");
+	flux_lire_comptes_territoire(PG_GETARG_DATUM(0), PG_GETARG_INT32(1), PG_GETARG_ARRAYTYPE_P(2),
+								 PG_GETARG_DATUM(3), &t, &a);
+	resultat[0] = Int64GetDatum(t);
+	resultat[1] = Int64GetDatum(a);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), resultat, resultat_nul)));
 }

@@ -109,7 +109,7 @@ SELECT is_empty('SELECT * FROM oracle_ecarts', 'and the oracle''s');
 
 -- Positive control: the same year with the engine counting as 0.1 did (open,
 -- attributed and carence orientations of the year, candidats() changed in
--- place and rolled back): the pool ends far below its entitlement.
+-- place and rolled back, decider() made to ask it): the pool ends far below its entitlement.
 ROLLBACK TO SAVEPOINT avant_annee;
 SELECT isnt(replace(pg_get_functiondef('flux_mgmt.candidats'::regproc), 'k.imputees AS n,', ''),
 			pg_get_functiondef('flux_mgmt.candidats'::regproc), 'the engine''s count is found in candidats()');
@@ -120,6 +120,12 @@ DO $$ BEGIN
 					'(SELECT sum(c.en_cours + c.attribuees + c.carences) FROM compteur c
 					  WHERE c.bailleur = $1 AND c.annee = $3 AND departement(c.commune) = bornes.d
 						AND c.reservataire IS NOT DISTINCT FROM k.reservataire AND c.dans_flux) AS n,');
+	-- and decider() asks candidats(), not its C twin candidats_rapides()
+	IF strpos(pg_get_functiondef('flux_mgmt.decider'::regproc), 'candidats_rapides(v.bailleur, v.commune, v.annee, v.qpv)') = 0 THEN
+		RAISE EXCEPTION 'decider() no longer calls candidats_rapides() as this test expects';
+	END IF;
+	EXECUTE replace(pg_get_functiondef('flux_mgmt.decider'::regproc),
+					'candidats_rapides(v.bailleur, v.commune, v.annee, v.qpv)', 'NULL');
 END $$;
 SELECT pg_temp.une_annee();
 SELECT results_eq(

@@ -1,0 +1,1 @@
+../../src/76_decision.sql

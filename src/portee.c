@@ -28,6 +28,7 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "executor/executor.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
@@ -200,11 +201,9 @@ avec_jeton(FunctionCallInfo fcinfo, Datum portee)
  * (portee_sure): a SECURITY DEFINER function of another role gets that
  * role's scope, never its caller's.
  */
-PG_FUNCTION_INFO_V1(flux_portee);
-Datum
-flux_portee(PG_FUNCTION_ARGS)
+static Datum
+portee_pour(FunctionCallInfo fcinfo, Oid role)
 {
-	Oid			role = GetUserId();
 	Datum		brute;
 	Datum		portee;
 	MemoryContext avant;
@@ -213,7 +212,7 @@ flux_portee(PG_FUNCTION_ARGS)
 	memoire_du_moment();
 	for (int i = 0; i < memoire.n; i++)
 		if (memoire.portees[i].role == role)
-			PG_RETURN_DATUM(datumCopy(memoire.portees[i].valeur, false, -1));
+			return memoire.portees[i].valeur;
 	brute = sans_restriction(role) ? portee_entiere(fcinfo, role) : flux_appeler("portee_de", REGROLEOID, ObjectIdGetDatum(role));
 	portee = (Datum) 0;
 	foreach(lc, registre)
@@ -239,7 +238,14 @@ flux_portee(PG_FUNCTION_ARGS)
 		memoire.n++;
 	}
 	MemoryContextSwitchTo(avant);
-	PG_RETURN_DATUM(datumCopy(portee, false, -1));
+	return portee;
+}
+
+PG_FUNCTION_INFO_V1(flux_portee);
+Datum
+flux_portee(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(datumCopy(portee_pour(fcinfo, GetUserId()), false, -1));
 }
 
 /*
@@ -264,7 +270,25 @@ flux_portee_sure(PG_FUNCTION_ARGS)
 	memoire_du_moment();
 	foreach(lc, registre)
 		if (datumIsEqual(((Emission *) lfirst(lc))->emise, p, false, -1))
+		{
+			bool		nul;
+			Oid			role = DatumGetObjectId(GetAttributeByName((HeapTupleHeader) DatumGetPointer(p), "role", &nul));
+
+			/*
+			 * Still its role's scope at this statement: a profile withdrawn
+			 * since it was issued (in this transaction, or by another one
+			 * committed since) takes its rows away from the readers as from
+			 * the policies.
+			 */
+			if (nul || !datumIsEqual(portee_pour(fcinfo, role), p, false, -1))
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("this scope is no longer the scope of role %s",
+								nul ? "(none)" : GetUserNameFromId(role, true) ? GetUserNameFromId(role, true) : "(dropped)"),
+						 errdetail("Its profiles changed since it was issued."),
+						 errhint("Pass flux_mgmt.portee() of the current statement, as the views do.")));
 			PG_RETURN_DATUM(p);
+		}
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("this scope was not issued by flux_mgmt.portee() in this transaction"),

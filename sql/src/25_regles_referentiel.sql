@@ -68,6 +68,13 @@ CREATE FUNCTION flux_mgmt.verifier_bailleur() RETURNS trigger
 	SET search_path = pg_catalog, flux_mgmt, pg_temp
 AS $$
 BEGIN
+	-- the profiles name a landlord's réservataire 'landlord|code' (portee(), lit_reservataire())
+	IF strpos(NEW.code, '|') > 0 THEN
+		PERFORM flux_mgmt.refuser(
+			format('invalid landlord code %L: it contains |', NEW.code),
+			'The scopes of the profiles write a landlord''s réservataire as landlord|code: a landlord code with | in it would read as another''s.',
+			'Choose a code without |, for instance with - or _ instead.');
+	END IF;
 	IF NEW.siren IS NOT NULL AND NOT flux_mgmt.siren_valide(NEW.siren) THEN
 		PERFORM flux_mgmt.refuser(
 			format('invalid SIREN %L for landlord %L', NEW.siren, NEW.code),
@@ -77,7 +84,7 @@ BEGIN
 	RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION flux_mgmt.verifier_bailleur() IS 'row rule of bailleur: a SIREN, when given, is valid';
+COMMENT ON FUNCTION flux_mgmt.verifier_bailleur() IS 'row rules of bailleur: a code without | (the scopes write landlord|réservataire), a SIREN, when given, is valid';
 CREATE TRIGGER verifier BEFORE INSERT OR UPDATE ON flux_mgmt.bailleur
 	FOR EACH ROW EXECUTE FUNCTION flux_mgmt.verifier_bailleur();
 COMMENT ON TRIGGER verifier ON flux_mgmt.bailleur IS 'runs flux_mgmt.verifier_bailleur() on every written row: the rules of a bailleur, each error naming the value and what to do';

@@ -301,6 +301,10 @@ DECLARE
 	d record;
 	tables text;
 BEGIN
+	IF $1 IS NULL THEN
+		PERFORM flux_mgmt.refuser('appliquer_profils needs a role', NULL,
+								  'Call flux_mgmt.appliquer_profils(''role'').', 'null_value_not_allowed');
+	END IF;
 	SELECT string_agg(format('flux_mgmt.%I', c.relname), ', ' ORDER BY c.relname) INTO tables
 	FROM pg_class c
 	WHERE c.relnamespace = 'flux_mgmt'::regnamespace AND c.relkind IN ('r', 'v', 'p')
@@ -414,6 +418,11 @@ DECLARE
 	n bigint;
 BEGIN
 	PERFORM flux_mgmt.exiger_proprietaire('retirer_profil');
+	IF $1 IS NULL THEN
+		PERFORM flux_mgmt.refuser('retirer_profil needs a role', NULL,
+								  'Call flux_mgmt.retirer_profil(''role'') to withdraw all its profiles, or name the profile as well.',
+								  'null_value_not_allowed');
+	END IF;
 	DELETE FROM flux_mgmt.acces a
 	WHERE a.role = $1 AND ($2 IS NULL OR a.profil = $2) AND ($3 IS NULL OR a.bailleur = $3)
 	  AND ($4 IS NULL OR a.reservataire = $4) AND ($5 IS NULL OR a.territoire = $5);

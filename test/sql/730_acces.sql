@@ -5,7 +5,7 @@
 -- (Saint-Denis, in Plaine Commune), sharing Action Logement and the préfet.
 \i test/setup.sql
 BEGIN;
-SELECT plan(91);
+SELECT plan(97);
 \i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
 \i test/fixtures/evenements_ids.sql
@@ -103,6 +103,28 @@ SELECT throws_ok($$SELECT * FROM atteinte_annuelle(ROW(true, '{b93,sd}', '{}', '
 													   'sd', '93', 2026)$$,
 				 '42501', 'this scope was not issued by flux_mgmt.portee() in this transaction', 'a scope written by hand is refused by the readers');
 RESET ROLE;
+-- a scope kept in the transaction is refused once its profiles changed
+-- (the role keeps another profile, so the readers stay executable to it)
+CREATE ROLE lecteur_deux;
+SELECT accorder_profil('lecteur_deux', 'lecture', 'b93') \g /dev/null
+SELECT accorder_profil('lecteur_deux', 'lecture', 'sd') \g /dev/null
+SET ROLE lecteur_deux;
+CREATE TEMP TABLE portee_gardee AS SELECT portee() AS p;
+SELECT lives_ok($$SELECT * FROM atteinte_annuelle((SELECT p FROM portee_gardee), 'sd', '93', 2026)$$,
+				'a scope kept from an earlier statement, still its role''s: served');
+RESET ROLE;
+SELECT retirer_profil('lecteur_deux', 'lecture', 'sd') \g /dev/null
+SET ROLE lecteur_deux;
+SELECT throws_ok($$SELECT * FROM atteinte_annuelle((SELECT p FROM portee_gardee), 'sd', '93', 2026)$$,
+				 '42501', 'this scope is no longer the scope of role lecteur_deux',
+				 'once a profile of its role is withdrawn, a scope kept from before is refused by the readers, as the policies refuse the rows');
+SELECT is((SELECT count(*) FROM atteinte WHERE bailleur = 'sd'), 0::bigint, '(and the view, with the scope of the moment, has no line of sd)');
+RESET ROLE;
+SELECT throws_ok($$SELECT retirer_profil(NULL)$$, '22004', 'retirer_profil needs a role', 'retirer_profil without a role: 22004');
+SELECT throws_ok($$SELECT appliquer_profils(NULL)$$, '22004', 'appliquer_profils needs a role', 'appliquer_profils without a role: 22004');
+SELECT throws_ok($$INSERT INTO bailleur VALUES ('b93|x', 'Bailleur au code avec barre', NULL)$$, '23514',
+				 'invalid landlord code ''b93|x'': it contains |',
+				 'a landlord code with | is refused: the scopes write landlord|réservataire, it would read as b93');
 SELECT is((SELECT count(*)::int FROM orientation WHERE vacance_id = :s2), 1, '(sd''s vacancy is untouched)');
 SELECT is((SELECT date_limite FROM orientation WHERE vacance_id = :s1), '2026-04-03'::date, '(and its orientation too)');
 

@@ -23,6 +23,7 @@ OBJS = \
 	src/date_limite.o \
 	src/en_attente.o \
 	src/lecture_moteur.o \
+	src/mixite.o \
 	src/orientation.o \
 	src/portee.o \
 	src/proprietaire.o \

@@ -128,6 +128,26 @@ flux_ouvrir_lecture(FluxLecture *l, Relation rel, const char *index, Snapshot sn
 	index_rescan(l->scan, cles, n, NULL, 0);
 }
 
+/*
+ * The same scan again, for other values of the same columns (none null): the
+ * keys made by flux_ouvrir_lecture(), their operators looked up once, with
+ * new arguments.
+ */
+void
+flux_relancer_lecture(FluxLecture *l, int n, const Datum *valeurs)
+{
+	ScanKeyData cles[INDEX_MAX_KEYS];
+
+	Assert(n == l->scan->numberOfKeys);
+	memcpy(cles, l->scan->keyData, sizeof(ScanKeyData) * n);
+	for (int i = 0; i < n; i++)
+	{
+		Assert(!(cles[i].sk_flags & SK_ISNULL));
+		cles[i].sk_argument = valeurs[i];
+	}
+	index_rescan(l->scan, cles, n, NULL, 0);
+}
+
 void
 flux_fermer_lecture(FluxLecture *l)
 {

@@ -138,26 +138,6 @@ static Visibilite vue;
 static const char *const tables_regles[] = {"convention", "reservataire", "territoire", "objectif_indicatif",
 "conversion"};
 
-/* numeric helpers: the SQL operators, by their functions */
-static Datum
-num_int8(int64 v)
-{
-	return DirectFunctionCall1(int8_numeric, Int64GetDatum(v));
-}
-
-static Datum
-num_int4(int32 v)
-{
-	return DirectFunctionCall1(int4_numeric, Int32GetDatum(v));
-}
-
-#define NUM_ADD(a, b) DirectFunctionCall2(numeric_add, (a), (b))
-#define NUM_SUB(a, b) DirectFunctionCall2(numeric_sub, (a), (b))
-#define NUM_MUL(a, b) DirectFunctionCall2(numeric_mul, (a), (b))
-#define NUM_DIV(a, b) DirectFunctionCall2(numeric_div, (a), (b))
-#define NUM_ROUND(a, s) DirectFunctionCall2(numeric_round, (a), Int32GetDatum(s))
-#define NUM_CMP(a, b) DatumGetInt32(DirectFunctionCall2(numeric_cmp, (a), (b)))
-
 /* greatest(a, b) of SQL: the first of the largest */
 static Datum
 num_greatest(Datum a, Datum b)
@@ -391,16 +371,15 @@ static void
 preference_prefet(FluxSommes *ss, Datum reservataire, bool qpv, Datum plancher, Datum *preference, Datum *motif)
 {
 	FluxSomme  *s = somme_trouvee(ss, reservataire, false);
-	Datum		zero = num_int4(0);
+	Datum		zero = NUM_INT4(0);
 	Datum		part = zero;
 
 	/* 100.0 * nullif(sum(hors_qpv), 0) / nullif(sum(proposes), 0), null as 0 */
 	if (s != NULL && s->montants[2] != 0 && s->montants[1] != 0)
-		part = NUM_DIV(NUM_MUL(DirectFunctionCall3(numeric_in, CStringGetDatum("100.0"),
-												   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)),
-							   num_int8(s->montants[2])),
-					   num_int8(s->montants[1]));
-	*preference = NUM_MUL(num_int4(qpv ? -1 : 1), num_greatest(zero, NUM_SUB(plancher, part)));
+		part = NUM_DIV(NUM_MUL(NUM_LITTERAL("100.0"),
+							   NUM_INT8(s->montants[2])),
+					   NUM_INT8(s->montants[1]));
+	*preference = NUM_MUL(NUM_INT4(qpv ? -1 : 1), num_greatest(zero, NUM_SUB(plancher, part)));
 	*motif = CStringGetTextDatum(psprintf("préfet outside QPV: %s %% of its orientations so far, at least %s %% wanted",
 										  DatumGetCString(DirectFunctionCall1(numeric_out, NUM_ROUND(part, 1))),
 										  DatumGetCString(DirectFunctionCall1(numeric_out, plancher))));
@@ -418,7 +397,7 @@ candidat(TupleDesc desc, Datum reservataire, bool sans, Datum nom, bool territor
 	n[0] = sans;
 	v[1] = nom;
 	v[2] = BoolGetDatum(territorial);
-	v[3] = num_greatest(taux, num_int4(0));
+	v[3] = num_greatest(taux, NUM_INT4(0));
 	v[4] = DirectFunctionCall1(numeric_int8, t);
 	v[5] = Int64GetDatum(a);
 	v[6] = preference;
@@ -469,12 +448,12 @@ flux_candidats_rapides(PG_FUNCTION_ARGS)
 
 	/* the département's count: every beneficiary's, as sum(imputees) */
 	flux_lire_comptes_moteur(bailleur, annee, departement, &ss);
-	total = num_int4(0);
+	total = NUM_INT4(0);
 	if (ss.n > 0)
 	{
-		total = num_int8(0);
+		total = NUM_INT8(0);
 		for (int i = 0; i < ss.n; i++)
-			total = NUM_ADD(total, num_int8(ss.s[i].montants[0]));
+			total = NUM_ADD(total, NUM_INT8(ss.s[i].montants[0]));
 	}
 
 	/* each convention's count and entitlement in its scope */
@@ -488,7 +467,7 @@ flux_candidats_rapides(PG_FUNCTION_ARGS)
 		{
 			FluxSomme  *s = somme_trouvee(&ss, c->reservataire, false);
 
-			c->t = NUM_ADD(num_int4(c->porte ? 1 : 0), total);
+			c->t = NUM_ADD(NUM_INT4(c->porte ? 1 : 0), total);
 			c->a = s == NULL ? 0 : s->montants[0];
 		}
 		else
@@ -496,19 +475,19 @@ flux_candidats_rapides(PG_FUNCTION_ARGS)
 			int64		t;
 
 			flux_lire_comptes_territoire(bailleur, annee, c->communes, c->reservataire, &t, &c->a);
-			c->t = NUM_ADD(num_int4(c->porte ? 1 : 0), num_int8(t));
+			c->t = NUM_ADD(NUM_INT4(c->porte ? 1 : 0), NUM_INT8(t));
 		}
-		c->droit = NUM_DIV(NUM_MUL(c->t, c->taux), num_int4(100));
+		c->droit = NUM_DIV(NUM_MUL(c->t, c->taux), NUM_INT4(100));
 		droits = droits == (Datum) 0 ? c->droit : NUM_ADD(droits, c->droit);
 	}
 	if (droits == (Datum) 0)
-		droits = num_int4(0);
+		droits = NUM_INT4(0);
 
 	elements = palloc(sizeof(Datum) * (n + 1));
 	for (int i = 0; i < n; i++)
 	{
 		Convention *c = &conv[i];
-		Datum		preference = num_int4(0);
+		Datum		preference = NUM_INT4(0);
 		Datum		motif = (Datum) 0;
 
 		if (!c->porte)
@@ -520,10 +499,10 @@ flux_candidats_rapides(PG_FUNCTION_ARGS)
 	}
 	/* the pool: what the département's count leaves after every entitlement */
 	pool = somme_trouvee(&ss, (Datum) 0, true);
-	t_pool = NUM_ADD(num_int4(1), total);
+	t_pool = NUM_ADD(NUM_INT4(1), total);
 	elements[k++] = candidat(desc, (Datum) 0, true, CStringGetTextDatum("landlord's pool"), false,
-							 NUM_ROUND(NUM_DIV(NUM_MUL(num_int4(100), NUM_SUB(t_pool, droits)), t_pool), 4),
-							 t_pool, pool == NULL ? 0 : pool->montants[0], num_int4(0), (Datum) 0, true,
+							 NUM_ROUND(NUM_DIV(NUM_MUL(NUM_INT4(100), NUM_SUB(t_pool, droits)), t_pool), 4),
+							 t_pool, pool == NULL ? 0 : pool->montants[0], NUM_INT4(0), (Datum) 0, true,
 							 (Datum) 0, true);
 	get_typlenbyvalalign(type_candidat, &typlen, &typbyval, &typalign);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elements, k, type_candidat, typlen, typbyval, typalign));

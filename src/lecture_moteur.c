@@ -43,13 +43,13 @@
 #include "moteur.h"
 
 /*
- * The counters of one landlord, read through the index: the rows would
- * escape a policy, so under row-level security the extension's own policy on
- * the counters (the landlord's staff read them: lit_bailleur) is applied here
- * to the landlord asked for, as a whole.
+ * A table of the extension whose rows of one landlord the engine reads
+ * through an index: the rows would escape a policy, so under row-level
+ * security the extension's own rule (the landlord's staff read them all:
+ * lit_bailleur) is applied here to the landlord asked for, as a whole.
  */
-static Relation
-ouvrir_lisible(const char *table, Datum bailleur)
+Relation
+flux_ouvrir_lisible(const char *table, Datum bailleur)
 {
 	Oid			relid = flux_relation(table);
 	AclResult	r = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
@@ -60,8 +60,8 @@ ouvrir_lisible(const char *table, Datum bailleur)
 		!DatumGetBool(flux_appeler("lit_bailleur_courant", TEXTOID, bailleur)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("role %s may not read the counters of landlord \"%s\"",
-						GetUserNameFromId(GetUserId(), false), TextDatumGetCString(bailleur)),
+				 errmsg("role %s may not read the %s of landlord \"%s\"",
+						GetUserNameFromId(GetUserId(), false), strncmp(table, "compteur", 8) == 0 ? "counters" : "rows", TextDatumGetCString(bailleur)),
 				 errhint("The orientation engine is for the landlord's staff: ask the owner for a profile, flux_mgmt.accorder_profil(role, 'saisie', bailleur).")));
 	return table_open(relid, AccessShareLock);
 }
@@ -120,7 +120,7 @@ void
 flux_lire_comptes_moteur(Datum bailleur, int32 annee, Datum departement, FluxSommes *ss)
 {
 	Datum		cle[3] = {bailleur, Int32GetDatum(annee), departement};
-	Relation	rel = ouvrir_lisible("compteur_moteur", bailleur);
+	Relation	rel = flux_ouvrir_lisible("compteur_moteur", bailleur);
 	TupleTableSlot *slot;
 	FluxLecture l;
 	AttrNumber	colonnes[4];
@@ -192,11 +192,13 @@ flux_lire_comptes_territoire(Datum bailleur, int32 annee, ArrayType *tableau, Da
 	AttrNumber	a_reservataire,
 				a_dans_flux,
 				a_imputees;
+	FluxLecture l;
+	bool		ouverte = false;
 
 	ss.reservataire = reservataire;
 	deconstruct_array(tableau, ARR_ELEMTYPE(tableau), sizeof(int32), true, TYPALIGN_INT, &communes, &nuls, &n);
 	codes = palloc(sizeof(int32) * Max(n, 1));
-	rel = ouvrir_lisible("compteur", bailleur);
+	rel = flux_ouvrir_lisible("compteur", bailleur);
 	a_reservataire = flux_attnum(rel, "reservataire");
 	a_dans_flux = flux_attnum(rel, "dans_flux");
 	a_imputees = flux_attnum(rel, "imputees");
@@ -205,7 +207,6 @@ flux_lire_comptes_territoire(Datum bailleur, int32 annee, ArrayType *tableau, Da
 	for (int i = 0; i < n; i++)
 	{
 		Datum		cle[3] = {bailleur, Int32GetDatum(annee), communes[i]};
-		FluxLecture l;
 		bool		deja = false;
 
 		CHECK_FOR_INTERRUPTS();
@@ -215,7 +216,12 @@ flux_lire_comptes_territoire(Datum bailleur, int32 annee, ArrayType *tableau, Da
 			deja = codes[j] == codes[i];
 		if (nuls[i] || deja)
 			continue;
-		flux_ouvrir_lecture(&l, rel, "compteur_cle", snap, 3, cle, NULL);
+		/* the index opened once, scanned again for each commune */
+		if (ouverte)
+			flux_relancer_lecture(&l, 3, cle);
+		else
+			flux_ouvrir_lecture(&l, rel, "compteur_cle", snap, 3, cle, NULL);
+		ouverte = true;
 		while (index_getnext_slot(l.scan, ForwardScanDirection, slot))
 		{
 			bool		nul;
@@ -229,8 +235,9 @@ flux_lire_comptes_territoire(Datum bailleur, int32 annee, ArrayType *tableau, Da
 			r = slot_getattr(slot, a_reservataire, &sans);
 			ajouter_territoire(&ss, r, sans, &imputees);
 		}
-		flux_fermer_lecture(&l);
 	}
+	if (ouverte)
+		flux_fermer_lecture(&l);
 	PopActiveSnapshot();
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);

@@ -11,6 +11,7 @@
 #define FLUX_MOTEUR_H
 
 #include "utils/array.h"
+#include "utils/fmgrprotos.h"
 
 /* One beneficiary's sums of compteur_moteur: imputees, proposes, proposes_hors_qpv. */
 typedef struct FluxSomme
@@ -36,5 +37,27 @@ extern void flux_lire_comptes_moteur(Datum bailleur, int32 annee, Datum departem
 extern void flux_lire_comptes_territoire(Datum bailleur, int32 annee, ArrayType *communes,
 										 Datum reservataire, int64 *t, int64 *a);
 extern FluxSomme *flux_somme_de(FluxSommes *ss, Datum reservataire, bool sans);
+
+/* lecture_moteur.c: a table read through its indexes, with the checks of a query of a landlord's rows in full */
+struct RelationData;
+extern struct RelationData *flux_ouvrir_lisible(const char *table, Datum bailleur);
+
+
+/*
+ * The SQL's numeric operators, by their functions: the C engine computes
+ * with the same operations in the same order as the SQL it replaces, so that
+ * both give the same values and scales.
+ */
+#define NUM_ADD(a, b) DirectFunctionCall2(numeric_add, (a), (b))
+#define NUM_SUB(a, b) DirectFunctionCall2(numeric_sub, (a), (b))
+#define NUM_MUL(a, b) DirectFunctionCall2(numeric_mul, (a), (b))
+#define NUM_DIV(a, b) DirectFunctionCall2(numeric_div, (a), (b))
+#define NUM_ROUND(a, s) DirectFunctionCall2(numeric_round, (a), Int32GetDatum(s))
+#define NUM_CMP(a, b) DatumGetInt32(DirectFunctionCall2(numeric_cmp, (a), (b)))
+#define NUM_TRIM(a) DirectFunctionCall1(numeric_trim_scale, (a))
+#define NUM_TEXTE(a) DatumGetCString(DirectFunctionCall1(numeric_out, (a)))
+#define NUM_INT8(v) DirectFunctionCall1(int8_numeric, Int64GetDatum(v))
+#define NUM_INT4(v) DirectFunctionCall1(int4_numeric, Int32GetDatum(v))
+#define NUM_LITTERAL(s) DirectFunctionCall3(numeric_in, CStringGetDatum(s), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))
 
 #endif							/* FLUX_MOTEUR_H */

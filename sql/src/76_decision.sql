@@ -54,7 +54,7 @@ BEGIN
 		IF d.candidats IS NULL THEN
 			d.candidats := ARRAY(SELECT x FROM candidats(v.bailleur, v.commune, v.annee, v.nb_pieces, v.financement, v.qpv, v.le) AS x);
 		END IF;
-		d.candidats := preferer_mixite(v.bailleur, v.programme, decider.vacance_id, v.le, d.candidats);
+		d.candidats := preferer_mixite_rapide(v.bailleur, v.programme, decider.vacance_id, v.le, d.candidats);
 		d.choix := (SELECT choisir_orientation(array_agg(x.t ORDER BY i), array_agg(x.a ORDER BY i),
 											   array_agg(round(x.taux * 10000)::bigint ORDER BY i),
 											   array_agg(round(x.preference * 10000)::bigint ORDER BY i))
@@ -65,8 +65,19 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.decider(bigint) IS
-	'the orientation decision for a vacancy (see decision_orientation): a stock dwelling''s holder, the charge of an in-flux vacancy already charged by a closed orientation, or the candidates of an in-flux dwelling in the year of the vacancy (candidats_rapides(), else candidats(), with the social-mix preference of preferer_mixite()) and the choice of choisir_orientation()';
+	'the orientation decision for a vacancy (see decision_orientation): a stock dwelling''s holder, the charge of an in-flux vacancy already charged by a closed orientation, or the candidates of an in-flux dwelling in the year of the vacancy (candidats_rapides(), else candidats(), with the social-mix preference of preferer_mixite(), computed in C by preferer_mixite_rapide()) and the choice of choisir_orientation()';
 
+
+-- preferer_mixite() of the same arguments, computed in C (src/mixite.c):
+-- the programme's last orientations read through the three indexes the SQL
+-- walks, the same numeric operations.
+CREATE FUNCTION flux_mgmt.preferer_mixite_rapide(bailleur text, programme text, vacance_id bigint, le date,
+												candidats flux_mgmt.candidat_orientation[])
+RETURNS flux_mgmt.candidat_orientation[]
+	AS 'MODULE_PATHNAME', 'flux_preferer_mixite_rapide'
+	LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION flux_mgmt.preferer_mixite_rapide(text, text, bigint, date, flux_mgmt.candidat_orientation[]) IS
+	'preferer_mixite() of the same arguments (the social-mix preference of the programme''s last orientations), computed in C; what decider() calls; needs SELECT on logement, vacance and orientation and, under row-level security, the landlord''s rows in full (42501 otherwise)';
 
 -- What candidats_rapides() keeps of the conventions in force is forgotten
 -- when this backend writes a table they are read from (another backend's

@@ -1,0 +1,340 @@
+/*-------------------------------------------------------------------------
+ *
+ * mixite.c
+ *		The engine's social-mix preference, computed in C:
+ *		preferer_mixite() (sql/src/83_mixite.sql) of the candidates
+ *		decider() has.
+ *
+ * The SQL version reads a programme's last orientations by a query through
+ * three indexes and writes each candidate's reason with format(): half a
+ * millisecond a decision, most of the engine's time once its candidates are
+ * computed in C (src/candidats.c).  Here the same walk, from the
+ * programme's dwellings (logement_programme) to their vacancies
+ * (vacance_une_par_jour) to their orientations (orientation_vacance), and
+ * the same numeric operations in the same order, so that both give the same
+ * candidates to the last digit (test/sql/752 compares them).
+ *
+ * The rows are read as the engine reads the counters: the caller needs
+ * SELECT on the tables, and under row-level security the landlord's rows
+ * in full (lit_bailleur_courant), as preferer_mixite() would be wrong on
+ * part of them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datum.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/typcache.h"
+
+#include "flux_mgmt.h"
+#include "acces.h"
+#include "moteur.h"
+
+/* One of the programme's orientations. */
+typedef struct Oriente
+{
+	DateADT		date;
+	int64		id;
+	Datum		reservataire;	/* null: the pool */
+	bool		pool;
+} Oriente;
+
+/* Latest first: ORDER BY date_orientation DESC, id DESC */
+static int
+plus_recent(const void *a, const void *b)
+{
+	const Oriente *x = a;
+	const Oriente *y = b;
+
+	if (x->date != y->date)
+		return x->date > y->date ? -1 : 1;
+	if (x->id != y->id)
+		return x->id > y->id ? -1 : 1;
+	return 0;
+}
+
+typedef struct Lecteur
+{
+	Relation	rel;
+	TupleTableSlot *slot;
+} Lecteur;
+
+static void
+ouvrir(Lecteur *l, const char *table, Datum bailleur)
+{
+	l->rel = flux_ouvrir_lisible(table, bailleur);
+	l->slot = table_slot_create(l->rel, NULL);
+}
+
+static void
+fermer(Lecteur *l)
+{
+	ExecDropSingleTupleTableSlot(l->slot);
+	table_close(l->rel, NoLock);
+}
+
+/*
+ * The programme's in-flux orientations on or before le but those of the
+ * vacancy decided, none withdrawn nor subtracted, latest first; their count.
+ */
+static int
+derniers_orientes(Datum bailleur, Datum programme, int64 vacance_id, DateADT le, Oriente **sortie)
+{
+	Snapshot	snap = GetActiveSnapshot();
+	Lecteur		lo,
+				va,
+				o;
+	Oid			flux,
+				retiree;
+	int			n = 0,
+				max = 64;
+	Oriente    *res = palloc(sizeof(Oriente) * max);
+	Datum		cle_logement[2] = {bailleur, programme};
+	FluxLecture ll;
+	/* each index opened once, scanned again for each key */
+	FluxLecture lv,
+				lr;
+	bool		lv_ouverte = false,
+				lr_ouverte = false;
+	AttrNumber	lo_id,
+				lo_regime,
+				va_id,
+				o_id,
+				o_date,
+				o_soustraction,
+				o_issue,
+				o_reservataire;
+
+	ouvrir(&lo, "logement", bailleur);
+	ouvrir(&va, "vacance", bailleur);
+	ouvrir(&o, "orientation", bailleur);
+	lo_id = flux_attnum(lo.rel, "id");
+	lo_regime = flux_attnum(lo.rel, "regime");
+	va_id = flux_attnum(va.rel, "id");
+	o_id = flux_attnum(o.rel, "id");
+	o_date = flux_attnum(o.rel, "date_orientation");
+	o_soustraction = flux_attnum(o.rel, "soustraction");
+	o_issue = flux_attnum(o.rel, "issue");
+	o_reservataire = flux_attnum(o.rel, "reservataire");
+	flux = flux_etiquette(lo.rel, "regime", "flux");
+	retiree = flux_etiquette(o.rel, "issue", "retiree");
+
+	flux_ouvrir_lecture(&ll, lo.rel, "logement_programme", snap, 2, cle_logement, NULL);
+	while (index_getnext_slot(ll.scan, ForwardScanDirection, lo.slot))
+	{
+		bool		nul;
+		Datum		logement_id;
+
+		CHECK_FOR_INTERRUPTS();
+		if (DatumGetObjectId(slot_getattr(lo.slot, lo_regime, &nul)) != flux)
+			continue;
+		logement_id = slot_getattr(lo.slot, lo_id, &nul);
+		if (lv_ouverte)
+			flux_relancer_lecture(&lv, 1, &logement_id);
+		else
+			flux_ouvrir_lecture(&lv, va.rel, "vacance_une_par_jour", snap, 1, &logement_id, NULL);
+		lv_ouverte = true;
+		while (index_getnext_slot(lv.scan, ForwardScanDirection, va.slot))
+		{
+			Datum		v = slot_getattr(va.slot, va_id, &nul);
+
+			if (DatumGetInt64(v) == vacance_id)
+				continue;
+			if (lr_ouverte)
+				flux_relancer_lecture(&lr, 1, &v);
+			else
+				flux_ouvrir_lecture(&lr, o.rel, "orientation_vacance", snap, 1, &v, NULL);
+			lr_ouverte = true;
+			while (index_getnext_slot(lr.scan, ForwardScanDirection, o.slot))
+			{
+				bool		sans_soustraction;
+				DateADT		date = DatumGetDateADT(slot_getattr(o.slot, o_date, &nul));
+				Datum		r;
+
+				(void) slot_getattr(o.slot, o_soustraction, &sans_soustraction);
+				if (!sans_soustraction || date > le ||
+					DatumGetObjectId(slot_getattr(o.slot, o_issue, &nul)) == retiree)
+					continue;
+				if (n == max)
+				{
+					max *= 2;
+					res = repalloc(res, sizeof(Oriente) * max);
+				}
+				res[n].date = date;
+				res[n].id = DatumGetInt64(slot_getattr(o.slot, o_id, &nul));
+				r = slot_getattr(o.slot, o_reservataire, &res[n].pool);
+				res[n].reservataire = res[n].pool ? (Datum) 0 : datumCopy(r, false, -1);
+				n++;
+			}
+		}
+	}
+	if (lr_ouverte)
+		flux_fermer_lecture(&lr);
+	if (lv_ouverte)
+		flux_fermer_lecture(&lv);
+	flux_fermer_lecture(&ll);
+	fermer(&o);
+	fermer(&va);
+	fermer(&lo);
+	qsort(res, n, sizeof(Oriente), plus_recent);
+	*sortie = res;
+	return n;
+}
+
+/* coalesce(code, ''), as the SQL compares réservataires */
+static Datum
+cle_texte(Datum code, bool nul)
+{
+	return nul ? CStringGetTextDatum("") : code;
+}
+
+/* motifs || ARRAY[motif] */
+static Datum
+ajouter_motif(ArrayType *motifs, Datum motif)
+{
+	Datum	   *elements;
+	bool	   *nuls;
+	int			n = 0;
+	int			dims[1];
+	int			lbs[1] = {1};
+
+	if (motifs != NULL && ARR_NDIM(motifs) > 0)
+		deconstruct_array(motifs, TEXTOID, -1, false, TYPALIGN_INT, &elements, &nuls, &n);
+	if (n == 0)
+	{
+		elements = palloc(sizeof(Datum));
+		nuls = palloc(sizeof(bool));
+	}
+	else
+	{
+		elements = repalloc(elements, sizeof(Datum) * (n + 1));
+		nuls = repalloc(nuls, sizeof(bool) * (n + 1));
+	}
+	elements[n] = motif;
+	nuls[n] = false;
+	dims[0] = n + 1;
+	if (motifs != NULL && ARR_NDIM(motifs) == 1)
+		lbs[0] = ARR_LBOUND(motifs)[0];
+	return PointerGetDatum(construct_md_array(elements, nuls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+static Datum
+parametre(const char *cle)
+{
+	return flux_appeler("valeur_parametre", TEXTOID, CStringGetTextDatum(cle));
+}
+
+/*
+ * preferer_mixite_rapide(bailleur, programme, vacance_id, le, candidats):
+ * preferer_mixite() of the same arguments.
+ */
+PG_FUNCTION_INFO_V1(flux_preferer_mixite_rapide);
+Datum
+flux_preferer_mixite_rapide(PG_FUNCTION_ARGS)
+{
+	Datum		poids;
+	int32		fenetre;
+	ArrayType  *candidats;
+	Oriente    *derniers;
+	int			n;
+	Oid			type;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum	   *elements;
+	bool	   *nuls;
+	int			nb;
+	TupleDesc	desc;
+	char	   *programme_lu;
+	Datum		cent = NUM_INT4(100);
+	Datum		cent_point_zero = NUM_LITTERAL("100.0");
+
+	if (PG_ARGISNULL(4))
+		PG_RETURN_NULL();
+	candidats = PG_GETARG_ARRAYTYPE_P(4);
+	poids = parametre("mixite_poids");
+	if (NUM_CMP(poids, NUM_INT4(0)) == 0 || PG_ARGISNULL(1))
+		PG_RETURN_ARRAYTYPE_P(candidats);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_ARRAYTYPE_P(candidats);	/* the SQL's query finds nothing */
+	fenetre = DatumGetInt32(DirectFunctionCall1(numeric_int4, parametre("mixite_fenetre")));
+	n = derniers_orientes(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), PG_GETARG_INT64(2), PG_GETARG_DATEADT(3), &derniers);
+	n = Min(n, Max(fenetre, 0));
+	if (n == 0)
+		PG_RETURN_ARRAYTYPE_P(candidats);
+
+	type = ARR_ELEMTYPE(candidats);
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	deconstruct_array(candidats, type, typlen, typbyval, typalign, &elements, &nuls, &nb);
+	desc = lookup_rowtype_tupdesc_copy(type, -1);
+	BlessTupleDesc(desc);
+	programme_lu = TextDatumGetCString(flux_appeler("neutraliser_controles", TEXTOID, PG_GETARG_DATUM(1)));
+	for (int i = 0; i < nb; i++)
+	{
+		HeapTupleData tuple;
+		Datum		v[9];
+		bool		vn[9];
+
+		if (nuls[i])
+			continue;
+		tuple.t_len = HeapTupleHeaderGetDatumLength(DatumGetHeapTupleHeader(elements[i]));
+		ItemPointerSetInvalid(&tuple.t_self);
+		tuple.t_tableOid = InvalidOid;
+		tuple.t_data = DatumGetHeapTupleHeader(elements[i]);
+		heap_deform_tuple(&tuple, desc, v, vn);
+		/* reservataire, nom, territorial, taux, t, a, preference, motifs_preference, gestion */
+		if (!vn[3] && NUM_CMP(v[3], NUM_INT4(0)) > 0)
+		{
+			int64		recus = 0;
+			Datum		points;
+			Datum		arrondi;
+			Datum		motif;
+
+			/* coalesce(o.reservataire, '') = coalesce(c.reservataire, '') */
+			for (int k = 0; k < n; k++)
+				if (flux_egales(cle_texte(derniers[k].reservataire, derniers[k].pool), false,
+								cle_texte(v[0], vn[0]), false, -1, false))
+					recus++;
+			/* round(poids / 100 * (taux - 100.0 * recus / cardinality(derniers)), 2) */
+			points = NUM_ROUND(NUM_MUL(NUM_DIV(poids, cent),
+									   NUM_SUB(v[3], NUM_DIV(NUM_MUL(cent_point_zero, NUM_INT8(recus)), NUM_INT4(n)))), 2);
+			arrondi = NUM_ROUND(points, 1);
+			motif = CStringGetTextDatum(psprintf("social mix: %s of the last %d dwellings oriented in programme %s, for a %s %% share: preference %s%s points (weight %s %%)",
+												 recus == 0 ? "received none" : psprintf("already received " INT64_FORMAT, recus),
+												 n, programme_lu, NUM_TEXTE(NUM_TRIM(NUM_ROUND(v[3], 2))),
+												 NUM_CMP(arrondi, NUM_INT4(0)) > 0 ? "+" : "",
+												 NUM_TEXTE(NUM_TRIM(arrondi)), NUM_TEXTE(NUM_TRIM(poids))));
+			/* preference + points; motifs_preference || ARRAY[motif] (a null array: the other) */
+			if (!vn[6])
+				v[6] = NUM_ADD(v[6], points);
+			v[7] = ajouter_motif(vn[7] ? NULL : DatumGetArrayTypeP(v[7]), motif);
+			vn[7] = false;
+		}
+		else
+		{
+			/* preference + 0; motifs_preference || '{}' */
+			if (!vn[6])
+				v[6] = NUM_ADD(v[6], NUM_INT4(0));
+			if (vn[7])
+				v[7] = PointerGetDatum(construct_empty_array(TEXTOID));
+			vn[7] = false;
+		}
+		elements[i] = HeapTupleGetDatum(heap_form_tuple(desc, v, vn));
+	}
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(elements, nuls, 1, &nb, (int[]) {1}, type, typlen, typbyval, typalign));
+}

@@ -133,6 +133,16 @@ typedef struct Visibilite
 	TransactionId *subxip;
 } Visibilite;
 static Visibilite vue;
+static bool vue_gardee = false;
+
+/* The orientation parameters read, kept with them. */
+#define NB_PARAMETRES 8
+static struct
+{
+	char	   *cle;
+	Datum		valeur;
+} parametres[NB_PARAMETRES];
+static int	nb_parametres = 0;
 
 /* The tables the conventions read come from: the caller needs SELECT on them, hit or not. */
 static const char *const tables_regles[] = {"convention", "reservataire", "territoire", "objectif_indicatif",
@@ -219,7 +229,7 @@ lire_conventions(Datum bailleur, Datum departement, int32 annee, Convention **co
 static bool
 meme_visibilite(Snapshot s)
 {
-	return nb_regles > 0 && s->snapshot_type == SNAPSHOT_MVCC && vue.xmin == s->xmin && vue.xmax == s->xmax &&
+	return vue_gardee && s->snapshot_type == SNAPSHOT_MVCC && vue.xmin == s->xmin && vue.xmax == s->xmax &&
 		vue.xcnt == s->xcnt && vue.subxcnt == s->subxcnt && vue.suboverflowed == s->suboverflowed &&
 		vue.takenDuringRecovery == s->takenDuringRecovery &&
 		(s->xcnt == 0 || memcmp(vue.xip, s->xip, sizeof(TransactionId) * s->xcnt) == 0) &&
@@ -230,6 +240,7 @@ meme_visibilite(Snapshot s)
 static void
 garder_visibilite(Snapshot s)
 {
+	vue_gardee = true;
 	vue.xmin = s->xmin;
 	vue.xmax = s->xmax;
 	vue.xcnt = s->xcnt;
@@ -265,6 +276,54 @@ fin_sous_transaction(SubXactEvent event, SubTransactionId sous, SubTransactionId
 }
 
 /*
+ * What is kept stays while it cannot have changed: all of it is forgotten
+ * when this backend wrote the tables it comes from, when the snapshot may
+ * see other work than the one it was read under, or when there is too much.
+ */
+static void
+garder_ou_oublier(Snapshot snap, bool plein)
+{
+	if (contexte_regles == NULL)
+		contexte_regles = AllocSetContextCreate(TopMemoryContext, "flux_mgmt conventions in force",
+												ALLOCSET_DEFAULT_SIZES);
+	if (ecritures != ecritures_vues || plein || !meme_visibilite(snap))
+	{
+		MemoryContextReset(contexte_regles);
+		nb_regles = 0;
+		nb_parametres = 0;
+		ecritures_vues = ecritures;
+		garder_visibilite(snap);
+	}
+}
+
+/*
+ * An orientation parameter, valeur_parametre(cle), kept as the conventions
+ * are (parametre_orientation has the trigger regles_moteur too).
+ */
+Datum
+flux_parametre_moteur(const char *cle)
+{
+	AclResult	acl = pg_class_aclcheck(flux_relation("parametre_orientation"), GetUserId(), ACL_SELECT);
+	MemoryContext avant;
+	Datum		v;
+
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_TABLE, "parametre_orientation");
+	garder_ou_oublier(GetActiveSnapshot(), nb_parametres == NB_PARAMETRES);
+	/* copies: what is kept may be forgotten at the next call */
+	for (int i = 0; i < nb_parametres; i++)
+		if (strcmp(parametres[i].cle, cle) == 0)
+			return datumCopy(parametres[i].valeur, false, -1);
+	v = flux_appeler("valeur_parametre", TEXTOID, CStringGetTextDatum(cle));
+	avant = MemoryContextSwitchTo(contexte_regles);
+	parametres[nb_parametres].cle = pstrdup(cle);
+	parametres[nb_parametres].valeur = datumCopy(v, false, -1);
+	MemoryContextSwitchTo(avant);
+	nb_parametres++;
+	return v;
+}
+
+/*
  * The conventions in force of a landlord's département and year, as
  * lire_conventions() reads them, from the kept ones when they cannot have
  * changed; conv is the caller's copy.
@@ -283,20 +342,7 @@ conventions_en_vigueur(Datum bailleur, Datum departement, int32 annee, Conventio
 		if (acl != ACLCHECK_OK)
 			aclcheck_error(acl, OBJECT_TABLE, tables_regles[i]);
 	}
-	if (contexte_regles == NULL)
-		contexte_regles = AllocSetContextCreate(TopMemoryContext, "flux_mgmt conventions in force",
-												ALLOCSET_DEFAULT_SIZES);
-	/*
-	 * All forgotten when this backend wrote their tables, when the snapshot
-	 * may see other work than theirs, or when there are too many.
-	 */
-	if (ecritures != ecritures_vues || nb_regles == NB_REGLES || !meme_visibilite(snap))
-	{
-		MemoryContextReset(contexte_regles);
-		nb_regles = 0;
-		ecritures_vues = ecritures;
-		garder_visibilite(snap);
-	}
+	garder_ou_oublier(snap, nb_regles == NB_REGLES);
 	for (int i = 0; i < nb_regles && r == NULL; i++)
 		if (regles[i].role == role && regles[i].annee == annee &&
 			flux_egales(regles[i].bailleur, false, bailleur, false, -1, false) &&

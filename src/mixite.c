@@ -233,12 +233,6 @@ ajouter_motif(ArrayType *motifs, Datum motif)
 	return PointerGetDatum(construct_md_array(elements, nuls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-static Datum
-parametre(const char *cle)
-{
-	return flux_appeler("valeur_parametre", TEXTOID, CStringGetTextDatum(cle));
-}
-
 /*
  * preferer_mixite_rapide(bailleur, programme, vacance_id, le, candidats):
  * preferer_mixite() of the same arguments.
@@ -267,12 +261,12 @@ flux_preferer_mixite_rapide(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(4))
 		PG_RETURN_NULL();
 	candidats = PG_GETARG_ARRAYTYPE_P(4);
-	poids = parametre("mixite_poids");
+	poids = flux_parametre_moteur("mixite_poids");
 	if (NUM_CMP(poids, NUM_INT4(0)) == 0 || PG_ARGISNULL(1))
 		PG_RETURN_ARRAYTYPE_P(candidats);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_ARRAYTYPE_P(candidats);	/* the SQL's query finds nothing */
-	fenetre = DatumGetInt32(DirectFunctionCall1(numeric_int4, parametre("mixite_fenetre")));
+	fenetre = DatumGetInt32(DirectFunctionCall1(numeric_int4, flux_parametre_moteur("mixite_fenetre")));
 	n = derniers_orientes(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), PG_GETARG_INT64(2), PG_GETARG_DATEADT(3), &derniers);
 	n = Min(n, Max(fenetre, 0));
 	if (n == 0)

@@ -47,6 +47,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 #include "flux_mgmt.h"
 
@@ -380,6 +381,104 @@ flux_choisir_orientation(PG_FUNCTION_ARGS)
 	valeurs[0] = PointerGetDatum(construct_array(classement, n, INT4OID, 4, true, TYPALIGN_INT));
 	valeurs[1] = Int32GetDatum(urgent + 1);
 	valeurs[2] = Int32GetDatum(horizon);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), valeurs, nulls)));
+}
+
+/* A numeric × 10000, rounded, as bigint: round(x * 10000)::bigint */
+static int64
+dix_millioniemes(Datum x)
+{
+	return DatumGetInt64(DirectFunctionCall1(numeric_int8,
+											 DirectFunctionCall2(numeric_round,
+																 DirectFunctionCall2(numeric_mul, x,
+																					 DirectFunctionCall1(int4_numeric, Int32GetDatum(10000))),
+																 Int32GetDatum(0))));
+}
+
+/*
+ * choisir_candidats(candidats candidat_orientation[]) → choix_orientation:
+ * choisir_orientation() of the candidates' t, a, round(taux × 10000) and
+ * round(preference × 10000), in their order, as decider() asks it, without
+ * the four arrays made in SQL.
+ */
+PG_FUNCTION_INFO_V1(flux_choisir_candidats);
+Datum
+flux_choisir_candidats(PG_FUNCTION_ARGS)
+{
+	ArrayType  *candidats = PG_GETARG_ARRAYTYPE_P(0);
+	Oid			type = ARR_ELEMTYPE(candidats);
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum	   *elements;
+	bool	   *nuls;
+	int			n;
+	TupleDesc	desc_candidat;
+	Titulaire  *h;
+	int		   *ordre;
+	Datum	   *classement;
+	int			horizon;
+	int			urgent;
+	TupleDesc	desc;
+	Datum		valeurs[3];
+	bool		nulls[3];
+
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	deconstruct_array(candidats, type, typlen, typbyval, typalign, &elements, &nuls, &n);
+	if (n < 1 || n > MAX_TITULAIRES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot choose among %d holders", n),
+				 errhint("Pass 1 to %d holders.", MAX_TITULAIRES)));
+	desc_candidat = lookup_rowtype_tupdesc_copy(type, -1);
+	h = palloc(sizeof(Titulaire) * n);
+	for (int i = 0; i < n; i++)
+	{
+		HeapTupleData tuple;
+		Datum		v[9];
+		bool		vn[9];
+		static const char *const noms[] = {NULL, NULL, NULL, "parts", "t", "a", "preferences"};
+
+		if (nuls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("candidate %d is null", i + 1),
+					 errhint("Every holder needs a value.")));
+		tuple.t_len = HeapTupleHeaderGetDatumLength(DatumGetHeapTupleHeader(elements[i]));
+		ItemPointerSetInvalid(&tuple.t_self);
+		tuple.t_tableOid = InvalidOid;
+		tuple.t_data = DatumGetHeapTupleHeader(elements[i]);
+		heap_deform_tuple(&tuple, desc_candidat, v, vn);
+		/* reservataire, nom, territorial, taux, t, a, preference, motifs_preference, gestion */
+		for (int c = 3; c <= 6; c++)
+			if (vn[c])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("%s has a null element at position %d", noms[c], i + 1),
+						 errhint("Every holder needs a value.")));
+		h[i].t = DatumGetInt64(v[4]);
+		h[i].a = DatumGetInt64(v[5]);
+		h[i].p = dix_millioniemes(v[3]);
+		h[i].preference = dix_millioniemes(v[6]);
+		exiger(h[i].t >= 1 && h[i].t <= INT64CONST(1000000000), "step %lld of holder %d is out of range", h[i].t, i + 1);
+		exiger(h[i].a >= 0 && h[i].a < h[i].t, "count %lld of holder %d is out of range", h[i].a, i + 1);
+		exiger(h[i].p >= 0 && h[i].p <= UN, "share %lld of holder %d is out of range", h[i].p, i + 1);
+		exiger(h[i].preference > -INT64CONST(1000000000000) && h[i].preference < INT64CONST(1000000000000),
+			   "preference %lld of holder %d is out of range", h[i].preference, i + 1);
+	}
+	ordre = palloc(sizeof(int) * n);
+	classement = palloc(sizeof(Datum) * n);
+	urgent = choisir(h, n, ordre, &horizon);
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "flux_mgmt: choisir_candidats must return a composite");
+	for (int i = 0; i < n; i++)
+		classement[i] = Int32GetDatum(ordre[i] + 1);
+	valeurs[0] = PointerGetDatum(construct_array(classement, n, INT4OID, 4, true, TYPALIGN_INT));
+	valeurs[1] = Int32GetDatum(urgent + 1);
+	valeurs[2] = Int32GetDatum(horizon);
+	nulls[0] = false;
+	nulls[1] = urgent < 0;
+	nulls[2] = false;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), valeurs, nulls)));
 }
 

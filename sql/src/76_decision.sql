@@ -55,11 +55,7 @@ BEGIN
 			d.candidats := ARRAY(SELECT x FROM candidats(v.bailleur, v.commune, v.annee, v.nb_pieces, v.financement, v.qpv, v.le) AS x);
 		END IF;
 		d.candidats := preferer_mixite_rapide(v.bailleur, v.programme, decider.vacance_id, v.le, d.candidats);
-		d.choix := (SELECT choisir_orientation(array_agg(x.t ORDER BY i), array_agg(x.a ORDER BY i),
-											   array_agg(round(x.taux * 10000)::bigint ORDER BY i),
-											   array_agg(round(x.preference * 10000)::bigint ORDER BY i))
-					FROM unnest(d.candidats) WITH ORDINALITY
-						 AS x (reservataire, nom, territorial, taux, t, a, preference, motifs_preference, gestion, i));
+		d.choix := choisir_candidats(d.candidats);
 	END IF;
 	RETURN d;
 END
@@ -67,6 +63,16 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.decider(bigint) IS
 	'the orientation decision for a vacancy (see decision_orientation): a stock dwelling''s holder, the charge of an in-flux vacancy already charged by a closed orientation, or the candidates of an in-flux dwelling in the year of the vacancy (candidats_rapides(), else candidats(), with the social-mix preference of preferer_mixite(), computed in C by preferer_mixite_rapide()) and the choice of choisir_orientation()';
 
+
+-- choisir_orientation() of candidates, each holder's t, a, share and
+-- preference in ten-thousandths of a percent as round(x × 10000)::bigint,
+-- without the four arrays made in SQL.
+CREATE FUNCTION flux_mgmt.choisir_candidats(candidats flux_mgmt.candidat_orientation[])
+RETURNS flux_mgmt.choix_orientation
+	AS 'MODULE_PATHNAME', 'flux_choisir_candidats'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flux_mgmt.choisir_candidats(flux_mgmt.candidat_orientation[]) IS
+	'the kernel''s choice among candidates (as candidats() gives them), in their order: choisir_orientation() of their t, a, round(taux × 10000) and round(preference × 10000); what decider() asks; errors as choisir_orientation() (22023 for a value out of range, 22004 for a null one)';
 
 -- preferer_mixite() of the same arguments, computed in C (src/mixite.c):
 -- the programme's last orientations read through the three indexes the SQL

@@ -52,6 +52,18 @@ BEGIN
 					 ARRAY(SELECT c FROM flux_mgmt.candidats(r.bailleur, r.commune, r.annee, r.nb_pieces, r.financement,
 															 r.qpv, r.le) AS c) AS sql) AS x
 		WHERE x.rapides::text IS DISTINCT FROM x.sql::text;
+		-- and the kernel's choice, from C and from the arrays decider() made in SQL
+		INSERT INTO differences
+		SELECT etape || ' (choice)', r.id, x.c::text, x.s::text
+		FROM (SELECT flux_mgmt.choisir_candidats(k.c) AS c,
+					 (SELECT flux_mgmt.choisir_orientation(array_agg(y.t ORDER BY i), array_agg(y.a ORDER BY i),
+														   array_agg(round(y.taux * 10000)::bigint ORDER BY i),
+														   array_agg(round(y.preference * 10000)::bigint ORDER BY i))
+					  FROM unnest(k.c) WITH ORDINALITY AS y (reservataire, nom, territorial, taux, t, a, preference,
+															  motifs_preference, gestion, i)) AS s
+			  FROM (SELECT ARRAY(SELECT c FROM flux_mgmt.candidats(r.bailleur, r.commune, r.annee, r.nb_pieces,
+																	r.financement, r.qpv, r.le) AS c) AS c) AS k) AS x
+		WHERE x.c::text IS DISTINCT FROM x.s::text;
 		n := n + 1;
 	END LOOP;
 	RETURN n;
@@ -79,7 +91,7 @@ $$;
 SELECT is(pg_temp.une_annee('the year'), 45,
 		  'the 45 in-flux vacancies of the year oriented one by one by orienter_suggestion(), in one transaction');
 SELECT is((SELECT count(*) FROM differences), 0::bigint,
-		  'before each orientation, candidats_rapides() gives candidats()''s candidates, as text, for every vacancy not oriented yet (the orientations pending in the backend counted)');
+		  'before each orientation, candidats_rapides() gives candidats()''s candidates, as text, for every vacancy not oriented yet (the orientations pending in the backend counted), and choisir_candidats() the choice decider() made in SQL');
 SELECT is((SELECT count(DISTINCT reservataire) FROM orientation WHERE reservataire IS NOT NULL), 4::bigint,
 		  'the year went to the four réservataires, the territorial one included, and to the pool');
 

@@ -1,6 +1,7 @@
 -- The social-mix preference computed in C (preferer_mixite_rapide(),
 -- src/mixite.c) is preferer_mixite()'s, to the last digit, and decider()
--- uses it.
+-- uses it; the kernel's choice among the candidates (choisir_candidats())
+-- is the one decider() made from four arrays in SQL.
 --
 --  * Three programmes of 60 dwellings (and dwellings without one), a year
 --    of vacancies oriented one by one by orienter_suggestion() in one
@@ -59,6 +60,17 @@ BEGIN
 		IF x IS DISTINCT FROM y THEN
 			INSERT INTO differences VALUES (etape, r.id, x, y);
 		END IF;
+		-- the kernel's choice among them, from C and from the arrays decider() made in SQL
+		c := flux_mgmt.preferer_mixite(r.bailleur, r.programme, r.id, r.le, c);
+		x := flux_mgmt.choisir_candidats(c)::text;
+		y := (SELECT flux_mgmt.choisir_orientation(array_agg(k.t ORDER BY i), array_agg(k.a ORDER BY i),
+												   array_agg(round(k.taux * 10000)::bigint ORDER BY i),
+												   array_agg(round(k.preference * 10000)::bigint ORDER BY i))
+			  FROM unnest(c) WITH ORDINALITY AS k (reservataire, nom, territorial, taux, t, a, preference,
+												   motifs_preference, gestion, i))::text;
+		IF x IS DISTINCT FROM y THEN
+			INSERT INTO differences VALUES (etape || ' (choice)', r.id, x, y);
+		END IF;
 	END LOOP;
 END
 $$;
@@ -84,7 +96,7 @@ $$;
 
 SELECT is(pg_temp.une_annee(), 100, 'the 100 vacancies of the year oriented one by one by orienter_suggestion(), in one transaction');
 SELECT is((SELECT count(*) FROM differences), 0::bigint,
-		  'every tenth orientation, preferer_mixite_rapide() gives preferer_mixite()''s candidates, as text, for every vacancy not oriented yet');
+		  'every tenth orientation, preferer_mixite_rapide() gives preferer_mixite()''s candidates, as text, for every vacancy not oriented yet, and choisir_candidats() the choice decider() made in SQL');
 SELECT ok((SELECT count(*) FILTER (WHERE change) > 100 FROM comparees),
 		  'and the preference changed the candidates of most of them (the comparison is not of unchanged arrays)');
 SELECT ok((SELECT count(DISTINCT reservataire) = 3 AND count(*) FILTER (WHERE reservataire IS NULL) > 0 FROM orientation),

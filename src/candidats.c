@@ -65,7 +65,7 @@
  * order (réservataire, id), with what the candidates need of them.
  */
 #define REQUETE_CONVENTIONS \
-	"SELECT v.id, v.reservataire, r.nom, v.type::text = 'etat_prioritaires', v.taux, cv.gestion, v.communes," \
+	"SELECT v.id, v.reservataire, r.nom, v.type::text OPERATOR(pg_catalog.=) 'etat_prioritaires', v.taux, cv.gestion, v.communes," \
 	" EXISTS (SELECT FROM " FLUX_SCHEMA ".objectif_indicatif oi WHERE oi.convention_id OPERATOR(pg_catalog.=) v.id)," \
 	" (SELECT EXISTS (SELECT FROM " FLUX_SCHEMA ".conversion k WHERE k.bailleur OPERATOR(pg_catalog.=) $1" \
 	"         AND k.departement OPERATOR(pg_catalog.=) $2))," \

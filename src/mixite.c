@@ -284,13 +284,21 @@ flux_preferer_mixite_rapide(PG_FUNCTION_ARGS)
 		Datum		v[9];
 		bool		vn[9];
 
+		/* a null candidate is unnested by the SQL as a row of nulls */
 		if (nuls[i])
-			continue;
-		tuple.t_len = HeapTupleHeaderGetDatumLength(DatumGetHeapTupleHeader(elements[i]));
-		ItemPointerSetInvalid(&tuple.t_self);
-		tuple.t_tableOid = InvalidOid;
-		tuple.t_data = DatumGetHeapTupleHeader(elements[i]);
-		heap_deform_tuple(&tuple, desc, v, vn);
+		{
+			for (int c = 0; c < 9; c++)
+				vn[c] = true;
+			nuls[i] = false;
+		}
+		else
+		{
+			tuple.t_len = HeapTupleHeaderGetDatumLength(DatumGetHeapTupleHeader(elements[i]));
+			ItemPointerSetInvalid(&tuple.t_self);
+			tuple.t_tableOid = InvalidOid;
+			tuple.t_data = DatumGetHeapTupleHeader(elements[i]);
+			heap_deform_tuple(&tuple, desc, v, vn);
+		}
 		/* reservataire, nom, territorial, taux, t, a, preference, motifs_preference, gestion */
 		if (!vn[3] && NUM_CMP(v[3], NUM_INT4(0)) > 0)
 		{

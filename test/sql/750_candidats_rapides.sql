@@ -14,10 +14,11 @@
 --    indicative objective, a conversion of old stock), candidats_rapides()
 --    gives null, and decider() gives candidats()'s candidates.
 --  * The same privileges: a role that may not read the conventions or the
---    counters gets 42501 from both, also after the owner's call kept them.
+--    counters gets 42501 from both, also after the owner's call kept them;
+--    no name resolved through the caller's search_path.
 \i test/setup.sql
 BEGIN;
-SELECT plan(13);
+SELECT plan(14);
 \i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
 SELECT setseed(0.75);
@@ -120,6 +121,21 @@ SELECT ok((SELECT bool_or((c).reservataire = 'montreuil' AND (c).taux = 12)
 ROLLBACK TO SAVEPOINT regles;
 SELECT is((SELECT (c).taux FROM unnest(candidats_rapides('b93', '93048', 2026, false)) AS c WHERE (c).reservataire = 'al'),
 		  35::numeric, 'the changes rolled back with their savepoint: the share kept while they were seen is forgotten');
+
+-- no name resolved through the caller's search_path: an = of text planted
+-- before pg_catalog (every convention would read as the préfet's) changes
+-- nothing, whether the conventions are read again or kept
+CREATE TEMP TABLE avant_piege AS SELECT candidats_rapides('b93', '93048', 2026, false)::text AS c;
+CREATE SCHEMA piege;
+CREATE FUNCTION piege.toujours(text, text) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT true';
+CREATE OPERATOR piege.= (LEFTARG = text, RIGHTARG = text, FUNCTION = piege.toujours);
+UPDATE reservataire SET nom = nom WHERE code = 'al';	-- the kept conventions forgotten: read again under the path below
+-- (pgTAP itself would be hijacked: the result is read into a psql variable)
+SET LOCAL search_path = piege, flux_mgmt, pg_catalog, public;
+SELECT candidats_rapides('b93', '93048', 2026, false)::text AS sous_piege \gset
+SET LOCAL search_path = flux_mgmt, public;
+SELECT is(:'sous_piege', (SELECT c FROM avant_piege),
+		  'an operator = planted before pg_catalog in the search_path changes nothing');
 
 -- the rules kept in SQL: null, and decider() asks candidats()
 SAVEPOINT objectifs;

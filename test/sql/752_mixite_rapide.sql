@@ -15,7 +15,7 @@
 --  * A role that may not read the landlord's rows in full: 42501.
 \i test/setup.sql
 BEGIN;
-SELECT plan(9);
+SELECT plan(10);
 \i test/fixtures/ids_depuis_1.sql
 
 INSERT INTO bailleur VALUES ('mix', 'Bailleur de la mixité', NULL);
@@ -128,6 +128,9 @@ SELECT is((SELECT count(*) FROM (VALUES
 			 = ARRAY(SELECT k FROM candidats('mix', '94028', 2026, 3::smallint, 'plus', false) AS k)::text),
 			(preferer_mixite_rapide('mix', 'P1', 1, '2026-12-31', NULL) IS NULL)) AS t (b) WHERE b), 3::bigint,
 		  'no programme, no day: the candidates as they were; no candidates: null (as preferer_mixite())');
+SELECT is(preferer_mixite_rapide('mix', 'P1', 1, '2026-12-31', ARRAY[NULL::candidat_orientation])::text,
+		  preferer_mixite('mix', 'P1', 1, '2026-12-31', ARRAY[NULL::candidat_orientation])::text,
+		  'a null candidate comes back as preferer_mixite() gives it (a row of nulls, no reasons)');
 
 -- a role restricted by the policies
 CREATE ROLE reservataire_752;

@@ -5,7 +5,7 @@
 -- target, else everywhere's, else the default; objectifs_attribution reads it).
 \i test/setup.sql
 BEGIN;
-SELECT plan(22);
+SELECT plan(23);
 \i test/fixtures/evenements.sql
 \i test/fixtures/evenements_ids.sql
 -- prefet 25 % (orientation), agents 5 % (bail), al 35 % (mixte), montreuil
@@ -81,13 +81,14 @@ SELECT results_eq(
 	$$SELECT reservataire, taux FROM flux_mgmt.atteinte_annuelle('b93', '93', 2027) ORDER BY reservataire COLLATE "C" NULLS LAST$$,
 	$$VALUES ('agents'::text, 5::numeric), ('al', 35), ('employeur', 6), ('montreuil', 10), ('prefet', 25), (NULL, 29)$$,
 	'2027: the employer''s second convention (6 %), the département''s has ended');
--- no argument check (as documented): an unknown landlord or département is an empty scope
-SELECT results_eq(
-	$$SELECT count(*)::int, min(taux), max(flux_realise) FROM flux_mgmt.atteinte_annuelle('nobody', '93', 2026)$$,
-	$$VALUES (1, 100::numeric, 0::bigint)$$, 'an unknown landlord: the pool row of an empty scope, no error');
-SELECT results_eq(
-	$$SELECT count(*)::int, min(taux), max(flux_realise) FROM flux_mgmt.atteinte_annuelle('b93', 'xx', 2026)$$,
-	$$VALUES (1, 100::numeric, 0::bigint)$$, 'nor for a text that is not a département');
+-- its arguments checked: an unknown landlord, a text that is not a
+-- département, a year out of range would give a made-up pool line
+SELECT throws_ok($$SELECT * FROM flux_mgmt.atteinte_annuelle('nobody', '93', 2026)$$, '23503', 'unknown landlord ''nobody''',
+				 'an unknown landlord: 23503, not the pool row of an empty scope');
+SELECT throws_ok($$SELECT * FROM flux_mgmt.atteinte_annuelle('b93', 'xx', 2026)$$, '22023',
+				 'invalid département ''xx'' in atteinte_annuelle', 'a text that is not a département: 22023');
+SELECT throws_ok($$SELECT * FROM flux_mgmt.atteinte_annuelle('b93', '93', 2147483647)$$, '22023',
+				 'year 2147483647 in atteinte_annuelle is out of range', 'a year out of range: 22023 (every convention would read as in force)');
 
 -- convention_de
 SELECT results_eq(

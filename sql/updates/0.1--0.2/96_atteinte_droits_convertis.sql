@@ -92,11 +92,25 @@ COMMENT ON FUNCTION flux_mgmt.atteinte_annuelle(flux_mgmt.portee, text, text, in
 CREATE OR REPLACE FUNCTION flux_mgmt.atteinte_annuelle(bailleur text, departement text, annee integer)
 RETURNS TABLE (reservataire text, taux numeric, flux_realise bigint, droit numeric, decomptes bigint,
 			   ecart numeric, en_cours bigint, carences bigint)
-	LANGUAGE sql STABLE PARALLEL RESTRICTED ROWS 10
-BEGIN ATOMIC
-	SELECT * FROM flux_mgmt.atteinte_annuelle(flux_mgmt.portee(), $1, $2, $3);
-END;
+	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED ROWS 10
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	-- its arguments checked, as a yearly reader's (not the full read of
+	-- exiger_portee(): a réservataire reads its lines here)
+	IF NOT EXISTS (SELECT FROM flux_mgmt.bailleur b WHERE b.code = $1) THEN
+		PERFORM flux_mgmt.refuser(format('unknown landlord %L', $1), NULL,
+								  'Give the code of a row of flux_mgmt.bailleur.', 'foreign_key_violation');
+	END IF;
+	PERFORM flux_mgmt.exiger_departement($2, 'atteinte_annuelle');
+	IF $3 IS NULL OR $3 NOT BETWEEN 1900 AND 2200 THEN
+		PERFORM flux_mgmt.refuser(format('year %s in atteinte_annuelle is out of range', coalesce($3::text, 'null')), NULL,
+								  'Give a calendar year such as 2026.', 'invalid_parameter_value');
+	END IF;
+	RETURN QUERY SELECT * FROM flux_mgmt.atteinte_annuelle(flux_mgmt.portee(), $1, $2, $3);
+END
+$$;
 COMMENT ON FUNCTION flux_mgmt.atteinte_annuelle(text, text, integer) IS
-	'atteinte_annuelle(portee(), …): the attainment of a landlord in a département in a year, the lines the current role may see';
+	'atteinte_annuelle(portee(), …): the attainment of a landlord in a département in a year, the lines the current role may see; an unknown landlord is 23503, an invalid département or a year outside 1900-2200 22023';
 
 COMMENT ON COLUMN flux_mgmt.atteinte.droit IS 'entitlement: taux × flux_realise / 100 (exact); a convention converted from limited rights only gets at most the single-use rights left at the start of the year and, in the year of their term, the share of the days before it (DOMAIN §3.4: its share while its volume lasts); the pool''s is the département''s flux minus every other entitlement, so that they add up to the flux';

@@ -39,6 +39,7 @@
 
 #include "fmgr.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -481,6 +482,7 @@ flux_candidats_rapides(PG_FUNCTION_ARGS)
 	int			k = 0;
 	FluxSomme  *pool;
 	Datum		t_pool;
+	Relation	compteur = NULL;
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
@@ -520,12 +522,17 @@ flux_candidats_rapides(PG_FUNCTION_ARGS)
 		{
 			int64		t;
 
-			flux_lire_comptes_territoire(bailleur, annee, c->communes, c->reservataire, &t, &c->a);
+			/* the per-commune counters opened and checked once for every territory */
+			if (compteur == NULL)
+				compteur = flux_ouvrir_lisible("compteur", bailleur);
+			flux_lire_comptes_territoire(compteur, bailleur, annee, c->communes, c->reservataire, &t, &c->a);
 			c->t = NUM_ADD(NUM_INT4(c->porte ? 1 : 0), NUM_INT8(t));
 		}
 		c->droit = NUM_DIV(NUM_MUL(c->t, c->taux), NUM_INT4(100));
 		droits = droits == (Datum) 0 ? c->droit : NUM_ADD(droits, c->droit);
 	}
+	if (compteur != NULL)
+		table_close(compteur, NoLock);
 	if (droits == (Datum) 0)
 		droits = NUM_INT4(0);
 

@@ -175,10 +175,12 @@ flux_comptes_moteur(PG_FUNCTION_ARGS)
 /*
  * The in-flux vacancies the engine counts (compteur.imputees) of a landlord's
  * year in some communes (t), and of those the réservataire's (a), pending
- * differences included.
+ * differences included; compteur as flux_ouvrir_lisible() opened it for the
+ * landlord, or NULL to open it here (a caller reading several territories
+ * opens and checks it once).
  */
 void
-flux_lire_comptes_territoire(Datum bailleur, int32 annee, ArrayType *tableau, Datum reservataire,
+flux_lire_comptes_territoire(Relation compteur, Datum bailleur, int32 annee, ArrayType *tableau, Datum reservataire,
 							 int64 *t, int64 *a)
 {
 	FluxSommes	ss = {0};
@@ -198,7 +200,7 @@ flux_lire_comptes_territoire(Datum bailleur, int32 annee, ArrayType *tableau, Da
 	ss.reservataire = reservataire;
 	deconstruct_array(tableau, ARR_ELEMTYPE(tableau), sizeof(int32), true, TYPALIGN_INT, &communes, &nuls, &n);
 	codes = palloc(sizeof(int32) * Max(n, 1));
-	rel = flux_ouvrir_lisible("compteur", bailleur);
+	rel = compteur != NULL ? compteur : flux_ouvrir_lisible("compteur", bailleur);
 	a_reservataire = flux_attnum(rel, "reservataire");
 	a_dans_flux = flux_attnum(rel, "dans_flux");
 	a_imputees = flux_attnum(rel, "imputees");
@@ -240,7 +242,8 @@ flux_lire_comptes_territoire(Datum bailleur, int32 annee, ArrayType *tableau, Da
 		flux_fermer_lecture(&l);
 	PopActiveSnapshot();
 	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, NoLock);
+	if (compteur == NULL)
+		table_close(rel, NoLock);
 	flux_parcourir_en_attente(bailleur, annee, (Datum) 0, codes, n, ajouter_territoire, &ss);
 	*t = ss.t;
 	*a = ss.a;
@@ -264,7 +267,7 @@ flux_comptes_territoire(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "flux_mgmt: comptes_territoire must return a composite");
-	flux_lire_comptes_territoire(PG_GETARG_DATUM(0), PG_GETARG_INT32(1), PG_GETARG_ARRAYTYPE_P(2),
+	flux_lire_comptes_territoire(NULL, PG_GETARG_DATUM(0), PG_GETARG_INT32(1), PG_GETARG_ARRAYTYPE_P(2),
 								 PG_GETARG_DATUM(3), &t, &a);
 	resultat[0] = Int64GetDatum(t);
 	resultat[1] = Int64GetDatum(a);

@@ -34,15 +34,15 @@ typedef struct FluxSommes
 
 /* lecture_moteur.c: the counts, with the transaction's pending differences */
 extern void flux_lire_comptes_moteur(Datum bailleur, int32 annee, Datum departement, FluxSommes *ss);
-extern void flux_lire_comptes_territoire(Datum bailleur, int32 annee, ArrayType *communes,
-										 Datum reservataire, int64 *t, int64 *a);
+struct RelationData;
+extern void flux_lire_comptes_territoire(struct RelationData *compteur, Datum bailleur, int32 annee,
+										 ArrayType *communes, Datum reservataire, int64 *t, int64 *a);
 extern FluxSomme *flux_somme_de(FluxSommes *ss, Datum reservataire, bool sans);
 
 /* candidats.c: an orientation parameter (valeur_parametre()), kept while it cannot have changed */
 extern Datum flux_parametre_moteur(const char *cle);
 
 /* lecture_moteur.c: a table read through its indexes, with the checks of a query of a landlord's rows in full */
-struct RelationData;
 extern struct RelationData *flux_ouvrir_lisible(const char *table, Datum bailleur);
 
 

@@ -90,6 +90,20 @@ flux_egales(Datum a, bool na, Datum b, bool nb, int16 typlen, bool typbyval)
 	return datumIsEqual(a, b, typbyval, typlen);
 }
 
+/* The fields of a composite value (a row of a type), as heap_deform_tuple() gives them. */
+void
+flux_champs(Datum composite, TupleDesc desc, Datum *valeurs, bool *nuls)
+{
+	HeapTupleHeader entete = DatumGetHeapTupleHeader(composite);
+	HeapTupleData tuple;
+
+	tuple.t_len = HeapTupleHeaderGetDatumLength(entete);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = entete;
+	heap_deform_tuple(&tuple, desc, valeurs, nuls);
+}
+
 /* ---- reading through an index ---- */
 
 /*

@@ -69,8 +69,7 @@
 	"SELECT v.id, v.reservataire, r.nom, v.type::text OPERATOR(pg_catalog.=) 'etat_prioritaires', v.taux, cv.gestion, v.communes," \
 	" EXISTS (SELECT FROM " FLUX_SCHEMA ".objectif_indicatif oi WHERE oi.convention_id OPERATOR(pg_catalog.=) v.id)," \
 	" (SELECT EXISTS (SELECT FROM " FLUX_SCHEMA ".conversion k WHERE k.bailleur OPERATOR(pg_catalog.=) $1" \
-	"         AND k.departement OPERATOR(pg_catalog.=) $2))," \
-	" (SELECT " FLUX_SCHEMA ".valeur_parametre('plancher_prefet_hors_qpv'))" \
+	"         AND k.departement OPERATOR(pg_catalog.=) $2))" \
 	" FROM " FLUX_SCHEMA ".conventions_en_vigueur($1, $2, $3) AS v" \
 	" JOIN " FLUX_SCHEMA ".reservataire r ON r.code OPERATOR(pg_catalog.=) v.reservataire" \
 	" JOIN " FLUX_SCHEMA ".convention cv ON cv.id OPERATOR(pg_catalog.=) v.id" \
@@ -79,7 +78,7 @@
 enum
 {
 	K_ID = 1, K_RESERVATAIRE, K_NOM, K_PREFET, K_TAUX, K_GESTION, K_COMMUNES, K_OBJECTIFS,
-	K_CONVERSIONS, K_PLANCHER
+	K_CONVERSIONS
 };
 
 /* One convention in force, and its figures for this dwelling. */
@@ -110,7 +109,6 @@ typedef struct Regles
 	bool		couvert;
 	int			n;
 	Convention *conv;
-	Datum		plancher;
 } Regles;
 
 #define NB_REGLES 32
@@ -175,15 +173,13 @@ contient(ArrayType *communes, Datum commune)
  * context); false when a rule kept in SQL applies (objectives, conversions).
  */
 static bool
-lire_conventions(Datum bailleur, Datum departement, int32 annee, Convention **conv, int *n, Datum *plancher,
-				 MemoryContext appelant)
+lire_conventions(Datum bailleur, Datum departement, int32 annee, Convention **conv, int *n, MemoryContext appelant)
 {
 	Oid			types[3] = {TEXTOID, TEXTOID, INT4OID};
 	Datum		valeurs[3] = {bailleur, departement, Int32GetDatum(annee)};
 	bool		couvert = true;
 
 	*n = 0;
-	*plancher = (Datum) 0;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "flux_mgmt: SPI_connect failed");
 	if (plan_conventions == NULL || !SPI_plan_is_valid(plan_conventions))
@@ -218,8 +214,6 @@ lire_conventions(Datum bailleur, Datum departement, int32 annee, Convention **co
 		c->gestion = SPI_getbinval(tup, desc, K_GESTION, &c->sans_gestion);
 		communes = SPI_getbinval(tup, desc, K_COMMUNES, &nul);
 		c->communes = nul ? NULL : DatumGetArrayTypePCopy(communes);
-		if (*plancher == (Datum) 0)
-			*plancher = datumCopy(SPI_getbinval(tup, desc, K_PLANCHER, &nul), false, -1);
 		MemoryContextSwitchTo(avant);
 		(*n)++;
 	}
@@ -310,12 +304,15 @@ flux_parametre_moteur(const char *cle)
 
 	if (acl != ACLCHECK_OK)
 		aclcheck_error(acl, OBJECT_TABLE, "parametre_orientation");
-	garder_ou_oublier(GetActiveSnapshot(), nb_parametres == NB_PARAMETRES);
+	garder_ou_oublier(GetActiveSnapshot(), false);
 	/* copies: what is kept may be forgotten at the next call */
 	for (int i = 0; i < nb_parametres; i++)
 		if (strcmp(parametres[i].cle, cle) == 0)
 			return datumCopy(parametres[i].valeur, false, -1);
 	v = flux_appeler("valeur_parametre", TEXTOID, CStringGetTextDatum(cle));
+	/* not kept past NB_PARAMETRES: forgetting them all would forget the conventions a caller holds */
+	if (nb_parametres == NB_PARAMETRES)
+		return v;
 	avant = MemoryContextSwitchTo(contexte_regles);
 	parametres[nb_parametres].cle = pstrdup(cle);
 	parametres[nb_parametres].valeur = datumCopy(v, false, -1);
@@ -330,7 +327,7 @@ flux_parametre_moteur(const char *cle)
  * changed; conv is the caller's copy.
  */
 static bool
-conventions_en_vigueur(Datum bailleur, Datum departement, int32 annee, Convention **conv, int *n, Datum *plancher)
+conventions_en_vigueur(Datum bailleur, Datum departement, int32 annee, Convention **conv, int *n)
 {
 	Snapshot	snap = GetActiveSnapshot();
 	Oid			role = GetUserId();
@@ -359,11 +356,10 @@ conventions_en_vigueur(Datum bailleur, Datum departement, int32 annee, Conventio
 		r->departement = datumCopy(departement, false, -1);
 		r->annee = annee;
 		MemoryContextSwitchTo(avant);
-		r->couvert = lire_conventions(bailleur, departement, annee, &r->conv, &r->n, &r->plancher, contexte_regles);
+		r->couvert = lire_conventions(bailleur, departement, annee, &r->conv, &r->n, contexte_regles);
 		nb_regles++;
 	}
 	*n = r->n;
-	*plancher = r->plancher;
 	*conv = palloc(sizeof(Convention) * Max(r->n, 1));
 	memcpy(*conv, r->conv, sizeof(Convention) * r->n);
 	return r->couvert;
@@ -395,41 +391,27 @@ flux_regles_moteur_changees(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
-/* The pool's sums among the beneficiaries' (null when it has none). */
-static FluxSomme *
-somme_trouvee(FluxSommes *ss, Datum reservataire, bool sans)
-{
-	int			avant = ss->n;
-	FluxSomme  *s = flux_somme_de(ss, reservataire, sans);
-
-	if (ss->n > avant)
-	{
-		ss->n--;				/* not there: leave it out */
-		return NULL;
-	}
-	return s;
-}
-
 /*
  * The préfet's preference: (qpv ? -1 : 1) × greatest(0, floor − its share of
  * orientations outside QPV so far), and its reason.
  */
 static void
-preference_prefet(FluxSommes *ss, Datum reservataire, bool qpv, Datum plancher, Datum *preference, Datum *motif)
+preference_prefet(FluxSommes *ss, Datum reservataire, bool qpv, Datum *preference, Datum *motif)
 {
-	FluxSomme  *s = somme_trouvee(ss, reservataire, false);
+	Datum		plancher = flux_parametre_moteur("plancher_prefet_hors_qpv");
+	FluxSomme  *s = flux_somme_trouvee(ss, reservataire, false);
 	Datum		zero = NUM_INT4(0);
 	Datum		part = zero;
 
 	/* 100.0 * nullif(sum(hors_qpv), 0) / nullif(sum(proposes), 0), null as 0 */
-	if (s != NULL && s->montants[2] != 0 && s->montants[1] != 0)
+	if (s != NULL && s->montants[M_HORS_QPV] != 0 && s->montants[M_PROPOSES] != 0)
 		part = NUM_DIV(NUM_MUL(NUM_LITTERAL("100.0"),
-							   NUM_INT8(s->montants[2])),
-					   NUM_INT8(s->montants[1]));
+							   NUM_INT8(s->montants[M_HORS_QPV])),
+					   NUM_INT8(s->montants[M_PROPOSES]));
 	*preference = NUM_MUL(NUM_INT4(qpv ? -1 : 1), num_greatest(zero, NUM_SUB(plancher, part)));
 	*motif = CStringGetTextDatum(psprintf("préfet outside QPV: %s %% of its orientations so far, at least %s %% wanted",
-										  DatumGetCString(DirectFunctionCall1(numeric_out, NUM_ROUND(part, 1))),
-										  DatumGetCString(DirectFunctionCall1(numeric_out, plancher))));
+										  NUM_TEXTE(NUM_ROUND(part, 1)),
+										  NUM_TEXTE(plancher)));
 }
 
 /* One candidat_orientation. */
@@ -437,21 +419,21 @@ static Datum
 candidat(TupleDesc desc, Datum reservataire, bool sans, Datum nom, bool territorial, Datum taux,
 		 Datum t, int64 a, Datum preference, Datum motif, bool sans_motif, Datum gestion, bool sans_gestion)
 {
-	Datum		v[9];
-	bool		n[9] = {false};
+	Datum		v[CA_NOMBRE];
+	bool		n[CA_NOMBRE] = {false};
 
-	v[0] = reservataire;
-	n[0] = sans;
-	v[1] = nom;
-	v[2] = BoolGetDatum(territorial);
-	v[3] = num_greatest(taux, NUM_INT4(0));
-	v[4] = DirectFunctionCall1(numeric_int8, t);
-	v[5] = Int64GetDatum(a);
-	v[6] = preference;
-	v[7] = PointerGetDatum(sans_motif ? construct_empty_array(TEXTOID)
-						   : construct_array(&motif, 1, TEXTOID, -1, false, TYPALIGN_INT));
-	v[8] = gestion;
-	n[8] = sans_gestion;
+	v[CA_RESERVATAIRE] = reservataire;
+	n[CA_RESERVATAIRE] = sans;
+	v[CA_NOM] = nom;
+	v[CA_TERRITORIAL] = BoolGetDatum(territorial);
+	v[CA_TAUX] = num_greatest(taux, NUM_INT4(0));
+	v[CA_T] = DirectFunctionCall1(numeric_int8, t);
+	v[CA_A] = Int64GetDatum(a);
+	v[CA_PREFERENCE] = preference;
+	v[CA_MOTIFS] = PointerGetDatum(sans_motif ? construct_empty_array(TEXTOID)
+								   : construct_array(&motif, 1, TEXTOID, -1, false, TYPALIGN_INT));
+	v[CA_GESTION] = gestion;
+	n[CA_GESTION] = sans_gestion;
 	return HeapTupleGetDatum(heap_form_tuple(desc, v, n));
 }
 
@@ -474,7 +456,6 @@ flux_candidats_rapides(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	Convention *conv;
 	int			n;
-	Datum		plancher;
 	FluxSommes	ss = {0};
 	Datum		total;
 	Datum		droits;
@@ -489,7 +470,7 @@ flux_candidats_rapides(PG_FUNCTION_ARGS)
 
 	if (!OidIsValid(type_candidat))
 		elog(ERROR, "flux_mgmt: candidats_rapides must return an array of candidat_orientation");
-	if (!conventions_en_vigueur(bailleur, departement, annee, &conv, &n, &plancher))
+	if (!conventions_en_vigueur(bailleur, departement, annee, &conv, &n))
 		PG_RETURN_NULL();
 	desc = lookup_rowtype_tupdesc_copy(type_candidat, -1);
 	BlessTupleDesc(desc);
@@ -501,7 +482,7 @@ flux_candidats_rapides(PG_FUNCTION_ARGS)
 	{
 		total = NUM_INT8(0);
 		for (int i = 0; i < ss.n; i++)
-			total = NUM_ADD(total, NUM_INT8(ss.s[i].montants[0]));
+			total = NUM_ADD(total, NUM_INT8(ss.s[i].montants[M_IMPUTEES]));
 	}
 
 	/* each convention's count and entitlement in its scope */
@@ -513,10 +494,10 @@ flux_candidats_rapides(PG_FUNCTION_ARGS)
 		c->porte = c->communes == NULL || contient(c->communes, commune);
 		if (c->communes == NULL)
 		{
-			FluxSomme  *s = somme_trouvee(&ss, c->reservataire, false);
+			FluxSomme  *s = flux_somme_trouvee(&ss, c->reservataire, false);
 
 			c->t = NUM_ADD(NUM_INT4(c->porte ? 1 : 0), total);
-			c->a = s == NULL ? 0 : s->montants[0];
+			c->a = s == NULL ? 0 : s->montants[M_IMPUTEES];
 		}
 		else
 		{
@@ -546,16 +527,16 @@ flux_candidats_rapides(PG_FUNCTION_ARGS)
 		if (!c->porte)
 			continue;
 		if (c->prefet)
-			preference_prefet(&ss, c->reservataire, qpv, plancher, &preference, &motif);
+			preference_prefet(&ss, c->reservataire, qpv, &preference, &motif);
 		elements[k++] = candidat(desc, c->reservataire, false, c->nom, c->communes != NULL, c->taux,
 								 c->t, c->a, preference, motif, !c->prefet, c->gestion, c->sans_gestion);
 	}
 	/* the pool: what the département's count leaves after every entitlement */
-	pool = somme_trouvee(&ss, (Datum) 0, true);
+	pool = flux_somme_trouvee(&ss, (Datum) 0, true);
 	t_pool = NUM_ADD(NUM_INT4(1), total);
 	elements[k++] = candidat(desc, (Datum) 0, true, CStringGetTextDatum("landlord's pool"), false,
 							 NUM_ROUND(NUM_DIV(NUM_MUL(NUM_INT4(100), NUM_SUB(t_pool, droits)), t_pool), 4),
-							 t_pool, pool == NULL ? 0 : pool->montants[0], NUM_INT4(0), (Datum) 0, true,
+							 t_pool, pool == NULL ? 0 : pool->montants[M_IMPUTEES], NUM_INT4(0), (Datum) 0, true,
 							 (Datum) 0, true);
 	get_typlenbyvalalign(type_candidat, &typlen, &typbyval, &typalign);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elements, k, type_candidat, typlen, typbyval, typalign));

@@ -41,6 +41,10 @@ extern void flux_agir_en_proprietaire(Oid owner, FluxIdentite *avant);
 extern void flux_redevenir(const FluxIdentite *avant);
 extern void flux_exiger_declencheurs_surs(Oid relid);
 
+/* acces.c: the fields of a composite value */
+struct TupleDescData;
+extern void flux_champs(Datum composite, struct TupleDescData *desc, Datum *valeurs, bool *nuls);
+
 /* code_insee.c: the département of a commune (text) */
 extern Datum flux_code_insee_departement(PG_FUNCTION_ARGS);
 

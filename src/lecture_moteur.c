@@ -66,12 +66,24 @@ flux_ouvrir_lisible(const char *table, Datum bailleur)
 	return table_open(relid, AccessShareLock);
 }
 
+/* A beneficiary's sums, or NULL when it has none. */
 FluxSomme *
-flux_somme_de(FluxSommes *ss, Datum reservataire, bool sans)
+flux_somme_trouvee(FluxSommes *ss, Datum reservataire, bool sans)
 {
 	for (int i = 0; i < ss->n; i++)
 		if (flux_egales(ss->s[i].reservataire, ss->s[i].sans_reservataire, reservataire, sans, -1, false))
 			return &ss->s[i];
+	return NULL;
+}
+
+/* A beneficiary's sums, added at zero when it has none. */
+static FluxSomme *
+somme_de(FluxSommes *ss, Datum reservataire, bool sans)
+{
+	FluxSomme  *s = flux_somme_trouvee(ss, reservataire, sans);
+
+	if (s != NULL)
+		return s;
 	if (ss->n == ss->max)
 	{
 		ss->max = Max(16, 2 * ss->max);
@@ -86,7 +98,7 @@ flux_somme_de(FluxSommes *ss, Datum reservataire, bool sans)
 static void
 ajouter_moteur(void *arg, Datum reservataire, bool sans, const int64 *montants)
 {
-	FluxSomme	   *s = flux_somme_de((FluxSommes *) arg, reservataire, sans);
+	FluxSomme	   *s = somme_de((FluxSommes *) arg, reservataire, sans);
 
 	for (int c = 0; c < 3; c++)
 		s->montants[c] += montants[c];
@@ -135,7 +147,7 @@ flux_lire_comptes_moteur(Datum bailleur, int32 annee, Datum departement, FluxSom
 	{
 		bool		nul;
 		Datum		r = slot_getattr(slot, colonnes[0], &nul);
-		FluxSomme  *s = flux_somme_de(ss, r, nul);
+		FluxSomme  *s = somme_de(ss, r, nul);
 
 		for (int c = 0; c < 3; c++)
 			s->montants[c] += DatumGetInt64(slot_getattr(slot, colonnes[c + 1], &nul));

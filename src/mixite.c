@@ -234,6 +234,49 @@ ajouter_motif(ArrayType *motifs, Datum motif)
 }
 
 /*
+ * One candidate (its fields v, vn) with the preference added, as the SQL's
+ * ROW(…, preference + coalesce(points, 0), motifs_preference ||
+ * coalesce(motifs, '{}'), …): for a share above 0, the gap between the share
+ * and its part of the programme's last orientations, weighted, and why.
+ */
+static void
+preferer(Datum *v, bool *vn, const Oriente *derniers, int n, Datum poids, const char *programme)
+{
+	Datum		points = NUM_INT4(0);
+	Datum		motif = (Datum) 0;
+
+	if (!vn[CA_TAUX] && NUM_CMP(v[CA_TAUX], NUM_INT4(0)) > 0)
+	{
+		int64		recus = 0;
+		Datum		arrondi;
+
+		/* coalesce(o.reservataire, '') = coalesce(c.reservataire, '') */
+		for (int k = 0; k < n; k++)
+			if (flux_egales(cle_texte(derniers[k].reservataire, derniers[k].pool), false,
+							cle_texte(v[CA_RESERVATAIRE], vn[CA_RESERVATAIRE]), false, -1, false))
+				recus++;
+		/* round(poids / 100 * (taux - 100.0 * recus / cardinality(derniers)), 2) */
+		points = NUM_ROUND(NUM_MUL(NUM_DIV(poids, NUM_INT4(100)),
+								   NUM_SUB(v[CA_TAUX], NUM_DIV(NUM_MUL(NUM_LITTERAL("100.0"), NUM_INT8(recus)),
+															   NUM_INT4(n)))), 2);
+		arrondi = NUM_ROUND(points, 1);
+		motif = CStringGetTextDatum(psprintf("social mix: %s of the last %d dwellings oriented in programme %s, for a %s %% share: preference %s%s points (weight %s %%)",
+											 recus == 0 ? "received none" : psprintf("already received " INT64_FORMAT, recus),
+											 n, programme, NUM_TEXTE(NUM_TRIM(NUM_ROUND(v[CA_TAUX], 2))),
+											 NUM_CMP(arrondi, NUM_INT4(0)) > 0 ? "+" : "",
+											 NUM_TEXTE(NUM_TRIM(arrondi)), NUM_TEXTE(NUM_TRIM(poids))));
+	}
+	if (!vn[CA_PREFERENCE])
+		v[CA_PREFERENCE] = NUM_ADD(v[CA_PREFERENCE], points);
+	/* || of a null array gives the other */
+	if (motif != (Datum) 0)
+		v[CA_MOTIFS] = ajouter_motif(vn[CA_MOTIFS] ? NULL : DatumGetArrayTypeP(v[CA_MOTIFS]), motif);
+	else if (vn[CA_MOTIFS])
+		v[CA_MOTIFS] = PointerGetDatum(construct_empty_array(TEXTOID));
+	vn[CA_MOTIFS] = false;
+}
+
+/*
  * preferer_mixite_rapide(bailleur, programme, vacance_id, le, candidats):
  * preferer_mixite() of the same arguments.
  */
@@ -255,8 +298,6 @@ flux_preferer_mixite_rapide(PG_FUNCTION_ARGS)
 	int			nb;
 	TupleDesc	desc;
 	char	   *programme_lu;
-	Datum		cent = NUM_INT4(100);
-	Datum		cent_point_zero = NUM_LITTERAL("100.0");
 
 	if (PG_ARGISNULL(4))
 		PG_RETURN_NULL();
@@ -280,62 +321,16 @@ flux_preferer_mixite_rapide(PG_FUNCTION_ARGS)
 	programme_lu = TextDatumGetCString(flux_appeler("neutraliser_controles", TEXTOID, PG_GETARG_DATUM(1)));
 	for (int i = 0; i < nb; i++)
 	{
-		HeapTupleData tuple;
-		Datum		v[9];
-		bool		vn[9];
+		Datum		v[CA_NOMBRE];
+		bool		vn[CA_NOMBRE];
 
 		/* a null candidate is unnested by the SQL as a row of nulls */
 		if (nuls[i])
-		{
-			for (int c = 0; c < 9; c++)
-				vn[c] = true;
-			nuls[i] = false;
-		}
+			memset(vn, true, sizeof(vn));
 		else
-		{
-			tuple.t_len = HeapTupleHeaderGetDatumLength(DatumGetHeapTupleHeader(elements[i]));
-			ItemPointerSetInvalid(&tuple.t_self);
-			tuple.t_tableOid = InvalidOid;
-			tuple.t_data = DatumGetHeapTupleHeader(elements[i]);
-			heap_deform_tuple(&tuple, desc, v, vn);
-		}
-		/* reservataire, nom, territorial, taux, t, a, preference, motifs_preference, gestion */
-		if (!vn[3] && NUM_CMP(v[3], NUM_INT4(0)) > 0)
-		{
-			int64		recus = 0;
-			Datum		points;
-			Datum		arrondi;
-			Datum		motif;
-
-			/* coalesce(o.reservataire, '') = coalesce(c.reservataire, '') */
-			for (int k = 0; k < n; k++)
-				if (flux_egales(cle_texte(derniers[k].reservataire, derniers[k].pool), false,
-								cle_texte(v[0], vn[0]), false, -1, false))
-					recus++;
-			/* round(poids / 100 * (taux - 100.0 * recus / cardinality(derniers)), 2) */
-			points = NUM_ROUND(NUM_MUL(NUM_DIV(poids, cent),
-									   NUM_SUB(v[3], NUM_DIV(NUM_MUL(cent_point_zero, NUM_INT8(recus)), NUM_INT4(n)))), 2);
-			arrondi = NUM_ROUND(points, 1);
-			motif = CStringGetTextDatum(psprintf("social mix: %s of the last %d dwellings oriented in programme %s, for a %s %% share: preference %s%s points (weight %s %%)",
-												 recus == 0 ? "received none" : psprintf("already received " INT64_FORMAT, recus),
-												 n, programme_lu, NUM_TEXTE(NUM_TRIM(NUM_ROUND(v[3], 2))),
-												 NUM_CMP(arrondi, NUM_INT4(0)) > 0 ? "+" : "",
-												 NUM_TEXTE(NUM_TRIM(arrondi)), NUM_TEXTE(NUM_TRIM(poids))));
-			/* preference + points; motifs_preference || ARRAY[motif] (a null array: the other) */
-			if (!vn[6])
-				v[6] = NUM_ADD(v[6], points);
-			v[7] = ajouter_motif(vn[7] ? NULL : DatumGetArrayTypeP(v[7]), motif);
-			vn[7] = false;
-		}
-		else
-		{
-			/* preference + 0; motifs_preference || '{}' */
-			if (!vn[6])
-				v[6] = NUM_ADD(v[6], NUM_INT4(0));
-			if (vn[7])
-				v[7] = PointerGetDatum(construct_empty_array(TEXTOID));
-			vn[7] = false;
-		}
+			flux_champs(elements[i], desc, v, vn);
+		nuls[i] = false;
+		preferer(v, vn, derniers, n, poids, programme_lu);
 		elements[i] = HeapTupleGetDatum(heap_form_tuple(desc, v, vn));
 	}
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(elements, nuls, 1, &nb, (int[]) {1}, type, typlen, typbyval, typalign));

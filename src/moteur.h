@@ -14,6 +14,10 @@
 #include "utils/fmgrprotos.h"
 
 /* One beneficiary's sums of compteur_moteur: imputees, proposes, proposes_hors_qpv. */
+enum
+{
+	M_IMPUTEES, M_PROPOSES, M_HORS_QPV
+};
 typedef struct FluxSomme
 {
 	Datum		reservataire;	/* text, or null for the pool */
@@ -37,7 +41,14 @@ extern void flux_lire_comptes_moteur(Datum bailleur, int32 annee, Datum departem
 struct RelationData;
 extern void flux_lire_comptes_territoire(struct RelationData *compteur, Datum bailleur, int32 annee,
 										 ArrayType *communes, Datum reservataire, int64 *t, int64 *a);
-extern FluxSomme *flux_somme_de(FluxSommes *ss, Datum reservataire, bool sans);
+extern FluxSomme *flux_somme_trouvee(FluxSommes *ss, Datum reservataire, bool sans);
+
+/* The fields of flux_mgmt.candidat_orientation, in its order (sql/src/75_moteur.sql). */
+enum
+{
+	CA_RESERVATAIRE, CA_NOM, CA_TERRITORIAL, CA_TAUX, CA_T, CA_A, CA_PREFERENCE, CA_MOTIFS, CA_GESTION,
+	CA_NOMBRE
+};
 
 /* candidats.c: an orientation parameter (valeur_parametre()), kept while it cannot have changed */
 extern Datum flux_parametre_moteur(const char *cle);

@@ -50,6 +50,7 @@
 #include "utils/typcache.h"
 
 #include "flux_mgmt.h"
+#include "moteur.h"
 
 #define UN			INT64CONST(1000000)	/* one, in micro-units */
 #define MAX_TITULAIRES 1000
@@ -317,6 +318,17 @@ exiger(bool condition, const char *message, int64 valeur, int position)
 				 errhint("Steps start at 1, counts at 0, shares are micro-units from 0 to 1000000.")));
 }
 
+/* A holder's values in the kernel's ranges (position i, from 0), else 22023. */
+static void
+verifier_titulaire(const Titulaire *h, int i)
+{
+	exiger(h->t >= 1 && h->t <= INT64CONST(1000000000), "step %lld of holder %d is out of range", h->t, i + 1);
+	exiger(h->a >= 0 && h->a < h->t, "count %lld of holder %d is out of range", h->a, i + 1);
+	exiger(h->p >= 0 && h->p <= UN, "share %lld of holder %d is out of range", h->p, i + 1);
+	exiger(h->preference > -INT64CONST(1000000000000) && h->preference < INT64CONST(1000000000000),
+		   "preference %lld of holder %d is out of range", h->preference, i + 1);
+}
+
 /* Builds the holders from the four arrays of choisir_orientation(), checked. */
 static Titulaire *
 titulaires(FunctionCallInfo fcinfo, int *n)
@@ -337,17 +349,35 @@ titulaires(FunctionCallInfo fcinfo, int *n)
 	h = palloc(sizeof(Titulaire) * *n);
 	for (int i = 0; i < *n; i++)
 	{
-		exiger(t[i] >= 1 && t[i] <= INT64CONST(1000000000), "step %lld of holder %d is out of range", t[i], i + 1);
-		exiger(a[i] >= 0 && a[i] < t[i], "count %lld of holder %d is out of range", a[i], i + 1);
-		exiger(p[i] >= 0 && p[i] <= UN, "share %lld of holder %d is out of range", p[i], i + 1);
-		exiger(pref[i] > -INT64CONST(1000000000000) && pref[i] < INT64CONST(1000000000000),
-			   "preference %lld of holder %d is out of range", pref[i], i + 1);
 		h[i].t = t[i];
 		h[i].a = a[i];
 		h[i].p = p[i];
 		h[i].preference = pref[i];
+		verifier_titulaire(&h[i], i);
 	}
 	return h;
+}
+
+/* The choice among checked holders, as choix_orientation. */
+static Datum
+choix(FunctionCallInfo fcinfo, Titulaire *h, int n)
+{
+	int		   *ordre = palloc(sizeof(int) * n);
+	Datum	   *classement = palloc(sizeof(Datum) * n);
+	int			horizon;
+	int			urgent = choisir(h, n, ordre, &horizon);
+	TupleDesc	desc;
+	Datum		valeurs[3];
+	bool		nulls[3] = {false, urgent < 0, false};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "flux_mgmt: the kernel's choice must return a composite");
+	for (int i = 0; i < n; i++)
+		classement[i] = Int32GetDatum(ordre[i] + 1);
+	valeurs[0] = PointerGetDatum(construct_array(classement, n, INT4OID, 4, true, TYPALIGN_INT));
+	valeurs[1] = Int32GetDatum(urgent + 1);
+	valeurs[2] = Int32GetDatum(horizon);
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), valeurs, nulls));
 }
 
 /*
@@ -366,33 +396,15 @@ flux_choisir_orientation(PG_FUNCTION_ARGS)
 {
 	int			n;
 	Titulaire  *h = titulaires(fcinfo, &n);
-	int		   *ordre = palloc(sizeof(int) * n);
-	Datum	   *classement = palloc(sizeof(Datum) * n);
-	int			horizon;
-	int			urgent = choisir(h, n, ordre, &horizon);
-	TupleDesc	desc;
-	Datum		valeurs[3];
-	bool		nulls[3] = {false, urgent < 0, false};
 
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "flux_mgmt: choisir_orientation must return a composite");
-	for (int i = 0; i < n; i++)
-		classement[i] = Int32GetDatum(ordre[i] + 1);
-	valeurs[0] = PointerGetDatum(construct_array(classement, n, INT4OID, 4, true, TYPALIGN_INT));
-	valeurs[1] = Int32GetDatum(urgent + 1);
-	valeurs[2] = Int32GetDatum(horizon);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), valeurs, nulls)));
+	PG_RETURN_DATUM(choix(fcinfo, h, n));
 }
 
 /* A numeric × 10000, rounded, as bigint: round(x * 10000)::bigint */
 static int64
 dix_millioniemes(Datum x)
 {
-	return DatumGetInt64(DirectFunctionCall1(numeric_int8,
-											 DirectFunctionCall2(numeric_round,
-																 DirectFunctionCall2(numeric_mul, x,
-																					 DirectFunctionCall1(int4_numeric, Int32GetDatum(10000))),
-																 Int32GetDatum(0))));
+	return DatumGetInt64(DirectFunctionCall1(numeric_int8, NUM_ROUND(NUM_MUL(x, NUM_INT4(10000)), 0)));
 }
 
 /*
@@ -413,15 +425,11 @@ flux_choisir_candidats(PG_FUNCTION_ARGS)
 	Datum	   *elements;
 	bool	   *nuls;
 	int			n;
-	TupleDesc	desc_candidat;
-	Titulaire  *h;
-	int		   *ordre;
-	Datum	   *classement;
-	int			horizon;
-	int			urgent;
 	TupleDesc	desc;
-	Datum		valeurs[3];
-	bool		nulls[3];
+	Titulaire  *h;
+	/* the names choisir_orientation()'s errors give the arrays */
+	static const char *const noms[CA_NOMBRE] = {[CA_TAUX] = "parts", [CA_T] = "t", [CA_A] = "a",
+	[CA_PREFERENCE] = "preferences"};
 
 	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
 	deconstruct_array(candidats, type, typlen, typbyval, typalign, &elements, &nuls, &n);
@@ -430,56 +438,32 @@ flux_choisir_candidats(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot choose among %d holders", n),
 				 errhint("Pass 1 to %d holders.", MAX_TITULAIRES)));
-	desc_candidat = lookup_rowtype_tupdesc_copy(type, -1);
+	desc = lookup_rowtype_tupdesc_copy(type, -1);
 	h = palloc(sizeof(Titulaire) * n);
 	for (int i = 0; i < n; i++)
 	{
-		HeapTupleData tuple;
-		Datum		v[9];
-		bool		vn[9];
-		static const char *const noms[] = {NULL, NULL, NULL, "parts", "t", "a", "preferences"};
+		Datum		v[CA_NOMBRE];
+		bool		vn[CA_NOMBRE];
 
 		if (nuls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("candidate %d is null", i + 1),
 					 errhint("Every holder needs a value.")));
-		tuple.t_len = HeapTupleHeaderGetDatumLength(DatumGetHeapTupleHeader(elements[i]));
-		ItemPointerSetInvalid(&tuple.t_self);
-		tuple.t_tableOid = InvalidOid;
-		tuple.t_data = DatumGetHeapTupleHeader(elements[i]);
-		heap_deform_tuple(&tuple, desc_candidat, v, vn);
-		/* reservataire, nom, territorial, taux, t, a, preference, motifs_preference, gestion */
-		for (int c = 3; c <= 6; c++)
+		flux_champs(elements[i], desc, v, vn);
+		for (int c = CA_TAUX; c <= CA_PREFERENCE; c++)
 			if (vn[c])
 				ereport(ERROR,
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						 errmsg("%s has a null element at position %d", noms[c], i + 1),
 						 errhint("Every holder needs a value.")));
-		h[i].t = DatumGetInt64(v[4]);
-		h[i].a = DatumGetInt64(v[5]);
-		h[i].p = dix_millioniemes(v[3]);
-		h[i].preference = dix_millioniemes(v[6]);
-		exiger(h[i].t >= 1 && h[i].t <= INT64CONST(1000000000), "step %lld of holder %d is out of range", h[i].t, i + 1);
-		exiger(h[i].a >= 0 && h[i].a < h[i].t, "count %lld of holder %d is out of range", h[i].a, i + 1);
-		exiger(h[i].p >= 0 && h[i].p <= UN, "share %lld of holder %d is out of range", h[i].p, i + 1);
-		exiger(h[i].preference > -INT64CONST(1000000000000) && h[i].preference < INT64CONST(1000000000000),
-			   "preference %lld of holder %d is out of range", h[i].preference, i + 1);
+		h[i].t = DatumGetInt64(v[CA_T]);
+		h[i].a = DatumGetInt64(v[CA_A]);
+		h[i].p = dix_millioniemes(v[CA_TAUX]);
+		h[i].preference = dix_millioniemes(v[CA_PREFERENCE]);
+		verifier_titulaire(&h[i], i);
 	}
-	ordre = palloc(sizeof(int) * n);
-	classement = palloc(sizeof(Datum) * n);
-	urgent = choisir(h, n, ordre, &horizon);
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "flux_mgmt: choisir_candidats must return a composite");
-	for (int i = 0; i < n; i++)
-		classement[i] = Int32GetDatum(ordre[i] + 1);
-	valeurs[0] = PointerGetDatum(construct_array(classement, n, INT4OID, 4, true, TYPALIGN_INT));
-	valeurs[1] = Int32GetDatum(urgent + 1);
-	valeurs[2] = Int32GetDatum(horizon);
-	nulls[0] = false;
-	nulls[1] = urgent < 0;
-	nulls[2] = false;
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), valeurs, nulls)));
+	PG_RETURN_DATUM(choix(fcinfo, h, n));
 }
 
 /* xorshift64*: reproducible preferences for the simulations. */

@@ -169,8 +169,6 @@ portee_entiere(FunctionCallInfo fcinfo, Oid role)
 static Datum
 avec_jeton(FunctionCallInfo fcinfo, Datum portee)
 {
-	HeapTupleHeader entete = DatumGetHeapTupleHeader(portee);
-	HeapTupleData tuple;
 	TupleDesc	desc;
 	Datum	   *valeurs;
 	bool	   *nuls;
@@ -179,13 +177,9 @@ avec_jeton(FunctionCallInfo fcinfo, Datum portee)
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "flux_mgmt: portee() must return a composite type");
 	desc = BlessTupleDesc(desc);
-	tuple.t_len = HeapTupleHeaderGetDatumLength(entete);
-	ItemPointerSetInvalid(&tuple.t_self);
-	tuple.t_tableOid = InvalidOid;
-	tuple.t_data = entete;
 	valeurs = palloc(sizeof(Datum) * desc->natts);
 	nuls = palloc(sizeof(bool) * desc->natts);
-	heap_deform_tuple(&tuple, desc, valeurs, nuls);
+	flux_champs(portee, desc, valeurs, nuls);
 	if (!pg_strong_random(&jeton, sizeof(jeton)))
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a random token")));
 	valeurs[desc->natts - 1] = Int64GetDatum(jeton);
@@ -260,6 +254,8 @@ flux_portee_sure(PG_FUNCTION_ARGS)
 {
 	Datum		p;
 	ListCell   *lc;
+	Oid			role;
+	bool		sans_role;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -268,27 +264,24 @@ flux_portee_sure(PG_FUNCTION_ARGS)
 				 errhint("Pass flux_mgmt.portee(), as the views do.")));
 	p = PointerGetDatum(PG_DETOAST_DATUM(PG_GETARG_DATUM(0)));
 	memoire_du_moment();
+	role = DatumGetObjectId(GetAttributeByName((HeapTupleHeader) DatumGetPointer(p), "role", &sans_role));
+
+	/*
+	 * Trusted when it is its role's scope at this statement, as portee()
+	 * issues it: a profile withdrawn since an earlier statement (in this
+	 * transaction, or by another one committed since) takes its rows away
+	 * from the readers as from the policies.
+	 */
+	if (!sans_role && datumIsEqual(portee_pour(fcinfo, role), p, false, -1))
+		PG_RETURN_DATUM(p);
 	foreach(lc, registre)
 		if (datumIsEqual(((Emission *) lfirst(lc))->emise, p, false, -1))
-		{
-			bool		nul;
-			Oid			role = DatumGetObjectId(GetAttributeByName((HeapTupleHeader) DatumGetPointer(p), "role", &nul));
-
-			/*
-			 * Still its role's scope at this statement: a profile withdrawn
-			 * since it was issued (in this transaction, or by another one
-			 * committed since) takes its rows away from the readers as from
-			 * the policies.
-			 */
-			if (nul || !datumIsEqual(portee_pour(fcinfo, role), p, false, -1))
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("this scope is no longer the scope of role %s",
-								nul ? "(none)" : GetUserNameFromId(role, true) ? GetUserNameFromId(role, true) : "(dropped)"),
-						 errdetail("Its profiles changed since it was issued."),
-						 errhint("Pass flux_mgmt.portee() of the current statement, as the views do.")));
-			PG_RETURN_DATUM(p);
-		}
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("this scope is no longer the scope of role %s",
+							GetUserNameFromId(role, true) ? GetUserNameFromId(role, true) : "(dropped)"),
+					 errdetail("Its profiles changed since it was issued."),
+					 errhint("Pass flux_mgmt.portee() of the current statement, as the views do.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("this scope was not issued by flux_mgmt.portee() in this transaction"),

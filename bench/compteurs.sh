@@ -15,6 +15,8 @@
 #   bash bench/compteurs.sh [seconds per pgbench run, default 30]
 #   SANS_COPIE=1 bash bench/compteurs.sh 10    # the pgbench runs only (the COPY
 #                                              # with the PL/pgSQL reference takes 12 min or more)
+#   COPIE_SANS_PLPGSQL=1 bash bench/compteurs.sh 10   # everything but the PL/pgSQL
+#                                              # reference's COPY
 cd "$(dirname "$0")/.."
 . scripts/common.sh
 DUREE=${1:-30}
@@ -73,7 +75,7 @@ dans_un_cluster -o shared_buffers=1GB -o max_wal_size=8GB -o checkpoint_timeout=
 	nouvelle bench_generation
 	psql -X -q -d bench_generation -v dossier=$DOSSIER -f \$B/generer_copie.sql
 	printf '%-10s %10s %10s %10s %10s   %s\n' variant vacance orientation attribution 'total s' 'counters = recount'
-	for v in sans flux_mgmt plpgsql; do
+	for v in sans flux_mgmt \$( [ -n \"${COPIE_SANS_PLPGSQL:-}\" ] || echo plpgsql ); do
 		nouvelle bench_copie_\$v
 		ligne=\$v
 		for t in vacance orientation attribution; do
@@ -86,6 +88,8 @@ dans_un_cluster -o shared_buffers=1GB -o max_wal_size=8GB -o checkpoint_timeout=
 		echo \"\$ligne\" | awk -v e=\$e '{printf \"%-10s %10.1f %10.1f %10.1f %10.1f   %s\\n\", \$1, \$2 / 1000, \$3 / 1000, \$4 / 1000, (\$2 + \$3 + \$4) / 1000, e}'
 	done
 	awk '{s[\$1] = \$2 + \$3 + \$4} END {
-		printf \"throughput flux_mgmt / sans: %.2f; flux_mgmt / plpgsql: %.2f (time plpgsql / flux_mgmt)\\n\", s[\"sans\"] / s[\"flux_mgmt\"], s[\"plpgsql\"] / s[\"flux_mgmt\"] }' $DOSSIER/copie
+		printf \"throughput flux_mgmt / sans: %.2f\", s[\"sans\"] / s[\"flux_mgmt\"];
+		if (\"plpgsql\" in s) printf \"; flux_mgmt / plpgsql: %.2f (time plpgsql / flux_mgmt)\", s[\"plpgsql\"] / s[\"flux_mgmt\"];
+		printf \"\\n\" }' $DOSSIER/copie
 "
 rm -rf "$DOSSIER"

@@ -2,8 +2,8 @@
  *
  * chemin_rapide.c
  *		The fast path of the counter triggers: the common events, recorded
- *		a few at a time under READ COMMITTED, counted without SPI, planner
- *		or GUC nest level.
+ *		under READ COMMITTED by statements or COPYs of any size, counted
+ *		without SPI, planner or GUC nest level.
  *
  * The common events are a vacancy; the first orientation of a vacancy, open;
  * the attribution of a vacancy's only orientation.  For their INSERT
@@ -21,16 +21,25 @@
  *	   orientation's issue; the differences go to the counters of the
  *	   writer's tranche at the end of the transaction (en_attente.c).
  *
- * Rows are read through their indexes and written through the executor's
- * simple-relation routines (acces.c): no query is planned, no name is
- * resolved through a search_path.
+ * Steps 1 and 2 read the statement's rows (its transition table) once each,
+ * keeping only the landlords' lock keys and the vacancies' ids; steps 3 and
+ * 4 read them again, a batch of LOT rows at a time, each batch written
+ * before the next is read: a COPY of a million rows takes the memory of its
+ * ids, not of its rows.  Rows are read through their indexes and written
+ * through the table AM or the executor's simple-relation routines (acces.c):
+ * no query is planned, no name is resolved through a search_path.
  *
- * Whatever it cannot do exactly it leaves, before writing anything, to the
- * general path: a rule broken (whose error the general path explains), a
- * vacancy with another orientation, a statement of more than a few rows, a
- * transaction snapshot, restores (check_function_bodies off), a 0.1 schema.
- * Both paths write the same rows: tests 230 and 690 and the independent
- * recount (test/oracle/recompte.sql) check it.
+ * Whatever it cannot do exactly it leaves to the general path: a rule broken
+ * (whose error the general path explains), a vacancy with another
+ * orientation, a transaction snapshot, restores (check_function_bodies off),
+ * a 0.1 schema.  Most of these are seen before anything is written; a rule
+ * broken in a later row of a large statement is seen after some batches
+ * were written, and that is still exact: the general path recounts every
+ * vacancy of the statement from its ledger rows (the batches' rows replaced,
+ * their differences taken back), sets only the issues not set yet, and its
+ * error undoes the whole statement.  Both paths write the same rows: tests
+ * 230 and 690 and the independent recount (test/oracle/recompte.sql) check
+ * it.
  *
  *-------------------------------------------------------------------------
  */
@@ -48,6 +57,7 @@
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
@@ -57,6 +67,7 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -76,9 +87,6 @@ bool		flux_chemin_rapide_actif = true;
 		return false; \
 	} while (0)
 
-/* Statements of more rows take the general path. */
-#define RAPIDE_MAX_LIGNES 8
-
 /* The C functions behind departement(), typologie(), periode_construction(). */
 extern Datum flux_code_insee_departement(PG_FUNCTION_ARGS);
 extern Datum flux_typologie(PG_FUNCTION_ARGS);
@@ -89,7 +97,6 @@ typedef struct Evenement
 {
 	int64		vacance;
 	int64		orientation;	/* orientation and attribution */
-	Datum		bailleur;		/* landlord of the dwelling, text */
 	/* the orientation: from the statement, or (attribution) its locked row */
 	Datum		reservataire;
 	bool		sans_reservataire;
@@ -445,18 +452,48 @@ logement_de(Contexte *x, int64 vacance, Logement *l)
 	return true;
 }
 
-static void
-verrouiller_bailleurs_partages(Evenement *evs, int n)
+/*
+ * The landlords of a statement, as keys of their locks (src/verrous.c):
+ * consecutive duplicates dropped as they come (the rows of one landlord
+ * usually come together), sorted and deduplicated when locked.
+ */
+typedef struct Bailleurs
 {
-	Datum		codes[RAPIDE_MAX_LIGNES];
-	bool		nuls[RAPIDE_MAX_LIGNES];
+	MemoryContext contexte;
+	int32	   *cles;
+	int			nb,
+				max;
+} Bailleurs;
 
-	for (int i = 0; i < n; i++)
+static void
+ajouter_bailleur(Bailleurs *b, Datum bailleur)
+{
+	int32		cle = flux_cle_bailleur(bailleur);
+
+	if (b->nb > 0 && b->cles[b->nb - 1] == cle)
+		return;
+	if (b->nb == b->max)
 	{
-		codes[i] = evs[i].bailleur;
-		nuls[i] = false;
+		b->max = b->max == 0 ? 16 : 2 * b->max;
+		b->cles = b->cles == NULL
+			? MemoryContextAllocHuge(b->contexte, sizeof(int32) * b->max)
+			: repalloc_huge(b->cles, sizeof(int32) * b->max);
 	}
-	flux_verrouiller_codes(codes, nuls, n, ShareLock);
+	b->cles[b->nb++] = cle;
+}
+
+/* Locks the landlords shared, as the general path does (compteurs.c). */
+static void
+verrouiller_bailleurs(Bailleurs *b)
+{
+	b->nb = flux_verrouiller_cles(b->cles, b->nb, ShareLock);
+}
+
+/* Whether a landlord (text) is one of the locked ones. */
+static bool
+bailleur_verrouille(const Bailleurs *b, Datum bailleur)
+{
+	return flux_cle_parmi(flux_cle_bailleur(bailleur), b->cles, b->nb);
 }
 
 /* Locks a vacancy's row FOR NO KEY UPDATE, as the general path does. */
@@ -471,75 +508,82 @@ verrouiller_vacance(Contexte *x, int64 vacance)
 }
 
 static int
-comparer_vacances(const void *a, const void *b)
+comparer_int64(const void *a, const void *b)
 {
-	int64		x = ((const Evenement *) a)->vacance,
-				y = ((const Evenement *) b)->vacance;
+	int64		x = *(const int64 *) a,
+				y = *(const int64 *) b;
 
-	return x < y ? -1 : x > y;
+	return (x > y) - (x < y);
 }
 
 /*
- * Reads the statement's rows into evs: false when one is not for the fast
- * path (two rows of one vacancy, an orientation not open…).
+ * A statement's rows are read in batches of LOT: what a batch reads is freed
+ * when the next one starts, and a batch is written at once (a row's counters
+ * need up to 4 ledger rows).  The memory of a statement grows with its rows
+ * by 8 bytes (the vacancies' ids, to lock them in order), not by their data.
+ */
+#define LOT 64
+
+/* One more row of a pass over the statement: every LOT rows, the batch's memory freed. */
+static void
+ligne_suivante(MemoryContext lot, int64 *lues)
+{
+	if ((*lues)++ % LOT == 0)
+	{
+		CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(lot);
+	}
+}
+
+/*
+ * One event row of the statement into ev: false when it is not for the fast
+ * path (an orientation that is not open).  An attribution's orientation is
+ * read later, under its lock (lire_orientation_attribuee()).
  */
 static bool
-lire_evenements(TriggerData *td, Contexte *x, bool attribution, Evenement *evs, int *n)
+lire_evenement(TupleTableSlot *slot, Relation rel, bool attribution, Evenement *ev)
 {
-	Tuplestorestate *ts = td->tg_newtable;
-	Relation	rel = td->tg_relation;
-	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple);
-	bool		ok = true;
 	bool		nul;
 
-	*n = 0;
-	tuplestore_rescan(ts);
-	while (ok && tuplestore_gettupleslot(ts, true, false, slot))
+	memset(ev, 0, sizeof(*ev));
+	if (attribution)
 	{
-		Evenement  *ev = &evs[(*n)++];
-
-		memset(ev, 0, sizeof(*ev));
-		if (!attribution)
-		{
-			ev->orientation = DatumGetInt64(slot_getattr(slot, flux_attnum(rel, "id"), &nul));
-			ev->vacance = DatumGetInt64(slot_getattr(slot, flux_attnum(rel, "vacance_id"), &nul));
-			ev->reservataire = slot_getattr(slot, flux_attnum(rel, "reservataire"), &ev->sans_reservataire);
-			if (!ev->sans_reservataire)
-				ev->reservataire = datumCopy(ev->reservataire, false, -1);
-			ev->soustraction = slot_getattr(slot, flux_attnum(rel, "soustraction"), &ev->sans_soustraction);
-			ev->date_orientation = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_orientation"), &nul));
-			ok = DatumGetObjectId(slot_getattr(slot, flux_attnum(rel, "issue"), &nul)) == flux_etiquette(rel, "issue", "en_cours");
-		}
-		else
-		{
-			ev->attribuee = true;
-			ev->orientation = DatumGetInt64(slot_getattr(slot, flux_attnum(rel, "orientation_id"), &nul));
-			ev->date_caleol = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_caleol"), &nul));
-			ev->date_bail = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_bail"), &ev->sans_bail));
-			ev->premier_quartile = DatumGetBool(slot_getattr(slot, flux_attnum(rel, "premier_quartile"), &nul));
-			ev->relogement_renouvellement = DatumGetBool(slot_getattr(slot, flux_attnum(rel, "relogement_renouvellement"), &nul));
-			ev->prioritaire = DatumGetBool(slot_getattr(slot, flux_attnum(rel, "dalo"), &nul))
-				|| DatumGetBool(slot_getattr(slot, flux_attnum(rel, "prioritaire"), &nul));
-		}
+		ev->attribuee = true;
+		ev->orientation = DatumGetInt64(slot_getattr(slot, flux_attnum(rel, "orientation_id"), &nul));
+		ev->date_caleol = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_caleol"), &nul));
+		ev->date_bail = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_bail"), &ev->sans_bail));
+		ev->premier_quartile = DatumGetBool(slot_getattr(slot, flux_attnum(rel, "premier_quartile"), &nul));
+		ev->relogement_renouvellement = DatumGetBool(slot_getattr(slot, flux_attnum(rel, "relogement_renouvellement"), &nul));
+		ev->prioritaire = DatumGetBool(slot_getattr(slot, flux_attnum(rel, "dalo"), &nul))
+			|| DatumGetBool(slot_getattr(slot, flux_attnum(rel, "prioritaire"), &nul));
+		return true;
 	}
-	ExecDropSingleTupleTableSlot(slot);
-	return ok;
+	ev->orientation = DatumGetInt64(slot_getattr(slot, flux_attnum(rel, "id"), &nul));
+	ev->vacance = DatumGetInt64(slot_getattr(slot, flux_attnum(rel, "vacance_id"), &nul));
+	ev->reservataire = slot_getattr(slot, flux_attnum(rel, "reservataire"), &ev->sans_reservataire);
+	if (!ev->sans_reservataire)
+		ev->reservataire = datumCopy(ev->reservataire, false, -1);
+	ev->soustraction = slot_getattr(slot, flux_attnum(rel, "soustraction"), &ev->sans_soustraction);
+	ev->date_orientation = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_orientation"), &nul));
+	return DatumGetObjectId(slot_getattr(slot, flux_attnum(rel, "issue"), &nul)) == flux_etiquette(rel, "issue", "en_cours");
 }
 
 /*
- * An attribution's orientation: locked (an orientation's issue is written
- * before its vacancy is locked, in both paths), read; false when it is not
- * open or the attribution breaks a rule.
+ * An attribution's orientation, read (and with verrouiller locked: an
+ * orientation's issue is written before its vacancy is locked, in both
+ * paths); false when it is not open or the attribution breaks a rule.  Its
+ * vacancy into ev->vacance.
  */
 static bool
-lire_orientation_attribuee(Contexte *x, Evenement *ev)
+lire_orientation_attribuee(Contexte *x, Evenement *ev, bool verrouiller)
 {
 	Datum		cle = Int64GetDatum(ev->orientation);
 	TupleTableSlot *s = x->s_orientation;
 	bool		nul;
 
-	if (!flux_lire(x->orientation, "orientation_pkey", GetActiveSnapshot(), 1, &cle, s)
-		|| !flux_verrouiller_ligne(x->orientation, &s->tts_tid, LockTupleNoKeyExclusive, s))
+	if (!flux_lire(x->orientation, "orientation_pkey", GetActiveSnapshot(), 1, &cle, s))
+		return false;
+	if (verrouiller && !flux_verrouiller_ligne(x->orientation, &s->tts_tid, LockTupleNoKeyExclusive, s))
 		return false;
 	if (DatumGetObjectId(slot_getattr(s, flux_attnum(x->orientation, "issue"), &nul)) != flux_etiquette(x->orientation, "issue", "en_cours"))
 		return false;			/* fermee, or attributed already: the general path says */
@@ -633,139 +677,217 @@ ecrire_registre(ItemPointerData *anciennes, int nb_anciennes, Ligne *nouvelles, 
 }
 
 /* A vacancy statement: its rule (hors_possession), under the landlords' lock. */
+/* A vacancy statement: its rule (hors_possession), under the landlords' lock. */
 static bool
-vacances(TriggerData *td, Contexte *x)
+vacances(TriggerData *td, Contexte *x, TupleTableSlot *slot, MemoryContext lot)
 {
 	Tuplestorestate *ts = td->tg_newtable;
 	Relation	rel = td->tg_relation;
-	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple);
-	Evenement	evs[RAPIDE_MAX_LIGNES];
-	DateADT		dates[RAPIDE_MAX_LIGNES];
-	Datum		logements[RAPIDE_MAX_LIGNES];
-	int			n = 0;
-	bool		ok = true;
+	Bailleurs	b = {CurrentMemoryContext, NULL, 0, 0};
+	int64		lues = 0;
 	bool		nul;
+
+	MemoryContextSwitchTo(lot);
+	tuplestore_rescan(ts);
+	while (tuplestore_gettupleslot(ts, true, false, slot))
+	{
+		Datum		logement = slot_getattr(slot, flux_attnum(rel, "logement_id"), &nul);
+
+		ligne_suivante(lot, &lues);
+		if (!flux_lire(x->logement, "logement_pkey", GetActiveSnapshot(), 1, &logement, x->s_logement))
+			GENERAL("dwelling not found");
+		ajouter_bailleur(&b, slot_getattr(x->s_logement, flux_attnum(x->logement, "bailleur"), &nul));
+	}
+	verrouiller_bailleurs(&b);
+	/* read again under the lock: a sale recorded meanwhile counts */
+	PopActiveSnapshot();
+	PushActiveSnapshot(GetLatestSnapshot());
+	lues = 0;
+	tuplestore_rescan(ts);
+	while (tuplestore_gettupleslot(ts, true, false, slot))
+	{
+		Datum		logement = slot_getattr(slot, flux_attnum(rel, "logement_id"), &nul);
+		DateADT		date = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_liberation"), &nul));
+		Logement	l;
+
+		ligne_suivante(lot, &lues);
+		if (!flux_lire(x->logement, "logement_pkey", GetActiveSnapshot(), 1, &logement, x->s_logement))
+			GENERAL("dwelling gone");
+		lire_logement(x->s_logement, x->logement, &l);
+		if (!bailleur_verrouille(&b, l.bailleur))
+			GENERAL("the dwelling changed landlord before the lock");
+		if ((!l.sans_mise_en_service && date < l.mise_en_service) || (!l.sans_sortie && date >= l.sortie))
+			GENERAL("rule hors_possession");
+	}
+	return true;
+}
+
+/* A batch of rows of an orientation or attribution statement, counted, not written yet. */
+typedef struct Lot
+{
+	Evenement	evs[LOT];
+	int			n;
+	Ligne		nouvelles[4 * LOT];	/* their ledger rows */
+	int			nb_nouvelles;
+	Ligne		anciennes[4 * LOT]; /* the ledger rows they replace */
+	ItemPointerData tids[4 * LOT];
+	int			nb_anciennes;
+} Lot;
+
+/*
+ * Counts one row of the statement into the batch, its rows and vacancy
+ * locked (verrouillees: the vacancies' ids, sorted): false when the general path must.
+ */
+static bool
+compter(Contexte *x, const Bailleurs *b, const int64 *verrouillees, int64 nb_verrouillees, bool attribution,
+		Evenement *ev, Lot *lot)
+{
+	Logement	l;
+	bool		dans_flux;
+	const char *mode;
+	bool		nul;
+	int			k;
+
+	if (attribution && !lire_orientation_attribuee(x, ev, false))
+		GENERAL("the orientation is not open, or the attribution breaks a rule");
+	if (attribution && bsearch(&ev->vacance, verrouillees, nb_verrouillees, sizeof(int64), comparer_int64) == NULL)
+		GENERAL("the orientation changed vacancy before the lock");
+	if (!logement_de(x, ev->vacance, &l))
+		GENERAL("vacancy not found");
+	if (!bailleur_verrouille(b, l.bailleur))
+		GENERAL("the dwelling changed landlord before the lock");
+	ev->date_liberation = DatumGetDateADT(slot_getattr(x->s_vacance, flux_attnum(x->vacance, "date_liberation"), &nul));
+	if (!attribution && ev->date_orientation < ev->date_liberation)
+		GENERAL("rule avant_vacance");
+	if (!regles_orientation(x, ev, &l, &dans_flux, &mode))
+		GENERAL("a rule of the orientation");
+	if (autres_orientations(x, ev))
+		GENERAL("the vacancy has another orientation");
+	k = registre(x, ev->vacance, &lot->anciennes[lot->nb_anciennes], &lot->tids[lot->nb_anciennes], attribution ? 3 : 0);
+	if (k < 0)
+		GENERAL("ledger rows of the vacancy");
+	lot->nb_anciennes += k;
+	lot->nb_nouvelles += contributions(ev, &l, dans_flux, mode ? mode : "", &lot->nouvelles[lot->nb_nouvelles]);
+	lot->n++;
+	return true;
+}
+
+/* Writes a batch: the issues, the ledger; the counters' differences wait for the end of the transaction. */
+static void
+ecrire_lot(Contexte *x, bool attribution, Lot *lot)
+{
+	if (attribution)
+		ecrire_issues(x, lot->evs, lot->n);
+	ecrire_registre(lot->tids, lot->nb_anciennes, lot->nouvelles, lot->nb_nouvelles);
+	for (int i = 0; i < lot->nb_anciennes; i++)
+		flux_differer(&lot->anciennes[i], -1);
+	for (int i = 0; i < lot->nb_nouvelles; i++)
+		flux_differer(&lot->nouvelles[i], 1);
+	lot->n = lot->nb_nouvelles = lot->nb_anciennes = 0;
+}
+
+/*
+ * Locks what an orientation or attribution statement counts, in the general
+ * path's order: the landlords (of the vacancy, or of the attribution's
+ * orientation's), the attributions' orientations in the statement's order,
+ * the vacancies in id order (their ids into verrouillees, sorted).
+ */
+static bool
+verrouiller(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slot, MemoryContext lot,
+			Bailleurs *b, int64 *verrouillees, int64 *nb_verrouillees)
+{
+	Tuplestorestate *ts = td->tg_newtable;
+	Evenement	ev;
+	Logement	l;
+	int64		n = 0;
+	int64		lues = 0;
 
 	tuplestore_rescan(ts);
 	while (tuplestore_gettupleslot(ts, true, false, slot))
 	{
-		logements[n] = slot_getattr(slot, flux_attnum(rel, "logement_id"), &nul);
-		dates[n] = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_liberation"), &nul));
-		if (!flux_lire(x->logement, "logement_pkey", GetActiveSnapshot(), 1, &logements[n], x->s_logement))
-			ok = false;
-		else
-			evs[n].bailleur = datumCopy(slot_getattr(x->s_logement, flux_attnum(x->logement, "bailleur"), &nul), false, -1);
-		n++;
+		ligne_suivante(lot, &lues);
+		if (!lire_evenement(slot, td->tg_relation, attribution, &ev))
+			GENERAL("an orientation not open");
+		if (attribution && !lire_orientation_attribuee(x, &ev, false))
+			GENERAL("the orientation is not open, or the attribution breaks a rule");
+		if (!logement_de(x, ev.vacance, &l))
+			GENERAL("vacancy not found");
+		verrouillees[n++] = ev.vacance;
+		ajouter_bailleur(b, l.bailleur);
 	}
-	ExecDropSingleTupleTableSlot(slot);
-	if (!ok)
-		GENERAL("dwelling not found");
-	verrouiller_bailleurs_partages(evs, n);
-	/* read again under the lock: a sale recorded meanwhile counts */
-	PopActiveSnapshot();
-	PushActiveSnapshot(GetLatestSnapshot());
-	for (int i = 0; i < n && ok; i++)
+	verrouiller_bailleurs(b);
+	if (attribution)
 	{
-		Logement	l;
-
-		ok = flux_lire(x->logement, "logement_pkey", GetActiveSnapshot(), 1, &logements[i], x->s_logement);
-		if (ok)
+		lues = 0;
+		tuplestore_rescan(ts);
+		while (tuplestore_gettupleslot(ts, true, false, slot))
 		{
-			lire_logement(x->s_logement, x->logement, &l);
-			ok = (l.sans_mise_en_service || dates[i] >= l.mise_en_service) && (l.sans_sortie || dates[i] < l.sortie);
+			ligne_suivante(lot, &lues);
+			lire_evenement(slot, td->tg_relation, true, &ev);
+			if (!lire_orientation_attribuee(x, &ev, true))
+				GENERAL("the orientation is not open, or the attribution breaks a rule");
 		}
 	}
-	if (!ok)
-		GENERAL("rule hors_possession, or dwelling gone");
+	qsort(verrouillees, n, sizeof(int64), comparer_int64);
+	lues = 0;
+	for (int64 i = 0; i < n; i++)
+	{
+		ligne_suivante(lot, &lues);
+		if (i > 0 && verrouillees[i] == verrouillees[i - 1])
+			GENERAL("two rows of one vacancy");
+		if (!verrouiller_vacance(x, verrouillees[i]))
+			GENERAL("a vacancy gone");
+	}
+	*nb_verrouillees = n;
 	return true;
 }
 
-/* An orientation or attribution statement (see the head of the file). */
+/*
+ * An orientation or attribution statement (see the head of the file), its
+ * rows counted and written a batch at a time.
+ */
 static bool
-orientations(TriggerData *td, Contexte *x, bool attribution)
+orientations(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slot, MemoryContext memoire_lot)
 {
-	Evenement	evs[RAPIDE_MAX_LIGNES];
-	Logement	logements[RAPIDE_MAX_LIGNES];
-	bool		dans_flux[RAPIDE_MAX_LIGNES];
-	const char *modes[RAPIDE_MAX_LIGNES];
-	Ligne		nouvelles[4 * RAPIDE_MAX_LIGNES];
-	Ligne		anciennes[4 * RAPIDE_MAX_LIGNES];
-	ItemPointerData tids[4 * RAPIDE_MAX_LIGNES];
-	int			nb_nouvelles = 0;
-	int			nb_anciennes = 0;
-	int			n;
+	Tuplestorestate *ts = td->tg_newtable;
+	int64	   *verrouillees = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * tuplestore_tuple_count(ts));
+	int64		nb_verrouillees;
+	Bailleurs	b = {CurrentMemoryContext, NULL, 0, 0};
+	Lot		   *lot = palloc(sizeof(Lot));
 
-	if (!lire_evenements(td, x, attribution, evs, &n))
-		GENERAL("an orientation not open");
-	/* the landlords: from the orientation (attribution) or the vacancy */
-	for (int i = 0; i < n; i++)
-	{
-		if (attribution)
-		{
-			Datum		cle = Int64GetDatum(evs[i].orientation);
-			bool		nul;
-
-			if (!flux_lire(x->orientation, "orientation_pkey", GetActiveSnapshot(), 1, &cle, x->s_orientation))
-				GENERAL("orientation not found");
-			evs[i].vacance = DatumGetInt64(slot_getattr(x->s_orientation, flux_attnum(x->orientation, "vacance_id"), &nul));
-		}
-		if (!logement_de(x, evs[i].vacance, &logements[i]))
-			GENERAL("vacancy not found");
-		evs[i].bailleur = datumCopy(logements[i].bailleur, false, -1);
-	}
-	verrouiller_bailleurs_partages(evs, n);
-	if (attribution)
-		for (int i = 0; i < n; i++)
-			if (!lire_orientation_attribuee(x, &evs[i]))
-				GENERAL("the orientation is not open, or the attribution breaks a rule");
-	qsort(evs, n, sizeof(Evenement), comparer_vacances);
-	for (int i = 0; i < n; i++)
-		if ((i > 0 && evs[i].vacance == evs[i - 1].vacance) || !verrouiller_vacance(x, evs[i].vacance))
-			GENERAL("two rows of one vacancy, or a vacancy gone");
+	MemoryContextSwitchTo(memoire_lot);
+	if (!verrouiller(td, x, attribution, slot, memoire_lot, &b, verrouillees, &nb_verrouillees))
+		return false;
 	/* everything below reads what the locks protect, as committed now */
 	PopActiveSnapshot();
 	PushActiveSnapshot(GetLatestSnapshot());
-	for (int i = 0; i < n; i++)
+	MemoryContextReset(memoire_lot);
+	lot->n = lot->nb_nouvelles = lot->nb_anciennes = 0;
+	tuplestore_rescan(ts);
+	while (tuplestore_gettupleslot(ts, true, false, slot))
 	{
-		Evenement  *ev = &evs[i];
-		Logement   *l = &logements[i];
-		int			k;
+		Evenement  *ev = &lot->evs[lot->n];
 
-		if (!logement_de(x, ev->vacance, l))
-			GENERAL("vacancy not found");
-		if (!flux_egales(l->bailleur, false, ev->bailleur, false, -1, false))
-			GENERAL("the dwelling changed landlord before the lock");
+		if (!lire_evenement(slot, td->tg_relation, attribution, ev))
+			GENERAL("an orientation not open");
+		if (!compter(x, &b, verrouillees, nb_verrouillees, attribution, ev, lot))
+			return false;
+		if (lot->n == LOT)
 		{
-			bool		nul;
-
-			ev->date_liberation = DatumGetDateADT(slot_getattr(x->s_vacance, flux_attnum(x->vacance, "date_liberation"), &nul));
-			if (!attribution && ev->date_orientation < ev->date_liberation)
-				GENERAL("rule avant_vacance");
+			ecrire_lot(x, attribution, lot);
+			CHECK_FOR_INTERRUPTS();
+			MemoryContextReset(memoire_lot);
 		}
-		if (!regles_orientation(x, ev, l, &dans_flux[i], &modes[i]))
-			GENERAL("a rule of the orientation");
-		if (autres_orientations(x, ev))
-			GENERAL("the vacancy has another orientation");
-		k = registre(x, ev->vacance, &anciennes[nb_anciennes], &tids[nb_anciennes], attribution ? 3 : 0);
-		if (k < 0)
-			GENERAL("ledger rows of the vacancy");
-		nb_anciennes += k;
-		nb_nouvelles += contributions(ev, l, dans_flux[i], modes[i] ? modes[i] : "", &nouvelles[nb_nouvelles]);
 	}
-	/* the writes: the issues, the ledger; the counters' differences wait for the end of the transaction */
-	if (attribution)
-		ecrire_issues(x, evs, n);
-	ecrire_registre(tids, nb_anciennes, nouvelles, nb_nouvelles);
-	for (int i = 0; i < nb_anciennes; i++)
-		flux_differer(&anciennes[i], -1);
-	for (int i = 0; i < nb_nouvelles; i++)
-		flux_differer(&nouvelles[i], 1);
+	if (lot->n > 0)
+		ecrire_lot(x, attribution, lot);
 	return true;
 }
 
 /*
  * The fast path of a counter trigger's statement: true when it did the
- * work, false when the general path must (nothing was written then).
+ * work, false when the general path must (it may have written some batches
+ * of the statement's rows then: see the head of the file).
  */
 bool
 flux_chemin_rapide(TriggerData *td, int evenement)
@@ -773,6 +895,10 @@ flux_chemin_rapide(TriggerData *td, int evenement)
 	const char *table = RelationGetRelationName(td->tg_relation);
 	Contexte	x;
 	FluxIdentite avant;
+	TupleTableSlot *slot;
+	MemoryContext appelant = CurrentMemoryContext;
+	MemoryContext memoire,
+				lot;
 	bool		fait;
 
 	/* updates, deletes and the other tables' statements: the general path, without a word */
@@ -782,8 +908,6 @@ flux_chemin_rapide(TriggerData *td, int evenement)
 		return false;
 	if (tuplestore_tuple_count(td->tg_newtable) == 0)
 		return false;			/* nothing to count */
-	if (tuplestore_tuple_count(td->tg_newtable) > RAPIDE_MAX_LIGNES)
-		GENERAL("more than 8 rows");
 	if (IsolationUsesXactSnapshot())
 		GENERAL("a transaction snapshot (REPEATABLE READ or SERIALIZABLE)");
 	if (!check_function_bodies)
@@ -801,10 +925,18 @@ flux_chemin_rapide(TriggerData *td, int evenement)
 	/* as the owner of the table written, like the general path (compteurs.c) */
 	flux_agir_en_proprietaire(td->tg_relation->rd_rel->relowner, &avant);
 	ouvrir_contexte(&x, strcmp(table, "vacance") == 0);
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(td->tg_relation), &TTSOpsMinimalTuple);
+	/* the statement's memory, and a batch's (freed at every batch) */
+	memoire = AllocSetContextCreate(appelant, "flux_mgmt fast path", ALLOCSET_DEFAULT_SIZES);
+	lot = AllocSetContextCreate(memoire, "flux_mgmt fast path batch", ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(memoire);
 	if (strcmp(table, "vacance") == 0)
-		fait = vacances(td, &x);
+		fait = vacances(td, &x, slot, lot);
 	else
-		fait = orientations(td, &x, strcmp(table, "attribution") == 0);
+		fait = orientations(td, &x, strcmp(table, "attribution") == 0, slot, lot);
+	MemoryContextSwitchTo(appelant);
+	MemoryContextDelete(memoire);
+	ExecDropSingleTupleTableSlot(slot);
 	fermer_contexte(&x);
 	flux_redevenir(&avant);
 	PopActiveSnapshot();

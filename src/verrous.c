@@ -60,6 +60,43 @@ comparer_int32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The key a landlord's code (text) is locked under. */
+int32
+flux_cle_bailleur(Datum code)
+{
+	return DatumGetInt32(DirectFunctionCall1Coll(hashtext, C_COLLATION_OID, code));
+}
+
+/*
+ * Locks the landlords of keys (flux_cle_bailleur(), duplicates allowed) in
+ * mode ShareLock or ExclusiveLock, in key order; leaves the keys sorted
+ * without duplicates and returns how many remain.
+ */
+int
+flux_verrouiller_cles(int32 *cles, int n, LOCKMODE mode)
+{
+	Oid			bailleur = flux_relation("bailleur");
+	int			k = 0;
+
+	qsort(cles, n, sizeof(int32), comparer_int32);
+	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (i > 0 && cles[i] == cles[k - 1])
+			continue;
+		LockDatabaseObject(bailleur, (Oid) cles[i], 0, mode);
+		cles[k++] = cles[i];
+	}
+	return k;
+}
+
+/* Whether key is among keys (sorted, as flux_verrouiller_cles() leaves them). */
+bool
+flux_cle_parmi(int32 cle, const int32 *cles, int n)
+{
+	return bsearch(&cle, cles, n, sizeof(int32), comparer_int32) != NULL;
+}
+
 /*
  * Locks the landlords of codes (text Datums; nulls skipped, duplicates
  * allowed) in mode ShareLock or ExclusiveLock.
@@ -67,7 +104,6 @@ comparer_int32(const void *a, const void *b)
 void
 flux_verrouiller_codes(Datum *codes, bool *nuls, int n, LOCKMODE mode)
 {
-	Oid			bailleur = flux_relation("bailleur");
 	int32	   *cles = palloc(sizeof(int32) * Max(n, 1));
 	int			k = 0;
 
@@ -75,15 +111,9 @@ flux_verrouiller_codes(Datum *codes, bool *nuls, int n, LOCKMODE mode)
 	{
 		CHECK_FOR_INTERRUPTS();
 		if (nuls == NULL || !nuls[i])
-			cles[k++] = DatumGetInt32(DirectFunctionCall1Coll(hashtext, C_COLLATION_OID, codes[i]));
+			cles[k++] = flux_cle_bailleur(codes[i]);
 	}
-	qsort(cles, k, sizeof(int32), comparer_int32);
-	for (int i = 0; i < k; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (i == 0 || cles[i] != cles[i - 1])
-			LockDatabaseObject(bailleur, (Oid) cles[i], 0, mode);
-	}
+	flux_verrouiller_cles(cles, k, mode);
 	pfree(cles);
 }
 

@@ -10,8 +10,8 @@
 --    stock dwellings to their holder, hors_champ ones to the pool;
 --    attributions with and without a lease date, with each household flag;
 --    closures (carence, echec, retiree) and second orientations (the general
---    path's, in both runs); statements of 1 row, of 2 to 8 rows (the fast
---    path's) and of 9 or 12 (the general path's).  Both runs leave the same
+--    path's, in both runs); statements of 1 row, of 2 to 8 rows and of 9
+--    or 12.  Both runs leave the same
 --    ledger (contribution without vacance_id, sorted), the same counter sums
 --    per key (compteur and compteur_bilan summed over tranche, keys all at
 --    zero left out), and counters that equal both recounts
@@ -22,8 +22,14 @@
 --    recount calls (flux_mgmt.typologie and periode_construction, tracked
 --    with track_functions = all in pg_stat_xact_user_functions); a second
 --    orientation of a vacancy after a carence, and the attribution of an
---    orientation that is not its vacancy's only one, fall back and say why;
---    so does a statement of 9 rows.
+--    orientation that is not its vacancy's only one, fall back and say why.
+--  * Statements larger than the fast path's batch (64 rows): 150 vacancies,
+--    their first orientations and their attributions, one statement each,
+--    counted in C; a statement of 150 first orientations whose 130th row is
+--    a second orientation (after a carence) falls back after two batches
+--    were written, one whose 129th row breaks a rule (hors_territoire) is
+--    refused as the general path refuses it and leaves nothing behind; the
+--    counters equal both recounts after each.
 --
 -- The history is the same at every run (fixed seed, identity sequences
 -- restarted in the transaction, every random choice made in a PL/pgSQL loop
@@ -32,7 +38,7 @@
 -- rolled back with them.
 \i test/setup.sql
 BEGIN;
-SELECT plan(22);
+SELECT plan(33);
 \i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
 -- more dwellings: flux ones in both communes (some in a QPV), a security
@@ -86,8 +92,7 @@ END $$;
 -- vacancies (one statement), attributions of up to n open orientations (one
 -- statement), sometimes a closure, then a second orientation of up to two
 -- vacancies whose orientations are all closed (one statement).  Statement
--- sizes are drawn from tailles: 1 to 8 rows for the fast path, 9 and 12 for
--- the general one.
+-- sizes are drawn from tailles: 1 to 12 rows.
 -- Returns the number of rows of its vacancy, first orientation and
 -- attribution statements.
 CREATE FUNCTION pg_temp.tour(t int) RETURNS int[] LANGUAGE plpgsql AS $$
@@ -323,15 +328,79 @@ WHERE o.reservataire = 'agents' AND o.issue = 'en_cours' AND o.vacance_id IN (SE
 RESET client_min_messages;
 SELECT cmp_ok((SELECT n FROM appels), '>', :'appels_avant'::numeric,
 			  'the second orientation and its attribution are recounted by the general path');
--- a first orientation of 9 vacancies (more than 8 rows) takes the general
--- path too, and says so
+-- a first orientation of 9 vacancies is counted in C too
 INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2028-03-01' FROM logement WHERE ref BETWEEN 'R01' AND 'R09';
 SELECT n AS appels_avant FROM appels \gset
 SET client_min_messages = debug1;
 INSERT INTO orientation (vacance_id, reservataire, date_orientation)
 SELECT id, NULL, '2028-03-02' FROM vacance WHERE date_liberation = '2028-03-01';
 RESET client_min_messages;
-SELECT cmp_ok((SELECT n FROM appels), '>', :'appels_avant'::numeric, 'a first orientation of 9 vacancies is recounted by the general path');
+SELECT is((SELECT n FROM appels), :'appels_avant'::numeric, 'a first orientation of 9 vacancies is counted in C');
+
+-- Statements of more rows than a batch (64): 300 more flux dwellings, G001
+-- to G300, in both communes.
+INSERT INTO logement (bailleur, ref, commune, nb_pieces, financement, qpv, annee_construction)
+SELECT 'b93', 'G' || lpad(n::text, 3, '0'), CASE WHEN n % 3 = 0 THEN '93008' ELSE '93048' END, 1 + n % 6,
+	   (enum_range(NULL::financement))[1 + n % 7], n % 4 = 0, 1940 + n % 80
+FROM generate_series(1, 300) AS n;
+CREATE TEMP VIEW g AS
+	SELECT l.ref, l.commune, v.id AS vacance_id, row_number() OVER (ORDER BY l.ref) AS rang
+	FROM logement l JOIN vacance v ON v.logement_id = l.id AND v.date_liberation = '2028-04-01'
+	WHERE l.ref LIKE 'G%';
+-- 150 vacancies, their first orientations (prefet, agents, al, the pool) and
+-- attributions (a fifth without a lease), one statement each: in C, in
+-- three batches each, and nothing says "general path"
+SELECT n AS appels_avant FROM appels \gset
+SET client_min_messages = debug1;
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2028-04-01' FROM logement WHERE ref BETWEEN 'G001' AND 'G150' ORDER BY ref;
+INSERT INTO orientation (vacance_id, reservataire, date_orientation)
+SELECT vacance_id, (ARRAY['prefet', 'agents', 'al', NULL])[1 + rang % 4], '2028-04-02' FROM g ORDER BY rang;
+INSERT INTO attribution (orientation_id, date_caleol, date_bail, premier_quartile, dalo)
+SELECT o.id, '2028-04-10', CASE WHEN g.rang % 5 <> 0 THEN date '2028-04-20' END, g.rang % 2 = 0, g.rang % 7 = 0
+FROM orientation o JOIN g ON g.vacance_id = o.vacance_id ORDER BY g.rang;
+RESET client_min_messages;
+SELECT is((SELECT n FROM appels), :'appels_avant'::numeric,
+		  'statements of 150 vacancies, first orientations and attributions are counted in C');
+SELECT is((SELECT count(*) FROM orientation o JOIN g ON g.vacance_id = o.vacance_id WHERE o.issue = 'attribuee'), 150::bigint,
+		  'the 150 orientations are attributed');
+SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()', 'the counters of the three large statements equal the recount');
+SELECT is_empty('SELECT * FROM oracle_ecarts', 'and the oracle''s');
+-- 150 more vacancies (G151 to G300); G280's oriented to al and closed by a
+-- carence: in a statement of 150 orientations, its 130th row is its second
+-- one; the fast path writes two batches, meets that row and leaves the
+-- statement to the general path, which recounts all of it
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2028-04-01' FROM logement WHERE ref BETWEEN 'G151' AND 'G300' ORDER BY ref;
+INSERT INTO orientation (vacance_id, reservataire, date_orientation) SELECT vacance_id, 'al', '2028-04-02' FROM g WHERE ref = 'G280';
+SELECT cloturer(o.id, 'carence', o.date_limite) FROM orientation o JOIN g ON g.vacance_id = o.vacance_id WHERE g.ref = 'G280';
+SET client_min_messages = debug1;
+INSERT INTO orientation (vacance_id, reservataire, date_orientation)
+SELECT vacance_id, CASE WHEN rang % 3 = 0 THEN 'prefet' END, '2028-06-01' FROM g WHERE rang > 150 ORDER BY rang;
+RESET client_min_messages;
+SELECT is((SELECT count(*) FROM orientation o JOIN g ON g.vacance_id = o.vacance_id WHERE g.rang > 150), 151::bigint,
+		  '150 orientations recorded, after the one of G280 closed');
+SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()',
+				'a statement left to the general path after two batches are written: the counters equal the recount');
+SELECT is_empty('SELECT * FROM oracle_ecarts', 'and the oracle''s');
+-- 300 more vacancies, and a statement of first orientations of 150 of them
+-- whose 129th row is refused (montreuil, outside its territory, Bobigny):
+-- the same error with the fast path on and off, and nothing left behind
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2028-09-01' FROM logement WHERE ref LIKE 'G%' ORDER BY ref;
+CREATE TEMP VIEW g9 AS
+	SELECT l.ref, l.commune, v.id AS vacance_id, row_number() OVER (ORDER BY l.ref) AS rang
+	FROM logement l JOIN vacance v ON v.logement_id = l.id AND v.date_liberation = '2028-09-01'
+	WHERE l.ref LIKE 'G%';
+SELECT count(*) AS orientations_avant FROM orientation \gset
+PREPARE hors_territoire AS
+	INSERT INTO orientation (vacance_id, reservataire, date_orientation)
+	SELECT vacance_id, CASE WHEN rang = 129 THEN 'montreuil' END, '2028-09-02' FROM g9 WHERE rang <= 150 ORDER BY rang;
+SELECT is((SELECT commune FROM g9 WHERE rang = 129), '93008'::code_insee, 'the 129th row''s dwelling is in Bobigny');
+SELECT throws_ok('EXECUTE hors_territoire', '23514', format('dwelling %L in 93008 is outside the territory of %L', 'G129', 'montreuil'),
+				 'fast path on: the rule broken in the 129th row refuses the statement');
+SET flux_mgmt.chemin_rapide = off;
+SELECT throws_ok('EXECUTE hors_territoire', '23514', format('dwelling %L in 93008 is outside the territory of %L', 'G129', 'montreuil'),
+				 'fast path off: the same');
+RESET flux_mgmt.chemin_rapide;
+SELECT is((SELECT count(*) FROM orientation), :'orientations_avant'::bigint, 'no orientation left behind');
 RESET track_functions;
 SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()', 'and everything is counted');
 SELECT is_empty('SELECT * FROM oracle_ecarts', 'as the oracle recounts it');

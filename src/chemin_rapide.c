@@ -5,7 +5,8 @@
  *		under READ COMMITTED by statements or COPYs of any size, counted
  *		without SPI, planner or GUC nest level.
  *
- * The common events are a vacancy; the first orientation of a vacancy, open;
+ * The common events are a vacancy; the first orientation of a vacancy, open
+ * or recorded closed (a carence, an échec, a withdrawal: a history loaded);
  * the attribution of a vacancy's only orientation.  For their INSERT
  * statements this file does what the general path (compteurs.c) does, in the
  * same order and under the same locks:
@@ -104,8 +105,10 @@ typedef struct Evenement
 	bool		sans_soustraction;
 	DateADT		date_orientation;
 	DateADT		date_liberation;	/* of the vacancy, read under its lock */
+	int			issue;			/* its counter: C_EN_COURS, C_CARENCES… C_ATTRIBUEES */
+	DateADT		date_issue;		/* of an orientation recorded closed */
+	bool		sans_date_issue;
 	/* the attribution's row (attribution only) */
-	bool		attribuee;
 	DateADT		date_caleol;
 	DateADT		date_bail;
 	bool		sans_bail;
@@ -202,40 +205,48 @@ ligne_de(const Evenement *ev, const Logement *l, bool dans_flux, int annee)
 }
 
 /*
- * The rows of contribution_calculee of a vacancy whose only orientation is
- * ev's, open (en_cours) or, with ev->attribuee, attributed; mode is the
- * décompte mode of its convention ('bail' for the pool), dans_flux whether it
- * is in the flux.  Returns the number of rows (up to 4).
+ * The rows of contribution_calculee (and orientation_decompte) of a vacancy
+ * whose only orientation is ev's: open, attributed, or recorded closed (a
+ * carence, an échec, a withdrawal); mode is the décompte mode of its
+ * convention ('bail' for the pool), dans_flux whether it is in the flux.
+ * Returns the number of rows (up to 4).
  */
 static int
 contributions(const Evenement *ev, const Logement *l, bool dans_flux, const char *mode, Ligne *lignes)
 {
 	int			n = 0;
+	bool		attribuee = ev->issue == C_ATTRIBUEES;
 	bool		avec_decompte = false;
 	DateADT		date_decompte = 0;
 
-	/* the orientation and its issue, in the year of the orientation */
-	lignes[n] = ligne_de(ev, l, dans_flux, annee_de(ev->date_orientation));
-	lignes[n].v[ev->attribuee ? C_ATTRIBUEES : C_EN_COURS] = Int32GetDatum(1);
-	n++;
 	/*
-	 * the engine counts the vacancy once, in the year it became available
-	 * (the only orientation is open or its charge): on the orientation's row
-	 * when the years agree, else on a row of its own
+	 * the charge, when it is chargeable: in mode orientation, unless
+	 * withdrawn; in bail (the pool's), its lease; in mixte, its lease or its
+	 * carence
 	 */
 	if (dans_flux)
+	{
+		if (strcmp(mode, "orientation") == 0)
+			avec_decompte = ev->issue != C_RETIREES, date_decompte = ev->date_orientation;
+		else if (attribuee)
+			avec_decompte = !ev->sans_bail, date_decompte = ev->date_bail;
+		else if (strcmp(mode, "mixte") == 0 && ev->issue == C_CARENCES)
+			avec_decompte = !ev->sans_date_issue, date_decompte = ev->date_issue;
+	}
+	/* the orientation and its issue, in the year of the orientation */
+	lignes[n] = ligne_de(ev, l, dans_flux, annee_de(ev->date_orientation));
+	lignes[n].v[ev->issue] = Int32GetDatum(1);
+	n++;
+	/*
+	 * the engine counts the vacancy once, for its charge or, while nothing
+	 * is charged, its open orientation, in the year it became available: on
+	 * the orientation's row when the years agree, else on a row of its own
+	 */
+	if (dans_flux && (avec_decompte || ev->issue == C_EN_COURS || attribuee))
 	{
 		if (annee_de(ev->date_liberation) != annee_de(ev->date_orientation))
 			lignes[n++] = ligne_de(ev, l, dans_flux, annee_de(ev->date_liberation));
 		lignes[n - 1].v[C_IMPUTEES] = Int32GetDatum(1);
-	}
-	/* the charge: the vacancy's first chargeable orientation, this one */
-	if (dans_flux)
-	{
-		if (strcmp(mode, "orientation") == 0)
-			avec_decompte = true, date_decompte = ev->date_orientation;
-		else if (ev->attribuee && !ev->sans_bail)
-			avec_decompte = true, date_decompte = ev->date_bail;	/* bail and mixte */
 	}
 	if (avec_decompte)
 	{
@@ -244,7 +255,7 @@ contributions(const Evenement *ev, const Logement *l, bool dans_flux, const char
 		n++;
 	}
 	/* the lease and the O1-O4 numerators, in the year of the lease */
-	if (ev->attribuee && !ev->sans_bail)
+	if (attribuee && !ev->sans_bail)
 	{
 		lignes[n] = ligne_de(ev, l, dans_flux, annee_de(ev->date_bail));
 		lignes[n].v[C_BAUX] = Int32GetDatum(1);
@@ -321,6 +332,14 @@ regles_orientation(Contexte *x, const Evenement *ev, const Logement *l, bool *da
 		*mode = mode_de(x, ev, l);
 		if (*mode == NULL)
 			return false;		/* sans_convention */
+		/*
+		 * carence_deleguee: refused before (src/date_limite.c), unless the
+		 * convention went to delegated management in between
+		 */
+		if (ev->issue == C_CARENCES
+			&& DatumGetObjectId(slot_getattr(x->s_convention, flux_attnum(x->convention, "gestion"), &nul))
+			== flux_etiquette(x->convention, "gestion", "deleguee"))
+			return false;
 		if (!flux_lire(x->reservataire, "reservataire_pkey", GetActiveSnapshot(), 1, &ev->reservataire, x->s_reservataire))
 			return false;
 		type = DatumGetObjectId(slot_getattr(x->s_reservataire, flux_attnum(x->reservataire, "type"), &nul));
@@ -461,9 +480,33 @@ typedef struct Bailleurs
 {
 	MemoryContext contexte;
 	int32	   *cles;
-	int			nb,
+	int64		nb,
 				max;
 } Bailleurs;
+
+static int
+comparer_int32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a,
+				y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts the keys and drops their duplicates. */
+static void
+dedoublonner(Bailleurs *b)
+{
+	int64		k = 0;
+
+	if (b->nb == 0)
+		return;
+	qsort(b->cles, b->nb, sizeof(int32), comparer_int32);
+	for (int64 i = 0; i < b->nb; i++)
+		if (k == 0 || b->cles[i] != b->cles[k - 1])
+			b->cles[k++] = b->cles[i];
+	b->nb = k;
+}
 
 static void
 ajouter_bailleur(Bailleurs *b, Datum bailleur)
@@ -474,10 +517,11 @@ ajouter_bailleur(Bailleurs *b, Datum bailleur)
 		return;
 	if (b->nb == b->max)
 	{
-		b->max = b->max == 0 ? 16 : 2 * b->max;
-		b->cles = b->cles == NULL
-			? MemoryContextAllocHuge(b->contexte, sizeof(int32) * b->max)
-			: repalloc_huge(b->cles, sizeof(int32) * b->max);
+		dedoublonner(b);		/* landlords in turns: as many keys as landlords */
+		if (b->max == 0)
+			b->cles = MemoryContextAllocHuge(b->contexte, sizeof(int32) * (b->max = 16));
+		else if (b->nb > b->max / 2)
+			b->cles = repalloc_huge(b->cles, sizeof(int32) * (b->max *= 2));
 	}
 	b->cles[b->nb++] = cle;
 }
@@ -524,9 +568,25 @@ comparer_int64(const void *a, const void *b)
  */
 #define LOT 64
 
-/* One more row of a pass over the statement: every LOT rows, the batch's memory freed. */
+/*
+ * The statement's next row into slot.  Read in the slot's own memory: a
+ * transition table larger than work_mem is read back from its file into
+ * memory that the slot owns and frees, and that must outlive the batches'
+ * resets.
+ */
+static bool
+ligne_suivante(Tuplestorestate *ts, TupleTableSlot *slot)
+{
+	MemoryContext ancien = MemoryContextSwitchTo(slot->tts_mcxt);
+	bool		lue = tuplestore_gettupleslot(ts, true, false, slot);
+
+	MemoryContextSwitchTo(ancien);
+	return lue;
+}
+
+/* One more row of a pass over the statement: every LOT rows, what the batch read freed. */
 static void
-ligne_suivante(MemoryContext lot, int64 *lues)
+par_lot(MemoryContext lot, int64 *lues)
 {
 	if ((*lues)++ % LOT == 0)
 	{
@@ -535,9 +595,22 @@ ligne_suivante(MemoryContext lot, int64 *lues)
 	}
 }
 
+/* The counter of an orientation's issue; -1 for attribuee (recorded before its attribution: a rule). */
+static int
+compteur_issue(Relation orientation, Datum issue)
+{
+	static const char *const etiquettes[] = {"en_cours", "carence", "echec", "retiree"};
+	static const int compteurs[] = {C_EN_COURS, C_CARENCES, C_ECHECS, C_RETIREES};
+
+	for (size_t i = 0; i < lengthof(etiquettes); i++)
+		if (DatumGetObjectId(issue) == flux_etiquette(orientation, "issue", etiquettes[i]))
+			return compteurs[i];
+	return -1;
+}
+
 /*
  * One event row of the statement into ev: false when it is not for the fast
- * path (an orientation that is not open).  An attribution's orientation is
+ * path (an orientation recorded attribuee).  An attribution's orientation is
  * read later, under its lock (lire_orientation_attribuee()).
  */
 static bool
@@ -548,7 +621,7 @@ lire_evenement(TupleTableSlot *slot, Relation rel, bool attribution, Evenement *
 	memset(ev, 0, sizeof(*ev));
 	if (attribution)
 	{
-		ev->attribuee = true;
+		ev->issue = C_ATTRIBUEES;
 		ev->orientation = DatumGetInt64(slot_getattr(slot, flux_attnum(rel, "orientation_id"), &nul));
 		ev->date_caleol = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_caleol"), &nul));
 		ev->date_bail = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_bail"), &ev->sans_bail));
@@ -565,7 +638,9 @@ lire_evenement(TupleTableSlot *slot, Relation rel, bool attribution, Evenement *
 		ev->reservataire = datumCopy(ev->reservataire, false, -1);
 	ev->soustraction = slot_getattr(slot, flux_attnum(rel, "soustraction"), &ev->sans_soustraction);
 	ev->date_orientation = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_orientation"), &nul));
-	return DatumGetObjectId(slot_getattr(slot, flux_attnum(rel, "issue"), &nul)) == flux_etiquette(rel, "issue", "en_cours");
+	ev->date_issue = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_issue"), &ev->sans_date_issue));
+	ev->issue = compteur_issue(rel, slot_getattr(slot, flux_attnum(rel, "issue"), &nul));
+	return ev->issue >= 0;
 }
 
 /*
@@ -689,11 +764,11 @@ vacances(TriggerData *td, Contexte *x, TupleTableSlot *slot, MemoryContext lot)
 
 	MemoryContextSwitchTo(lot);
 	tuplestore_rescan(ts);
-	while (tuplestore_gettupleslot(ts, true, false, slot))
+	while (ligne_suivante(ts, slot))
 	{
 		Datum		logement = slot_getattr(slot, flux_attnum(rel, "logement_id"), &nul);
 
-		ligne_suivante(lot, &lues);
+		par_lot(lot, &lues);
 		if (!flux_lire(x->logement, "logement_pkey", GetActiveSnapshot(), 1, &logement, x->s_logement))
 			GENERAL("dwelling not found");
 		ajouter_bailleur(&b, slot_getattr(x->s_logement, flux_attnum(x->logement, "bailleur"), &nul));
@@ -704,13 +779,13 @@ vacances(TriggerData *td, Contexte *x, TupleTableSlot *slot, MemoryContext lot)
 	PushActiveSnapshot(GetLatestSnapshot());
 	lues = 0;
 	tuplestore_rescan(ts);
-	while (tuplestore_gettupleslot(ts, true, false, slot))
+	while (ligne_suivante(ts, slot))
 	{
 		Datum		logement = slot_getattr(slot, flux_attnum(rel, "logement_id"), &nul);
 		DateADT		date = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_liberation"), &nul));
 		Logement	l;
 
-		ligne_suivante(lot, &lues);
+		par_lot(lot, &lues);
 		if (!flux_lire(x->logement, "logement_pkey", GetActiveSnapshot(), 1, &logement, x->s_logement))
 			GENERAL("dwelling gone");
 		lire_logement(x->s_logement, x->logement, &l);
@@ -803,11 +878,11 @@ verrouiller(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slot
 	int64		lues = 0;
 
 	tuplestore_rescan(ts);
-	while (tuplestore_gettupleslot(ts, true, false, slot))
+	while (ligne_suivante(ts, slot))
 	{
-		ligne_suivante(lot, &lues);
+		par_lot(lot, &lues);
 		if (!lire_evenement(slot, td->tg_relation, attribution, &ev))
-			GENERAL("an orientation not open");
+			GENERAL("an orientation recorded attribuee");
 		if (attribution && !lire_orientation_attribuee(x, &ev, false))
 			GENERAL("the orientation is not open, or the attribution breaks a rule");
 		if (!logement_de(x, ev.vacance, &l))
@@ -816,23 +891,26 @@ verrouiller(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slot
 		ajouter_bailleur(b, l.bailleur);
 	}
 	verrouiller_bailleurs(b);
+	qsort(verrouillees, n, sizeof(int64), comparer_int64);
 	if (attribution)
 	{
 		lues = 0;
 		tuplestore_rescan(ts);
-		while (tuplestore_gettupleslot(ts, true, false, slot))
+		while (ligne_suivante(ts, slot))
 		{
-			ligne_suivante(lot, &lues);
+			par_lot(lot, &lues);
 			lire_evenement(slot, td->tg_relation, true, &ev);
 			if (!lire_orientation_attribuee(x, &ev, true))
 				GENERAL("the orientation is not open, or the attribution breaks a rule");
+			/* seen before anything is written, and before its vacancy is locked out of order */
+			if (bsearch(&ev.vacance, verrouillees, n, sizeof(int64), comparer_int64) == NULL)
+				GENERAL("the orientation changed vacancy before the lock");
 		}
 	}
-	qsort(verrouillees, n, sizeof(int64), comparer_int64);
 	lues = 0;
 	for (int64 i = 0; i < n; i++)
 	{
-		ligne_suivante(lot, &lues);
+		par_lot(lot, &lues);
 		if (i > 0 && verrouillees[i] == verrouillees[i - 1])
 			GENERAL("two rows of one vacancy");
 		if (!verrouiller_vacance(x, verrouillees[i]))
@@ -864,12 +942,12 @@ orientations(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slo
 	MemoryContextReset(memoire_lot);
 	lot->n = lot->nb_nouvelles = lot->nb_anciennes = 0;
 	tuplestore_rescan(ts);
-	while (tuplestore_gettupleslot(ts, true, false, slot))
+	while (ligne_suivante(ts, slot))
 	{
 		Evenement  *ev = &lot->evs[lot->n];
 
 		if (!lire_evenement(slot, td->tg_relation, attribution, ev))
-			GENERAL("an orientation not open");
+			GENERAL("an orientation recorded attribuee");
 		if (!compter(x, &b, verrouillees, nb_verrouillees, attribution, ev, lot))
 			return false;
 		if (lot->n == LOT)

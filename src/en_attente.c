@@ -147,6 +147,7 @@ typedef struct Ecart
 	int64		montants[NB_COMPTEURS];	/* compteur: the 12 counters; bilan: proposes, attribues; moteur: 3 */
 	int64		exterieur[NB_COMPTEURS];	/* while writing inside a subtransaction: the outer levels' part */
 	ItemPointerData tid;		/* the row, once found and locked */
+	int			trace;			/* its last trace in the log, if any (tracer()) */
 } Ecart;
 
 /* A set of differences of one table, to write. */
@@ -325,11 +326,16 @@ tracer(Ecart *e, const int64 *montants, bool ecrit)
 
 	if (niveau <= 1)
 		return;					/* an abort discards everything */
-	if (nb_traces > 0 && traces[nb_traces - 1].e == e && traces[nb_traces - 1].niveau == niveau
-		&& traces[nb_traces - 1].ecrit == ecrit)
+	/*
+	 * added to the entry's last trace when it is of this subtransaction (the
+	 * only one open at this level) and of the same kind: a statement of many
+	 * rows inside a savepoint logs a trace per entry, not one per row
+	 */
+	if (e->trace >= 0 && e->trace < nb_traces && traces[e->trace].e == e && traces[e->trace].niveau == niveau
+		&& traces[e->trace].ecrit == ecrit)
 	{
 		for (int c = 0; c < NB_COMPTEURS; c++)
-			traces[nb_traces - 1].montants[c] += montants[c];
+			traces[e->trace].montants[c] += montants[c];
 		return;
 	}
 	if (nb_traces == max_traces)
@@ -342,7 +348,7 @@ tracer(Ecart *e, const int64 *montants, bool ecrit)
 	traces[nb_traces].niveau = niveau;
 	traces[nb_traces].ecrit = ecrit;
 	memcpy(traces[nb_traces].montants, montants, sizeof(int64) * NB_COMPTEURS);
-	nb_traces++;
+	e->trace = nb_traces++;
 }
 
 /* An orientation of the ledger row's year (bilan's proposes, moteur's). */
@@ -421,6 +427,7 @@ ajouter(int table, const Datum *v, const bool *n, const int64 *m)
 			}
 		}
 		memset(e->montants, 0, sizeof(e->montants));
+		e->trace = -1;
 	}
 	for (int c = 0; c < NB_COMPTEURS; c++)
 		e->montants[c] += m[c];

@@ -333,8 +333,8 @@ regles_orientation(Contexte *x, const Evenement *ev, const Logement *l, bool *da
 		if (*mode == NULL)
 			return false;		/* sans_convention */
 		/*
-		 * carence_deleguee: refused before (src/date_limite.c), unless the
-		 * convention went to delegated management in between
+		 * carence_deleguee: the row trigger date_limite refuses it only for
+		 * an orientation recorded without a deadline
 		 */
 		if (ev->issue == C_CARENCES
 			&& DatumGetObjectId(slot_getattr(x->s_convention, flux_attnum(x->convention, "gestion"), &nul))

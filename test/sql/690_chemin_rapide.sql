@@ -38,7 +38,7 @@
 -- rolled back with them.
 \i test/setup.sql
 BEGIN;
-SELECT plan(41);
+SELECT plan(43);
 \i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
 -- more dwellings: flux ones in both communes (some in a QPV), a security
@@ -500,6 +500,30 @@ SELECT is((SELECT count(*) FROM orientation WHERE date_orientation = '2031-03-01
 SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()',
 				'a spilled statement left to the general path after 45 batches: the counters equal the recount');
 SELECT is_empty('SELECT * FROM oracle_ecarts', 'and the oracle''s');
+-- a carence recorded with its deadline given, under a convention in
+-- delegated management: the row trigger that refuses a carence there fires
+-- only without a deadline; the statement's rule (carence_deleguee) refuses it
+-- in the 100th row of a statement, on both paths, naming the same id
+INSERT INTO reservataire VALUES ('deleg', 'Organisme en gestion déléguée', 'organisme');
+INSERT INTO convention (bailleur, reservataire, departement, annee_debut, annee_fin, taux, mode_decompte, gestion)
+VALUES ('b93', 'deleg', '93', 2025, NULL, 3, 'mixte', 'deleguee');
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2032-01-10' FROM logement WHERE ref LIKE 'K%' ORDER BY ref LIMIT 100;
+PREPARE carence_deleguee AS
+	INSERT INTO orientation (id, vacance_id, reservataire, date_orientation, date_limite, issue, date_issue)
+	SELECT CASE WHEN rang = 100 THEN 99001 ELSE nextval(pg_get_serial_sequence('flux_mgmt.orientation', 'id')) END, id,
+		   CASE WHEN rang = 100 THEN 'deleg' ELSE 'prefet' END, '2032-01-11',
+		   CASE WHEN rang = 100 THEN date '2032-01-20' END,
+		   CASE WHEN rang = 100 THEN 'carence' ELSE 'en_cours' END::issue_orientation,
+		   CASE WHEN rang = 100 THEN date '2032-01-25' END
+	FROM (SELECT id, row_number() OVER (ORDER BY id) AS rang FROM vacance WHERE date_liberation = '2032-01-10') AS v ORDER BY rang;
+SELECT throws_ok('EXECUTE carence_deleguee', '23514',
+				 'no carence for orientation 99001: the convention with ''deleg'' is in delegated management',
+				 'fast path on: a carence under delegated management, its deadline given, is refused in the 100th row');
+SET flux_mgmt.chemin_rapide = off;
+SELECT throws_ok('EXECUTE carence_deleguee', '23514',
+				 'no carence for orientation 99001: the convention with ''deleg'' is in delegated management',
+				 'fast path off: the same');
+RESET flux_mgmt.chemin_rapide;
 RESET track_functions;
 SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()', 'and everything is counted');
 SELECT is_empty('SELECT * FROM oracle_ecarts', 'as the oracle recounts it');

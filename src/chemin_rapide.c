@@ -309,35 +309,45 @@ typedef struct Contexte
 	MemoryContext memoire;		/* the statement's, where the probes live */
 } Contexte;
 
-/* The one row of a unique key of rel, read into slot through probe s, visible to the active snapshot. */
+/*
+ * The one row of a unique key of rel, read into slot through probe s,
+ * visible to the active snapshot.  The scan is used in the statement's
+ * memory, as the executor uses its scans in the query's: the index AM
+ * allocates some of its state lazily, at a call that needs it (btree's list
+ * of dead items), and frees it at the end of the scan.
+ */
 static bool
 sonder(Contexte *x, int s, Relation rel, int n, const Datum *valeurs, TupleTableSlot *slot)
 {
 	Sonde	   *p = &x->sondes[s];
+	MemoryContext ancien = MemoryContextSwitchTo(x->memoire);
+	bool		trouve;
 
 	if (p->ouverte)
 		flux_relancer_lecture(&p->lec, n, valeurs);
 	else
 	{
-		MemoryContext ancien = MemoryContextSwitchTo(x->memoire);
-
 		flux_ouvrir_lecture(&p->lec, rel, index_sondes[s], GetActiveSnapshot(), n, valeurs, NULL);
-		MemoryContextSwitchTo(ancien);
 		p->ouverte = true;
 	}
-	return index_getnext_slot(p->lec.scan, ForwardScanDirection, slot);
+	trouve = index_getnext_slot(p->lec.scan, ForwardScanDirection, slot);
+	MemoryContextSwitchTo(ancien);
+	return trouve;
 }
 
 /* Closes the probes: before the snapshot they read with is replaced, and at the end. */
 static void
 fermer_sondes(Contexte *x)
 {
+	MemoryContext ancien = MemoryContextSwitchTo(x->memoire);
+
 	for (int s = 0; s < S_NOMBRE; s++)
 		if (x->sondes[s].ouverte)
 		{
 			flux_fermer_lecture(&x->sondes[s].lec);
 			x->sondes[s].ouverte = false;
 		}
+	MemoryContextSwitchTo(ancien);
 }
 
 /* The décompte mode of the convention in force for the orientation, or NULL when there is none. */

@@ -277,10 +277,11 @@ contributions(const Evenement *ev, const Logement *l, bool dans_flux, const char
  */
 enum
 {
-	S_VACANCE, S_LOGEMENT, S_ORIENTATION, S_RESERVATAIRE, S_TERRITOIRE, S_NOMBRE
+	S_VACANCE, S_LOGEMENT, S_ORIENTATION, S_RESERVATAIRE, S_TERRITOIRE, S_ATTRIBUTION, S_NOMBRE
 };
 static const char *const index_sondes[S_NOMBRE] = {
-	"vacance_pkey", "logement_pkey", "orientation_pkey", "reservataire_pkey", "territoire_pkey"
+	"vacance_pkey", "logement_pkey", "orientation_pkey", "reservataire_pkey", "territoire_pkey",
+	"attribution_orientation_id_key"
 };
 
 typedef struct Sonde
@@ -294,6 +295,7 @@ typedef struct Contexte
 	Relation	vacance,
 				logement,
 				orientation,
+				attribution,
 				contribution,
 				convention,
 				territoire,
@@ -301,6 +303,7 @@ typedef struct Contexte
 	TupleTableSlot *s_vacance,
 			   *s_logement,
 			   *s_orientation,
+			   *s_attribution,
 			   *s_contribution,
 			   *s_convention,
 			   *s_territoire,
@@ -497,6 +500,7 @@ ouvrir_contexte(Contexte *x, bool vacances_seules)
 	ouvrir_table("convention", &x->convention, &x->s_convention);
 	ouvrir_table("territoire", &x->territoire, &x->s_territoire);
 	ouvrir_table("reservataire", &x->reservataire, &x->s_reservataire);
+	ouvrir_table("attribution", &x->attribution, &x->s_attribution);
 	/* the ledger's layout is the one this file writes */
 	if (x->contribution->rd_att->natts != C_NOMBRE)
 		elog(ERROR, "flux_mgmt: unexpected layout of table contribution");
@@ -515,6 +519,7 @@ fermer_contexte(Contexte *x)
 	fermer_table(x->convention, x->s_convention);
 	fermer_table(x->territoire, x->s_territoire);
 	fermer_table(x->reservataire, x->s_reservataire);
+	fermer_table(x->attribution, x->s_attribution);
 }
 
 /* The dwelling of a vacancy (the vacancy's row into s_vacance, the dwelling's into s_logement). */
@@ -901,6 +906,17 @@ compter(Contexte *x, const Bailleurs *b, const int64 *verrouillees, int64 nb_ver
 		GENERAL("a rule of the orientation");
 	if (autres_orientations(x, ev))
 		GENERAL("the vacancy has another orientation");
+	/*
+	 * rule attribution: an orientation recorded under the id of one deleted
+	 * in the same statement (a writable CTE) finds that one's attribution
+	 */
+	if (!attribution)
+	{
+		Datum		cle = Int64GetDatum(ev->orientation);
+
+		if (sonder(x, S_ATTRIBUTION, x->attribution, 1, &cle, x->s_attribution))
+			GENERAL("the orientation has an attribution");
+	}
 	k = registre(x, ev->vacance, &lot->anciennes[lot->nb_anciennes], &lot->tids[lot->nb_anciennes], attribution ? 3 : 0);
 	if (k < 0)
 		GENERAL("ledger rows of the vacancy");

@@ -38,7 +38,7 @@
 -- rolled back with them.
 \i test/setup.sql
 BEGIN;
-SELECT plan(43);
+SELECT plan(45);
 \i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
 -- more dwellings: flux ones in both communes (some in a QPV), a security
@@ -522,6 +522,22 @@ SELECT throws_ok('EXECUTE carence_deleguee', '23514',
 SET flux_mgmt.chemin_rapide = off;
 SELECT throws_ok('EXECUTE carence_deleguee', '23514',
 				 'no carence for orientation 99001: the convention with ''deleg'' is in delegated management',
+				 'fast path off: the same');
+RESET flux_mgmt.chemin_rapide;
+-- an orientation deleted and recorded again under its id in one statement
+-- (a writable CTE), on a vacancy not oriented yet, its attribution still
+-- pointing at it: the rule attribution refuses it on both paths (the fast
+-- path once counted it as an orientation without attribution)
+SELECT min(id) AS attribuee FROM orientation WHERE issue = 'attribuee' \gset
+SELECT min(id) AS libre FROM vacance WHERE date_liberation = '2032-01-10' \gset
+PREPARE meme_id AS
+	WITH d AS (DELETE FROM orientation WHERE id = :attribuee RETURNING id)
+	INSERT INTO orientation (id, vacance_id, reservataire, date_orientation, issue, date_issue)
+	SELECT id, :libre, NULL, '2032-01-11', 'echec', '2032-01-12' FROM d;
+SELECT throws_ok('EXECUTE meme_id', '23514', format('orientation %s has an attribution: its issue cannot become echec', :attribuee),
+				 'fast path on: an orientation recorded under the id of an attributed one is refused');
+SET flux_mgmt.chemin_rapide = off;
+SELECT throws_ok('EXECUTE meme_id', '23514', format('orientation %s has an attribution: its issue cannot become echec', :attribuee),
 				 'fast path off: the same');
 RESET flux_mgmt.chemin_rapide;
 RESET track_functions;

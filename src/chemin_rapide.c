@@ -310,6 +310,18 @@ typedef struct Contexte
 			   *s_reservataire;
 	Sonde		sondes[S_NOMBRE];
 	MemoryContext memoire;		/* the statement's, where the probes live */
+	/* the enum labels the rows are compared with, looked up once a statement */
+	Oid			regime_flux,
+				regime_hors_champ,
+				issue_en_cours,
+				issue_carence,
+				issue_echec,
+				issue_retiree,
+				issue_attribuee,
+				type_commune,
+				type_epci,
+				type_ept,
+				gestion_deleguee;
 } Contexte;
 
 /*
@@ -374,8 +386,8 @@ mode_de(Contexte *x, const Evenement *ev, const Logement *l)
 static bool
 regles_orientation(Contexte *x, const Evenement *ev, const Logement *l, bool *dans_flux, const char **mode)
 {
-	bool		flux = l->regime == flux_etiquette(x->logement, "regime", "flux");
-	bool		hors_champ = l->regime == flux_etiquette(x->logement, "regime", "hors_champ");
+	bool		flux = l->regime == x->regime_flux;
+	bool		hors_champ = l->regime == x->regime_hors_champ;
 
 	if (!flux && !hors_champ)
 	{
@@ -403,13 +415,12 @@ regles_orientation(Contexte *x, const Evenement *ev, const Logement *l, bool *da
 		 */
 		if (ev->issue == C_CARENCES
 			&& DatumGetObjectId(slot_getattr(x->s_convention, flux_attnum(x->convention, "gestion"), &nul))
-			== flux_etiquette(x->convention, "gestion", "deleguee"))
+			== x->gestion_deleguee)
 			return false;
 		if (!sonder(x, S_RESERVATAIRE, x->reservataire, 1, &ev->reservataire, x->s_reservataire))
 			return false;
 		type = DatumGetObjectId(slot_getattr(x->s_reservataire, flux_attnum(x->reservataire, "type"), &nul));
-		if (type == flux_etiquette(x->reservataire, "type", "commune") || type == flux_etiquette(x->reservataire, "type", "epci")
-			|| type == flux_etiquette(x->reservataire, "type", "ept"))
+		if (type == x->type_commune || type == x->type_epci || type == x->type_ept)
 		{
 			cle[0] = ev->reservataire;
 			cle[1] = l->commune;
@@ -492,6 +503,8 @@ ouvrir_contexte(Contexte *x, bool vacances_seules)
 {
 	memset(x, 0, sizeof(*x));
 	ouvrir_table("logement", &x->logement, &x->s_logement);
+	x->regime_flux = flux_etiquette(x->logement, "regime", "flux");
+	x->regime_hors_champ = flux_etiquette(x->logement, "regime", "hors_champ");
 	if (vacances_seules)
 		return;
 	ouvrir_table("vacance", &x->vacance, &x->s_vacance);
@@ -501,6 +514,15 @@ ouvrir_contexte(Contexte *x, bool vacances_seules)
 	ouvrir_table("territoire", &x->territoire, &x->s_territoire);
 	ouvrir_table("reservataire", &x->reservataire, &x->s_reservataire);
 	ouvrir_table("attribution", &x->attribution, &x->s_attribution);
+	x->issue_en_cours = flux_etiquette(x->orientation, "issue", "en_cours");
+	x->issue_carence = flux_etiquette(x->orientation, "issue", "carence");
+	x->issue_echec = flux_etiquette(x->orientation, "issue", "echec");
+	x->issue_retiree = flux_etiquette(x->orientation, "issue", "retiree");
+	x->issue_attribuee = flux_etiquette(x->orientation, "issue", "attribuee");
+	x->type_commune = flux_etiquette(x->reservataire, "type", "commune");
+	x->type_epci = flux_etiquette(x->reservataire, "type", "epci");
+	x->type_ept = flux_etiquette(x->reservataire, "type", "ept");
+	x->gestion_deleguee = flux_etiquette(x->convention, "gestion", "deleguee");
 	/* the ledger's layout is the one this file writes */
 	if (x->contribution->rd_att->natts != C_NOMBRE)
 		elog(ERROR, "flux_mgmt: unexpected layout of table contribution");
@@ -664,15 +686,14 @@ par_lot(MemoryContext lot, int64 *lues)
 
 /* The counter of an orientation's issue; -1 for attribuee (recorded before its attribution: a rule). */
 static int
-compteur_issue(Relation orientation, Datum issue)
+compteur_issue(const Contexte *x, Datum issue)
 {
-	static const char *const etiquettes[] = {"en_cours", "carence", "echec", "retiree"};
-	static const int compteurs[] = {C_EN_COURS, C_CARENCES, C_ECHECS, C_RETIREES};
+	Oid			etiquette = DatumGetObjectId(issue);
 
-	for (size_t i = 0; i < lengthof(etiquettes); i++)
-		if (DatumGetObjectId(issue) == flux_etiquette(orientation, "issue", etiquettes[i]))
-			return compteurs[i];
-	return -1;
+	return etiquette == x->issue_en_cours ? C_EN_COURS
+		: etiquette == x->issue_carence ? C_CARENCES
+		: etiquette == x->issue_echec ? C_ECHECS
+		: etiquette == x->issue_retiree ? C_RETIREES : -1;
 }
 
 /*
@@ -681,7 +702,7 @@ compteur_issue(Relation orientation, Datum issue)
  * read later, under its lock (lire_orientation_attribuee()).
  */
 static bool
-lire_evenement(TupleTableSlot *slot, Relation rel, bool attribution, Evenement *ev)
+lire_evenement(const Contexte *x, TupleTableSlot *slot, Relation rel, bool attribution, Evenement *ev)
 {
 	bool		nul;
 
@@ -706,7 +727,7 @@ lire_evenement(TupleTableSlot *slot, Relation rel, bool attribution, Evenement *
 	ev->soustraction = slot_getattr(slot, flux_attnum(rel, "soustraction"), &ev->sans_soustraction);
 	ev->date_orientation = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_orientation"), &nul));
 	ev->date_issue = DatumGetDateADT(slot_getattr(slot, flux_attnum(rel, "date_issue"), &ev->sans_date_issue));
-	ev->issue = compteur_issue(rel, slot_getattr(slot, flux_attnum(rel, "issue"), &nul));
+	ev->issue = compteur_issue(x, slot_getattr(slot, flux_attnum(rel, "issue"), &nul));
 	return ev->issue >= 0;
 }
 
@@ -727,7 +748,7 @@ lire_orientation_attribuee(Contexte *x, Evenement *ev, bool verrouiller)
 		return false;
 	if (verrouiller && !flux_verrouiller_ligne(x->orientation, &s->tts_tid, LockTupleNoKeyExclusive, s))
 		return false;
-	if (DatumGetObjectId(slot_getattr(s, flux_attnum(x->orientation, "issue"), &nul)) != flux_etiquette(x->orientation, "issue", "en_cours"))
+	if (DatumGetObjectId(slot_getattr(s, flux_attnum(x->orientation, "issue"), &nul)) != x->issue_en_cours)
 		return false;			/* fermee, or attributed already: the general path says */
 	ev->tid_orientation = s->tts_tid;
 	ev->vacance = DatumGetInt64(slot_getattr(s, flux_attnum(x->orientation, "vacance_id"), &nul));
@@ -771,7 +792,7 @@ ecrire_issues(Contexte *x, Evenement *evs, int n)
 	AttrNumber	issue = flux_attnum(x->orientation, "issue");
 	AttrNumber	date_issue = flux_attnum(x->orientation, "date_issue");
 	AttrNumber	ouverte = flux_attnum(x->orientation, "ouverte");
-	Datum		attribuee = ObjectIdGetDatum(flux_etiquette(x->orientation, "issue", "attribuee"));
+	Datum		attribuee = ObjectIdGetDatum(x->issue_attribuee);
 	Bitmapset  *changees = NULL;
 	FluxEcriture w;
 	TupleTableSlot *ancien;
@@ -960,7 +981,7 @@ verrouiller(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slot
 	while (ligne_suivante(ts, slot))
 	{
 		par_lot(lot, &lues);
-		if (!lire_evenement(slot, td->tg_relation, attribution, &ev))
+		if (!lire_evenement(x, slot, td->tg_relation, attribution, &ev))
 			GENERAL("an orientation recorded attribuee");
 		if (attribution && !lire_orientation_attribuee(x, &ev, false))
 			GENERAL("the orientation is not open, or the attribution breaks a rule");
@@ -978,7 +999,7 @@ verrouiller(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slot
 		while (ligne_suivante(ts, slot))
 		{
 			par_lot(lot, &lues);
-			lire_evenement(slot, td->tg_relation, true, &ev);
+			lire_evenement(x, slot, td->tg_relation, true, &ev);
 			if (!lire_orientation_attribuee(x, &ev, true))
 				GENERAL("the orientation is not open, or the attribution breaks a rule");
 			/* seen before anything is written, and before its vacancy is locked out of order */
@@ -1026,7 +1047,7 @@ orientations(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slo
 	{
 		Evenement  *ev = &lot->evs[lot->n];
 
-		if (!lire_evenement(slot, td->tg_relation, attribution, ev))
+		if (!lire_evenement(x, slot, td->tg_relation, attribution, ev))
 			GENERAL("an orientation recorded attribuee");
 		if (!compter(x, &b, verrouillees, nb_verrouillees, attribution, ev, lot))
 			return false;

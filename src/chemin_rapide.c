@@ -573,30 +573,6 @@ typedef struct Bailleurs
 				max;
 } Bailleurs;
 
-static int
-comparer_int32(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a,
-				y = *(const int32 *) b;
-
-	return (x > y) - (x < y);
-}
-
-/* Sorts the keys and drops their duplicates. */
-static void
-dedoublonner(Bailleurs *b)
-{
-	int64		k = 0;
-
-	if (b->nb == 0)
-		return;
-	qsort(b->cles, b->nb, sizeof(int32), comparer_int32);
-	for (int64 i = 0; i < b->nb; i++)
-		if (k == 0 || b->cles[i] != b->cles[k - 1])
-			b->cles[k++] = b->cles[i];
-	b->nb = k;
-}
-
 static void
 ajouter_bailleur(Bailleurs *b, Datum bailleur)
 {
@@ -606,7 +582,7 @@ ajouter_bailleur(Bailleurs *b, Datum bailleur)
 		return;
 	if (b->nb == b->max)
 	{
-		dedoublonner(b);		/* landlords in turns: as many keys as landlords */
+		b->nb = flux_trier_cles(b->cles, (int) b->nb);	/* landlords in turns: as many keys as landlords */
 		if (b->max == 0)
 			b->cles = MemoryContextAllocHuge(b->contexte, sizeof(int32) * (b->max = 16));
 		else if (b->nb > b->max / 2)
@@ -839,7 +815,6 @@ ecrire_registre(ItemPointerData *anciennes, int nb_anciennes, Ligne *nouvelles, 
 	flux_fermer_ecriture(&w);
 }
 
-/* A vacancy statement: its rule (hors_possession), under the landlords' lock. */
 /* A vacancy statement: its rule (hors_possession), under the landlords' lock. */
 static bool
 vacances(TriggerData *td, Contexte *x, TupleTableSlot *slot, MemoryContext lot)

@@ -54,6 +54,7 @@ extern void flux_init_statistiques(void);
 /* verrous.c: the landlord locks */
 extern void flux_verrouiller_codes(Datum *codes, bool *nuls, int n, LOCKMODE mode);
 extern int32 flux_cle_bailleur(Datum code);
+extern int	flux_trier_cles(int32 *cles, int n);
 extern int	flux_verrouiller_cles(int32 *cles, int n, LOCKMODE mode);
 extern bool flux_cle_parmi(int32 cle, const int32 *cles, int n);
 extern void flux_verrouiller_exclusif(ArrayType *codes);

@@ -67,6 +67,21 @@ flux_cle_bailleur(Datum code)
 	return DatumGetInt32(DirectFunctionCall1Coll(hashtext, C_COLLATION_OID, code));
 }
 
+/* Sorts keys and drops their duplicates; returns how many remain. */
+int
+flux_trier_cles(int32 *cles, int n)
+{
+	int			k = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(cles, n, sizeof(int32), comparer_int32);
+	for (int i = 0; i < n; i++)
+		if (k == 0 || cles[i] != cles[k - 1])
+			cles[k++] = cles[i];
+	return k;
+}
+
 /*
  * Locks the landlords of keys (flux_cle_bailleur(), duplicates allowed) in
  * mode ShareLock or ExclusiveLock, in key order; leaves the keys sorted
@@ -76,16 +91,12 @@ int
 flux_verrouiller_cles(int32 *cles, int n, LOCKMODE mode)
 {
 	Oid			bailleur = flux_relation("bailleur");
-	int			k = 0;
+	int			k = flux_trier_cles(cles, n);
 
-	qsort(cles, n, sizeof(int32), comparer_int32);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < k; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (i > 0 && cles[i] == cles[k - 1])
-			continue;
 		LockDatabaseObject(bailleur, (Oid) cles[i], 0, mode);
-		cles[k++] = cles[i];
 	}
 	return k;
 }

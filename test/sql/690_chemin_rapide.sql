@@ -38,7 +38,7 @@
 -- rolled back with them.
 \i test/setup.sql
 BEGIN;
-SELECT plan(45);
+SELECT plan(46);
 \i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
 -- more dwellings: flux ones in both communes (some in a QPV), a security
@@ -540,6 +540,17 @@ SET flux_mgmt.chemin_rapide = off;
 SELECT throws_ok('EXECUTE meme_id', '23514', format('orientation %s has an attribution: its issue cannot become echec', :attribuee),
 				 'fast path off: the same');
 RESET flux_mgmt.chemin_rapide;
+-- a statement of 60 vacancies of two landlords in turns: 60 changes of
+-- landlord, the lock keys deduplicated as they pile up; counted in C (no
+-- "general path" line below), both landlords locked
+INSERT INTO bailleur VALUES ('b93bis', 'Bailleur 93 bis', NULL);
+INSERT INTO logement (bailleur, ref, commune, nb_pieces, financement, qpv, annee_construction)
+SELECT CASE WHEN n % 2 = 0 THEN 'b93' ELSE 'b93bis' END, 'T' || lpad(n::text, 2, '0'), '93048', 3, 'plus', false, 1990
+FROM generate_series(1, 60) AS n;
+SET client_min_messages = debug1;
+INSERT INTO vacance (logement_id, date_liberation) SELECT id, '2032-02-01' FROM logement WHERE ref LIKE 'T%' ORDER BY ref;
+RESET client_min_messages;
+SELECT is((SELECT count(*) FROM vacance WHERE date_liberation = '2032-02-01'), 60::bigint, 'the 60 vacancies of two landlords in turns are recorded');
 RESET track_functions;
 SELECT is_empty('SELECT * FROM flux_mgmt.verifier_compteurs()', 'and everything is counted');
 SELECT is_empty('SELECT * FROM oracle_ecarts', 'as the oracle recounts it');

@@ -22,12 +22,14 @@
 #include "catalog/pg_enum.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -41,21 +43,75 @@ static bool flux_ecriture_directe_permise(Relation rel, const char *const *check
 										  const char *const *declencheurs_muets, Bitmapset *colonnes_changees);
 
 
-/* The attribute number of a column, checked to exist. */
+/*
+ * The attribute number of a column, checked to exist.  The fast path asks
+ * for the same few columns, by the same string constants, dozens of times a
+ * statement: the last answer for a (relation, name pointer) pair is kept in
+ * a small table and checked against the descriptor (one comparison of the
+ * name) before it is trusted, so a table altered meanwhile is searched again.
+ */
+#define MEMO_ATTNUM 1024
+
+typedef struct MemoAttnum
+{
+	Oid			relid;
+	const char *nom;
+	AttrNumber	attnum;
+} MemoAttnum;
+
+static MemoAttnum memo_attnum[MEMO_ATTNUM];
+
 AttrNumber
 flux_attnum(Relation rel, const char *nom)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
+	MemoAttnum *m = &memo_attnum[hash_combine(RelationGetRelid(rel), (uint32) ((uintptr_t) nom * 2654435761u >> 8)) % MEMO_ATTNUM];
 
+	if (m->relid == RelationGetRelid(rel) && m->nom == nom && m->attnum <= desc->natts)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, m->attnum - 1);
+
+		if (!a->attisdropped && strcmp(NameStr(a->attname), nom) == 0)
+			return m->attnum;
+	}
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute a = TupleDescAttr(desc, i);
 
 		if (!a->attisdropped && strcmp(NameStr(a->attname), nom) == 0)
+		{
+			m->relid = RelationGetRelid(rel);
+			m->nom = nom;
+			m->attnum = a->attnum;
 			return a->attnum;
+		}
 	}
 	elog(ERROR, "flux_mgmt: column %s of %s is missing", nom, RelationGetRelationName(rel));
 	return InvalidAttrNumber;	/* keep the compiler quiet */
+}
+
+/*
+ * The labels looked up, by enum type and label: forgotten whenever pg_enum
+ * changes (a label renamed, a type dropped), through the syscache's
+ * invalidation.
+ */
+#define ETIQUETTES 64
+
+typedef struct Etiquette
+{
+	Oid			type;
+	char		label[NAMEDATALEN];
+	Oid			oid;
+} Etiquette;
+
+static Etiquette etiquettes[ETIQUETTES];
+static int	nb_etiquettes = 0;
+static bool etiquettes_surveillees = false;
+
+static void
+oublier_etiquettes(Datum arg, int cacheid, uint32 hashvalue)
+{
+	nb_etiquettes = 0;
 }
 
 /* The OID of an enum label of the type of a column. */
@@ -63,13 +119,30 @@ Oid
 flux_etiquette(Relation rel, const char *colonne, const char *label)
 {
 	Oid			type = TupleDescAttr(RelationGetDescr(rel), flux_attnum(rel, colonne) - 1)->atttypid;
-	HeapTuple	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(type), CStringGetDatum(label));
+	HeapTuple	tup;
 	Oid			oid;
 
+	for (int i = 0; i < nb_etiquettes; i++)
+		if (etiquettes[i].type == type && strcmp(etiquettes[i].label, label) == 0)
+			return etiquettes[i].oid;
+	if (!etiquettes_surveillees)
+	{
+		CacheRegisterSyscacheCallback(ENUMOID, oublier_etiquettes, (Datum) 0);
+		CacheRegisterSyscacheCallback(ENUMTYPOIDNAME, oublier_etiquettes, (Datum) 0);
+		etiquettes_surveillees = true;
+	}
+	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(type), CStringGetDatum(label));
 	if (!HeapTupleIsValid(tup))
 		elog(ERROR, "flux_mgmt: label %s of column %s is missing", label, colonne);
 	oid = ((Form_pg_enum) GETSTRUCT(tup))->oid;
 	ReleaseSysCache(tup);
+	if (nb_etiquettes < ETIQUETTES && strlen(label) < NAMEDATALEN)
+	{
+		etiquettes[nb_etiquettes].type = type;
+		strlcpy(etiquettes[nb_etiquettes].label, label, NAMEDATALEN);
+		etiquettes[nb_etiquettes].oid = oid;
+		nb_etiquettes++;
+	}
 	return oid;
 }
 
@@ -110,6 +183,58 @@ flux_champs(Datum composite, TupleDesc desc, Datum *valeurs, bool *nuls)
  * Equality scan keys on the first n columns of an index (IS NULL for a null
  * value: the counter keys are NULLS NOT DISTINCT).
  */
+#define EGALITES 32
+
+typedef struct Egalite
+{
+	Oid			famille;
+	Oid			type;
+	RegProcedure proc;
+} Egalite;
+
+static Egalite egalites[EGALITES];
+static int	nb_egalites = 0;
+static bool egalites_surveillees = false;
+
+static void
+oublier_egalites(Datum arg, int cacheid, uint32 hashvalue)
+{
+	nb_egalites = 0;
+}
+
+/*
+ * The function of the equality operator of an operator family for a type,
+ * kept: every probe asks it again, and two syscache lookups a key column
+ * cost as much as the probe's descent.  Forgotten when an operator family
+ * or an operator changes.
+ */
+static RegProcedure
+egalite(Oid famille, Oid type)
+{
+	RegProcedure proc;
+
+	for (int i = 0; i < nb_egalites; i++)
+		if (egalites[i].famille == famille && egalites[i].type == type)
+			return egalites[i].proc;
+	if (!egalites_surveillees)
+	{
+		CacheRegisterSyscacheCallback(AMOPSTRATEGY, oublier_egalites, (Datum) 0);
+		CacheRegisterSyscacheCallback(OPEROID, oublier_egalites, (Datum) 0);
+		egalites_surveillees = true;
+	}
+	proc = get_opcode(get_opfamily_member(famille, type, type, BTEqualStrategyNumber));
+	if (!RegProcedureIsValid(proc))
+		elog(ERROR, "flux_mgmt: no equality operator in operator family %u for type %u", famille, type);
+	if (nb_egalites < EGALITES)
+	{
+		egalites[nb_egalites].famille = famille;
+		egalites[nb_egalites].type = type;
+		egalites[nb_egalites].proc = proc;
+		nb_egalites++;
+	}
+	return proc;
+}
+
 static void
 cles_egalite(Relation idx, int n, const Datum *valeurs, const bool *nuls, ScanKey cles)
 {
@@ -122,9 +247,7 @@ cles_egalite(Relation idx, int n, const Datum *valeurs, const bool *nuls, ScanKe
 			continue;
 		}
 		ScanKeyEntryInitialize(&cles[i], 0, i + 1, BTEqualStrategyNumber, InvalidOid,
-							   idx->rd_indcollation[i],
-							   get_opcode(get_opfamily_member(idx->rd_opfamily[i], idx->rd_opcintype[i],
-															  idx->rd_opcintype[i], BTEqualStrategyNumber)),
+							   idx->rd_indcollation[i], egalite(idx->rd_opfamily[i], idx->rd_opcintype[i]),
 							   valeurs[i]);
 	}
 }
@@ -248,7 +371,14 @@ void
 flux_fermer_ecriture(FluxEcriture *e)
 {
 	if (e->estate == NULL)
+	{
 		ExecDropSingleTupleTableSlot(e->slot);
+		if (e->index_rri != NULL)
+		{
+			ExecCloseIndices(e->index_rri);
+			FreeExecutorState(e->index_estate);
+		}
+	}
 	else
 	{
 		AfterTriggerEndQuery(e->estate);	/* the row triggers (foreign keys) fire here */
@@ -278,19 +408,26 @@ flux_copier_version(FluxEcriture *e, ItemPointer tid, TupleTableSlot *ancien)
 
 /* ---- writing straight through the table AM ---- */
 
-/* The index entries of a row just written (all, or only the summarizing ones). */
+/*
+ * The index entries of a row just written (all, or only the summarizing
+ * ones).  The indexes are opened at the writer's first row that needs them
+ * and kept until it is closed: a batch writes dozens of ledger rows, and
+ * opening every index of the table for each (ExecOpenIndices builds their
+ * IndexInfo) cost more than the insertions.
+ */
 static void
-entrees_index(Relation rel, TupleTableSlot *slot, bool seulement_resume)
+entrees_index(FluxEcriture *e, bool seulement_resume)
 {
-	EState	   *estate = CreateExecutorState();
-	ResultRelInfo *rri = makeNode(ResultRelInfo);
-
-	InitResultRelInfo(rri, rel, 1, NULL, 0);
-	ExecOpenIndices(rri, false);
-	if (rri->ri_NumIndices > 0)
-		(void) FLUX_INSERT_INDEX_TUPLES(rri, slot, estate, seulement_resume);
-	ExecCloseIndices(rri);
-	FreeExecutorState(estate);
+	if (e->index_rri == NULL)
+	{
+		e->index_estate = CreateExecutorState();
+		e->index_rri = makeNode(ResultRelInfo);
+		InitResultRelInfo(e->index_rri, e->rel, 1, NULL, 0);
+		ExecOpenIndices(e->index_rri, false);
+	}
+	if (e->index_rri->ri_NumIndices > 0)
+		(void) FLUX_INSERT_INDEX_TUPLES(e->index_rri, e->slot, e->index_estate, seulement_resume);
+	ResetPerTupleExprContext(e->index_estate);
 }
 
 /*
@@ -394,26 +531,27 @@ flux_ecriture_directe_permise(Relation rel, const char *const *checks_connus,
 	return true;
 }
 
-/* Updates the locked row at tid with slot's values, straight through the table AM. */
+/* Updates the locked row at tid with the writer's slot, straight through the table AM. */
 static void
-mettre_a_jour(Relation rel, ItemPointer tid, TupleTableSlot *slot)
+mettre_a_jour(FluxEcriture *e, ItemPointer tid)
 {
+	Relation	rel = e->rel;
 	bool		entrees;
 	bool		resume;
 
 	/* published for updates without a replica identity: refused, as the executor does */
 	CheckCmdReplicaIdentity(rel, CMD_UPDATE);
-	FLUX_SIMPLE_UPDATE(rel, tid, slot, GetActiveSnapshot(), entrees, resume);
+	FLUX_SIMPLE_UPDATE(rel, tid, e->slot, GetActiveSnapshot(), entrees, resume);
 	if (entrees)
-		entrees_index(rel, slot, resume);	/* not HOT: the page was full */
+		entrees_index(e, resume);	/* not HOT: the page was full */
 }
 
-/* Inserts slot's row, straight through the table AM, with its index entries. */
+/* Inserts the writer's slot, straight through the table AM, with its index entries. */
 static void
-inserer(Relation rel, TupleTableSlot *slot)
+inserer(FluxEcriture *e)
 {
-	simple_table_tuple_insert(rel, slot);
-	entrees_index(rel, slot, false);
+	simple_table_tuple_insert(e->rel, e->slot);
+	entrees_index(e, false);
 }
 
 /* Writes the writer's slot (virtual, stored) as the new version of ancien's row. */
@@ -421,7 +559,7 @@ void
 flux_ecrire_version(FluxEcriture *e, TupleTableSlot *ancien)
 {
 	if (e->estate == NULL)
-		mettre_a_jour(e->rel, &ancien->tts_tid, e->slot);
+		mettre_a_jour(e, &ancien->tts_tid);
 	else
 		ExecSimpleRelationUpdate(e->rri, e->estate, &e->epq, ancien, e->slot);
 }
@@ -431,7 +569,7 @@ void
 flux_ecrire_nouvelle(FluxEcriture *e)
 {
 	if (e->estate == NULL)
-		inserer(e->rel, e->slot);
+		inserer(e);
 	else
 		ExecSimpleRelationInsert(e->rri, e->estate, e->slot);
 }

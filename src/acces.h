@@ -67,6 +67,9 @@ typedef struct FluxEcriture
 	ResultRelInfo *rri;
 	EPQState	epq;
 	TupleTableSlot *slot;
+	/* straight through the table AM: its indexes, opened at the first row that needs them */
+	EState	   *index_estate;
+	ResultRelInfo *index_rri;
 } FluxEcriture;
 
 extern AttrNumber flux_attnum(Relation rel, const char *nom);

@@ -864,14 +864,34 @@ vacances(TriggerData *td, Contexte *x, TupleTableSlot *slot, MemoryContext lot)
 /* A batch of rows of an orientation or attribution statement, counted, not written yet. */
 typedef struct Lot
 {
-	Evenement	evs[LOT];
+	int			taille;			/* rows it holds: LOT, or fewer for a smaller statement */
+	Evenement  *evs;
 	int			n;
-	Ligne		nouvelles[4 * LOT];	/* their ledger rows */
+	Ligne	   *nouvelles;		/* their ledger rows (4 at most a row) */
 	int			nb_nouvelles;
-	Ligne		anciennes[4 * LOT]; /* the ledger rows they replace */
-	ItemPointerData tids[4 * LOT];
+	Ligne	   *anciennes;		/* the ledger rows they replace (3 at most a row) */
+	ItemPointerData *tids;
 	int			nb_anciennes;
 } Lot;
+
+/*
+ * A batch for a statement of rows rows: sized to it, because a statement of
+ * one row is the common case, and a full batch (over 100 kB) allocated and
+ * freed at every statement made the allocator return its pages to the
+ * kernel and fault them in again.
+ */
+static Lot *
+nouveau_lot(int64 rows)
+{
+	Lot		   *lot = palloc0(sizeof(Lot));
+
+	lot->taille = (int) Min(rows, LOT);
+	lot->evs = palloc(sizeof(Evenement) * lot->taille);
+	lot->nouvelles = palloc(sizeof(Ligne) * 4 * lot->taille);
+	lot->anciennes = palloc(sizeof(Ligne) * 4 * lot->taille);
+	lot->tids = palloc(sizeof(ItemPointerData) * 4 * lot->taille);
+	return lot;
+}
 
 /*
  * Counts one row of the statement into the batch, its rows and vacancy
@@ -1006,7 +1026,7 @@ orientations(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slo
 	int64	   *verrouillees = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * tuplestore_tuple_count(ts));
 	int64		nb_verrouillees;
 	Bailleurs	b = {CurrentMemoryContext, NULL, 0, 0};
-	Lot		   *lot = palloc(sizeof(Lot));
+	Lot		   *lot = nouveau_lot(tuplestore_tuple_count(ts));
 
 	MemoryContextSwitchTo(memoire_lot);
 	if (!verrouiller(td, x, attribution, slot, memoire_lot, &b, verrouillees, &nb_verrouillees))
@@ -1016,7 +1036,6 @@ orientations(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slo
 	PopActiveSnapshot();
 	PushActiveSnapshot(GetLatestSnapshot());
 	MemoryContextReset(memoire_lot);
-	lot->n = lot->nb_nouvelles = lot->nb_anciennes = 0;
 	tuplestore_rescan(ts);
 	while (ligne_suivante(ts, slot))
 	{
@@ -1026,7 +1045,7 @@ orientations(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slo
 			GENERAL("an orientation recorded attribuee");
 		if (!compter(x, &b, verrouillees, nb_verrouillees, attribution, ev, lot))
 			return false;
-		if (lot->n == LOT)
+		if (lot->n == lot->taille)
 		{
 			ecrire_lot(x, attribution, lot);
 			CHECK_FOR_INTERRUPTS();

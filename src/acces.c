@@ -266,22 +266,26 @@ flux_ouvrir_lecture(FluxLecture *l, Relation rel, const char *index, Snapshot sn
 }
 
 /*
- * The same scan again, for other values of the same columns (none null): the
- * keys made by flux_ouvrir_lecture(), their operators looked up once, with
- * new arguments.
+ * The same scan again, for other values of the same columns: the keys made
+ * by flux_ouvrir_lecture(), their operators looked up once, with new
+ * arguments; made again when some are null (nuls, or NULL for none), which
+ * makes another kind of key.
  */
 void
-flux_relancer_lecture(FluxLecture *l, int n, const Datum *valeurs)
+flux_relancer_lecture(FluxLecture *l, int n, const Datum *valeurs, const bool *nuls)
 {
 	ScanKeyData cles[INDEX_MAX_KEYS];
+	bool		memes = true;
 
 	Assert(n == l->scan->numberOfKeys);
 	memcpy(cles, l->scan->keyData, sizeof(ScanKeyData) * n);
 	for (int i = 0; i < n; i++)
 	{
-		Assert(!(cles[i].sk_flags & SK_ISNULL));
+		memes &= !(cles[i].sk_flags & SK_ISNULL) && !(nuls != NULL && nuls[i]);
 		cles[i].sk_argument = valeurs[i];
 	}
+	if (!memes)
+		cles_egalite(l->idx, n, valeurs, nuls, cles);
 	index_rescan(l->scan, cles, n, NULL, 0);
 }
 

@@ -339,7 +339,7 @@ sonder(Contexte *x, int s, Relation rel, int n, const Datum *valeurs, TupleTable
 	bool		trouve;
 
 	if (p->ouverte)
-		flux_relancer_lecture(&p->lec, n, valeurs);
+		flux_relancer_lecture(&p->lec, n, valeurs, NULL);
 	else
 	{
 		flux_ouvrir_lecture(&p->lec, rel, index_sondes[s], GetActiveSnapshot(), n, valeurs, NULL);
@@ -363,6 +363,42 @@ fermer_sondes(Contexte *x)
 			x->sondes[s].ouverte = false;
 		}
 	MemoryContextSwitchTo(ancien);
+}
+
+/*
+ * What the first pass saw of a statement's row, to read it again after the
+ * locks by its tid rather than through its index: the vacancy's version
+ * (once locked, its locked version), its dwelling's, and an attribution's
+ * orientation's (once locked, its locked version).
+ */
+typedef struct Vue
+{
+	ItemPointerData vacance;
+	ItemPointerData logement;
+	ItemPointerData orientation;
+} Vue;
+
+/*
+ * The version of a row at tid into slot, when the active snapshot sees it:
+ * then it is the row as that snapshot sees it (a snapshot sees one version
+ * of a row at most), and a B-tree descent is saved.  False when the tid is
+ * not set, or that version was replaced or deleted since it was read: the
+ * caller probes the index then.  The version read before cannot have been
+ * pruned meanwhile: the statement's snapshot, older, holds it back.
+ */
+static bool
+relire(Relation rel, ItemPointer tid, TupleTableSlot *slot)
+{
+	return ItemPointerIsValid(tid) && table_tuple_fetch_row_version(rel, tid, GetActiveSnapshot(), slot);
+}
+
+/* The bigint column id (or col) of the row in slot. */
+static int64
+identifiant(Relation rel, TupleTableSlot *slot, const char *col)
+{
+	bool		nul;
+
+	return DatumGetInt64(slot_getattr(slot, flux_attnum(rel, col), &nul));
 }
 
 /* The décompte mode of the convention in force for the orientation, or NULL when there is none. */
@@ -544,18 +580,32 @@ fermer_contexte(Contexte *x)
 	fermer_table(x->attribution, x->s_attribution);
 }
 
-/* The dwelling of a vacancy (the vacancy's row into s_vacance, the dwelling's into s_logement). */
+/*
+ * The dwelling of a vacancy (the vacancy's row into s_vacance, the
+ * dwelling's into s_logement): read again by the tids of v when they are
+ * still the rows' versions, else through the indexes (their tids then kept
+ * in v).
+ */
 static bool
-logement_de(Contexte *x, int64 vacance, Logement *l)
+logement_de(Contexte *x, int64 vacance, Logement *l, Vue *v)
 {
 	Datum		cle = Int64GetDatum(vacance);
 	bool		nul;
 
-	if (!sonder(x, S_VACANCE, x->vacance, 1, &cle, x->s_vacance))
-		return false;
+	if (!relire(x->vacance, &v->vacance, x->s_vacance) || identifiant(x->vacance, x->s_vacance, "id") != vacance)
+	{
+		if (!sonder(x, S_VACANCE, x->vacance, 1, &cle, x->s_vacance))
+			return false;
+		v->vacance = x->s_vacance->tts_tid;
+	}
 	cle = slot_getattr(x->s_vacance, flux_attnum(x->vacance, "logement_id"), &nul);
-	if (!sonder(x, S_LOGEMENT, x->logement, 1, &cle, x->s_logement))
-		return false;
+	if (!relire(x->logement, &v->logement, x->s_logement)
+		|| identifiant(x->logement, x->s_logement, "id") != DatumGetInt64(cle))
+	{
+		if (!sonder(x, S_LOGEMENT, x->logement, 1, &cle, x->s_logement))
+			return false;
+		v->logement = x->s_logement->tts_tid;
+	}
 	lire_logement(x->s_logement, x->logement, l);
 	return true;
 }
@@ -605,16 +655,27 @@ bailleur_verrouille(const Bailleurs *b, Datum bailleur)
 	return flux_cle_parmi(flux_cle_bailleur(bailleur), b->cles, b->nb);
 }
 
-/* Locks a vacancy's row FOR NO KEY UPDATE, as the general path does. */
+/*
+ * Locks a vacancy's row FOR NO KEY UPDATE, as the general path does: its
+ * latest version, from the version the first pass read (tid, then the
+ * locked version's).
+ */
 static bool
-verrouiller_vacance(Contexte *x, int64 vacance)
+verrouiller_vacance(Contexte *x, int64 vacance, ItemPointer tid)
 {
-	Datum		cle = Int64GetDatum(vacance);
-
-	if (!sonder(x, S_VACANCE, x->vacance, 1, &cle, x->s_vacance))
+	if (!flux_verrouiller_ligne(x->vacance, tid, LockTupleNoKeyExclusive, x->s_vacance)
+		|| identifiant(x->vacance, x->s_vacance, "id") != vacance)
 		return false;
-	return flux_verrouiller_ligne(x->vacance, &x->s_vacance->tts_tid, LockTupleNoKeyExclusive, x->s_vacance);
+	*tid = x->s_vacance->tts_tid;
+	return true;
 }
+
+/* A vacancy to lock, and the first row of the statement that names it. */
+typedef struct Verrouillee
+{
+	int64		vacance;		/* first: comparer_int64() sorts and finds them by it */
+	int64		rang;
+} Verrouillee;
 
 static int
 comparer_int64(const void *a, const void *b)
@@ -629,7 +690,8 @@ comparer_int64(const void *a, const void *b)
  * A statement's rows are read in batches of LOT: what a batch reads is freed
  * when the next one starts, and a batch is written at once (a row's counters
  * need up to 4 ledger rows).  The memory of a statement grows with its rows
- * by 8 bytes (the vacancies' ids, to lock them in order), not by their data.
+ * by some 40 bytes (the vacancies' ids, to lock them in order, and the
+ * tids of what the first pass read, to read it again), not by their data.
  */
 #define LOT 64
 
@@ -708,22 +770,32 @@ lire_evenement(const Contexte *x, TupleTableSlot *slot, Relation rel, bool attri
 }
 
 /*
- * An attribution's orientation, read (and with verrouiller locked: an
- * orientation's issue is written before its vacancy is locked, in both
- * paths); false when it is not open or the attribution breaks a rule.  Its
- * vacancy into ev->vacance.
+ * An attribution's orientation: read (its version kept in *vue), read again
+ * (the version in *vue, if the snapshot still sees it), or with verrouiller
+ * locked, from the version in *vue (an orientation's issue is written before
+ * its vacancy is locked, in both paths); false when it is not open or the
+ * attribution breaks a rule.  Its vacancy into ev->vacance.
  */
 static bool
-lire_orientation_attribuee(Contexte *x, Evenement *ev, bool verrouiller)
+lire_orientation_attribuee(Contexte *x, Evenement *ev, bool verrouiller, ItemPointer vue)
 {
 	Datum		cle = Int64GetDatum(ev->orientation);
 	TupleTableSlot *s = x->s_orientation;
 	bool		nul;
 
-	if (!sonder(x, S_ORIENTATION, x->orientation, 1, &cle, s))
-		return false;
-	if (verrouiller && !flux_verrouiller_ligne(x->orientation, &s->tts_tid, LockTupleNoKeyExclusive, s))
-		return false;
+	if (verrouiller)
+	{
+		if (!flux_verrouiller_ligne(x->orientation, vue, LockTupleNoKeyExclusive, s))
+			return false;
+	}
+	else if (!relire(x->orientation, vue, s))
+	{
+		if (!sonder(x, S_ORIENTATION, x->orientation, 1, &cle, s))
+			return false;
+	}
+	if (identifiant(x->orientation, s, "id") != ev->orientation)
+		return false;			/* its id changed before the lock */
+	*vue = s->tts_tid;
 	if (DatumGetObjectId(slot_getattr(s, flux_attnum(x->orientation, "issue"), &nul)) != x->issue_en_cours)
 		return false;			/* fermee, or attributed already: the general path says */
 	ev->tid_orientation = s->tts_tid;
@@ -824,6 +896,10 @@ vacances(TriggerData *td, Contexte *x, TupleTableSlot *slot, MemoryContext lot)
 	Bailleurs	b = {CurrentMemoryContext, NULL, 0, 0};
 	int64		lues = 0;
 	bool		nul;
+	/* the dwellings' versions read, read again by their tids under the lock */
+	ItemPointerData *lus = MemoryContextAllocHuge(CurrentMemoryContext,
+												  sizeof(ItemPointerData) * tuplestore_tuple_count(ts));
+	int64		rang = 0;
 
 	MemoryContextSwitchTo(lot);
 	tuplestore_rescan(ts);
@@ -834,6 +910,7 @@ vacances(TriggerData *td, Contexte *x, TupleTableSlot *slot, MemoryContext lot)
 		par_lot(lot, &lues);
 		if (!sonder(x, S_LOGEMENT, x->logement, 1, &logement, x->s_logement))
 			GENERAL("dwelling not found");
+		lus[rang++] = x->s_logement->tts_tid;
 		ajouter_bailleur(&b, slot_getattr(x->s_logement, flux_attnum(x->logement, "bailleur"), &nul));
 	}
 	verrouiller_bailleurs(&b);
@@ -842,6 +919,7 @@ vacances(TriggerData *td, Contexte *x, TupleTableSlot *slot, MemoryContext lot)
 	PopActiveSnapshot();
 	PushActiveSnapshot(GetLatestSnapshot());
 	lues = 0;
+	rang = 0;
 	tuplestore_rescan(ts);
 	while (ligne_suivante(ts, slot))
 	{
@@ -850,7 +928,9 @@ vacances(TriggerData *td, Contexte *x, TupleTableSlot *slot, MemoryContext lot)
 		Logement	l;
 
 		par_lot(lot, &lues);
-		if (!sonder(x, S_LOGEMENT, x->logement, 1, &logement, x->s_logement))
+		if ((!relire(x->logement, &lus[rang++], x->s_logement)
+			 || identifiant(x->logement, x->s_logement, "id") != DatumGetInt64(logement))
+			&& !sonder(x, S_LOGEMENT, x->logement, 1, &logement, x->s_logement))
 			GENERAL("dwelling gone");
 		lire_logement(x->s_logement, x->logement, &l);
 		if (!bailleur_verrouille(&b, l.bailleur))
@@ -895,11 +975,12 @@ nouveau_lot(int64 rows)
 
 /*
  * Counts one row of the statement into the batch, its rows and vacancy
- * locked (verrouillees: the vacancies' ids, sorted): false when the general path must.
+ * locked (verrouillees: the vacancies, sorted by id; v: what the first pass
+ * saw of the row): false when the general path must.
  */
 static bool
-compter(Contexte *x, const Bailleurs *b, const int64 *verrouillees, int64 nb_verrouillees, bool attribution,
-		Evenement *ev, Lot *lot)
+compter(Contexte *x, const Bailleurs *b, const Verrouillee *verrouillees, int64 nb_verrouillees, bool attribution,
+		Evenement *ev, Vue *v, Lot *lot)
 {
 	Logement	l;
 	bool		dans_flux;
@@ -907,11 +988,11 @@ compter(Contexte *x, const Bailleurs *b, const int64 *verrouillees, int64 nb_ver
 	bool		nul;
 	int			k;
 
-	if (attribution && !lire_orientation_attribuee(x, ev, false))
+	if (attribution && !lire_orientation_attribuee(x, ev, false, &v->orientation))
 		GENERAL("the orientation is not open, or the attribution breaks a rule");
-	if (attribution && bsearch(&ev->vacance, verrouillees, nb_verrouillees, sizeof(int64), comparer_int64) == NULL)
+	if (attribution && bsearch(&ev->vacance, verrouillees, nb_verrouillees, sizeof(Verrouillee), comparer_int64) == NULL)
 		GENERAL("the orientation changed vacancy before the lock");
-	if (!logement_de(x, ev->vacance, &l))
+	if (!logement_de(x, ev->vacance, &l, v))
 		GENERAL("vacancy not found");
 	if (!bailleur_verrouille(b, l.bailleur))
 		GENERAL("the dwelling changed landlord before the lock");
@@ -960,11 +1041,12 @@ ecrire_lot(Contexte *x, bool attribution, Lot *lot)
  * Locks what an orientation or attribution statement counts, in the general
  * path's order: the landlords (of the vacancy, or of the attribution's
  * orientation's), the attributions' orientations in the statement's order,
- * the vacancies in id order (their ids into verrouillees, sorted).
+ * the vacancies in id order (into verrouillees, sorted; what was read of
+ * each row into vues, in the statement's order).
  */
 static bool
 verrouiller(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slot, MemoryContext lot,
-			Bailleurs *b, int64 *verrouillees, int64 *nb_verrouillees)
+			Bailleurs *b, Verrouillee *verrouillees, Vue *vues, int64 *nb_verrouillees)
 {
 	Tuplestorestate *ts = td->tg_newtable;
 	Evenement	ev;
@@ -975,30 +1057,39 @@ verrouiller(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slot
 	tuplestore_rescan(ts);
 	while (ligne_suivante(ts, slot))
 	{
+		Vue		   *v = &vues[n];
+
 		par_lot(lot, &lues);
+		ItemPointerSetInvalid(&v->vacance);
+		ItemPointerSetInvalid(&v->logement);
+		ItemPointerSetInvalid(&v->orientation);
 		if (!lire_evenement(x, slot, td->tg_relation, attribution, &ev))
 			GENERAL("an orientation recorded attribuee");
-		if (attribution && !lire_orientation_attribuee(x, &ev, false))
+		if (attribution && !lire_orientation_attribuee(x, &ev, false, &v->orientation))
 			GENERAL("the orientation is not open, or the attribution breaks a rule");
-		if (!logement_de(x, ev.vacance, &l))
+		if (!logement_de(x, ev.vacance, &l, v))
 			GENERAL("vacancy not found");
-		verrouillees[n++] = ev.vacance;
+		verrouillees[n].vacance = ev.vacance;
+		verrouillees[n].rang = n;
+		n++;
 		ajouter_bailleur(b, l.bailleur);
 	}
 	verrouiller_bailleurs(b);
-	qsort(verrouillees, n, sizeof(int64), comparer_int64);
+	qsort(verrouillees, n, sizeof(Verrouillee), comparer_int64);
 	if (attribution)
 	{
+		int64		i = 0;
+
 		lues = 0;
 		tuplestore_rescan(ts);
 		while (ligne_suivante(ts, slot))
 		{
 			par_lot(lot, &lues);
 			lire_evenement(x, slot, td->tg_relation, true, &ev);
-			if (!lire_orientation_attribuee(x, &ev, true))
+			if (!lire_orientation_attribuee(x, &ev, true, &vues[i++].orientation))
 				GENERAL("the orientation is not open, or the attribution breaks a rule");
 			/* seen before anything is written, and before its vacancy is locked out of order */
-			if (bsearch(&ev.vacance, verrouillees, n, sizeof(int64), comparer_int64) == NULL)
+			if (bsearch(&ev.vacance, verrouillees, n, sizeof(Verrouillee), comparer_int64) == NULL)
 				GENERAL("the orientation changed vacancy before the lock");
 		}
 	}
@@ -1006,9 +1097,9 @@ verrouiller(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slot
 	for (int64 i = 0; i < n; i++)
 	{
 		par_lot(lot, &lues);
-		if (i > 0 && verrouillees[i] == verrouillees[i - 1])
+		if (i > 0 && verrouillees[i].vacance == verrouillees[i - 1].vacance)
 			GENERAL("two rows of one vacancy");
-		if (!verrouiller_vacance(x, verrouillees[i]))
+		if (!verrouiller_vacance(x, verrouillees[i].vacance, &vues[verrouillees[i].rang].vacance))
 			GENERAL("a vacancy gone");
 	}
 	*nb_verrouillees = n;
@@ -1023,13 +1114,16 @@ static bool
 orientations(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slot, MemoryContext memoire_lot)
 {
 	Tuplestorestate *ts = td->tg_newtable;
-	int64	   *verrouillees = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * tuplestore_tuple_count(ts));
+	int64		nb_lignes = tuplestore_tuple_count(ts);
+	Verrouillee *verrouillees = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(Verrouillee) * nb_lignes);
+	Vue		   *vues = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(Vue) * nb_lignes);
 	int64		nb_verrouillees;
+	int64		rang = 0;
 	Bailleurs	b = {CurrentMemoryContext, NULL, 0, 0};
-	Lot		   *lot = nouveau_lot(tuplestore_tuple_count(ts));
+	Lot		   *lot = nouveau_lot(nb_lignes);
 
 	MemoryContextSwitchTo(memoire_lot);
-	if (!verrouiller(td, x, attribution, slot, memoire_lot, &b, verrouillees, &nb_verrouillees))
+	if (!verrouiller(td, x, attribution, slot, memoire_lot, &b, verrouillees, vues, &nb_verrouillees))
 		return false;
 	/* everything below reads what the locks protect, as committed now */
 	fermer_sondes(x);
@@ -1043,7 +1137,7 @@ orientations(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slo
 
 		if (!lire_evenement(x, slot, td->tg_relation, attribution, ev))
 			GENERAL("an orientation recorded attribuee");
-		if (!compter(x, &b, verrouillees, nb_verrouillees, attribution, ev, lot))
+		if (!compter(x, &b, verrouillees, nb_verrouillees, attribution, ev, &vues[rang++], lot))
 			return false;
 		if (lot->n == lot->taille)
 		{

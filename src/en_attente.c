@@ -608,6 +608,11 @@ exiger_visible(Relation rel, TupleTableSlot *slot)
 static bool
 verrouiller_compteurs(Ecarts *ec, Relation rel, const char *index, TupleTableSlot *slot)
 {
+	/* one scan of the index for all the keys, with the dirty snapshot it reads under */
+	SnapshotData sale;
+	FluxLecture l;
+	bool		ouverte = false;
+
 	for (int i = 0; i < ec->n; i++)
 	{
 		Ecart	   *e = &ec->e[i];
@@ -626,16 +631,17 @@ verrouiller_compteurs(Ecarts *ec, Relation rel, const char *index, TupleTableSlo
 		n[ec->t->taille_cle] = false;
 		for (;;)
 		{
-			SnapshotData sale;
-			FluxLecture		l;
 			TransactionId attendre = InvalidTransactionId;
 
 			InitDirtySnapshot(sale);
-			flux_ouvrir_lecture(&l, rel, index, &sale, ec->t->taille_cle + 1, v, n);
+			if (ouverte)
+				flux_relancer_lecture(&l, ec->t->taille_cle + 1, v, n);
+			else
+				flux_ouvrir_lecture(&l, rel, index, &sale, ec->t->taille_cle + 1, v, n);
+			ouverte = true;
 			trouve = index_getnext_slot(l.scan, ForwardScanDirection, slot);
 			if (trouve)
 				attendre = TransactionIdIsValid(sale.xmin) ? sale.xmin : sale.xmax;
-			flux_fermer_lecture(&l);
 			if (!trouve)
 			{
 				creer_ligne_nulle(rel, ec, e);
@@ -652,6 +658,8 @@ verrouiller_compteurs(Ecarts *ec, Relation rel, const char *index, TupleTableSlo
 		exiger_visible(rel, slot);
 		e->tid = slot->tts_tid;
 	}
+	if (ouverte)
+		flux_fermer_lecture(&l);
 	return true;
 }
 

@@ -232,7 +232,7 @@ flux_lire_comptes_territoire(Relation compteur, Datum bailleur, int32 annee, Arr
 			continue;
 		/* the index opened once, scanned again for each commune */
 		if (ouverte)
-			flux_relancer_lecture(&l, 3, cle);
+			flux_relancer_lecture(&l, 3, cle, NULL);
 		else
 			flux_ouvrir_lecture(&l, rel, "compteur_cle", snap, 3, cle, NULL);
 		ouverte = true;

@@ -145,7 +145,7 @@ derniers_orientes(Datum bailleur, Datum programme, int64 vacance_id, DateADT le,
 			continue;
 		logement_id = slot_getattr(lo.slot, lo_id, &nul);
 		if (lv_ouverte)
-			flux_relancer_lecture(&lv, 1, &logement_id);
+			flux_relancer_lecture(&lv, 1, &logement_id, NULL);
 		else
 			flux_ouvrir_lecture(&lv, va.rel, "vacance_une_par_jour", snap, 1, &logement_id, NULL);
 		lv_ouverte = true;
@@ -156,7 +156,7 @@ derniers_orientes(Datum bailleur, Datum programme, int64 vacance_id, DateADT le,
 			if (DatumGetInt64(v) == vacance_id)
 				continue;
 			if (lr_ouverte)
-				flux_relancer_lecture(&lr, 1, &v);
+				flux_relancer_lecture(&lr, 1, &v, NULL);
 			else
 				flux_ouvrir_lecture(&lr, o.rel, "orientation_vacance", snap, 1, &v, NULL);
 			lr_ouverte = true;

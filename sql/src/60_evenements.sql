@@ -45,13 +45,19 @@ CREATE TABLE flux_mgmt.orientation (
 	CONSTRAINT orientation_carence_apres_delai CHECK (issue <> 'carence' OR (date_limite IS NOT NULL AND date_issue >= date_limite)),
 	CONSTRAINT orientation_dates_entre_1900_et_2200 CHECK (date_orientation BETWEEN '1900-01-01'::date AND '2200-12-31'::date
 		AND date_limite BETWEEN '1900-01-01'::date AND '2200-12-31'::date AND date_issue BETWEEN '1900-01-01'::date AND '2200-12-31'::date)
-) WITH (fillfactor = 90);
+) WITH (fillfactor = 50);
 -- An attribution sets its orientation's issue from en_cours to attribuee:
 -- that update is HOT (no index entry written) when no indexed column, nor a
 -- column of an index predicate, changes, and when the page has room.  The
 -- uniqueness of the open orientation is therefore stated on "ouverte"
--- (generated), which that change leaves true, rather than on issue; and the
--- table's pages keep a tenth free (fillfactor).
+-- (generated), which that change leaves true, rather than on issue.  And
+-- the table's pages keep half their room free (fillfactor): every
+-- orientation gets one new version in its life (its issue set), often in
+-- bulk, in the transaction that loaded the orientations or the next, where
+-- pruning cannot reclaim what their old versions hold; room for a second
+-- version of each row keeps all of those updates HOT (a COPY of 200,000
+-- attributions: 7.1 s with a tenth kept free, 4.9 s with half;
+-- bench/RESULTS.md).
 CREATE INDEX orientation_vacance ON flux_mgmt.orientation (vacance_id);
 CREATE UNIQUE INDEX orientation_une_ouverte_par_vacance ON flux_mgmt.orientation (vacance_id)
 	WHERE ouverte;

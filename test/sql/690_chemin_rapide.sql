@@ -38,6 +38,9 @@
 -- rolled back with them.
 \i test/setup.sql
 BEGIN;
+-- the debug1 output compared below is the fast path's, not the JIT's (a
+-- recount's plan crosses jit_above_cost as the tables grow)
+SET LOCAL jit = off;
 SELECT plan(46);
 \i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql

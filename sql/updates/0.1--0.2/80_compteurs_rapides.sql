@@ -5,7 +5,7 @@
 
 ALTER TABLE flux_mgmt.orientation
 	ADD COLUMN ouverte boolean GENERATED ALWAYS AS (issue IN ('en_cours', 'attribuee')) STORED,
-	SET (fillfactor = 90);
+	SET (fillfactor = 50);
 COMMENT ON COLUMN flux_mgmt.orientation.ouverte IS 'generated: the orientation is open (en_cours) or attributed; at most one per vacancy is';
 DROP INDEX flux_mgmt.orientation_une_ouverte_par_vacance;
 CREATE UNIQUE INDEX orientation_une_ouverte_par_vacance ON flux_mgmt.orientation (vacance_id)

@@ -583,6 +583,30 @@ flux_ecrire_nouvelle(FluxEcriture *e)
 extern Datum flux_code_insee_departement(PG_FUNCTION_ARGS);
 
 /*
+ * The key of the index convention_en_vigueur for a landlord, a commune (its
+ * département) and a réservataire, into cle[3].
+ */
+void
+flux_cles_convention(Datum bailleur, Datum commune, Datum reservataire, Datum *cle)
+{
+	cle[0] = bailleur;
+	cle[1] = DirectFunctionCall1(flux_code_insee_departement, commune);
+	cle[2] = reservataire;
+}
+
+/* Whether the convention in slot is in force in a year (as convention_de() says). */
+bool
+flux_convention_couvre(Relation convention, TupleTableSlot *slot, int annee)
+{
+	bool		sans_fin;
+	bool		nul;
+	int			debut = DatumGetInt32(slot_getattr(slot, flux_attnum(convention, "annee_debut"), &nul));
+	Datum		fin = slot_getattr(slot, flux_attnum(convention, "annee_fin"), &sans_fin);
+
+	return debut <= annee && (sans_fin || annee <= DatumGetInt32(fin));
+}
+
+/*
  * The convention of a landlord and réservataire covering a commune's
  * département in force in a year (as convention_de() says), read into slot
  * through the index convention_en_vigueur: false when there is none.
@@ -595,19 +619,10 @@ flux_convention_en_vigueur(Relation convention, TupleTableSlot *slot, Datum bail
 	FluxLecture lec;
 	bool		trouve = false;
 
-	cle[0] = bailleur;
-	cle[1] = DirectFunctionCall1(flux_code_insee_departement, commune);
-	cle[2] = reservataire;
+	flux_cles_convention(bailleur, commune, reservataire, cle);
 	flux_ouvrir_lecture(&lec, convention, "convention_en_vigueur", GetActiveSnapshot(), 3, cle, NULL);
 	while (!trouve && index_getnext_slot(lec.scan, ForwardScanDirection, slot))
-	{
-		bool		sans_fin;
-		bool		nul;
-		int			debut = DatumGetInt32(slot_getattr(slot, flux_attnum(convention, "annee_debut"), &nul));
-		Datum		fin = slot_getattr(slot, flux_attnum(convention, "annee_fin"), &sans_fin);
-
-		trouve = debut <= annee && (sans_fin || annee <= DatumGetInt32(fin));
-	}
+		trouve = flux_convention_couvre(convention, slot, annee);
 	flux_fermer_lecture(&lec);
 	return trouve;
 }

@@ -88,6 +88,8 @@ extern void flux_fermer_ecriture(FluxEcriture *e);
 extern void flux_copier_version(FluxEcriture *e, ItemPointer tid, TupleTableSlot *ancien);
 extern void flux_ecrire_version(FluxEcriture *e, TupleTableSlot *ancien);
 extern void flux_ecrire_nouvelle(FluxEcriture *e);
+extern void flux_cles_convention(Datum bailleur, Datum commune, Datum reservataire, Datum *cle);
+extern bool flux_convention_couvre(Relation convention, TupleTableSlot *slot, int annee);
 extern bool flux_convention_en_vigueur(Relation convention, TupleTableSlot *slot, Datum bailleur, Datum commune,
 									   Datum reservataire, int annee);
 

@@ -271,17 +271,20 @@ contributions(const Evenement *ev, const Logement *l, bool dans_flux, const char
 /* ---- the statement ---- */
 
 /*
- * The unique-key probes of a statement, each index scan kept open from its
+ * The index scans of a statement: its unique-key probes, and the short scans
+ * of a vacancy's orientations, of its ledger rows and of the conventions of
+ * a landlord, département and réservataire.  Each is kept open from its
  * first use to the next snapshot (opening an index and making its keys at
  * every probe was a tenth of a large statement's time).
  */
 enum
 {
-	S_VACANCE, S_LOGEMENT, S_ORIENTATION, S_RESERVATAIRE, S_TERRITOIRE, S_ATTRIBUTION, S_NOMBRE
+	S_VACANCE, S_LOGEMENT, S_ORIENTATION, S_RESERVATAIRE, S_TERRITOIRE, S_ATTRIBUTION,
+	S_ORIENTATIONS_VACANCE, S_REGISTRE, S_CONVENTIONS, S_NOMBRE
 };
 static const char *const index_sondes[S_NOMBRE] = {
 	"vacance_pkey", "logement_pkey", "orientation_pkey", "reservataire_pkey", "territoire_pkey",
-	"attribution_orientation_id_key"
+	"attribution_orientation_id_key", "orientation_vacance", "contribution_vacance", "convention_en_vigueur"
 };
 
 typedef struct Sonde
@@ -325,18 +328,18 @@ typedef struct Contexte
 } Contexte;
 
 /*
- * The one row of a unique key of rel, read into slot through probe s,
- * visible to the active snapshot.  The scan is used in the statement's
+ * Scan s again, for the rows of rel whose key is valeurs, visible to the
+ * active snapshot; sonder() reads the one row of a unique key of rel into
+ * slot through it.  The scan is used in the statement's
  * memory, as the executor uses its scans in the query's: the index AM
  * allocates some of its state lazily, at a call that needs it (btree's list
  * of dead items), and frees it at the end of the scan.
  */
-static bool
-sonder(Contexte *x, int s, Relation rel, int n, const Datum *valeurs, TupleTableSlot *slot)
+static void
+relancer(Contexte *x, int s, Relation rel, int n, const Datum *valeurs)
 {
 	Sonde	   *p = &x->sondes[s];
 	MemoryContext ancien = MemoryContextSwitchTo(x->memoire);
-	bool		trouve;
 
 	if (p->ouverte)
 		flux_relancer_lecture(&p->lec, n, valeurs, NULL);
@@ -345,9 +348,25 @@ sonder(Contexte *x, int s, Relation rel, int n, const Datum *valeurs, TupleTable
 		flux_ouvrir_lecture(&p->lec, rel, index_sondes[s], GetActiveSnapshot(), n, valeurs, NULL);
 		p->ouverte = true;
 	}
-	trouve = index_getnext_slot(p->lec.scan, ForwardScanDirection, slot);
+	MemoryContextSwitchTo(ancien);
+}
+
+/* The next row of scan s (started by relancer()) into slot. */
+static bool
+suivante(Contexte *x, int s, TupleTableSlot *slot)
+{
+	MemoryContext ancien = MemoryContextSwitchTo(x->memoire);
+	bool		trouve = index_getnext_slot(x->sondes[s].lec.scan, ForwardScanDirection, slot);
+
 	MemoryContextSwitchTo(ancien);
 	return trouve;
+}
+
+static bool
+sonder(Contexte *x, int s, Relation rel, int n, const Datum *valeurs, TupleTableSlot *slot)
+{
+	relancer(x, s, rel, n, valeurs);
+	return suivante(x, s, slot);
 }
 
 /* Closes the probes: before the snapshot they read with is replaced, and at the end. */
@@ -406,9 +425,14 @@ static const char *
 mode_de(Contexte *x, const Evenement *ev, const Logement *l)
 {
 	bool		nul;
+	bool		trouve = false;
+	Datum		cle[3];
 
-	if (!flux_convention_en_vigueur(x->convention, x->s_convention, l->bailleur, l->commune, ev->reservataire,
-									annee_de(ev->date_orientation)))
+	flux_cles_convention(l->bailleur, l->commune, ev->reservataire, cle);
+	relancer(x, S_CONVENTIONS, x->convention, 3, cle);
+	while (!trouve && suivante(x, S_CONVENTIONS, x->s_convention))
+		trouve = flux_convention_couvre(x->convention, x->s_convention, annee_de(ev->date_orientation));
+	if (!trouve)
 		return NULL;
 	return DatumGetCString(DirectFunctionCall1(enum_out,
 											   slot_getattr(x->s_convention, flux_attnum(x->convention, "mode_decompte"), &nul)));
@@ -472,17 +496,11 @@ static bool
 autres_orientations(Contexte *x, const Evenement *ev)
 {
 	Datum		cle = Int64GetDatum(ev->vacance);
-	FluxLecture		lec;
 	bool		autre = false;
 
-	flux_ouvrir_lecture(&lec, x->orientation, "orientation_vacance", GetActiveSnapshot(), 1, &cle, NULL);
-	while (!autre && index_getnext_slot(lec.scan, ForwardScanDirection, x->s_orientation))
-	{
-		bool		nul;
-
-		autre = DatumGetInt64(slot_getattr(x->s_orientation, flux_attnum(x->orientation, "id"), &nul)) != ev->orientation;
-	}
-	flux_fermer_lecture(&lec);
+	relancer(x, S_ORIENTATIONS_VACANCE, x->orientation, 1, &cle);
+	while (!autre && suivante(x, S_ORIENTATIONS_VACANCE, x->s_orientation))
+		autre = identifiant(x->orientation, x->s_orientation, "id") != ev->orientation;
 	return autre;
 }
 
@@ -491,11 +509,10 @@ static int
 registre(Contexte *x, int64 vacance, Ligne *lignes, ItemPointerData *tids, int max)
 {
 	Datum		cle = Int64GetDatum(vacance);
-	FluxLecture		lec;
 	int			n = 0;
 
-	flux_ouvrir_lecture(&lec, x->contribution, "contribution_vacance", GetActiveSnapshot(), 1, &cle, NULL);
-	while (index_getnext_slot(lec.scan, ForwardScanDirection, x->s_contribution))
+	relancer(x, S_REGISTRE, x->contribution, 1, &cle);
+	while (suivante(x, S_REGISTRE, x->s_contribution))
 	{
 		if (n >= max)
 		{
@@ -512,7 +529,6 @@ registre(Contexte *x, int64 vacance, Ligne *lignes, ItemPointerData *tids, int m
 		}
 		tids[n++] = x->s_contribution->tts_tid;
 	}
-	flux_fermer_lecture(&lec);
 	return n;
 }
 

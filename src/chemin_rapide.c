@@ -338,6 +338,11 @@ typedef struct Contexte
 static void
 relancer(Contexte *x, int s, Relation rel, int n, const Datum *valeurs)
 {
+	/*
+	 * suivante() only after relancer(): the keys of an open scan may point
+	 * into a batch's memory (a réservataire, a département), freed when the
+	 * next batch starts
+	 */
 	Sonde	   *p = &x->sondes[s];
 	MemoryContext ancien = MemoryContextSwitchTo(x->memoire);
 
@@ -402,8 +407,10 @@ typedef struct Vue
  * then it is the row as that snapshot sees it (a snapshot sees one version
  * of a row at most), and a B-tree descent is saved.  False when the tid is
  * not set, or that version was replaced or deleted since it was read: the
- * caller probes the index then.  The version read before cannot have been
- * pruned meanwhile: the statement's snapshot, older, holds it back.
+ * caller probes the index then.  The version read before is held back from
+ * pruning by the statement's snapshot, older, unless old_snapshot_threshold
+ * lets pruning pass it: heap_fetch() then refuses a line pointer no longer
+ * normal, and the id check a line pointer reused by another row.
  */
 static bool
 relire(Relation rel, ItemPointer tid, TupleTableSlot *slot)
@@ -672,14 +679,36 @@ bailleur_verrouille(const Bailleurs *b, Datum bailleur)
 }
 
 /*
+ * The version of a row at tid into slot, pinned, when its line pointer still
+ * holds a version of that row (id), whatever the snapshot: where a lock
+ * starts.  Its page may have been pruned since it was read (past the
+ * snapshot, under old_snapshot_threshold), the line pointer then redirected,
+ * unused, or another row's: the caller probes the index then.  The pin keeps
+ * the page from being pruned again before the lock.
+ */
+static bool
+version_a_verrouiller(Relation rel, ItemPointer tid, int64 id, TupleTableSlot *slot)
+{
+	return ItemPointerIsValid(tid) && table_tuple_fetch_row_version(rel, tid, SnapshotAny, slot)
+		&& identifiant(rel, slot, "id") == id;
+}
+
+/*
  * Locks a vacancy's row FOR NO KEY UPDATE, as the general path does: its
  * latest version, from the version the first pass read (tid, then the
- * locked version's).
+ * locked version's), or through the index.
  */
 static bool
 verrouiller_vacance(Contexte *x, int64 vacance, ItemPointer tid)
 {
-	if (!flux_verrouiller_ligne(x->vacance, tid, LockTupleNoKeyExclusive, x->s_vacance)
+	Datum		cle = Int64GetDatum(vacance);
+	ItemPointerData depuis;
+
+	if (!version_a_verrouiller(x->vacance, tid, vacance, x->s_vacance)
+		&& !sonder(x, S_VACANCE, x->vacance, 1, &cle, x->s_vacance))
+		return false;
+	depuis = x->s_vacance->tts_tid;
+	if (!flux_verrouiller_ligne(x->vacance, &depuis, LockTupleNoKeyExclusive, x->s_vacance)
 		|| identifiant(x->vacance, x->s_vacance, "id") != vacance)
 		return false;
 	*tid = x->s_vacance->tts_tid;
@@ -801,7 +830,13 @@ lire_orientation_attribuee(Contexte *x, Evenement *ev, bool verrouiller, ItemPoi
 
 	if (verrouiller)
 	{
-		if (!flux_verrouiller_ligne(x->orientation, vue, LockTupleNoKeyExclusive, s))
+		ItemPointerData depuis;
+
+		if (!version_a_verrouiller(x->orientation, vue, ev->orientation, s)
+			&& !sonder(x, S_ORIENTATION, x->orientation, 1, &cle, s))
+			return false;
+		depuis = s->tts_tid;
+		if (!flux_verrouiller_ligne(x->orientation, &depuis, LockTupleNoKeyExclusive, s))
 			return false;
 	}
 	else if (!relire(x->orientation, vue, s))
@@ -965,7 +1000,7 @@ typedef struct Lot
 	int			n;
 	Ligne	   *nouvelles;		/* their ledger rows (4 at most a row) */
 	int			nb_nouvelles;
-	Ligne	   *anciennes;		/* the ledger rows they replace (3 at most a row) */
+	Ligne	   *anciennes;		/* the ledger rows they replace (3 at most a row; room for 4) */
 	ItemPointerData *tids;
 	int			nb_anciennes;
 } Lot;

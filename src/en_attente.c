@@ -647,6 +647,11 @@ verrouiller_compteurs(Ecarts *ec, Relation rel, const char *index, TupleTableSlo
 				creer_ligne_nulle(rel, ec, e);
 				continue;
 			}
+			/*
+			 * the scan's keys again, not yet read: that drops its pin on the
+			 * index page, which a wait below must not hold (VACUUM waits for it)
+			 */
+			flux_relancer_lecture(&l, ec->t->taille_cle + 1, v, n);
 			if (TransactionIdIsValid(attendre))
 			{
 				XactLockTableWait(attendre, NULL, NULL, XLTW_None);

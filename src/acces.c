@@ -179,10 +179,6 @@ flux_champs(Datum composite, TupleDesc desc, Datum *valeurs, bool *nuls)
 
 /* ---- reading through an index ---- */
 
-/*
- * Equality scan keys on the first n columns of an index (IS NULL for a null
- * value: the counter keys are NULLS NOT DISTINCT).
- */
 #define EGALITES 32
 
 typedef struct Egalite
@@ -235,6 +231,10 @@ egalite(Oid famille, Oid type)
 	return proc;
 }
 
+/*
+ * Equality scan keys on the first n columns of an index (IS NULL for a null
+ * value: the counter keys are NULLS NOT DISTINCT).
+ */
 static void
 cles_egalite(Relation idx, int n, const Datum *valeurs, const bool *nuls, ScanKey cles)
 {

@@ -402,22 +402,6 @@ typedef struct Vue
 	ItemPointerData orientation;
 } Vue;
 
-/*
- * The version of a row at tid into slot, when the active snapshot sees it:
- * then it is the row as that snapshot sees it (a snapshot sees one version
- * of a row at most), and a B-tree descent is saved.  False when the tid is
- * not set, or that version was replaced or deleted since it was read: the
- * caller probes the index then.  The version read before is held back from
- * pruning by the statement's snapshot, older, unless old_snapshot_threshold
- * lets pruning pass it: heap_fetch() then refuses a line pointer no longer
- * normal, and the id check a line pointer reused by another row.
- */
-static bool
-relire(Relation rel, ItemPointer tid, TupleTableSlot *slot)
-{
-	return ItemPointerIsValid(tid) && table_tuple_fetch_row_version(rel, tid, GetActiveSnapshot(), slot);
-}
-
 /* The bigint column id (or col) of the row in slot. */
 static int64
 identifiant(Relation rel, TupleTableSlot *slot, const char *col)
@@ -425,6 +409,34 @@ identifiant(Relation rel, TupleTableSlot *slot, const char *col)
 	bool		nul;
 
 	return DatumGetInt64(slot_getattr(slot, flux_attnum(rel, col), &nul));
+}
+
+/*
+ * The row of rel whose id is id, into slot: the version at *tid (a version
+ * read before) when snap sees it and it holds that id, a B-tree descent
+ * saved; else through probe s, its tid then kept in *tid.
+ *
+ * Under the active snapshot, a version it sees is the row as it sees it (a
+ * snapshot sees one version of a row at most).  Under SnapshotAny, where a
+ * lock starts: the version found, pinned, stays on its page until the lock
+ * follows it to the row's latest.  The version read before is held back
+ * from pruning by the statement's snapshot, older, unless
+ * old_snapshot_threshold lets pruning pass it: heap_fetch() then refuses a
+ * line pointer no longer normal, and the id check a line pointer reused by
+ * another row.
+ */
+static bool
+retrouver(Contexte *x, int s, Relation rel, Snapshot snap, ItemPointer tid, int64 id, TupleTableSlot *slot)
+{
+	Datum		cle = Int64GetDatum(id);
+
+	if (ItemPointerIsValid(tid) && table_tuple_fetch_row_version(rel, tid, snap, slot)
+		&& identifiant(rel, slot, "id") == id)
+		return true;
+	if (!sonder(x, s, rel, 1, &cle, slot))
+		return false;
+	*tid = slot->tts_tid;
+	return true;
 }
 
 /* The décompte mode of the convention in force for the orientation, or NULL when there is none. */
@@ -612,23 +624,10 @@ fermer_contexte(Contexte *x)
 static bool
 logement_de(Contexte *x, int64 vacance, Logement *l, Vue *v)
 {
-	Datum		cle = Int64GetDatum(vacance);
-	bool		nul;
-
-	if (!relire(x->vacance, &v->vacance, x->s_vacance) || identifiant(x->vacance, x->s_vacance, "id") != vacance)
-	{
-		if (!sonder(x, S_VACANCE, x->vacance, 1, &cle, x->s_vacance))
-			return false;
-		v->vacance = x->s_vacance->tts_tid;
-	}
-	cle = slot_getattr(x->s_vacance, flux_attnum(x->vacance, "logement_id"), &nul);
-	if (!relire(x->logement, &v->logement, x->s_logement)
-		|| identifiant(x->logement, x->s_logement, "id") != DatumGetInt64(cle))
-	{
-		if (!sonder(x, S_LOGEMENT, x->logement, 1, &cle, x->s_logement))
-			return false;
-		v->logement = x->s_logement->tts_tid;
-	}
+	if (!retrouver(x, S_VACANCE, x->vacance, GetActiveSnapshot(), &v->vacance, vacance, x->s_vacance)
+		|| !retrouver(x, S_LOGEMENT, x->logement, GetActiveSnapshot(), &v->logement,
+					  identifiant(x->vacance, x->s_vacance, "logement_id"), x->s_logement))
+		return false;
 	lire_logement(x->s_logement, x->logement, l);
 	return true;
 }
@@ -679,21 +678,6 @@ bailleur_verrouille(const Bailleurs *b, Datum bailleur)
 }
 
 /*
- * The version of a row at tid into slot, pinned, when its line pointer still
- * holds a version of that row (id), whatever the snapshot: where a lock
- * starts.  Its page may have been pruned since it was read (past the
- * snapshot, under old_snapshot_threshold), the line pointer then redirected,
- * unused, or another row's: the caller probes the index then.  The pin keeps
- * the page from being pruned again before the lock.
- */
-static bool
-version_a_verrouiller(Relation rel, ItemPointer tid, int64 id, TupleTableSlot *slot)
-{
-	return ItemPointerIsValid(tid) && table_tuple_fetch_row_version(rel, tid, SnapshotAny, slot)
-		&& identifiant(rel, slot, "id") == id;
-}
-
-/*
  * Locks a vacancy's row FOR NO KEY UPDATE, as the general path does: its
  * latest version, from the version the first pass read (tid, then the
  * locked version's), or through the index.
@@ -701,11 +685,9 @@ version_a_verrouiller(Relation rel, ItemPointer tid, int64 id, TupleTableSlot *s
 static bool
 verrouiller_vacance(Contexte *x, int64 vacance, ItemPointer tid)
 {
-	Datum		cle = Int64GetDatum(vacance);
 	ItemPointerData depuis;
 
-	if (!version_a_verrouiller(x->vacance, tid, vacance, x->s_vacance)
-		&& !sonder(x, S_VACANCE, x->vacance, 1, &cle, x->s_vacance))
+	if (!retrouver(x, S_VACANCE, x->vacance, SnapshotAny, tid, vacance, x->s_vacance))
 		return false;
 	depuis = x->s_vacance->tts_tid;
 	if (!flux_verrouiller_ligne(x->vacance, &depuis, LockTupleNoKeyExclusive, x->s_vacance)
@@ -824,28 +806,20 @@ lire_evenement(const Contexte *x, TupleTableSlot *slot, Relation rel, bool attri
 static bool
 lire_orientation_attribuee(Contexte *x, Evenement *ev, bool verrouiller, ItemPointer vue)
 {
-	Datum		cle = Int64GetDatum(ev->orientation);
 	TupleTableSlot *s = x->s_orientation;
 	bool		nul;
 
+	if (!retrouver(x, S_ORIENTATION, x->orientation, verrouiller ? SnapshotAny : GetActiveSnapshot(), vue,
+				   ev->orientation, s))
+		return false;
 	if (verrouiller)
 	{
-		ItemPointerData depuis;
+		ItemPointerData depuis = s->tts_tid;
 
-		if (!version_a_verrouiller(x->orientation, vue, ev->orientation, s)
-			&& !sonder(x, S_ORIENTATION, x->orientation, 1, &cle, s))
-			return false;
-		depuis = s->tts_tid;
-		if (!flux_verrouiller_ligne(x->orientation, &depuis, LockTupleNoKeyExclusive, s))
-			return false;
+		if (!flux_verrouiller_ligne(x->orientation, &depuis, LockTupleNoKeyExclusive, s)
+			|| identifiant(x->orientation, s, "id") != ev->orientation)
+			return false;		/* deleted, or its id changed, before the lock */
 	}
-	else if (!relire(x->orientation, vue, s))
-	{
-		if (!sonder(x, S_ORIENTATION, x->orientation, 1, &cle, s))
-			return false;
-	}
-	if (identifiant(x->orientation, s, "id") != ev->orientation)
-		return false;			/* its id changed before the lock */
 	*vue = s->tts_tid;
 	if (DatumGetObjectId(slot_getattr(s, flux_attnum(x->orientation, "issue"), &nul)) != x->issue_en_cours)
 		return false;			/* fermee, or attributed already: the general path says */
@@ -979,9 +953,8 @@ vacances(TriggerData *td, Contexte *x, TupleTableSlot *slot, MemoryContext lot)
 		Logement	l;
 
 		par_lot(lot, &lues);
-		if ((!relire(x->logement, &lus[rang++], x->s_logement)
-			 || identifiant(x->logement, x->s_logement, "id") != DatumGetInt64(logement))
-			&& !sonder(x, S_LOGEMENT, x->logement, 1, &logement, x->s_logement))
+		if (!retrouver(x, S_LOGEMENT, x->logement, GetActiveSnapshot(), &lus[rang++], DatumGetInt64(logement),
+					   x->s_logement))
 			GENERAL("dwelling gone");
 		lire_logement(x->s_logement, x->logement, &l);
 		if (!bailleur_verrouille(&b, l.bailleur))
@@ -1000,7 +973,7 @@ typedef struct Lot
 	int			n;
 	Ligne	   *nouvelles;		/* their ledger rows (4 at most a row) */
 	int			nb_nouvelles;
-	Ligne	   *anciennes;		/* the ledger rows they replace (3 at most a row; room for 4) */
+	Ligne	   *anciennes;		/* the ledger rows they replace (3 at most a row: registre()) */
 	ItemPointerData *tids;
 	int			nb_anciennes;
 } Lot;
@@ -1019,8 +992,8 @@ nouveau_lot(int64 rows)
 	lot->taille = (int) Min(rows, LOT);
 	lot->evs = palloc(sizeof(Evenement) * lot->taille);
 	lot->nouvelles = palloc(sizeof(Ligne) * 4 * lot->taille);
-	lot->anciennes = palloc(sizeof(Ligne) * 4 * lot->taille);
-	lot->tids = palloc(sizeof(ItemPointerData) * 4 * lot->taille);
+	lot->anciennes = palloc(sizeof(Ligne) * 3 * lot->taille);
+	lot->tids = palloc(sizeof(ItemPointerData) * 3 * lot->taille);
 	return lot;
 }
 
@@ -1111,9 +1084,6 @@ verrouiller(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slot
 		Vue		   *v = &vues[n];
 
 		par_lot(lot, &lues);
-		ItemPointerSetInvalid(&v->vacance);
-		ItemPointerSetInvalid(&v->logement);
-		ItemPointerSetInvalid(&v->orientation);
 		if (!lire_evenement(x, slot, td->tg_relation, attribution, &ev))
 			GENERAL("an orientation recorded attribuee");
 		if (attribution && !lire_orientation_attribuee(x, &ev, false, &v->orientation))
@@ -1167,7 +1137,9 @@ orientations(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slo
 	Tuplestorestate *ts = td->tg_newtable;
 	int64		nb_lignes = tuplestore_tuple_count(ts);
 	Verrouillee *verrouillees = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(Verrouillee) * nb_lignes);
-	Vue		   *vues = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(Vue) * nb_lignes);
+	/* zeroed: no tid read yet (offset 0 is not a valid tid) */
+	Vue		   *vues = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(Vue) * nb_lignes,
+												  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	int64		nb_verrouillees;
 	int64		rang = 0;
 	Bailleurs	b = {CurrentMemoryContext, NULL, 0, 0};

@@ -266,6 +266,24 @@ flux_ouvrir_lecture(FluxLecture *l, Relation rel, const char *index, Snapshot sn
 }
 
 /*
+ * A scan of the rows whose first indexed column, a bigint, lies between bas
+ * and haut: one descent for a run of neighbouring keys.
+ */
+void
+flux_ouvrir_intervalle(FluxLecture *l, Relation rel, const char *index, Snapshot snap, int64 bas, int64 haut)
+{
+	ScanKeyData cles[2];
+
+	l->idx = index_open(flux_relation(index), AccessShareLock);
+	if (l->idx->rd_opcintype[0] != INT8OID)
+		elog(ERROR, "flux_mgmt: index %s does not start with a bigint", index);
+	ScanKeyInit(&cles[0], 1, BTGreaterEqualStrategyNumber, F_INT8GE, Int64GetDatum(bas));
+	ScanKeyInit(&cles[1], 1, BTLessEqualStrategyNumber, F_INT8LE, Int64GetDatum(haut));
+	l->scan = index_beginscan(rel, l->idx, snap, 2, 0);
+	index_rescan(l->scan, cles, 2, NULL, 0);
+}
+
+/*
  * The same scan again, for other values of the same columns: the keys made
  * by flux_ouvrir_lecture(), their operators looked up once, with new
  * arguments; made again when some are null (nuls, or NULL for none), which

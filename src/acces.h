@@ -77,6 +77,8 @@ extern Oid	flux_etiquette(Relation rel, const char *colonne, const char *label);
 extern bool flux_egales(Datum a, bool na, Datum b, bool nb, int16 typlen, bool typbyval);
 extern void flux_ouvrir_lecture(FluxLecture *l, Relation rel, const char *index, Snapshot snap, int n,
 								const Datum *valeurs, const bool *nuls);
+extern void flux_ouvrir_intervalle(FluxLecture *l, Relation rel, const char *index, Snapshot snap, int64 bas,
+								   int64 haut);
 extern void flux_relancer_lecture(FluxLecture *l, int n, const Datum *valeurs, const bool *nuls);
 extern void flux_fermer_lecture(FluxLecture *l);
 extern bool flux_lire(Relation rel, const char *index, Snapshot snap, int n, const Datum *valeurs,

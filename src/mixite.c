@@ -88,112 +88,208 @@ fermer(Lecteur *l)
 	table_close(l->rel, NoLock);
 }
 
-/*
- * The programme's in-flux orientations on or before le but those of the
- * vacancy decided, none withdrawn nor subtracted, latest first; their count.
- */
-static int
-derniers_orientes(Datum bailleur, Datum programme, int64 vacance_id, DateADT le, Oriente **sortie)
+/* The walk from a programme's dwellings to their orientations. */
+typedef struct Marche
 {
-	Snapshot	snap = GetActiveSnapshot();
-	Lecteur		lo,
-				va,
+	Snapshot	snap;
+	Lecteur		va,
 				o;
-	Oid			flux,
-				retiree;
-	int			n = 0,
-				max = 64;
-	Oriente    *res = palloc(sizeof(Oriente) * max);
-	Datum		cle_logement[2] = {bailleur, programme};
-	FluxLecture ll;
-	/* each index opened once, scanned again for each key */
-	FluxLecture lv,
-				lr;
-	bool		lv_ouverte = false,
-				lr_ouverte = false;
-	AttrNumber	lo_id,
-				lo_regime,
-				va_id,
+	AttrNumber	va_id,
+				va_logement,
 				o_id,
 				o_date,
 				o_soustraction,
 				o_issue,
 				o_reservataire;
+	Oid			retiree;
+	int64		vacance_id;		/* the vacancy decided, left out */
+	DateADT		le;
+	/* the orientations' index opened once, scanned again for each vacancy */
+	FluxLecture lr;
+	bool		lr_ouverte;
+	Oriente    *res;
+	int			n,
+				max;
+} Marche;
+
+static int
+comparer_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The orientations of the vacancy in m->va.slot that count, added to m->res. */
+static void
+orientations_de(Marche *m)
+{
+	bool		nul;
+	Datum		v = slot_getattr(m->va.slot, m->va_id, &nul);
+
+	if (DatumGetInt64(v) == m->vacance_id)
+		return;
+	if (m->lr_ouverte)
+		flux_relancer_lecture(&m->lr, 1, &v, NULL);
+	else
+		flux_ouvrir_lecture(&m->lr, m->o.rel, "orientation_vacance", m->snap, 1, &v, NULL);
+	m->lr_ouverte = true;
+	while (index_getnext_slot(m->lr.scan, ForwardScanDirection, m->o.slot))
+	{
+		TupleTableSlot *o = m->o.slot;
+		bool		sans_soustraction;
+		DateADT		date = DatumGetDateADT(slot_getattr(o, m->o_date, &nul));
+		Datum		r;
+
+		(void) slot_getattr(o, m->o_soustraction, &sans_soustraction);
+		if (!sans_soustraction || date > m->le ||
+			DatumGetObjectId(slot_getattr(o, m->o_issue, &nul)) == m->retiree)
+			continue;
+		if (m->n == m->max)
+		{
+			m->max *= 2;
+			m->res = repalloc(m->res, sizeof(Oriente) * m->max);
+		}
+		m->res[m->n].date = date;
+		m->res[m->n].id = DatumGetInt64(slot_getattr(o, m->o_id, &nul));
+		r = slot_getattr(o, m->o_reservataire, &m->res[m->n].pool);
+		m->res[m->n].reservataire = m->res[m->n].pool ? (Datum) 0 : datumCopy(r, false, -1);
+		m->n++;
+	}
+}
+
+/* The programme's in-flux dwellings, ids sorted; their count. */
+static int
+logements_du_programme(Datum bailleur, Datum programme, Snapshot snap, int64 **sortie)
+{
+	Lecteur		lo;
+	Datum		cle[2] = {bailleur, programme};
+	FluxLecture ll;
+	AttrNumber	lo_id,
+				lo_regime;
+	Oid			flux;
+	int			n = 0,
+				max = 64;
+	int64	   *ids = palloc(sizeof(int64) * max);
 
 	ouvrir(&lo, "logement", bailleur);
-	ouvrir(&va, "vacance", bailleur);
-	ouvrir(&o, "orientation", bailleur);
 	lo_id = flux_attnum(lo.rel, "id");
 	lo_regime = flux_attnum(lo.rel, "regime");
-	va_id = flux_attnum(va.rel, "id");
-	o_id = flux_attnum(o.rel, "id");
-	o_date = flux_attnum(o.rel, "date_orientation");
-	o_soustraction = flux_attnum(o.rel, "soustraction");
-	o_issue = flux_attnum(o.rel, "issue");
-	o_reservataire = flux_attnum(o.rel, "reservataire");
 	flux = flux_etiquette(lo.rel, "regime", "flux");
-	retiree = flux_etiquette(o.rel, "issue", "retiree");
-
-	flux_ouvrir_lecture(&ll, lo.rel, "logement_programme", snap, 2, cle_logement, NULL);
+	flux_ouvrir_lecture(&ll, lo.rel, "logement_programme", snap, 2, cle, NULL);
 	while (index_getnext_slot(ll.scan, ForwardScanDirection, lo.slot))
 	{
 		bool		nul;
-		Datum		logement_id;
 
 		CHECK_FOR_INTERRUPTS();
 		if (DatumGetObjectId(slot_getattr(lo.slot, lo_regime, &nul)) != flux)
 			continue;
-		logement_id = slot_getattr(lo.slot, lo_id, &nul);
-		if (lv_ouverte)
-			flux_relancer_lecture(&lv, 1, &logement_id, NULL);
-		else
-			flux_ouvrir_lecture(&lv, va.rel, "vacance_une_par_jour", snap, 1, &logement_id, NULL);
-		lv_ouverte = true;
-		while (index_getnext_slot(lv.scan, ForwardScanDirection, va.slot))
+		if (n == max)
 		{
-			Datum		v = slot_getattr(va.slot, va_id, &nul);
-
-			if (DatumGetInt64(v) == vacance_id)
-				continue;
-			if (lr_ouverte)
-				flux_relancer_lecture(&lr, 1, &v, NULL);
-			else
-				flux_ouvrir_lecture(&lr, o.rel, "orientation_vacance", snap, 1, &v, NULL);
-			lr_ouverte = true;
-			while (index_getnext_slot(lr.scan, ForwardScanDirection, o.slot))
-			{
-				bool		sans_soustraction;
-				DateADT		date = DatumGetDateADT(slot_getattr(o.slot, o_date, &nul));
-				Datum		r;
-
-				(void) slot_getattr(o.slot, o_soustraction, &sans_soustraction);
-				if (!sans_soustraction || date > le ||
-					DatumGetObjectId(slot_getattr(o.slot, o_issue, &nul)) == retiree)
-					continue;
-				if (n == max)
-				{
-					max *= 2;
-					res = repalloc(res, sizeof(Oriente) * max);
-				}
-				res[n].date = date;
-				res[n].id = DatumGetInt64(slot_getattr(o.slot, o_id, &nul));
-				r = slot_getattr(o.slot, o_reservataire, &res[n].pool);
-				res[n].reservataire = res[n].pool ? (Datum) 0 : datumCopy(r, false, -1);
-				n++;
-			}
+			max *= 2;
+			ids = repalloc(ids, sizeof(int64) * max);
 		}
+		ids[n++] = DatumGetInt64(slot_getattr(lo.slot, lo_id, &nul));
 	}
-	if (lr_ouverte)
-		flux_fermer_lecture(&lr);
-	if (lv_ouverte)
-		flux_fermer_lecture(&lv);
 	flux_fermer_lecture(&ll);
-	fermer(&o);
-	fermer(&va);
 	fermer(&lo);
-	qsort(res, n, sizeof(Oriente), plus_recent);
-	*sortie = res;
+	qsort(ids, n, sizeof(int64), comparer_int64);
+	*sortie = ids;
 	return n;
+}
+
+/*
+ * The programme's in-flux orientations on or before le but those of the
+ * vacancy decided, none withdrawn nor subtracted, latest first; their count.
+ *
+ * A programme's dwellings were mostly recorded together, their ids a run:
+ * when the run is dense, their vacancies are read in one scan of the
+ * vacancies' index over it (the dwellings of other programmes inside it
+ * skipped), instead of one descent per dwelling.
+ */
+static int
+derniers_orientes(Datum bailleur, Datum programme, int64 vacance_id, DateADT le, Oriente **sortie)
+{
+	Marche		m = {0};
+	int64	   *ids;
+	int			nb = 0;
+	FluxLecture lv;
+
+	m.snap = GetActiveSnapshot();
+	m.vacance_id = vacance_id;
+	m.le = le;
+	m.max = 64;
+	m.res = palloc(sizeof(Oriente) * m.max);
+	nb = logements_du_programme(bailleur, programme, m.snap, &ids);
+	if (nb > 0)
+	{
+		ouvrir(&m.va, "vacance", bailleur);
+		ouvrir(&m.o, "orientation", bailleur);
+		m.va_id = flux_attnum(m.va.rel, "id");
+		m.va_logement = flux_attnum(m.va.rel, "logement_id");
+		m.o_id = flux_attnum(m.o.rel, "id");
+		m.o_date = flux_attnum(m.o.rel, "date_orientation");
+		m.o_soustraction = flux_attnum(m.o.rel, "soustraction");
+		m.o_issue = flux_attnum(m.o.rel, "issue");
+		m.o_reservataire = flux_attnum(m.o.rel, "reservataire");
+		m.retiree = flux_etiquette(m.o.rel, "issue", "retiree");
+		if (ids[nb - 1] - ids[0] < 4 * (int64) nb)
+		{
+			flux_ouvrir_intervalle(&lv, m.va.rel, "vacance_une_par_jour", m.snap, ids[0], ids[nb - 1]);
+			while (index_getnext_slot(lv.scan, ForwardScanDirection, m.va.slot))
+			{
+				bool		nul;
+				int64		logement = DatumGetInt64(slot_getattr(m.va.slot, m.va_logement, &nul));
+
+				CHECK_FOR_INTERRUPTS();
+				if (bsearch(&logement, ids, nb, sizeof(int64), comparer_int64) != NULL)
+					orientations_de(&m);
+			}
+			flux_fermer_lecture(&lv);
+		}
+		else
+		{
+			for (int i = 0; i < nb; i++)
+			{
+				Datum		logement = Int64GetDatum(ids[i]);
+
+				CHECK_FOR_INTERRUPTS();
+				if (i == 0)
+					flux_ouvrir_lecture(&lv, m.va.rel, "vacance_une_par_jour", m.snap, 1, &logement, NULL);
+				else
+					flux_relancer_lecture(&lv, 1, &logement, NULL);
+				while (index_getnext_slot(lv.scan, ForwardScanDirection, m.va.slot))
+					orientations_de(&m);
+			}
+			flux_fermer_lecture(&lv);
+		}
+		if (m.lr_ouverte)
+			flux_fermer_lecture(&m.lr);
+		fermer(&m.o);
+		fermer(&m.va);
+	}
+	qsort(m.res, m.n, sizeof(Oriente), plus_recent);
+	*sortie = m.res;
+	return m.n;
+}
+
+/*
+ * neutraliser_controles(programme) for the reason: a programme's code is
+ * printable ASCII as a rule, which that function leaves as it is; anything
+ * else goes through it (an SQL function called from C is planned again at
+ * each call: a tenth of a decision).
+ */
+static char *
+lisible(text *programme)
+{
+	const char *octets = VARDATA_ANY(programme);
+	int			n = VARSIZE_ANY_EXHDR(programme);
+
+	for (int i = 0; i < n; i++)
+		if (octets[i] < 0x20 || octets[i] > 0x7E)
+			return TextDatumGetCString(flux_appeler("neutraliser_controles", TEXTOID, PointerGetDatum(programme)));
+	return text_to_cstring(programme);
 }
 
 /* coalesce(code, ''), as the SQL compares réservataires */
@@ -318,7 +414,7 @@ flux_preferer_mixite_rapide(PG_FUNCTION_ARGS)
 	deconstruct_array(candidats, type, typlen, typbyval, typalign, &elements, &nuls, &nb);
 	desc = lookup_rowtype_tupdesc_copy(type, -1);
 	BlessTupleDesc(desc);
-	programme_lu = TextDatumGetCString(flux_appeler("neutraliser_controles", TEXTOID, PG_GETARG_DATUM(1)));
+	programme_lu = lisible(PG_GETARG_TEXT_PP(1));
 	for (int i = 0; i < nb; i++)
 	{
 		Datum		v[CA_NOMBRE];

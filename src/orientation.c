@@ -126,31 +126,119 @@ dans_la_borne(const Titulaire *h, int n, int64 k)
 }
 
 /*
- * Gives the current dwelling to holder j (all holders in one scope) and runs
- * the primary rule for the next steps: whether every holder stays within the
- * bound.  h is a scratch copy.
+ * In one scope every holder's t is the same, so the order of deadlines does
+ * not move with t: (a + 1 - c) / p - t compares across holders as
+ * N / p with N = ((k - 1) + k·a)·UN, which changes only for the holder that
+ * receives a dwelling.  The simulation keeps the holders with a share sorted
+ * by that key (ties as comparer_echeances() and plus_urgent() break them: the
+ * larger share, then the lower index) and, at each step, gives the dwelling
+ * to the first eligible one in that order, which is plus_urgent()'s choice;
+ * it then moves only that holder.  The bound needs no scan either: as t
+ * grows every deficit grows, so the first to pass 1 - c is the head of the
+ * order, and only the holder served can fall below -(1 - c).
+ */
+typedef struct Echeance
+{
+	int128		n;				/* ((k - 1) + k·a)·UN */
+	int64		a;
+	int64		p;
+	int			i;				/* index of the holder */
+} Echeance;
+
+/* Negative when x's deadline comes first (comparer_echeances() of one scope, then the index). */
+static inline int
+avant_echeance(const Echeance *x, const Echeance *y)
+{
+	int128		gauche = x->n * y->p;
+	int128		droite = y->n * x->p;
+
+	if (gauche != droite)
+		return gauche < droite ? -1 : 1;
+	if (x->p != y->p)
+		return x->p > y->p ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static int
+avant_echeance_qsort(const void *x, const void *y)
+{
+	return avant_echeance(x, y);
+}
+
+static inline void
+echeance_de(Echeance *e, int64 k)
+{
+	e->n = (int128) ((k - 1) + k * e->a) * UN;
+}
+
+/*
+ * Gives the current dwelling to holder j (all holders in one scope, step t)
+ * and runs the primary rule for the next steps: whether every holder stays
+ * within the bound.  h is a scratch copy.
  */
 static bool
 choix_sur(Titulaire *h, int n, int64 k, int j, int horizon)
 {
+	Echeance   *e;
+	int			m = 0;
+	int64		t = h[0].t;
+	bool		sur = true;
+
 	h[j].a++;
 	if (!dans_la_borne(h, n, k))
 		return false;
-	for (int pas = 0; pas < horizon; pas++)
+	e = palloc(sizeof(Echeance) * n);
+	for (int i = 0; i < n; i++)
+		if (h[i].p > 0)
+		{
+			e[m].a = h[i].a;
+			e[m].p = h[i].p;
+			e[m].i = i;
+			echeance_de(&e[m], k);
+			m++;
+		}
+	qsort(e, m, sizeof(Echeance), avant_echeance_qsort);
+	for (int pas = 0; pas < horizon && sur; pas++)
 	{
 		int			w;
+		Echeance	servi;
+		int			bas,
+					haut;
 
 		CHECK_FOR_INTERRUPTS();
-		for (int i = 0; i < n; i++)
-			h[i].t++;
-		w = plus_urgent(h, n, k);
-		if (w < 0)
-			return false;
-		h[w].a++;
-		if (!dans_la_borne(h, n, k))
-			return false;
+		t++;
+		/* eligible: k·(t·p - a·UN) >= UN */
+		for (w = 0; w < m; w++)
+			if (k * (t * e[w].p - e[w].a * UN) >= UN)
+				break;
+		if (w == m)
+		{
+			sur = false;
+			break;
+		}
+		servi = e[w];
+		servi.a++;
+		echeance_de(&servi, k);
+		/* its deadline moves later: its new place after w, by bisection */
+		bas = w + 1;
+		haut = m;
+		while (bas < haut)
+		{
+			int			milieu = (bas + haut) / 2;
+
+			if (avant_echeance(&e[milieu], &servi) < 0)
+				bas = milieu + 1;
+			else
+				haut = milieu;
+		}
+		memmove(&e[w], &e[w + 1], sizeof(Echeance) * (bas - 1 - w));
+		e[bas - 1] = servi;
+		/* k·|deficit| <= (k - 1)·UN: the head from above, the one served from below */
+		sur = k * (t * e[0].p - e[0].a * UN) <= (k - 1) * UN &&
+			k * (servi.a * UN - t * servi.p) <= (k - 1) * UN;
 	}
-	return true;
+	pfree(e);
+	return sur;
 }
 
 /* Steps to simulate: twice the longest gap between two dwellings of a holder, plus 2n. */

@@ -3,7 +3,9 @@
 -- uses it; the kernel's choice among the candidates (choisir_candidats())
 -- is the one decider() made from four arrays in SQL.
 --
---  * Three programmes of 60 dwellings (and dwellings without one), a year
+--  * Three programmes of 60 dwellings (and dwellings without one; one
+--    programme's ids a run, read in one scan, another's spread among other
+--    dwellings, one code with a bidirectional override), a year
 --    of vacancies oriented one by one by orienter_suggestion() in one
 --    transaction; before each, both compared as text on the candidates of
 --    every vacancy not oriented yet, dated the day it is decided: the
@@ -24,9 +26,15 @@ INSERT INTO reservataire VALUES ('prefet', 'Préfet, prioritaires', 'etat_priori
 INSERT INTO convention (bailleur, reservataire, departement, annee_debut, annee_fin, taux, mode_decompte) VALUES
 	('mix', 'prefet', '94', 2026, NULL, 20, 'orientation'), ('mix', 'al', '94', 2026, NULL, 40, 'mixte'),
 	('mix', 'employeur', '94', 2026, NULL, 10.5, 'orientation');
+-- P2's code with a right-to-left override (neutralised in the reasons)
 INSERT INTO logement (bailleur, ref, commune, nb_pieces, financement, qpv, annee_construction, programme)
-SELECT 'mix', format('P%s-%s', p, n), '94028', 3, 'plus', n % 7 = 0, 1980, 'P' || p
-FROM generate_series(1, 3) AS p, generate_series(1, 60) AS n;
+SELECT 'mix', format('P%s-%s', p, n), '94028', 3, 'plus', n % 7 = 0, 1980, CASE p WHEN 2 THEN 'P2' || chr(8238) || 'x' ELSE 'P' || p END
+FROM generate_series(1, 2) AS p, generate_series(1, 60) AS n;
+-- P3's dwellings recorded among 300 others: their ids spread, the vacancies read dwelling by dwelling
+INSERT INTO logement (bailleur, ref, commune, nb_pieces, financement, qpv, annee_construction, programme)
+SELECT 'mix', CASE WHEN k % 6 = 0 THEN format('P3-%s', 1 + k / 6) ELSE format('F-%s', k) END, '94028', 3, 'plus',
+	   (1 + k / 6) % 7 = 0, 1980, CASE WHEN k % 6 = 0 THEN 'P3' END
+FROM generate_series(0, 359) AS k ORDER BY k;
 INSERT INTO logement (bailleur, ref, commune, nb_pieces, financement, qpv, annee_construction)
 SELECT 'mix', format('S-%s', n), '94028', 2, 'plai', false, 1990 FROM generate_series(1, 10) AS n;
 -- 100 vacancies, one every three days, in programmes P1 P2 P1 P3 and outside any, in turn

@@ -644,3 +644,22 @@ flux_convention_en_vigueur(Relation convention, TupleTableSlot *slot, Datum bail
 	flux_fermer_lecture(&lec);
 	return trouve;
 }
+
+/* qsort() and bsearch() orders of integers */
+int
+flux_comparer_int32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+flux_comparer_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y;
+}

@@ -47,8 +47,8 @@ extern void flux_ecrire_en_attente(void);
 extern void flux_pousser_instantane_compteurs(Snapshot s);
 extern void flux_parcourir_en_attente(Datum bailleur, int32 annee, Datum departement, const int32 *communes,
 									  int nb_communes,
-									  void (*vu) (void *arg, Datum reservataire, bool sans_reservataire,
-												  const int64 *montants),
+									  void (*vu) (void *arg, int32 commune, Datum reservataire,
+												  bool sans_reservataire, const int64 *montants),
 									  void *arg);
 extern void flux_init_en_attente(void);
 
@@ -77,6 +77,8 @@ extern Oid	flux_etiquette(Relation rel, const char *colonne, const char *label);
 extern bool flux_egales(Datum a, bool na, Datum b, bool nb, int16 typlen, bool typbyval);
 extern void flux_ouvrir_lecture(FluxLecture *l, Relation rel, const char *index, Snapshot snap, int n,
 								const Datum *valeurs, const bool *nuls);
+extern int	flux_comparer_int32(const void *a, const void *b);
+extern int	flux_comparer_int64(const void *a, const void *b);
 extern void flux_ouvrir_intervalle(FluxLecture *l, Relation rel, const char *index, Snapshot snap, int64 bas,
 								   int64 haut);
 extern void flux_relancer_lecture(FluxLecture *l, int n, const Datum *valeurs, const bool *nuls);

@@ -463,7 +463,8 @@ flux_candidats_rapides(PG_FUNCTION_ARGS)
 	int			k = 0;
 	FluxSomme  *pool;
 	Datum		t_pool;
-	Relation	compteur = NULL;
+	FluxTerritoire *ter;
+	int			nb_ter = 0;
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
@@ -485,8 +486,26 @@ flux_candidats_rapides(PG_FUNCTION_ARGS)
 			total = NUM_ADD(total, NUM_INT8(ss.s[i].montants[M_IMPUTEES]));
 	}
 
+	/* the territories' counts, their communes' counters read once for all */
+	ter = palloc0(sizeof(FluxTerritoire) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		if (conv[i].communes != NULL)
+		{
+			ter[nb_ter].communes = conv[i].communes;
+			ter[nb_ter].reservataire = conv[i].reservataire;
+			nb_ter++;
+		}
+	if (nb_ter > 0)
+	{
+		Relation	compteur = flux_ouvrir_lisible("compteur", bailleur);
+
+		flux_lire_comptes_territoires(compteur, bailleur, annee, nb_ter, ter);
+		table_close(compteur, NoLock);
+	}
+
 	/* each convention's count and entitlement in its scope */
 	droits = (Datum) 0;
+	nb_ter = 0;
 	for (int i = 0; i < n; i++)
 	{
 		Convention *c = &conv[i];
@@ -501,19 +520,13 @@ flux_candidats_rapides(PG_FUNCTION_ARGS)
 		}
 		else
 		{
-			int64		t;
-
-			/* the per-commune counters opened and checked once for every territory */
-			if (compteur == NULL)
-				compteur = flux_ouvrir_lisible("compteur", bailleur);
-			flux_lire_comptes_territoire(compteur, bailleur, annee, c->communes, c->reservataire, &t, &c->a);
-			c->t = NUM_ADD(NUM_INT4(c->porte ? 1 : 0), NUM_INT8(t));
+			c->t = NUM_ADD(NUM_INT4(c->porte ? 1 : 0), NUM_INT8(ter[nb_ter].t));
+			c->a = ter[nb_ter].a;
+			nb_ter++;
 		}
 		c->droit = NUM_DIV(NUM_MUL(c->t, c->taux), NUM_INT4(100));
 		droits = droits == (Datum) 0 ? c->droit : NUM_ADD(droits, c->droit);
 	}
-	if (compteur != NULL)
-		table_close(compteur, NoLock);
 	if (droits == (Datum) 0)
 		droits = NUM_INT4(0);
 

@@ -700,18 +700,9 @@ verrouiller_vacance(Contexte *x, int64 vacance, ItemPointer tid)
 /* A vacancy to lock, and the first row of the statement that names it. */
 typedef struct Verrouillee
 {
-	int64		vacance;		/* first: comparer_int64() sorts and finds them by it */
+	int64		vacance;		/* first: flux_comparer_int64() sorts and finds them by it */
 	int64		rang;
 } Verrouillee;
-
-static int
-comparer_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a,
-				y = *(const int64 *) b;
-
-	return (x > y) - (x < y);
-}
 
 /*
  * A statement's rows are read in batches of LOT: what a batch reads is freed
@@ -1014,7 +1005,7 @@ compter(Contexte *x, const Bailleurs *b, const Verrouillee *verrouillees, int64 
 
 	if (attribution && !lire_orientation_attribuee(x, ev, false, &v->orientation))
 		GENERAL("the orientation is not open, or the attribution breaks a rule");
-	if (attribution && bsearch(&ev->vacance, verrouillees, nb_verrouillees, sizeof(Verrouillee), comparer_int64) == NULL)
+	if (attribution && bsearch(&ev->vacance, verrouillees, nb_verrouillees, sizeof(Verrouillee), flux_comparer_int64) == NULL)
 		GENERAL("the orientation changed vacancy before the lock");
 	if (!logement_de(x, ev->vacance, &l, v))
 		GENERAL("vacancy not found");
@@ -1096,7 +1087,7 @@ verrouiller(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slot
 		ajouter_bailleur(b, l.bailleur);
 	}
 	verrouiller_bailleurs(b);
-	qsort(verrouillees, n, sizeof(Verrouillee), comparer_int64);
+	qsort(verrouillees, n, sizeof(Verrouillee), flux_comparer_int64);
 	if (attribution)
 	{
 		int64		i = 0;
@@ -1110,7 +1101,7 @@ verrouiller(TriggerData *td, Contexte *x, bool attribution, TupleTableSlot *slot
 			if (!lire_orientation_attribuee(x, &ev, true, &vues[i++].orientation))
 				GENERAL("the orientation is not open, or the attribution breaks a rule");
 			/* seen before anything is written, and before its vacancy is locked out of order */
-			if (bsearch(&ev.vacance, verrouillees, n, sizeof(Verrouillee), comparer_int64) == NULL)
+			if (bsearch(&ev.vacance, verrouillees, n, sizeof(Verrouillee), flux_comparer_int64) == NULL)
 				GENERAL("the orientation changed vacancy before the lock");
 		}
 	}

@@ -96,7 +96,7 @@ somme_de(FluxSommes *ss, Datum reservataire, bool sans)
 }
 
 static void
-ajouter_moteur(void *arg, Datum reservataire, bool sans, const int64 *montants)
+ajouter_moteur(void *arg, int32 commune, Datum reservataire, bool sans, const int64 *montants)
 {
 	FluxSomme	   *s = somme_de((FluxSommes *) arg, reservataire, sans);
 
@@ -104,14 +104,50 @@ ajouter_moteur(void *arg, Datum reservataire, bool sans, const int64 *montants)
 		s->montants[c] += montants[c];
 }
 
-static void
-ajouter_territoire(void *arg, Datum reservataire, bool sans, const int64 *imputees)
+/* The codes of an array of communes, nulls left out, sorted, each once; their count. */
+static int
+codes_tries(ArrayType *tableau, int32 *codes)
 {
-	FluxSommes	   *ss = arg;
+	Datum	   *communes;
+	bool	   *nuls;
+	int			n,
+				m = 0;
 
-	ss->t += *imputees;
-	if (!sans && flux_egales(reservataire, false, ss->reservataire, false, -1, false))
-		ss->a += *imputees;
+	deconstruct_array(tableau, ARR_ELEMTYPE(tableau), sizeof(int32), true, TYPALIGN_INT, &communes, &nuls, &n);
+	for (int i = 0; i < n; i++)
+		if (!nuls[i])
+			codes[m++] = DatumGetInt32(communes[i]);
+	qsort(codes, m, sizeof(int32), flux_comparer_int32);
+	n = m;
+	m = 0;
+	for (int i = 0; i < n; i++)
+		if (m == 0 || codes[m - 1] != codes[i])
+			codes[m++] = codes[i];
+	return m;
+}
+
+/* A counter row (or pending entry) of the flux in a commune, added to every territory holding it. */
+typedef struct Territoires
+{
+	int			nb;
+	FluxTerritoire *ter;
+} Territoires;
+
+static void
+ajouter_territoires(void *arg, int32 commune, Datum reservataire, bool sans, const int64 *imputees)
+{
+	Territoires *tt = arg;
+
+	for (int j = 0; j < tt->nb; j++)
+	{
+		FluxTerritoire *x = &tt->ter[j];
+
+		if (bsearch(&commune, x->codes, x->nb_codes, sizeof(int32), flux_comparer_int32) == NULL)
+			continue;
+		x->t += *imputees;
+		if (!sans && flux_egales(reservataire, false, x->reservataire, false, -1, false))
+			x->a += *imputees;
+	}
 }
 
 /* The rows under a snapshot that sees the transaction's writes of its differences, pushed (pop it after). */
@@ -186,56 +222,60 @@ flux_comptes_moteur(PG_FUNCTION_ARGS)
 
 /*
  * The in-flux vacancies the engine counts (compteur.imputees) of a landlord's
- * year in some communes (t), and of those the réservataire's (a), pending
- * differences included; compteur as flux_ouvrir_lisible() opened it for the
- * landlord, or NULL to open it here (a caller reading several territories
- * opens and checks it once).
+ * year in each territory's communes (t) and, of those, its réservataire's
+ * (a), pending differences included; compteur as flux_ouvrir_lisible()
+ * opened it for the landlord, or NULL to open it here.  A commune several
+ * territories share is read once, and the pending differences once for all.
  */
 void
-flux_lire_comptes_territoire(Relation compteur, Datum bailleur, int32 annee, ArrayType *tableau, Datum reservataire,
-							 int64 *t, int64 *a)
+flux_lire_comptes_territoires(Relation compteur, Datum bailleur, int32 annee, int nb, FluxTerritoire *ter)
 {
-	FluxSommes	ss = {0};
-	Datum	   *communes;
-	bool	   *nuls;
-	int			n;
-	int32	   *codes;
+	Territoires tt = {nb, ter};
+	int32	   *toutes;
+	int			nb_toutes = 0,
+				taille = 0;
 	Relation	rel;
 	TupleTableSlot *slot;
-	Snapshot	snap;
 	AttrNumber	a_reservataire,
 				a_dans_flux,
 				a_imputees;
 	FluxLecture l;
-	bool		ouverte = false;
 
-	ss.reservataire = reservataire;
-	deconstruct_array(tableau, ARR_ELEMTYPE(tableau), sizeof(int32), true, TYPALIGN_INT, &communes, &nuls, &n);
-	codes = palloc(sizeof(int32) * Max(n, 1));
+	for (int j = 0; j < nb; j++)
+		taille += ArrayGetNItems(ARR_NDIM(ter[j].communes), ARR_DIMS(ter[j].communes));
+	toutes = palloc(sizeof(int32) * Max(taille, 1));
+	for (int j = 0; j < nb; j++)
+	{
+		ter[j].codes = palloc(sizeof(int32) * Max(ArrayGetNItems(ARR_NDIM(ter[j].communes), ARR_DIMS(ter[j].communes)), 1));
+		ter[j].nb_codes = codes_tries(ter[j].communes, ter[j].codes);
+		ter[j].t = 0;
+		ter[j].a = 0;
+		memcpy(&toutes[nb_toutes], ter[j].codes, sizeof(int32) * ter[j].nb_codes);
+		nb_toutes += ter[j].nb_codes;
+	}
+	/* the union, sorted, each once */
+	qsort(toutes, nb_toutes, sizeof(int32), flux_comparer_int32);
+	taille = 0;
+	for (int i = 0; i < nb_toutes; i++)
+		if (taille == 0 || toutes[taille - 1] != toutes[i])
+			toutes[taille++] = toutes[i];
+	nb_toutes = taille;
+
 	rel = compteur != NULL ? compteur : flux_ouvrir_lisible("compteur", bailleur);
 	a_reservataire = flux_attnum(rel, "reservataire");
 	a_dans_flux = flux_attnum(rel, "dans_flux");
 	a_imputees = flux_attnum(rel, "imputees");
 	slot = table_slot_create(rel, NULL);
-	snap = instantane();
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < nb_toutes; i++)
 	{
-		Datum		cle[3] = {bailleur, Int32GetDatum(annee), communes[i]};
-		bool		deja = false;
+		Datum		cle[3] = {bailleur, Int32GetDatum(annee), Int32GetDatum(toutes[i])};
 
 		CHECK_FOR_INTERRUPTS();
-		codes[i] = nuls[i] ? PG_INT32_MIN : DatumGetInt32(communes[i]);
-		/* a commune named twice counts once (as in the SQL version's IN) */
-		for (int j = 0; j < i && !deja; j++)
-			deja = codes[j] == codes[i];
-		if (nuls[i] || deja)
-			continue;
 		/* the index opened once, scanned again for each commune */
-		if (ouverte)
-			flux_relancer_lecture(&l, 3, cle, NULL);
+		if (i == 0)
+			flux_ouvrir_lecture(&l, rel, "compteur_cle", instantane(), 3, cle, NULL);
 		else
-			flux_ouvrir_lecture(&l, rel, "compteur_cle", snap, 3, cle, NULL);
-		ouverte = true;
+			flux_relancer_lecture(&l, 3, cle, NULL);
 		while (index_getnext_slot(l.scan, ForwardScanDirection, slot))
 		{
 			bool		nul;
@@ -247,18 +287,19 @@ flux_lire_comptes_territoire(Relation compteur, Datum bailleur, int32 annee, Arr
 				continue;
 			imputees = DatumGetInt64(slot_getattr(slot, a_imputees, &nul));
 			r = slot_getattr(slot, a_reservataire, &sans);
-			ajouter_territoire(&ss, r, sans, &imputees);
+			ajouter_territoires(&tt, toutes[i], r, sans, &imputees);
 		}
 	}
-	if (ouverte)
+	if (nb_toutes > 0)
+	{
 		flux_fermer_lecture(&l);
-	PopActiveSnapshot();
+		PopActiveSnapshot();
+	}
 	ExecDropSingleTupleTableSlot(slot);
 	if (compteur == NULL)
 		table_close(rel, NoLock);
-	flux_parcourir_en_attente(bailleur, annee, (Datum) 0, codes, n, ajouter_territoire, &ss);
-	*t = ss.t;
-	*a = ss.a;
+	if (nb_toutes > 0)
+		flux_parcourir_en_attente(bailleur, annee, (Datum) 0, toutes, nb_toutes, ajouter_territoires, &tt);
 }
 
 /*
@@ -272,16 +313,16 @@ Datum
 flux_comptes_territoire(PG_FUNCTION_ARGS)
 {
 	TupleDesc	desc;
-	int64		t;
-	int64		a;
+	FluxTerritoire ter = {0};
 	Datum		resultat[2];
 	bool		resultat_nul[2] = {false, false};
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "flux_mgmt: comptes_territoire must return a composite");
-	flux_lire_comptes_territoire(NULL, PG_GETARG_DATUM(0), PG_GETARG_INT32(1), PG_GETARG_ARRAYTYPE_P(2),
-								 PG_GETARG_DATUM(3), &t, &a);
-	resultat[0] = Int64GetDatum(t);
-	resultat[1] = Int64GetDatum(a);
+	ter.communes = PG_GETARG_ARRAYTYPE_P(2);
+	ter.reservataire = PG_GETARG_DATUM(3);
+	flux_lire_comptes_territoires(NULL, PG_GETARG_DATUM(0), PG_GETARG_INT32(1), 1, &ter);
+	resultat[0] = Int64GetDatum(ter.t);
+	resultat[1] = Int64GetDatum(ter.a);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), resultat, resultat_nul)));
 }

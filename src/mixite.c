@@ -112,15 +112,6 @@ typedef struct Marche
 				max;
 } Marche;
 
-static int
-comparer_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* The orientations of the vacancy in m->va.slot that count, added to m->res. */
 static void
 orientations_de(Marche *m)
@@ -194,7 +185,7 @@ logements_du_programme(Datum bailleur, Datum programme, Snapshot snap, int64 **s
 	}
 	flux_fermer_lecture(&ll);
 	fermer(&lo);
-	qsort(ids, n, sizeof(int64), comparer_int64);
+	qsort(ids, n, sizeof(int64), flux_comparer_int64);
 	*sortie = ids;
 	return n;
 }
@@ -243,7 +234,7 @@ derniers_orientes(Datum bailleur, Datum programme, int64 vacance_id, DateADT le,
 				int64		logement = DatumGetInt64(slot_getattr(m.va.slot, m.va_logement, &nul));
 
 				CHECK_FOR_INTERRUPTS();
-				if (bsearch(&logement, ids, nb, sizeof(int64), comparer_int64) != NULL)
+				if (bsearch(&logement, ids, nb, sizeof(int64), flux_comparer_int64) != NULL)
 					orientations_de(&m);
 			}
 			flux_fermer_lecture(&lv);

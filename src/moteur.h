@@ -39,8 +39,18 @@ typedef struct FluxSommes
 /* lecture_moteur.c: the counts, with the transaction's pending differences */
 extern void flux_lire_comptes_moteur(Datum bailleur, int32 annee, Datum departement, FluxSommes *ss);
 struct RelationData;
-extern void flux_lire_comptes_territoire(struct RelationData *compteur, Datum bailleur, int32 annee,
-										 ArrayType *communes, Datum reservataire, int64 *t, int64 *a);
+/* A territory's communes and réservataire; its counts t and a, read */
+typedef struct FluxTerritoire
+{
+	ArrayType  *communes;
+	Datum		reservataire;
+	int64		t;
+	int64		a;
+	int32	   *codes;			/* its communes, sorted, each once */
+	int			nb_codes;
+} FluxTerritoire;
+extern void flux_lire_comptes_territoires(struct RelationData *compteur, Datum bailleur, int32 annee, int nb,
+										  FluxTerritoire *territoires);
 extern FluxSomme *flux_somme_trouvee(FluxSommes *ss, Datum reservataire, bool sans);
 
 /* The fields of flux_mgmt.candidat_orientation, in its order (sql/src/75_moteur.sql). */

@@ -13,6 +13,7 @@ CREATE FUNCTION flux_mgmt.orienter(vacance_id bigint, reservataire text,
 RETURNS bigint
 	LANGUAGE plpgsql
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
+	SET enable_seqscan = off
 AS $$
 DECLARE
 	nouvelle bigint;

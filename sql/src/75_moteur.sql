@@ -322,9 +322,15 @@ COMMENT ON FUNCTION flux_mgmt.candidats(text, flux_mgmt.code_insee, integer, sma
 -- The day a vacancy is decided: it became available, or came back to the
 -- landlord when its last orientation ended (a carence, an échec).
 -- PL/pgSQL, planned once per session (as valeur_parametre).
+-- SET enable_seqscan = off, here as in decider(), orienter(),
+-- orienter_suggestion() and orienter_en_attente(): a vacancy's orientations
+-- are read through orientation_vacance whatever the statistics say; planned
+-- while orientation was empty, a sequential scan kept for the session made
+-- a batch of orientations in one transaction quadratic.
 CREATE FUNCTION flux_mgmt.date_decision(vacance_id bigint) RETURNS date
 	LANGUAGE plpgsql STABLE PARALLEL SAFE
 	SET search_path = pg_catalog, flux_mgmt, pg_temp
+	SET enable_seqscan = off
 AS $$
 BEGIN
 	RETURN (SELECT greatest(va.date_liberation, (SELECT max(o.date_issue) FROM orientation o WHERE o.vacance_id = va.id))
@@ -464,6 +470,7 @@ CREATE FUNCTION flux_mgmt.orienter_suggestion(vacance_id bigint, date_orientatio
 RETURNS bigint
 	LANGUAGE plpgsql
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
+	SET enable_seqscan = off
 AS $$
 DECLARE
 	d decision_orientation := decider(orienter_suggestion.vacance_id);
@@ -482,6 +489,7 @@ CREATE FUNCTION flux_mgmt.orienter_en_attente(bailleur text, annee integer)
 RETURNS TABLE (vacance_id bigint, orientation_id bigint, reservataire text)
 	LANGUAGE plpgsql
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
+	SET enable_seqscan = off
 AS $$
 DECLARE
 	v record;

@@ -15,6 +15,7 @@ COMMENT ON FUNCTION flux_mgmt.candidats_rapides(text, flux_mgmt.code_insee, inte
 CREATE FUNCTION flux_mgmt.decider(vacance_id bigint) RETURNS flux_mgmt.decision_orientation
 	LANGUAGE plpgsql STABLE
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
+	SET enable_seqscan = off
 AS $$
 DECLARE
 	v record;

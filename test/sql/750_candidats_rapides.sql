@@ -9,7 +9,7 @@
 --    conventions kept by the backend follow a change of share, of name, of
 --    territory made by this transaction, also under
 --    session_replication_role = replica, and forget them when they are
---    rolled back with their savepoint.
+--    rolled back with their savepoint; two territories sharing communes.
 --  * Where a rule only candidats() applies concerns the département (an
 --    indicative objective, a conversion of old stock), candidats_rapides()
 --    gives null, and decider() gives candidats()'s candidates.
@@ -18,7 +18,7 @@
 --    no name resolved through the caller's search_path.
 \i test/setup.sql
 BEGIN;
-SELECT plan(14);
+SELECT plan(15);
 \i test/fixtures/ids_depuis_1.sql
 \i test/fixtures/evenements.sql
 SELECT setseed(0.75);
@@ -118,6 +118,14 @@ SELECT is((SELECT count(*) FROM differences), 0::bigint,
 SELECT ok((SELECT bool_or((c).reservataire = 'montreuil' AND (c).taux = 12)
 		   FROM unnest(candidats_rapides('b93', '93008', 2026, false)) AS c),
 		  'the town, whose territory now holds Bobigny, is a candidate there with its new share');
+-- a second territory over one of the town's two communes: Bobigny's counters read once for both
+INSERT INTO reservataire VALUES ('bobigny', 'Ville de Bobigny', 'commune');
+INSERT INTO territoire VALUES ('bobigny', '93008');
+INSERT INTO convention (bailleur, reservataire, departement, annee_debut, annee_fin, taux, mode_decompte) VALUES
+	('b93', 'bobigny', '93', 2026, NULL, 5, 'mixte');
+SELECT pg_temp.une_annee('two territories') > 0 AS orientees \gset
+SELECT ok(:'orientees'::boolean AND (SELECT count(*) FROM differences) = 0,
+		  'two territories sharing a commune, the vacancies of the autumn oriented again one by one: the same candidates before each');
 ROLLBACK TO SAVEPOINT regles;
 SELECT is((SELECT (c).taux FROM unnest(candidats_rapides('b93', '93048', 2026, false)) AS c WHERE (c).reservataire = 'al'),
 		  35::numeric, 'the changes rolled back with their savepoint: the share kept while they were seen is forgotten');

@@ -148,6 +148,7 @@ typedef struct Ecart
 	int64		exterieur[NB_COMPTEURS];	/* while writing inside a subtransaction: the outer levels' part */
 	ItemPointerData tid;		/* the row, once found and locked */
 	int			trace;			/* its last trace in the log, if any (tracer()) */
+	struct Ecart *suivant;		/* the next entry of its table (par_table) */
 } Ecart;
 
 /* A set of differences of one table, to write. */
@@ -174,6 +175,8 @@ typedef struct Trace
 
 static MemoryContext contexte = NULL;	/* of the hash and the log; reset at the end of the transaction */
 static HTAB *en_attente = NULL;
+/* each table's entries, linked: the engine reads one table's at every decision */
+static Ecart *par_table[T_NOMBRE];
 static Trace *traces = NULL;
 static int	nb_traces = 0;
 static int	max_traces = 0;
@@ -297,6 +300,7 @@ oublier(void)
 	if (contexte != NULL)
 		MemoryContextReset(contexte);
 	en_attente = NULL;
+	memset(par_table, 0, sizeof(par_table));
 	traces = NULL;
 	nb_traces = max_traces = 0;
 }
@@ -428,6 +432,8 @@ ajouter(int table, const Datum *v, const bool *n, const int64 *m)
 		}
 		memset(e->montants, 0, sizeof(e->montants));
 		e->trace = -1;
+		e->suivant = par_table[table];
+		par_table[table] = e;
 	}
 	for (int c = 0; c < NB_COMPTEURS; c++)
 		e->montants[c] += m[c];
@@ -465,8 +471,8 @@ flux_differer(const Ligne *l, int signe)
  * without duplicates), handed to vu with its commune (0 for the
  * département's), beneficiary and amounts (compteur_moteur's three, or
  * compteur's imputees).  They are the transaction's events not written yet;
- * in a batch of orientations, hundreds of entries read at every decision:
- * the integer tests first.
+ * in a batch of orientations, hundreds of entries at every decision: only
+ * the table's own (par_table), the integer tests first.
  */
 void
 flux_parcourir_en_attente(Datum bailleur, int32 annee, Datum departement, const int32 *communes, int nb_communes,
@@ -474,17 +480,13 @@ flux_parcourir_en_attente(Datum bailleur, int32 annee, Datum departement, const 
 									  const int64 *montants),
 						  void *arg)
 {
-	HASH_SEQ_STATUS it;
-	Ecart	   *e;
-
-	if (en_attente == NULL || hash_get_num_entries(en_attente) == 0)
+	if (en_attente == NULL)
 		return;
-	hash_seq_init(&it, en_attente);
-	while ((e = hash_seq_search(&it)) != NULL)
+	for (Ecart *e = par_table[communes == NULL ? T_MOTEUR : T_COMPTEUR]; e != NULL; e = e->suivant)
 	{
 		const Cle  *k = &e->k;
 
-		if (k->table != (communes == NULL ? T_MOTEUR : T_COMPTEUR) || DatumGetInt32(k->v[C_ANNEE]) != annee)
+		if (DatumGetInt32(k->v[C_ANNEE]) != annee)
 			continue;
 		if (communes == NULL)
 		{

@@ -320,6 +320,19 @@ ajouter_motif(ArrayType *motifs, Datum motif)
 	return PointerGetDatum(construct_md_array(elements, nuls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
+/* What every candidate's preference of one call shares, computed once. */
+typedef struct Mixite
+{
+	const Oriente *derniers;
+	int			n;				/* cardinality(derniers) */
+	Datum		zero;
+	Datum		poids_centiemes;	/* poids / 100 */
+	Datum		cent;			/* 100.0 */
+	Datum		nombre;			/* n, as numeric */
+	const char *poids_texte;	/* trim_scale(poids) */
+	const char *programme;
+} Mixite;
+
 /*
  * One candidate (its fields v, vn) with the preference added, as the SQL's
  * ROW(…, preference + coalesce(points, 0), motifs_preference ||
@@ -327,31 +340,30 @@ ajouter_motif(ArrayType *motifs, Datum motif)
  * and its part of the programme's last orientations, weighted, and why.
  */
 static void
-preferer(Datum *v, bool *vn, const Oriente *derniers, int n, Datum poids, const char *programme)
+preferer(Datum *v, bool *vn, const Mixite *m)
 {
-	Datum		points = NUM_INT4(0);
+	Datum		points = m->zero;
 	Datum		motif = (Datum) 0;
 
-	if (!vn[CA_TAUX] && NUM_CMP(v[CA_TAUX], NUM_INT4(0)) > 0)
+	if (!vn[CA_TAUX] && NUM_CMP(v[CA_TAUX], m->zero) > 0)
 	{
 		int64		recus = 0;
 		Datum		arrondi;
 
 		/* coalesce(o.reservataire, '') = coalesce(c.reservataire, '') */
-		for (int k = 0; k < n; k++)
-			if (flux_egales(cle_texte(derniers[k].reservataire, derniers[k].pool), false,
+		for (int k = 0; k < m->n; k++)
+			if (flux_egales(cle_texte(m->derniers[k].reservataire, m->derniers[k].pool), false,
 							cle_texte(v[CA_RESERVATAIRE], vn[CA_RESERVATAIRE]), false, -1, false))
 				recus++;
 		/* round(poids / 100 * (taux - 100.0 * recus / cardinality(derniers)), 2) */
-		points = NUM_ROUND(NUM_MUL(NUM_DIV(poids, NUM_INT4(100)),
-								   NUM_SUB(v[CA_TAUX], NUM_DIV(NUM_MUL(NUM_LITTERAL("100.0"), NUM_INT8(recus)),
-															   NUM_INT4(n)))), 2);
+		points = NUM_ROUND(NUM_MUL(m->poids_centiemes,
+								   NUM_SUB(v[CA_TAUX], NUM_DIV(NUM_MUL(m->cent, NUM_INT8(recus)), m->nombre))), 2);
 		arrondi = NUM_ROUND(points, 1);
 		motif = CStringGetTextDatum(psprintf("social mix: %s of the last %d dwellings oriented in programme %s, for a %s %% share: preference %s%s points (weight %s %%)",
 											 recus == 0 ? "received none" : psprintf("already received " INT64_FORMAT, recus),
-											 n, programme, NUM_TEXTE(NUM_TRIM(NUM_ROUND(v[CA_TAUX], 2))),
-											 NUM_CMP(arrondi, NUM_INT4(0)) > 0 ? "+" : "",
-											 NUM_TEXTE(NUM_TRIM(arrondi)), NUM_TEXTE(NUM_TRIM(poids))));
+											 m->n, m->programme, NUM_TEXTE(NUM_TRIM(NUM_ROUND(v[CA_TAUX], 2))),
+											 NUM_CMP(arrondi, m->zero) > 0 ? "+" : "",
+											 NUM_TEXTE(NUM_TRIM(arrondi)), m->poids_texte));
 	}
 	if (!vn[CA_PREFERENCE])
 		v[CA_PREFERENCE] = NUM_ADD(v[CA_PREFERENCE], points);
@@ -384,7 +396,7 @@ flux_preferer_mixite_rapide(PG_FUNCTION_ARGS)
 	bool	   *nuls;
 	int			nb;
 	TupleDesc	desc;
-	char	   *programme_lu;
+	Mixite		m;
 
 	if (PG_ARGISNULL(4))
 		PG_RETURN_NULL();
@@ -405,7 +417,14 @@ flux_preferer_mixite_rapide(PG_FUNCTION_ARGS)
 	deconstruct_array(candidats, type, typlen, typbyval, typalign, &elements, &nuls, &nb);
 	desc = lookup_rowtype_tupdesc_copy(type, -1);
 	BlessTupleDesc(desc);
-	programme_lu = lisible(PG_GETARG_TEXT_PP(1));
+	m.derniers = derniers;
+	m.n = n;
+	m.zero = NUM_INT4(0);
+	m.poids_centiemes = NUM_DIV(poids, NUM_INT4(100));
+	m.cent = NUM_LITTERAL("100.0");
+	m.nombre = NUM_INT4(n);
+	m.poids_texte = NUM_TEXTE(NUM_TRIM(poids));
+	m.programme = lisible(PG_GETARG_TEXT_PP(1));
 	for (int i = 0; i < nb; i++)
 	{
 		Datum		v[CA_NOMBRE];
@@ -417,7 +436,7 @@ flux_preferer_mixite_rapide(PG_FUNCTION_ARGS)
 		else
 			flux_champs(elements[i], desc, v, vn);
 		nuls[i] = false;
-		preferer(v, vn, derniers, n, poids, programme_lu);
+		preferer(v, vn, &m);
 		elements[i] = HeapTupleGetDatum(heap_form_tuple(desc, v, vn));
 	}
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(elements, nuls, 1, &nb, (int[]) {1}, type, typlen, typbyval, typalign));

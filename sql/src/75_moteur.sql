@@ -367,6 +367,9 @@ CREATE FUNCTION flux_mgmt.avis_soustractions(vacance_id bigint) RETURNS text[]
 	LANGUAGE plpgsql STABLE
 	SET search_path = flux_mgmt, pg_catalog, pg_temp
 AS $$
+DECLARE
+	-- once, not at each motif (a PL/pgSQL call each)
+	seuil numeric := valeur_parametre('retard_soustraction');
 BEGIN
 	-- plpgsql keeps the plan of its query; a LANGUAGE sql function would plan it at every call
 	RETURN (
@@ -395,7 +398,7 @@ BEGIN
 									 p.motif, p.fait, p.nombre, to_char(p.le, 'YYYY-MM-DD'), trim_scale(round(p.attendu, 1)), p.motif)
 							  ORDER BY p.motif), '{}')
 	FROM prevus p
-	WHERE p.attendu - p.fait >= valeur_parametre('retard_soustraction'));
+	WHERE p.attendu - p.fait >= seuil);
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.avis_soustractions(bigint) IS

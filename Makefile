@@ -29,6 +29,7 @@ OBJS = \
 	src/proprietaire.o \
 	src/repartir.o \
 	src/statistiques.o \
+	src/suggestions.o \
 	src/verrous.o
 
 SQL_SOURCES = $(sort $(wildcard sql/src/*.sql))

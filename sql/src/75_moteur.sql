@@ -404,6 +404,17 @@ $$;
 COMMENT ON FUNCTION flux_mgmt.avis_soustractions(bigint) IS
 	'for an in-flux vacancy, one line per subtraction motif of its landlord''s forecast for the vacancy''s year (soustraction_prevue) whose subtractions done by the day it is decided (available, or back after its last orientation ended: vacancies oriented out of the flux for the motif since 1 January, still open or let) are behind the forecast''s pace that day (forecast × days of the year gone ÷ days of the year) by parametre_orientation.retard_soustraction dwellings or more (default 1); suggerer() adds them to rank 1''s reasons, never to its ranking';
 
+-- suggerer()'s rows for an in-flux dwelling, computed in C
+-- (src/suggestions.c): the query that formatted every candidate's reasons
+-- was planned and initialised at each call.
+CREATE FUNCTION flux_mgmt.suggestions_classees(candidats flux_mgmt.candidat_orientation[],
+											   choix flux_mgmt.choix_orientation, avis text[])
+RETURNS TABLE (rang integer, reservataire text, ecart numeric, score numeric, motifs text[])
+	AS 'MODULE_PATHNAME', 'flux_suggestions_classees'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION flux_mgmt.suggestions_classees(flux_mgmt.candidat_orientation[], flux_mgmt.choix_orientation, text[]) IS
+	'suggerer()''s rows for an in-flux dwelling from decider()''s candidates and choice, with c = 1/(2n - 2) for n candidates with a share (1 below two) and the subtraction advice avis added to rank 1''s reasons: in the order of choix.classement, each candidate''s ecart (t × taux / 100 - a), score and reasons, the same values and texts as the query it replaces';
+
 CREATE FUNCTION flux_mgmt.suggerer(vacance_id bigint)
 RETURNS TABLE (rang integer, reservataire text, ecart numeric, score numeric, motifs text[])
 	LANGUAGE plpgsql STABLE
@@ -411,10 +422,6 @@ RETURNS TABLE (rang integer, reservataire text, ecart numeric, score numeric, mo
 AS $$
 DECLARE
 	d decision_orientation := decider(suggerer.vacance_id);
-	c candidat_orientation[] := d.candidats;
-	n integer;
-	k numeric;
-	avis text[];
 BEGIN
 	IF d.regime IN ('stock_defense', 'stock_securite', 'stock_sante') THEN
 		RETURN QUERY SELECT 1, d.titulaire, NULL::numeric, NULL::numeric,
@@ -428,42 +435,7 @@ BEGIN
 		RETURN QUERY SELECT 1, NULL::text, NULL::numeric, NULL::numeric, ARRAY[d.decompte];
 		RETURN;
 	END IF;
-	n := (SELECT count(*) FROM unnest(c) AS x WHERE x.taux > 0);
-	k := CASE WHEN n >= 2 THEN 2 * n - 2 ELSE 1 END;	-- c = 1/k
-	avis := avis_soustractions(suggerer.vacance_id);
-
-	RETURN QUERY
-	SELECT r.rang::integer, x.reservataire, trim_scale(e.ecart),
-		   CASE WHEN x.taux > 0 THEN round((1 - 1 / k - e.ecart) / (x.taux / 100), 3) END,
-		   ARRAY[format('%s: entitlement %s of the %s in-flux dwellings of %s this year (%s %%), %s received: ecart %s',
-						x.nom, round(x.t * x.taux / 100, 3), x.t,
-						CASE WHEN x.territorial THEN 'its territory' ELSE 'the département' END,
-						trim_scale(x.taux), x.a, round(e.ecart, 3))]
-		   || CASE
-				WHEN x.taux <= 0 THEN ARRAY['no entitlement left to it']
-				WHEN e.ecart * k < 1 THEN ARRAY[format('at or above its quota: ecart below %s, not eligible this time', round(1 / k, 3))]
-				WHEN r.rang = 1 AND r.idx = (d.choix).plus_urgent AND e.ecart <= 1 - 1 / k
-					THEN ARRAY[format('most urgent: it falls below its quota within %s more dwellings (Tijdeman''s rule)',
-									  round((1 - 1 / k - e.ecart) / (x.taux / 100), 3))]
-				-- past the bound (the shares changed during the year, orientations made by hand)
-				WHEN r.rang = 1 AND r.idx = (d.choix).plus_urgent
-					THEN ARRAY[format('most urgent: already %s dwellings below its quota beyond the bound of %s (Tijdeman''s rule)',
-									  round(e.ecart - (1 - 1 / k), 3), round(1 - 1 / k, 3))]
-				WHEN r.rang = 1
-					THEN ARRAY[format('preferred over %s, more urgent, for its objectives: the quota bound of %s still holds (checked over the next %s dwellings)',
-									  c[(d.choix).plus_urgent].nom, round(1 - 1 / k, 3), (d.choix).horizon)]
-				ELSE ARRAY[format('eligible: below its quota by %s or more', round(1 / k, 3))]
-			  END
-		   || x.motifs_preference
-		   || CASE WHEN x.territorial THEN ARRAY['territorial réservataire: the dwelling is in its territory'] ELSE '{}' END
-		   || CASE WHEN x.gestion = 'deleguee'
-				THEN ARRAY['delegated management: the landlord designates the candidates on its behalf (no delay, no carence)'] ELSE '{}' END
-		   || CASE WHEN x.reservataire IS NULL THEN ARRAY['landlord''s pool: what the département''s flux leaves after every convention''s entitlement'] ELSE '{}' END
-		   || CASE WHEN r.rang = 1 THEN avis ELSE '{}' END
-	FROM unnest((d.choix).classement) WITH ORDINALITY AS r(idx, rang)
-	CROSS JOIN LATERAL (SELECT (c[r.idx]).*) AS x
-	CROSS JOIN LATERAL (SELECT x.t * x.taux / 100 - x.a AS ecart) AS e
-	ORDER BY r.rang;
+	RETURN QUERY SELECT * FROM suggestions_classees(d.candidats, d.choix, avis_soustractions(suggerer.vacance_id));
 END
 $$;
 COMMENT ON FUNCTION flux_mgmt.suggerer(bigint) IS

@@ -152,9 +152,8 @@ orientations_de(Marche *m)
 
 /* The programme's in-flux dwellings, ids sorted; their count. */
 static int
-logements_du_programme(Datum bailleur, Datum programme, Snapshot snap, int64 **sortie)
+logements_du_programme(Lecteur lo, Datum bailleur, Datum programme, Snapshot snap, int64 **sortie)
 {
-	Lecteur		lo;
 	Datum		cle[2] = {bailleur, programme};
 	FluxLecture ll;
 	AttrNumber	lo_id,
@@ -164,7 +163,6 @@ logements_du_programme(Datum bailleur, Datum programme, Snapshot snap, int64 **s
 				max = 64;
 	int64	   *ids = palloc(sizeof(int64) * max);
 
-	ouvrir(&lo, "logement", bailleur);
 	lo_id = flux_attnum(lo.rel, "id");
 	lo_regime = flux_attnum(lo.rel, "regime");
 	flux = flux_etiquette(lo.rel, "regime", "flux");
@@ -184,7 +182,6 @@ logements_du_programme(Datum bailleur, Datum programme, Snapshot snap, int64 **s
 		ids[n++] = DatumGetInt64(slot_getattr(lo.slot, lo_id, &nul));
 	}
 	flux_fermer_lecture(&ll);
-	fermer(&lo);
 	qsort(ids, n, sizeof(int64), flux_comparer_int64);
 	*sortie = ids;
 	return n;
@@ -203,6 +200,7 @@ static int
 derniers_orientes(Datum bailleur, Datum programme, int64 vacance_id, DateADT le, Oriente **sortie)
 {
 	Marche		m = {0};
+	Lecteur		lo;
 	int64	   *ids;
 	int			nb = 0;
 	FluxLecture lv;
@@ -212,11 +210,14 @@ derniers_orientes(Datum bailleur, Datum programme, int64 vacance_id, DateADT le,
 	m.le = le;
 	m.max = 64;
 	m.res = palloc(sizeof(Oriente) * m.max);
-	nb = logements_du_programme(bailleur, programme, m.snap, &ids);
+	/* the three tables' privileges checked whatever the programme holds, as a query of them would */
+	ouvrir(&lo, "logement", bailleur);
+	ouvrir(&m.va, "vacance", bailleur);
+	ouvrir(&m.o, "orientation", bailleur);
+	nb = logements_du_programme(lo, bailleur, programme, m.snap, &ids);
+	fermer(&lo);
 	if (nb > 0)
 	{
-		ouvrir(&m.va, "vacance", bailleur);
-		ouvrir(&m.o, "orientation", bailleur);
 		m.va_id = flux_attnum(m.va.rel, "id");
 		m.va_logement = flux_attnum(m.va.rel, "logement_id");
 		m.o_id = flux_attnum(m.o.rel, "id");
@@ -225,7 +226,8 @@ derniers_orientes(Datum bailleur, Datum programme, int64 vacance_id, DateADT le,
 		m.o_issue = flux_attnum(m.o.rel, "issue");
 		m.o_reservataire = flux_attnum(m.o.rel, "reservataire");
 		m.retiree = flux_etiquette(m.o.rel, "issue", "retiree");
-		if (ids[nb - 1] - ids[0] < 4 * (int64) nb)
+		/* the span in unsigned arithmetic: ids of any sign cannot overflow it */
+		if ((uint64) ids[nb - 1] - (uint64) ids[0] < (uint64) nb * 4)
 		{
 			flux_ouvrir_intervalle(&lv, m.va.rel, "vacance_une_par_jour", m.snap, ids[0], ids[nb - 1]);
 			while (index_getnext_slot(lv.scan, ForwardScanDirection, m.va.slot))
@@ -257,9 +259,9 @@ derniers_orientes(Datum bailleur, Datum programme, int64 vacance_id, DateADT le,
 		}
 		if (m.lr_ouverte)
 			flux_fermer_lecture(&m.lr);
-		fermer(&m.o);
-		fermer(&m.va);
 	}
+	fermer(&m.o);
+	fermer(&m.va);
 	qsort(m.res, m.n, sizeof(Oriente), plus_recent);
 	*sortie = m.res;
 	return m.n;
@@ -416,6 +418,8 @@ flux_preferer_mixite_rapide(PG_FUNCTION_ARGS)
 	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
 	deconstruct_array(candidats, type, typlen, typbyval, typalign, &elements, &nuls, &nb);
 	desc = lookup_rowtype_tupdesc_copy(type, -1);
+	if (desc->natts != CA_NOMBRE)
+		elog(ERROR, "flux_mgmt: type candidat_orientation has %d attributes, not %d", desc->natts, CA_NOMBRE);
 	BlessTupleDesc(desc);
 	m.derniers = derniers;
 	m.n = n;

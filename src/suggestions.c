@@ -25,6 +25,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/typcache.h"
 
 #include "flux_mgmt.h"
@@ -102,17 +103,44 @@ numeric_de_int8(Datum v, bool nul)
 	return nul ? nombre((Datum) 0, true) : nombre(NUM_INT8(DatumGetInt64(v)), false);
 }
 
+/*
+ * The arrays decider() makes are one-dimensional and start at 1; the SQL
+ * indexed and concatenated them as such.  Any other shape is refused rather
+ * than read differently.
+ */
+static void
+exiger_vecteur(ArrayType *a, const char *nom)
+{
+	if (ARR_NDIM(a) > 1 || (ARR_NDIM(a) == 1 && ARR_LBOUND(a)[0] != 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a one-dimensional array starting at 1, not one of %d dimensions starting at %d",
+						nom, ARR_NDIM(a), ARR_LBOUND(a)[0]),
+				 errhint("Pass the arrays decider() gives.")));
+}
+
+/* A composite of the extension's type read into an array of its known size. */
+static void
+exiger_champs(TupleDesc desc, int attendus, const char *type)
+{
+	if (desc->natts != attendus)
+		elog(ERROR, "flux_mgmt: type %s has %d attributes, not %d", type, desc->natts, attendus);
+}
+
 /* Appends the elements of a text[] (null: nothing) to the list. */
 static void
-ajouter_tableau(List **motifs, Datum tableau, bool nul)
+ajouter_tableau(List **motifs, Datum tableau, bool nul, const char *nom)
 {
 	Datum	   *elements;
 	bool	   *nuls;
 	int			n;
+	ArrayType  *a;
 
 	if (nul)
 		return;
-	deconstruct_array(DatumGetArrayTypeP(tableau), TEXTOID, -1, false, TYPALIGN_INT, &elements, &nuls, &n);
+	a = DatumGetArrayTypeP(tableau);
+	exiger_vecteur(a, nom);
+	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &elements, &nuls, &n);
 	for (int i = 0; i < n; i++)
 		*motifs = lappend(*motifs, nuls[i] ? NULL : DatumGetPointer(elements[i]));
 }
@@ -174,6 +202,8 @@ flux_suggestions_classees(PG_FUNCTION_ARGS)
 	Nombre		borne;			/* 1 - 1 / k */
 	int32		plus_urgent = 0;
 	bool		sans_plus_urgent = true;
+	MemoryContext ligne;
+	MemoryContext avant;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(1))
@@ -182,6 +212,7 @@ flux_suggestions_classees(PG_FUNCTION_ARGS)
 		HeapTupleHeader h = PG_GETARG_HEAPTUPLEHEADER(1);
 		TupleDesc	d = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(h), HeapTupleHeaderGetTypMod(h));
 
+		exiger_champs(d, CH_NOMBRE, "choix_orientation");
 		flux_champs(PointerGetDatum(h), d, choix, choix_nuls);
 		ReleaseTupleDesc(d);
 	}
@@ -201,9 +232,11 @@ flux_suggestions_classees(PG_FUNCTION_ARGS)
 		bool		typbyval;
 		char		typalign;
 
+		exiger_vecteur(a, "candidats");
 		get_typlenbyvalalign(ARR_ELEMTYPE(a), &typlen, &typbyval, &typalign);
 		deconstruct_array(a, ARR_ELEMTYPE(a), typlen, typbyval, typalign, &candidats, &candidats_nuls, &nb_candidats);
 		desc_candidat = lookup_rowtype_tupdesc_copy(ARR_ELEMTYPE(a), -1);
+		exiger_champs(desc_candidat, CA_NOMBRE, "candidat_orientation");
 	}
 	/* n = count(*) FILTER (WHERE taux > 0); k = CASE WHEN n >= 2 THEN 2 * n - 2 ELSE 1 END */
 	for (int i = 0; i < nb_candidats; i++)
@@ -220,6 +253,8 @@ flux_suggestions_classees(PG_FUNCTION_ARGS)
 	c = operation(numeric_div, un, k);
 	borne = operation(numeric_sub, un, c);
 
+	/* each row's work freed once the row is stored: the positions are the caller's */
+	ligne = AllocSetContextCreate(CurrentMemoryContext, "flux_mgmt suggestion row", ALLOCSET_SMALL_SIZES);
 	for (int r = 0; r < nb_classes; r++)
 	{
 		int32		rang = r + 1;
@@ -239,6 +274,7 @@ flux_suggestions_classees(PG_FUNCTION_ARGS)
 		bool		sortie_nuls[5] = {false};
 
 		CHECK_FOR_INTERRUPTS();
+		avant = MemoryContextSwitchTo(ligne);
 		/* c[r.idx]: null out of the array's bounds */
 		if (idx_nul || idx < 1 || idx > nb_candidats || candidats_nuls[idx - 1])
 			memset(xn, true, sizeof(xn));
@@ -292,7 +328,7 @@ flux_suggestions_classees(PG_FUNCTION_ARGS)
 		}
 		else
 			motif(&motifs, psprintf("eligible: below its quota by %s or more", texte_nombre(arrondi(c, 3))));
-		ajouter_tableau(&motifs, x[CA_MOTIFS], xn[CA_MOTIFS]);
+		ajouter_tableau(&motifs, x[CA_MOTIFS], xn[CA_MOTIFS], "motifs_preference");
 		if (!xn[CA_TERRITORIAL] && DatumGetBool(x[CA_TERRITORIAL]))
 			motif(&motifs, "territorial réservataire: the dwelling is in its territory");
 		if (!xn[CA_GESTION] && strcmp(DatumGetCString(DirectFunctionCall1(enum_out, x[CA_GESTION])), "deleguee") == 0)
@@ -300,7 +336,7 @@ flux_suggestions_classees(PG_FUNCTION_ARGS)
 		if (xn[CA_RESERVATAIRE])
 			motif(&motifs, "landlord's pool: what the département's flux leaves after every convention's entitlement");
 		if (rang == 1)
-			ajouter_tableau(&motifs, PG_GETARG_DATUM(2), PG_ARGISNULL(2));
+			ajouter_tableau(&motifs, PG_GETARG_DATUM(2), PG_ARGISNULL(2), "avis");
 
 		sortie[0] = Int32GetDatum(rang);
 		sortie[1] = x[CA_RESERVATAIRE];
@@ -311,6 +347,9 @@ flux_suggestions_classees(PG_FUNCTION_ARGS)
 		sortie_nuls[3] = score.nul;
 		sortie[4] = tableau_de(motifs);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, sortie, sortie_nuls);
+		MemoryContextSwitchTo(avant);
+		MemoryContextReset(ligne);
 	}
+	MemoryContextDelete(ligne);
 	return (Datum) 0;
 }

@@ -411,7 +411,7 @@ CREATE FUNCTION flux_mgmt.suggestions_classees(candidats flux_mgmt.candidat_orie
 											   choix flux_mgmt.choix_orientation, avis text[])
 RETURNS TABLE (rang integer, reservataire text, ecart numeric, score numeric, motifs text[])
 	AS 'MODULE_PATHNAME', 'flux_suggestions_classees'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION flux_mgmt.suggestions_classees(flux_mgmt.candidat_orientation[], flux_mgmt.choix_orientation, text[]) IS
 	'suggerer()''s rows for an in-flux dwelling from decider()''s candidates and choice, with c = 1/(2n - 2) for n candidates with a share (1 below two) and the subtraction advice avis added to rank 1''s reasons: in the order of choix.classement, each candidate''s ecart (t × taux / 100 - a), score and reasons, the same values and texts as the query it replaces';
 

@@ -17,7 +17,7 @@
 --  * A role that may not read the landlord's rows in full: 42501.
 \i test/setup.sql
 BEGIN;
-SELECT plan(10);
+SELECT plan(11);
 \i test/fixtures/ids_depuis_1.sql
 
 INSERT INTO bailleur VALUES ('mix', 'Bailleur de la mixité', NULL);
@@ -147,6 +147,17 @@ SET LOCAL ROLE reservataire_752;
 SELECT throws_ok($$SELECT preferer_mixite_rapide('mix', 'P1', 1, '2026-12-31', '{}')$$, '42501',
 				 'role reservataire_752 may not read the rows of landlord "mix"',
 				 'a réservataire, whose rows the policies cut: 42501');
+RESET ROLE;
+
+-- a role that may read the dwellings and vacancies but not the orientations: 42501, even for a
+-- programme without dwellings (the privileges checked as a query of the three tables would)
+CREATE ROLE lecteur_752;
+SELECT accorder_profil('lecteur_752', 'saisie', 'mix') \g /dev/null
+REVOKE SELECT ON orientation FROM lecteur_752;
+SET LOCAL ROLE lecteur_752;
+SELECT throws_ok($$SELECT preferer_mixite_rapide('mix', 'P9', 1, '2026-12-31', '{}')$$, '42501',
+				 'permission denied for table orientation',
+				 'no SELECT on orientation: 42501, though programme P9 has no dwelling');
 RESET ROLE;
 
 SELECT * FROM finish();

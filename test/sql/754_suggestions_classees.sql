@@ -4,10 +4,11 @@
 -- no entitlement left, not eligible, most urgent within and beyond the
 -- bound, preferred over the most urgent, eligible; territorial, delegated
 -- management, the pool, preference reasons, the subtraction advice; null
--- fields and null candidates, a position out of the array, no most urgent.
+-- fields and null candidates, a position out of the array, no most urgent;
+-- arrays of another shape refused.
 \i test/setup.sql
 BEGIN;
-SELECT plan(3);
+SELECT plan(6);
 
 -- the query suggerer() ran before (sql/src/75_moteur.sql at 0.2's first engine)
 CREATE FUNCTION pg_temp.reference(c flux_mgmt.candidat_orientation[], choix flux_mgmt.choix_orientation, avis text[])
@@ -97,6 +98,20 @@ SELECT is((SELECT count(DISTINCT substring(m FROM '^(no entitlement|at or above|
 		  11::bigint, 'the cases reach the eleven kinds of reason (the comparison is not of a few easy rows)');
 SELECT is((SELECT count(*) FROM flux_mgmt.suggestions_classees(NULL, NULL, NULL)), 0::bigint,
 		  'no choice: no rows, as unnest of a null classement');
+
+-- arrays of another shape than decider()'s are refused, not read otherwise than the SQL did
+SELECT throws_ok($$SELECT * FROM flux_mgmt.suggestions_classees('[0:1]={"(a,A,f,50,10,5,0,{},directe)","(b,B,f,50,10,5,0,{},directe)"}',
+														   ROW(ARRAY[1], 1, 0)::flux_mgmt.choix_orientation, NULL)$$,
+				 '22023', 'candidats must be a one-dimensional array starting at 1, not one of 1 dimensions starting at 0',
+				 'candidates starting at 0: 22023');
+SELECT throws_ok($$SELECT * FROM flux_mgmt.suggestions_classees('{{"(a,A,f,50,10,5,0,{},directe)"}}',
+														   ROW(ARRAY[1], 1, 0)::flux_mgmt.choix_orientation, NULL)$$,
+				 '22023', 'candidats must be a one-dimensional array starting at 1, not one of 2 dimensions starting at 1',
+				 'candidates in two dimensions: 22023');
+SELECT throws_ok($$SELECT * FROM flux_mgmt.suggestions_classees(ARRAY[ROW('a', 'A', false, 50, 10, 5, 0, '{}', 'directe')]::flux_mgmt.candidat_orientation[],
+														   ROW(ARRAY[1], 1, 0)::flux_mgmt.choix_orientation, '{{x,y}}')$$,
+				 '22023', 'avis must be a one-dimensional array starting at 1, not one of 2 dimensions starting at 1',
+				 'advice in two dimensions: 22023 (the SQL''s || failed on it too)');
 
 SELECT * FROM finish();
 ROLLBACK;

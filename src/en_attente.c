@@ -480,8 +480,7 @@ flux_parcourir_en_attente(Datum bailleur, int32 annee, Datum departement, const 
 									  const int64 *montants),
 						  void *arg)
 {
-	if (en_attente == NULL)
-		return;
+	/* empty while there is no hash (oublier()) */
 	for (Ecart *e = par_table[communes == NULL ? T_MOTEUR : T_COMPTEUR]; e != NULL; e = e->suivant)
 	{
 		const Cle  *k = &e->k;

@@ -104,6 +104,19 @@ ajouter_moteur(void *arg, int32 commune, Datum reservataire, bool sans, const in
 		s->montants[c] += montants[c];
 }
 
+/* codes[0..n-1] sorted, each once; their count. */
+static int
+sans_doublons(int32 *codes, int n)
+{
+	int			m = 0;
+
+	qsort(codes, n, sizeof(int32), flux_comparer_int32);
+	for (int i = 0; i < n; i++)
+		if (m == 0 || codes[m - 1] != codes[i])
+			codes[m++] = codes[i];
+	return m;
+}
+
 /* The codes of an array of communes, nulls left out, sorted, each once; their count. */
 static int
 codes_tries(ArrayType *tableau, int32 *codes)
@@ -117,13 +130,7 @@ codes_tries(ArrayType *tableau, int32 *codes)
 	for (int i = 0; i < n; i++)
 		if (!nuls[i])
 			codes[m++] = DatumGetInt32(communes[i]);
-	qsort(codes, m, sizeof(int32), flux_comparer_int32);
-	n = m;
-	m = 0;
-	for (int i = 0; i < n; i++)
-		if (m == 0 || codes[m - 1] != codes[i])
-			codes[m++] = codes[i];
-	return m;
+	return sans_doublons(codes, m);
 }
 
 /* A counter row (or pending entry) of the flux in a commune, added to every territory holding it. */
@@ -254,12 +261,7 @@ flux_lire_comptes_territoires(Relation compteur, Datum bailleur, int32 annee, in
 		nb_toutes += ter[j].nb_codes;
 	}
 	/* the union, sorted, each once */
-	qsort(toutes, nb_toutes, sizeof(int32), flux_comparer_int32);
-	taille = 0;
-	for (int i = 0; i < nb_toutes; i++)
-		if (taille == 0 || toutes[taille - 1] != toutes[i])
-			toutes[taille++] = toutes[i];
-	nb_toutes = taille;
+	nb_toutes = sans_doublons(toutes, nb_toutes);
 
 	rel = compteur != NULL ? compteur : flux_ouvrir_lisible("compteur", bailleur);
 	a_reservataire = flux_attnum(rel, "reservataire");

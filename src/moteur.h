@@ -30,10 +30,6 @@ typedef struct FluxSommes
 	int			n;
 	int			max;
 	FluxSomme  *s;
-	/* for a territory: the réservataire whose own count is a, and the sums */
-	Datum		reservataire;
-	int64		t;
-	int64		a;
 } FluxSommes;
 
 /* lecture_moteur.c: the counts, with the transaction's pending differences */

@@ -302,10 +302,10 @@ flux_suggestions_classees(PG_FUNCTION_ARGS)
 		else if (compare(operation(numeric_mul, ecart, k), un, -1, false))
 			motif(&motifs, psprintf("at or above its quota: ecart below %s, not eligible this time",
 									texte_nombre(arrondi(c, 3))));
+		/* taux > 0 here (a null one stops at the tests above): the score, the expression the SQL wrote again */
 		else if (rang == 1 && urgent && compare(ecart, borne, -1, true))
 			motif(&motifs, psprintf("most urgent: it falls below its quota within %s more dwellings (Tijdeman's rule)",
-									texte_nombre(arrondi(operation(numeric_div, operation(numeric_sub, borne, ecart),
-																   operation(numeric_div, taux, cent)), 3))));
+									texte_nombre(score)));
 		/* past the bound (the shares changed during the year, orientations made by hand) */
 		else if (rang == 1 && urgent)
 			motif(&motifs, psprintf("most urgent: already %s dwellings below its quota beyond the bound of %s (Tijdeman's rule)",
